@@ -1,0 +1,294 @@
+#include "exporter/allocation_parser.hpp"
+
+#include <simdjson.h>
+
+#include <algorithm>
+
+#include "exporter/durations.hpp"
+#include "exporter/http_client.hpp"
+
+namespace kci {
+namespace {
+
+namespace od = simdjson::ondemand;
+
+struct KeyIndex {
+  std::string_view key;
+  int field;
+};
+
+// Sorted for binary search.
+const std::vector<KeyIndex>& field_index() {
+  static const std::vector<KeyIndex> index = [] {
+    std::vector<KeyIndex> v;
+    const auto& keys = alloc_field_keys();
+    for (std::size_t i = 0; i < keys.size(); ++i) v.push_back({keys[i], static_cast<int>(i)});
+    std::sort(v.begin(), v.end(), [](auto& a, auto& b) { return a.key < b.key; });
+    return v;
+  }();
+  return index;
+}
+
+int lookup_field(std::string_view key) {
+  const auto& idx = field_index();
+  auto it = std::lower_bound(idx.begin(), idx.end(), key,
+                             [](const KeyIndex& k, std::string_view s) { return k.key < s; });
+  return (it != idx.end() && it->key == key) ? it->field : -1;
+}
+
+std::string describe_non_json(std::string_view body) {
+  auto first = body.find_first_not_of(" \t\r\n");
+  std::string_view rest = first == std::string_view::npos ? body : body.substr(first);
+  std::string snippet;
+  if (rest.starts_with("<")) {
+    auto t = rest.find("<title>");
+    auto e = rest.find("</title>");
+    if (t != std::string_view::npos && e != std::string_view::npos && e > t)
+      return "HTML page instead of JSON: " + std::string(rest.substr(t + 7, std::min<std::size_t>(
+                                                                                 e - t - 7, 100)));
+    return "HTML page instead of JSON";
+  }
+  for (char c : rest.substr(0, 100)) snippet += (c == '\n' || c == '\r') ? ' ' : c;
+  return "not JSON: \"" + snippet + "\"";
+}
+
+class Parser {
+ public:
+  Parser(const ParseOptions& options, const AllocationVisitor& visit)
+      : m_options(options), m_visit(visit) {
+    m_label_values.resize(options.label_keys.size());
+    m_ns_label_values.resize(options.label_keys.size());
+  }
+
+  simdjson::error_code parse_allocation(std::string_view name, od::object obj) {
+    ParsedAllocation a;
+    a.name = name;
+    a.values.fill(NAN);
+    a.set_index = m_set_index;
+    std::fill(m_label_values.begin(), m_label_values.end(), std::string_view{});
+    std::fill(m_ns_label_values.begin(), m_ns_label_values.end(), std::string_view{});
+    for (auto field : obj) {
+      std::string_view key;
+      if (auto err = field.unescaped_key().get(key)) return err;
+      od::value v = field.value();
+      if (key == "properties") {
+        if (auto err = parse_properties(v, a)) return err;
+        continue;
+      }
+      if (key == "window") {
+        parse_window(v, a);
+        continue;
+      }
+      int f = lookup_field(key);
+      if (f < 0) continue;  // unknown or unused key: skipped by the iterator
+      od::json_type type;
+      if (auto err = v.type().get(type)) return err;
+      if (type == od::json_type::number) {
+        double d;
+        if (auto err = v.get_double().get(d)) return err;
+        a.values[static_cast<std::size_t>(f)] = d;
+      }
+      // null, "NaN" strings and other shapes stay NaN: absent, never 0.
+    }
+    for (std::size_t i = 0; i < m_label_values.size(); ++i)
+      if (m_label_values[i].empty()) m_label_values[i] = m_ns_label_values[i];
+    a.label_values = &m_label_values;
+    ++m_count;
+    m_visit(a);
+    return simdjson::SUCCESS;
+  }
+
+  simdjson::error_code parse_set(od::value set) {
+    od::json_type type;
+    if (auto err = set.type().get(type)) return err;
+    if (type != od::json_type::object) return simdjson::SUCCESS;  // `null` set (kubecost#3758)
+    od::object obj;
+    if (auto err = set.get_object().get(obj)) return err;
+    for (auto field : obj) {
+      std::string_view name;
+      if (auto err = field.unescaped_key().get(name)) return err;
+      od::value v = field.value();
+      if (auto err = v.type().get(type)) return err;
+      if (type != od::json_type::object) continue;
+      od::object alloc;
+      if (auto err = v.get_object().get(alloc)) return err;
+      if (auto err = parse_allocation(name, alloc)) return err;
+    }
+    ++m_sets;
+    ++m_set_index;
+    return simdjson::SUCCESS;
+  }
+
+  std::size_t count() const { return m_count; }
+  std::size_t sets() const { return m_sets; }
+
+ private:
+  simdjson::error_code parse_properties(od::value v, ParsedAllocation& a) {
+    od::json_type type;
+    if (auto err = v.type().get(type)) return err;
+    if (type != od::json_type::object) return simdjson::SUCCESS;
+    od::object props;
+    if (auto err = v.get_object().get(props)) return err;
+    for (auto field : props) {
+      std::string_view key;
+      if (auto err = field.unescaped_key().get(key)) return err;
+      od::value pv = field.value();
+      if (key == "namespace") {
+        read_string(pv, a.namespace_name);
+      } else if (key == "pod") {
+        read_string(pv, a.pod);
+      } else if (!m_options.label_keys.empty() && key == "labels") {
+        if (auto err = read_labels(pv, m_label_values)) return err;
+      } else if (!m_options.label_keys.empty() && key == "namespaceLabels") {
+        if (auto err = read_labels(pv, m_ns_label_values)) return err;
+      }
+    }
+    return simdjson::SUCCESS;
+  }
+
+  static void read_string(od::value v, std::string_view& out) {
+    od::json_type type;
+    if (v.type().get(type) || type != od::json_type::string) return;
+    std::string_view s;
+    if (!v.get_string().get(s)) out = s;
+  }
+
+  simdjson::error_code read_labels(od::value v, std::vector<std::string_view>& out) {
+    od::json_type type;
+    if (auto err = v.type().get(type)) return err;
+    if (type != od::json_type::object) return simdjson::SUCCESS;
+    od::object labels;
+    if (auto err = v.get_object().get(labels)) return err;
+    for (auto field : labels) {
+      std::string_view key;
+      if (auto err = field.unescaped_key().get(key)) return err;
+      if (key.starts_with("label_")) key.remove_prefix(6);  // pre-2023 raw spelling
+      const auto& wanted = m_options.label_keys;
+      for (std::size_t i = 0; i < wanted.size(); ++i) {
+        if (wanted[i] == key) {
+          read_string(field.value(), out[i]);
+          break;
+        }
+      }
+    }
+    return simdjson::SUCCESS;
+  }
+
+  static void parse_window(od::value v, ParsedAllocation& a) {
+    od::object w;
+    if (v.get_object().get(w)) return;
+    for (auto field : w) {
+      std::string_view key, s;
+      if (field.unescaped_key().get(key)) return;
+      od::value wv = field.value();
+      od::json_type type;
+      if (wv.type().get(type) || type != od::json_type::string || wv.get_string().get(s)) continue;
+      auto t = parse_rfc3339(s);  // an open bound is the string "null": stays NaN
+      if (key == "start" && t) a.window_start = *t;
+      if (key == "end" && t) a.window_end = *t;
+    }
+  }
+
+  const ParseOptions& m_options;
+  const AllocationVisitor& m_visit;
+  std::vector<std::string_view> m_label_values;
+  std::vector<std::string_view> m_ns_label_values;
+  std::size_t m_set_index = 0;
+  std::size_t m_sets = 0;
+  std::size_t m_count = 0;
+};
+
+Failure json_failure(simdjson::error_code err, od::document& doc, std::string_view body) {
+  std::string where;
+  const char* loc = nullptr;
+  if (!doc.current_location().get(loc) && loc >= body.data() && loc <= body.data() + body.size())
+    where = " at byte " + std::to_string(loc - body.data());
+  return Failure{FailureReason::parse, std::string("invalid JSON") + where + ": " +
+                                           simdjson::error_message(err)};
+}
+
+}  // namespace
+
+const std::array<std::string_view, k_alloc_field_count>& alloc_field_keys() {
+  static const std::array<std::string_view, k_alloc_field_count> keys = {
+      "minutes",           "cpuCost",
+      "gpuCost",           "ramCost",
+      "pvCost",            "networkCost",
+      "loadBalancerCost",  "sharedCost",
+      "externalCost",      "totalCost",
+      "cpuEfficiency",     "ramEfficiency",
+      "totalEfficiency",   "cpuCoreRequestAverage",
+      "cpuCoreUsageAverage", "ramByteRequestAverage",
+      "ramByteUsageAverage"};
+  return keys;
+}
+
+Expected<ParseSummary> parse_allocations(std::string_view body, std::size_t capacity,
+                                         const ParseOptions& options,
+                                         const AllocationVisitor& visit) {
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos)
+    return Failure{FailureReason::empty, "empty response body"};
+  auto first = body[body.find_first_not_of(" \t\r\n")];
+  if (first != '{') return Failure{FailureReason::parse, describe_non_json(body)};
+
+  od::parser parser;
+  od::document doc;
+  if (auto err = parser.iterate(body.data(), body.size(), capacity).get(doc))
+    return Failure{FailureReason::parse,
+                   std::string("invalid JSON: ") + simdjson::error_message(err)};
+  Parser p(options, visit);
+  od::object root;
+  if (auto err = doc.get_object().get(root)) return json_failure(err, doc, body);
+
+  std::int64_t code = 200;
+  std::string message;
+  bool saw_data = false;
+  for (auto field : root) {
+    std::string_view key;
+    if (auto err = field.unescaped_key().get(key)) return json_failure(err, doc, body);
+    od::value v = field.value();
+    if (key == "code") {
+      double d;
+      if (!v.get_double().get(d)) code = static_cast<std::int64_t>(d);
+    } else if (key == "message") {
+      std::string_view m;
+      if (!v.get_string().get(m)) message = std::string(m.substr(0, 200));
+    } else if (key == "data") {
+      saw_data = true;
+      od::json_type type;
+      if (auto err = v.type().get(type)) return json_failure(err, doc, body);
+      if (type == od::json_type::array) {
+        od::array sets;
+        if (auto err = v.get_array().get(sets)) return json_failure(err, doc, body);
+        for (auto set : sets) {
+          od::value sv;
+          if (auto err = set.get(sv)) return json_failure(err, doc, body);
+          if (auto err = p.parse_set(sv)) return json_failure(err, doc, body);
+        }
+      } else if (type == od::json_type::object) {
+        if (auto err = p.parse_set(v)) return json_failure(err, doc, body);
+      }
+    }
+  }
+  if (const char* rest = nullptr; !doc.current_location().get(rest))
+    return json_failure(simdjson::TRAILING_CONTENT, doc, body);
+  if (code != 200)
+    return Failure{FailureReason::http_status,
+                   "Kubecost answered code " + std::to_string(code) +
+                       (message.empty() ? "" : ": " + message)};
+  if (!saw_data) return Failure{FailureReason::parse, "response has no \"data\" field"};
+  if (p.count() == 0)
+    return Failure{FailureReason::empty, "response holds no allocations (data: " +
+                                             std::to_string(p.sets()) + " non-null sets)"};
+  return ParseSummary{p.sets(), p.count()};
+}
+
+Expected<ParseSummary> parse_allocations(const std::string& body, const ParseOptions& options,
+                                         const AllocationVisitor& visit) {
+  std::string padded;
+  padded.reserve(body.size() + k_body_padding);
+  padded = body;
+  return parse_allocations(padded, padded.capacity(), options, visit);
+}
+
+}  // namespace kci

@@ -1,0 +1,98 @@
+#pragma once
+// Settings of every mode: defaults < YAML file < environment < command-line flags.
+// Each setting is declared once (key, env name, flag, parser) in config.cpp; the README
+// table and config/allocation-exporter.example.yaml document the same list.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "exporter/durations.hpp"
+
+namespace kci {
+
+enum class Flavour { auto_detect, kubecost, opencost };
+enum class MetricMode { rate, total };
+enum class LogFormat { logfmt, json };
+
+// How to reach Kubecost; shared by every mode that talks to it.
+struct KubecostConnection {
+  std::string url = "http://kubecost-cost-analyzer.kubecost.svc.cluster.local:9090";
+  Flavour flavour = Flavour::kubecost;
+  std::chrono::milliseconds connect_timeout{5'000};
+  std::chrono::milliseconds request_timeout{60'000};  // whole request, body included
+  int retries = 2;                                    // extra attempts on timeout/connect/5xx
+  std::string ca_file;
+  bool insecure_skip_verify = false;
+  std::string bearer_token_file;  // re-read on every poll so rotated tokens are picked up
+  std::uint64_t max_response_bytes = 512ULL << 20;
+};
+
+struct Config {
+  KubecostConnection kubecost;
+  std::string listen_address = "0.0.0.0:9103";
+  std::string web_config_file;
+  std::chrono::milliseconds scrape_interval{120'000};
+  std::chrono::milliseconds scrape_jitter_max{10'000};
+  std::chrono::milliseconds max_staleness{0};  // 0: three scrape intervals
+  std::string aggregation_level = "namespace";
+  WindowSpec window{"1h", 1};
+  bool time_series = false;
+  std::string step = "1h";
+  bool accumulate = true;
+  bool include_idle = true;
+  std::string share_idle = "weighted";
+  MetricMode metric_mode = MetricMode::rate;
+  std::string tenant_id;
+  std::string cluster_name = "kubernetes";
+  std::string currency = "USD";
+  bool enable_pod_metrics = false;
+  int top_n_pods = 50;
+  std::vector<std::string> label_keys;  // Kubernetes label keys exported as label_<sanitised>
+  std::string log_level = "info";
+  LogFormat log_format = LogFormat::logfmt;
+  bool demo = false;
+
+  // Where each key's value came from: "default", "file", "env NAME" or "flag --name".
+  std::map<std::string, std::string> origin;
+
+  std::chrono::milliseconds effective_max_staleness() const {
+    return max_staleness.count() > 0 ? max_staleness : 3 * scrape_interval;
+  }
+  bool wants_pods() const { return enable_pod_metrics || aggregation_level == "pod"; }
+};
+
+// A parsed command line: the mode word and the --flag values in order.
+struct CommandLine {
+  std::string mode = "serve";  // serve | check-config | s3-export
+  std::vector<std::pair<std::string, std::string>> flags;
+  bool show_version = false;
+  bool show_help = false;
+};
+
+// Throws ConfigError naming the flag on an unknown flag or a missing value.
+CommandLine parse_command_line(int argc, const char* const* argv);
+
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+EnvLookup process_environment();
+
+// Builds the effective config. Throws ConfigError with one line naming the key and the value.
+Config load_config(const CommandLine& cli, const EnvLookup& env);
+
+// "key = value  (origin)" lines for every setting; secrets are never printed.
+std::string describe_config(const Config& config);
+
+// The usage text (every flag, with its env and YAML twins).
+std::string usage_text();
+
+// Kubernetes label key to the Prometheus-sanitised spelling Kubecost uses
+// ("app.kubernetes.io/name" -> "app_kubernetes_io_name").
+std::string sanitize_label_name(std::string_view key);
+
+// The URL with any user:password removed, for logs and the info metric.
+std::string redact_url(const std::string& url);
+
+}  // namespace kci

@@ -1,0 +1,55 @@
+#pragma once
+// A GET client for Kubecost/OpenCost: connect and whole-request deadlines, bounded retries
+// with backoff on timeouts, connection errors and 5xx, gzip, TLS verification (CA file or an
+// explicit insecure switch), an optional bearer-token file and a response-size cap.
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "exporter/config.hpp"
+#include "exporter/result.hpp"
+
+namespace httplib {
+class Client;
+}
+
+namespace kci {
+
+// Bytes the JSON parser may read past the end of a body (simdjson's padding).
+inline constexpr std::size_t k_body_padding = 64;
+
+struct HttpResponse {
+  int status = 0;
+  std::string content_type;
+  std::string body;  // capacity() >= size() + k_body_padding
+};
+
+class HttpClient {
+ public:
+  explicit HttpClient(KubecostConnection connection);
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // GET base URL + path_and_query. Success only for a 2xx status.
+  Expected<HttpResponse> get(const std::string& path_and_query);
+
+  // Thread-safe: aborts the request in flight and any backoff sleep; later calls fail fast.
+  void cancel();
+
+ private:
+  Expected<HttpResponse> attempt(const std::string& path_and_query);
+
+  KubecostConnection m_conn;
+  std::string m_scheme_host_port;
+  std::string m_base_path;
+  std::mutex m_mutex;
+  std::condition_variable m_cv;
+  httplib::Client* m_in_flight = nullptr;  // guarded by m_mutex
+  bool m_cancelled = false;                // guarded by m_mutex
+};
+
+}  // namespace kci

@@ -1,0 +1,41 @@
+// allocation-exporter: serve (default), check-config, s3-export. Thin: all logic is in
+// exporter_core.
+#include <cstdio>
+#include <iostream>
+
+#include "exporter/config.hpp"
+#include "exporter/logging.hpp"
+#include "exporter/result.hpp"
+#include "exporter/serve_mode.hpp"
+
+int main(int argc, char** argv) {
+  using namespace kci;
+  try {
+    CommandLine cli = parse_command_line(argc, argv);
+    if (cli.show_version) {
+      std::cout << "allocation-exporter " << EXPORTER_VERSION << "\n";
+      return 0;
+    }
+    if (cli.show_help) {
+      std::cout << usage_text();
+      return 0;
+    }
+    Config config = load_config(cli, process_environment());
+    if (cli.mode == "check-config") {
+      std::cout << describe_config(config);
+      return 0;
+    }
+    log::setup(config.log_level, config.log_format);
+    if (cli.mode == "s3-export") {
+      log::error("s3-export mode is not built yet");
+      return 1;
+    }
+    return run_serve(config);
+  } catch (const ConfigError& e) {
+    std::fprintf(stderr, "allocation-exporter: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "allocation-exporter: fatal: %s\n", e.what());
+    return 1;
+  }
+}

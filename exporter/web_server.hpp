@@ -1,0 +1,37 @@
+#pragma once
+// The HTTP endpoints: /metrics (pre-rendered bytes, gzip when asked), /healthz, /readyz,
+// a landing page at / and 404 for anything else.
+#include <memory>
+#include <string>
+
+#include "exporter/config.hpp"
+#include "exporter/metrics_publisher.hpp"
+
+namespace httplib {
+class Server;
+}
+
+namespace kci {
+
+class WebServer {
+ public:
+  WebServer(const Config& config, const MetricsPublisher& publisher);
+  ~WebServer();
+  // Binds listen_address; returns false (and logs) when it cannot.
+  bool bind();
+  // Serves until stop(); call after a successful bind().
+  void serve();
+  void stop();
+  int port() const { return m_port; }
+
+ private:
+  const Config& m_config;
+  const MetricsPublisher& m_publisher;
+  std::unique_ptr<httplib::Server> m_server;
+  int m_port = 0;
+};
+
+// The landing page for `/`.
+std::string landing_page(const Config& config, const Published& state);
+
+}  // namespace kci
