@@ -111,6 +111,7 @@ Expected<HttpResponse> HttpClient::attempt(const std::string& path_and_query) {
 
   HttpResponse response;
   bool too_large = false;
+  std::string bad_encoding;
   const std::uint64_t cap = m_conn.max_response_bytes;
   const auto deadline = std::chrono::steady_clock::now() + m_conn.request_timeout;
   bool deadline_hit = false;
@@ -135,6 +136,12 @@ Expected<HttpResponse> HttpClient::attempt(const std::string& path_and_query) {
       [&](const httplib::Response& r) {
         response.status = r.status;
         response.content_type = r.get_header_value("Content-Type");
+        const auto& encoding = r.get_header_value("Content-Encoding");
+        if (!encoding.empty() && encoding != "identity" && encoding != "gzip" &&
+            encoding != "deflate" && encoding != "br") {
+          bad_encoding = encoding;
+          return false;
+        }
         if (r.has_header("Content-Length")) {
           auto len = std::strtoull(r.get_header_value("Content-Length").c_str(), nullptr, 10);
           if (len > cap) {
@@ -171,6 +178,9 @@ Expected<HttpResponse> HttpClient::attempt(const std::string& path_and_query) {
   if (too_large)
     return Failure{FailureReason::too_large,
                    "response larger than kubecostMaxResponseBytes=" + std::to_string(cap)};
+  if (!bad_encoding.empty())
+    return Failure{FailureReason::parse,
+                   "unsupported Content-Encoding \"" + one_line(bad_encoding, 40) + "\""};
   if (!res) {
     auto err = res.error();
     if (deadline_hit)

@@ -1,0 +1,34 @@
+#pragma once
+// Helpers shared by the unit tests.
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+
+namespace kci::test {
+
+inline std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline std::string sample(const std::string& name) {
+  return read_file(std::string(KCI_SAMPLES_DIR) + "/" + name);
+}
+
+// Parses exposition text into "name{labels}" -> value (comments skipped).
+inline std::map<std::string, double> series_of(const std::string& text) {
+  std::map<std::string, double> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    auto sp = line.rfind(' ');
+    out[line.substr(0, sp)] = std::stod(line.substr(sp + 1));
+  }
+  return out;
+}
+
+}  // namespace kci::test
