@@ -44,8 +44,8 @@ std::string describe_non_json(std::string_view body) {
     auto t = rest.find("<title>");
     auto e = rest.find("</title>");
     if (t != std::string_view::npos && e != std::string_view::npos && e > t)
-      return "HTML page instead of JSON: " + std::string(rest.substr(t + 7, std::min<std::size_t>(
-                                                                                 e - t - 7, 100)));
+      return "HTML page instead of JSON: " +
+             std::string(rest.substr(t + 7, std::min<std::size_t>(e - t - 7, 100)));
     return "HTML page instead of JSON";
   }
   for (char c : rest.substr(0, 100)) snippet += (c == '\n' || c == '\r') ? ' ' : c;
@@ -203,23 +203,30 @@ Failure json_failure(simdjson::error_code err, od::document& doc, std::string_vi
   const char* loc = nullptr;
   if (!doc.current_location().get(loc) && loc >= body.data() && loc <= body.data() + body.size())
     where = " at byte " + std::to_string(loc - body.data());
-  return Failure{FailureReason::parse, std::string("invalid JSON") + where + ": " +
-                                           simdjson::error_message(err)};
+  return Failure{FailureReason::parse,
+                 std::string("invalid JSON") + where + ": " + simdjson::error_message(err)};
 }
 
 }  // namespace
 
 const std::array<std::string_view, k_alloc_field_count>& alloc_field_keys() {
-  static const std::array<std::string_view, k_alloc_field_count> keys = {
-      "minutes",           "cpuCost",
-      "gpuCost",           "ramCost",
-      "pvCost",            "networkCost",
-      "loadBalancerCost",  "sharedCost",
-      "externalCost",      "totalCost",
-      "cpuEfficiency",     "ramEfficiency",
-      "totalEfficiency",   "cpuCoreRequestAverage",
-      "cpuCoreUsageAverage", "ramByteRequestAverage",
-      "ramByteUsageAverage"};
+  static const std::array<std::string_view, k_alloc_field_count> keys = {"minutes",
+                                                                         "cpuCost",
+                                                                         "gpuCost",
+                                                                         "ramCost",
+                                                                         "pvCost",
+                                                                         "networkCost",
+                                                                         "loadBalancerCost",
+                                                                         "sharedCost",
+                                                                         "externalCost",
+                                                                         "totalCost",
+                                                                         "cpuEfficiency",
+                                                                         "ramEfficiency",
+                                                                         "totalEfficiency",
+                                                                         "cpuCoreRequestAverage",
+                                                                         "cpuCoreUsageAverage",
+                                                                         "ramByteRequestAverage",
+                                                                         "ramByteUsageAverage"};
   return keys;
 }
 
@@ -273,9 +280,8 @@ Expected<ParseSummary> parse_allocations(std::string_view body, std::size_t capa
   if (const char* rest = nullptr; !doc.current_location().get(rest))
     return json_failure(simdjson::TRAILING_CONTENT, doc, body);
   if (code != 200)
-    return Failure{FailureReason::http_status,
-                   "Kubecost answered code " + std::to_string(code) +
-                       (message.empty() ? "" : ": " + message)};
+    return Failure{FailureReason::http_status, "Kubecost answered code " + std::to_string(code) +
+                                                   (message.empty() ? "" : ": " + message)};
   if (!saw_data) return Failure{FailureReason::parse, "response has no \"data\" field"};
   if (p.count() == 0)
     return Failure{FailureReason::empty, "response holds no allocations (data: " +

@@ -9,7 +9,6 @@
 
 #include "exporter/result.hpp"
 
-
 namespace kci {
 namespace {
 
@@ -175,7 +174,9 @@ const std::vector<Setting>& settings() {
        },
        [](const Config& c) { return format_duration(c.effective_max_staleness()); }},
       {"aggregationLevel", "AGGREGATION_LEVEL", "kubecost.aggregation-level",
-       [](Config& c, auto& k, auto& v) { c.aggregation_level = one_of(k, v, {"namespace", "pod"}); },
+       [](Config& c, auto& k, auto& v) {
+         c.aggregation_level = one_of(k, v, {"namespace", "pod"});
+       },
        [](const Config& c) { return c.aggregation_level; }},
       {"window", "WINDOW", "kubecost.window",
        [](Config& c, auto& k, auto& v) {
@@ -211,14 +212,13 @@ const std::vector<Setting>& settings() {
        [](const Config& c) { return c.share_idle; }},
       {"metricMode", "METRIC_MODE", "metric.mode",
        [](Config& c, auto& k, auto& v) {
-         c.metric_mode = one_of(k, v, {"rate", "total"}) == "rate" ? MetricMode::rate
-                                                                   : MetricMode::total;
+         c.metric_mode =
+             one_of(k, v, {"rate", "total"}) == "rate" ? MetricMode::rate : MetricMode::total;
        },
        [](const Config& c) {
          return std::string(c.metric_mode == MetricMode::rate ? "rate" : "total");
        }},
-      {"tenantId", "TENANT_ID", "tenant-id",
-       [](Config& c, auto&, auto& v) { c.tenant_id = v; },
+      {"tenantId", "TENANT_ID", "tenant-id", [](Config& c, auto&, auto& v) { c.tenant_id = v; },
        [](const Config& c) { return c.tenant_id; }},
       {"clusterName", "CLUSTER_NAME", "cluster-name",
        [](Config& c, auto& k, auto& v) {
@@ -259,14 +259,13 @@ const std::vector<Setting>& settings() {
        [](const Config& c) { return c.log_level; }},
       {"logFormat", "LOG_FORMAT", "log.format",
        [](Config& c, auto& k, auto& v) {
-         c.log_format = one_of(k, v, {"logfmt", "json"}) == "json" ? LogFormat::json
-                                                                   : LogFormat::logfmt;
+         c.log_format =
+             one_of(k, v, {"logfmt", "json"}) == "json" ? LogFormat::json : LogFormat::logfmt;
        },
        [](const Config& c) {
          return std::string(c.log_format == LogFormat::json ? "json" : "logfmt");
        }},
-      {"demo", "DEMO", "demo",
-       [](Config& c, auto& k, auto& v) { c.demo = parse_bool(k, v); },
+      {"demo", "DEMO", "demo", [](Config& c, auto& k, auto& v) { c.demo = parse_bool(k, v); },
        [](const Config& c) { return show_bool(c.demo); }},
   };
   return table;
@@ -343,10 +342,9 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
       name = name.substr(0, eq);
       has_value = true;
     }
-    bool known = name == "config.file" || std::any_of(settings().begin(), settings().end(),
-                                                      [&](const Setting& s) {
-                                                        return *s.flag && name == s.flag;
-                                                      });
+    bool known = name == "config.file" ||
+                 std::any_of(settings().begin(), settings().end(),
+                             [&](const Setting& s) { return *s.flag && name == s.flag; });
     if (!known) throw ConfigError("--" + name + ": unknown flag (see --help)");
     if (!has_value) {
       if (name == "demo") {
@@ -418,8 +416,8 @@ std::string usage_text() {
 std::string sanitize_label_name(std::string_view key) {
   std::string out(key);
   for (char& c : out) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     if (!ok) c = '_';
   }
   return out;

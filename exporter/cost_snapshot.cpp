@@ -7,8 +7,8 @@ namespace kci {
 namespace {
 
 constexpr std::array<AllocField, k_cost_family_count> k_cost_fields = {
-    AllocField::total_cost,   AllocField::cpu_cost,     AllocField::ram_cost,
-    AllocField::gpu_cost,     AllocField::pv_cost,      AllocField::network_cost,
+    AllocField::total_cost,         AllocField::cpu_cost,    AllocField::ram_cost,
+    AllocField::gpu_cost,           AllocField::pv_cost,     AllocField::network_cost,
     AllocField::load_balancer_cost, AllocField::shared_cost, AllocField::external_cost};
 
 constexpr std::array<AllocField, k_average_count> k_average_fields = {
@@ -86,8 +86,7 @@ double CostAccumulator::average(Average a, double window_minutes) const {
   return unit_minutes[i] / window_minutes;
 }
 
-SnapshotBuilder::SnapshotBuilder(const Config& config, double now)
-    : m_config(config), m_now(now) {
+SnapshotBuilder::SnapshotBuilder(const Config& config, double now) : m_config(config), m_now(now) {
   m_snap.pods_enabled = config.wants_pods();
 }
 
@@ -165,7 +164,8 @@ CostSnapshot SnapshotBuilder::finish() && {
     }
     seconds += std::max(0.0, std::min(end, m_now) - start);
   }
-  m_snap.window_hours = (complete && seconds > 0) ? seconds / 3600.0 : m_config.window.nominal_hours;
+  m_snap.window_hours =
+      (complete && seconds > 0) ? seconds / 3600.0 : m_config.window.nominal_hours;
 
   std::sort(m_snap.namespaces.begin(), m_snap.namespaces.end(),
             [](const CostRow& a, const CostRow& b) { return a.namespace_name < b.namespace_name; });

@@ -79,7 +79,7 @@ class SnapshotBuilder {
   std::vector<CostRow> m_all_pods;
   std::vector<std::vector<bool>> m_label_conflict;
   std::vector<std::pair<double, double>> m_set_windows;  // per set index
-  std::string m_key;                                      // scratch, reused
+  std::string m_key;                                     // scratch, reused
 };
 
 }  // namespace kci

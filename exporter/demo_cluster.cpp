@@ -11,7 +11,7 @@ namespace {
 
 const char* const k_teams[] = {"payments", "search", "platform", "data", "web", "ml"};
 const char* const k_ns_words[] = {"checkout", "catalog", "ingest", "billing", "auth",
-                                  "gateway", "reports", "etl", "cache", "queue"};
+                                  "gateway",  "reports", "etl",    "cache",   "queue"};
 
 std::string iso(double unix_seconds) {
   std::time_t t = static_cast<std::time_t>(unix_seconds);
@@ -94,7 +94,8 @@ void write_alloc(std::string& out, const DemoAlloc& a, const std::string& window
 }
 
 DemoAlloc merge(const std::vector<DemoAlloc>& pods, const std::string& ns) {
-  DemoAlloc n{ns, ns, "", pods.front().team, pods.front().app, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, false};
+  DemoAlloc n{ns, ns, "",   pods.front().team, pods.front().app, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+              0,  0,  false};
   for (const auto& p : pods) {
     n.minutes = std::max(n.minutes, p.minutes);
     n.cpu_req += p.cpu_req * p.minutes;
@@ -123,9 +124,9 @@ std::string demo_allocation_response(const DemoOptions& o) {
   std::mt19937_64 rng(o.seed);
   std::uniform_real_distribution<double> u(0.0, 1.0);
   const double window_minutes = (o.window_end - o.window_start) / 60.0;
-  const std::string window = "\"window\":{\"start\":\"" + iso(o.window_start) +
-                             "\",\"end\":\"" + iso(o.window_end) + "\"},\"start\":\"" +
-                             iso(o.window_start) + "\",\"end\":\"" + iso(o.window_end) + "\",";
+  const std::string window = "\"window\":{\"start\":\"" + iso(o.window_start) + "\",\"end\":\"" +
+                             iso(o.window_end) + "\"},\"start\":\"" + iso(o.window_start) +
+                             "\",\"end\":\"" + iso(o.window_end) + "\",";
   const double hours = window_minutes / 60.0;
   std::vector<std::vector<DemoAlloc>> by_ns(std::max<std::size_t>(o.namespaces, 1));
   for (std::size_t i = 0; i < o.pods; ++i) {
@@ -178,13 +179,44 @@ std::string demo_allocation_response(const DemoOptions& o) {
   }
   // An unmounted volume and the cluster's idle capacity.
   DemoAlloc unmounted{o.pod_level ? "__unmounted__/__unmounted__" : "__unmounted__",
-                      "__unmounted__", o.pod_level ? "__unmounted__" : "", "", "",
-                      window_minutes, 0, 0, 0, 0, 0, 0, 0, round5(0.00137 * hours * 5), 0, 0,
-                      0, 0, false};
+                      "__unmounted__",
+                      o.pod_level ? "__unmounted__" : "",
+                      "",
+                      "",
+                      window_minutes,
+                      0,
+                      0,
+                      0,
+                      0,
+                      0,
+                      0,
+                      0,
+                      round5(0.00137 * hours * 5),
+                      0,
+                      0,
+                      0,
+                      0,
+                      false};
   emit(unmounted);
-  DemoAlloc idle{"__idle__", "", "", "", "", window_minutes, 0, 0, 0, 0,
+  DemoAlloc idle{"__idle__",
+                 "",
+                 "",
+                 "",
+                 "",
+                 window_minutes,
+                 0,
+                 0,
+                 0,
+                 0,
                  round5(0.031611 * hours * (2.0 + o.pods / 50.0)),
-                 round5(0.004237 * hours * (8.0 + o.pods / 10.0)), 0, 0, 0, 0, 0, 0, false};
+                 round5(0.004237 * hours * (8.0 + o.pods / 10.0)),
+                 0,
+                 0,
+                 0,
+                 0,
+                 0,
+                 0,
+                 false};
   emit(idle);
   out += "}]}";
   return out;
@@ -206,7 +238,8 @@ Expected<HttpResponse> DemoSource::fetch() {
   std::string body = demo_allocation_response(o);
   r.body.reserve(body.size() + k_body_padding);
   r.body = std::move(body);
-  if (r.body.capacity() < r.body.size() + k_body_padding) r.body.reserve(r.body.size() + k_body_padding);
+  if (r.body.capacity() < r.body.size() + k_body_padding)
+    r.body.reserve(r.body.size() + k_body_padding);
   return r;
 }
 

@@ -48,12 +48,23 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
       text.remove_prefix(2);
     } else if (!text.empty()) {
       switch (text.front()) {
-        case 's': unit_ms = 1000; break;
-        case 'm': unit_ms = 60'000; break;
-        case 'h': unit_ms = 3'600'000; break;
-        case 'd': unit_ms = 86'400'000; break;
-        case 'w': unit_ms = 604'800'000; break;
-        default: return std::nullopt;
+        case 's':
+          unit_ms = 1000;
+          break;
+        case 'm':
+          unit_ms = 60'000;
+          break;
+        case 'h':
+          unit_ms = 3'600'000;
+          break;
+        case 'd':
+          unit_ms = 86'400'000;
+          break;
+        case 'w':
+          unit_ms = 604'800'000;
+          break;
+        default:
+          return std::nullopt;
       }
       text.remove_prefix(1);
     } else {
@@ -145,11 +156,16 @@ std::optional<WindowSpec> parse_window(std::string_view raw) {
         n == 0)
       return std::nullopt;
     switch (s.back()) {
-      case 'm': return n / 60.0;
-      case 'h': return static_cast<double>(n);
-      case 'd': return n * 24.0;
-      case 'w': return n * 168.0;
-      default: return std::nullopt;
+      case 'm':
+        return n / 60.0;
+      case 'h':
+        return static_cast<double>(n);
+      case 'd':
+        return n * 24.0;
+      case 'w':
+        return n * 168.0;
+      default:
+        return std::nullopt;
     }
   };
   std::string_view head = text;

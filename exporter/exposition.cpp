@@ -37,8 +37,7 @@ constexpr std::array<FamilyDef, k_average_count> k_avg_defs = {{
 }};
 
 constexpr std::string_view k_prefix = "cloudtuner_kubecost_";
-constexpr std::string_view k_cached =
-    " Cached from the last successful Kubecost poll.";
+constexpr std::string_view k_cached = " Cached from the last successful Kubecost poll.";
 
 void header(std::string& out, std::string_view name, std::string_view help, const char* type) {
   out += "# HELP ";
@@ -81,7 +80,6 @@ Common make_common(const Config& c) {
   for (const auto& key : c.label_keys) k.label_names.push_back("label_" + sanitize_label_name(key));
   return k;
 }
-
 
 void row_labels(std::string& out, const Common& k, const CostRow* row, bool with_currency) {
   out += '{';
@@ -142,9 +140,9 @@ std::string render_costs(const CostSnapshot& snap, const Config& config, std::si
   const bool rate = config.metric_mode == MetricMode::rate;
   const double divisor = rate && snap.window_hours > 0 ? snap.window_hours : 1.0;
   const double window_minutes = snap.window_hours * 60.0;
-  const std::string unit = rate ? " per hour (window total divided by window hours, " +
-                                      config.currency + "/h)."
-                                : " over the query window (" + config.currency + ").";
+  const std::string unit =
+      rate ? " per hour (window total divided by window hours, " + config.currency + "/h)."
+           : " over the query window (" + config.currency + ").";
   std::string out;
   out.reserve(256 * (snap.namespaces.size() + snap.pods.size()) * 4 + 8192);
   std::string name;
@@ -189,8 +187,8 @@ std::string render_costs(const CostSnapshot& snap, const Config& config, std::si
     if (s.single == &snap.idle) continue;
     for (std::size_t e = 0; e < k_efficiency_count; ++e) {
       name.assign(k_prefix).append(s.prefix).append(k_eff_defs[e].suffix);
-      header(out, name, std::string(k_eff_defs[e].help) + " " + s.what + "." + std::string(k_cached),
-             "gauge");
+      header(out, name,
+             std::string(k_eff_defs[e].help) + " " + s.what + "." + std::string(k_cached), "gauge");
       if (s.rows) {
         for (const auto& row : *s.rows)
           sample(&row, false, row.acc.efficiency(static_cast<Efficiency>(e)));
@@ -200,8 +198,8 @@ std::string render_costs(const CostSnapshot& snap, const Config& config, std::si
     }
     for (std::size_t a = 0; a < k_average_count; ++a) {
       name.assign(k_prefix).append(s.prefix).append(k_avg_defs[a].suffix);
-      header(out, name, std::string(k_avg_defs[a].help) + " " + s.what + "." + std::string(k_cached),
-             "gauge");
+      header(out, name,
+             std::string(k_avg_defs[a].help) + " " + s.what + "." + std::string(k_cached), "gauge");
       if (s.rows) {
         for (const auto& row : *s.rows)
           sample(&row, false, row.acc.average(static_cast<Average>(a), window_minutes));

@@ -12,7 +12,8 @@
 
 namespace kci {
 
-inline constexpr std::string_view k_exposition_content_type = "text/plain; version=0.0.4; charset=utf-8";
+inline constexpr std::string_view k_exposition_content_type =
+    "text/plain; version=0.0.4; charset=utf-8";
 inline constexpr std::size_t k_failure_reason_count = 6;
 
 // Escapes `\`, `"` and newline as the text format requires for label values.

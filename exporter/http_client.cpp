@@ -43,12 +43,18 @@ bool retryable(const Failure& f) {
 
 const char* to_string(FailureReason reason) {
   switch (reason) {
-    case FailureReason::connect: return "connect";
-    case FailureReason::timeout: return "timeout";
-    case FailureReason::http_status: return "http_status";
-    case FailureReason::parse: return "parse";
-    case FailureReason::empty: return "empty";
-    case FailureReason::too_large: return "too_large";
+    case FailureReason::connect:
+      return "connect";
+    case FailureReason::timeout:
+      return "timeout";
+    case FailureReason::http_status:
+      return "http_status";
+    case FailureReason::parse:
+      return "parse";
+    case FailureReason::empty:
+      return "empty";
+    case FailureReason::too_large:
+      return "too_large";
   }
   return "unknown";
 }
@@ -73,13 +79,11 @@ void HttpClient::cancel() {
 Expected<HttpResponse> HttpClient::get(const std::string& path_and_query) {
   for (int attempt_no = 0;; ++attempt_no) {
     auto result = attempt(path_and_query);
-    if (result.ok() || attempt_no >= m_conn.retries || !retryable(result.failure()))
-      return result;
+    if (result.ok() || attempt_no >= m_conn.retries || !retryable(result.failure())) return result;
     auto backoff = std::chrono::milliseconds(std::min(500 << attempt_no, 5000));
-    log::warn("kubecost request failed, retrying",
-              {{"reason", to_string(result.failure().reason)},
-               {"error", result.failure().message},
-               {"retry_in", format_duration(backoff)}});
+    log::warn("kubecost request failed, retrying", {{"reason", to_string(result.failure().reason)},
+                                                    {"error", result.failure().message},
+                                                    {"retry_in", format_duration(backoff)}});
     std::unique_lock lock(m_mutex);
     if (m_cv.wait_for(lock, backoff, [&] { return m_cancelled; })) return result;
   }
@@ -160,8 +164,8 @@ Expected<HttpResponse> HttpClient::attempt(const std::string& path_and_query) {
           return false;
         }
         if (response.body.capacity() < response.body.size() + len + k_body_padding)
-          response.body.reserve(std::max(response.body.capacity() * 2,
-                                         response.body.size() + len + k_body_padding));
+          response.body.reserve(
+              std::max(response.body.capacity() * 2, response.body.size() + len + k_body_padding));
         response.body.append(data, len);
         return true;
       });
@@ -184,9 +188,8 @@ Expected<HttpResponse> HttpClient::attempt(const std::string& path_and_query) {
   if (!res) {
     auto err = res.error();
     if (deadline_hit)
-      return Failure{FailureReason::timeout,
-                     "no complete response within kubecostTimeout=" +
-                         format_duration(m_conn.request_timeout)};
+      return Failure{FailureReason::timeout, "no complete response within kubecostTimeout=" +
+                                                 format_duration(m_conn.request_timeout)};
     if (cancelled) return Failure{FailureReason::connect, "cancelled (shutting down)"};
     std::string what = httplib::to_string(err);
     if (err == httplib::Error::Read && response.status != 0)
@@ -194,8 +197,7 @@ Expected<HttpResponse> HttpClient::attempt(const std::string& path_and_query) {
     if (err == httplib::Error::SSLServerVerification || err == httplib::Error::SSLConnection ||
         err == httplib::Error::SSLLoadingCerts)
       what = "TLS: " + what;
-    FailureReason reason = (err == httplib::Error::ConnectionTimeout)
-                               ? FailureReason::timeout
+    FailureReason reason = (err == httplib::Error::ConnectionTimeout) ? FailureReason::timeout
                            : (err == httplib::Error::Read && response.status != 0)
                                ? FailureReason::parse
                                : FailureReason::connect;

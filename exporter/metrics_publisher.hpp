@@ -9,8 +9,8 @@
 namespace kci {
 
 struct Published {
-  std::string text;  // text format 0.0.4, cost series (if fresh) + health series
-  std::string gzip;  // the same bytes, gzip-compressed once
+  std::string text;    // text format 0.0.4, cost series (if fresh) + health series
+  std::string gzip;    // the same bytes, gzip-compressed once
   bool ready = false;  // fresh cost data is being served
   bool last_poll_ok = false;
   std::string last_error;  // one line, "" after a good poll

@@ -13,8 +13,7 @@ namespace kci {
 namespace {
 
 double system_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 std::string fixed(double v, int digits) {
@@ -35,7 +34,8 @@ Expected<HttpResponse> KubecostSource::fetch() {
   if (kubecost.ok() || !kubecost.failure().message.starts_with("HTTP 404")) {
     if (kubecost.ok()) {
       m_flavour = Flavour::kubecost;
-      log::info("kubecost flavour detected", {{"flavour", "kubecost"}, {"path", "/model/allocation"}});
+      log::info("kubecost flavour detected",
+                {{"flavour", "kubecost"}, {"path", "/model/allocation"}});
     }
     return kubecost;
   }
@@ -61,7 +61,9 @@ Poller::Poller(const Config& config, MetricsPublisher& publisher, AllocationSour
 
 Poller::~Poller() { stop(); }
 
-void Poller::start() { m_thread = std::thread([this] { run(); }); }
+void Poller::start() {
+  m_thread = std::thread([this] { run(); });
+}
 
 void Poller::stop() {
   {
@@ -77,21 +79,21 @@ void Poller::run() {
   using namespace std::chrono;
   while (true) {
     poll_once();
-    auto jitter_ms = m_config.scrape_jitter_max.count() > 0
-                         ? std::uniform_int_distribution<long long>(
-                               0, m_config.scrape_jitter_max.count())(m_rng)
-                         : 0;
+    auto jitter_ms =
+        m_config.scrape_jitter_max.count() > 0
+            ? std::uniform_int_distribution<long long>(0, m_config.scrape_jitter_max.count())(m_rng)
+            : 0;
     auto next = steady_clock::now() + m_config.scrape_interval + milliseconds(jitter_ms);
     std::unique_lock lock(m_mutex);
     while (!m_stopping && steady_clock::now() < next) {
       // Wake at the staleness deadline too, so stale series go on time between polls.
       auto wake = next;
       if (m_cost_text) {
-        double left = m_last_good + duration<double>(m_config.effective_max_staleness()).count() -
-                      m_clock();
-        wake = std::min(next, steady_clock::now() +
-                                  duration_cast<steady_clock::duration>(
-                                      duration<double>(std::max(left, 0.0) + 0.01)));
+        double left =
+            m_last_good + duration<double>(m_config.effective_max_staleness()).count() - m_clock();
+        wake =
+            std::min(next, steady_clock::now() + duration_cast<steady_clock::duration>(
+                                                     duration<double>(std::max(left, 0.0) + 0.01)));
       }
       m_cv.wait_until(lock, wake, [&] { return m_stopping; });
       lock.unlock();
@@ -126,9 +128,9 @@ void Poller::poll_once() {
         CostSnapshot snap = std::move(builder).finish();
         std::size_t series = 0;
         auto text = std::make_shared<const std::string>(render_costs(snap, m_config, series));
-        const double divisor =
-            m_config.metric_mode == MetricMode::rate && snap.window_hours > 0 ? snap.window_hours
-                                                                              : 1.0;
+        const double divisor = m_config.metric_mode == MetricMode::rate && snap.window_hours > 0
+                                   ? snap.window_hours
+                                   : 1.0;
         std::vector<std::pair<std::string, double>> top;
         for (const auto& row : snap.namespaces) {
           double v = row.acc.cost_of(CostFamily::total);

@@ -20,7 +20,7 @@ struct Failure {
 template <class T>
 class Expected {
  public:
-  Expected(T value) : m_v(std::move(value)) {}        // NOLINT(google-explicit-constructor)
+  Expected(T value) : m_v(std::move(value)) {}            // NOLINT(google-explicit-constructor)
   Expected(Failure failure) : m_v(std::move(failure)) {}  // NOLINT(google-explicit-constructor)
   bool ok() const { return m_v.index() == 0; }
   explicit operator bool() const { return ok(); }

@@ -21,8 +21,10 @@ int run_serve(const Config& config) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  log::info("Starting Kubecost Allocation Exporter for CloudTuner", {{"version", EXPORTER_VERSION}});
-  log::info("Kubecost URL: " + (config.demo ? std::string("(demo data)") : redact_url(config.kubecost.url)));
+  log::info("Starting Kubecost Allocation Exporter for CloudTuner",
+            {{"version", EXPORTER_VERSION}});
+  log::info("Kubecost URL: " +
+            (config.demo ? std::string("(demo data)") : redact_url(config.kubecost.url)));
   log::info("Tenant ID: " + config.tenant_id);
   log::info("config", {{"cluster", config.cluster_name},
                        {"interval", format_duration(config.scrape_interval)},

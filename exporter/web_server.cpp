@@ -15,11 +15,20 @@ std::string html_escape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -59,9 +68,9 @@ std::string landing_page(const Config& config, const Published& state) {
     html += "FAILED: " + html_escape(state.last_error);
   }
   char buf[160];
-  std::snprintf(buf, sizeof buf, "</p>\n<p>Last success: %.0f (Unix time); cost series: %zu%s</p>\n",
-                state.last_success_timestamp, state.cost_series,
-                state.ready ? "" : " (not ready)");
+  std::snprintf(buf, sizeof buf,
+                "</p>\n<p>Last success: %.0f (Unix time); cost series: %zu%s</p>\n",
+                state.last_success_timestamp, state.cost_series, state.ready ? "" : " (not ready)");
   html += buf;
   html += "<h2>Top namespaces by total cost</h2>\n<table>\n<tr><th>namespace</th><th>" +
           html_escape(config.currency) +

@@ -24,8 +24,9 @@ TEST_CASE("golden: demo cluster renders to the checked-in /metrics text") {
   o.seed = 7;
   std::string body = demo_allocation_response(o);
   // A hostile name: quotes, backslash and newline must come out escaped.
-  body.insert(body.find("{\"", 10) + 1,
-              R"("we\"ird\\ns\n/p":{"properties":{"namespace":"we\"ird\\ns\n","pod":"p","labels":{"team":"q\"t"}},"totalCost":0.5,"cpuCost":0.25,"ramCost":0.25},)");
+  body.insert(
+      body.find("{\"", 10) + 1,
+      R"("we\"ird\\ns\n/p":{"properties":{"namespace":"we\"ird\\ns\n","pod":"p","labels":{"team":"q\"t"}},"totalCost":0.5,"cpuCost":0.25,"ramCost":0.25},)");
 
   SnapshotBuilder builder(config, 2e9);
   ParseOptions options{{"team"}};

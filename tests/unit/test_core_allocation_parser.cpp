@@ -1,9 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <dirent.h>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <dirent.h>
 #include <map>
 
 #include "exporter/allocation_parser.hpp"
@@ -27,8 +27,14 @@ Expected<ParseSummary> collect(const std::string& body, std::vector<Collected>& 
                                std::vector<std::string> label_keys = {}) {
   ParseOptions options{std::move(label_keys)};
   return parse_allocations(body, options, [&](const ParsedAllocation& a) {
-    Collected c{std::string(a.name), std::string(a.namespace_name), std::string(a.pod), a.values,
-                {}, a.window_start, a.window_end, a.set_index};
+    Collected c{std::string(a.name),
+                std::string(a.namespace_name),
+                std::string(a.pod),
+                a.values,
+                {},
+                a.window_start,
+                a.window_end,
+                a.set_index};
     if (a.label_values)
       for (auto v : *a.label_values) c.labels.emplace_back(v);
     out.push_back(std::move(c));
@@ -52,7 +58,8 @@ double naive_sum(const std::string& body, const std::string& key) {
 
 TEST_CASE("parser: OpenCost swagger sample (namespace aggregation, 6-decimal numbers)") {
   std::vector<Collected> got;
-  auto r = collect(sample("opencost_docs-swagger_allocation-compute_aggregate-namespace_window-2d.json"), got);
+  auto r = collect(
+      sample("opencost_docs-swagger_allocation-compute_aggregate-namespace_window-2d.json"), got);
   REQUIRE(r.ok());
   CHECK(r.value().sets == 1);
   REQUIRE(got.size() == r.value().allocations);
@@ -95,7 +102,8 @@ TEST_CASE("parser: Kubecost container-level sample, labels and the docs' placeho
   auto r = collect(sample("kubecost_docs_api-allocation_container-level_example.json"), got,
                    {"app_kubernetes_io_name", "team"});
   REQUIRE(r.ok());
-  auto it = std::find_if(got.begin(), got.end(), [](auto& c) { return c.pod.starts_with("kubecost-cost-analyzer"); });
+  auto it = std::find_if(got.begin(), got.end(),
+                         [](auto& c) { return c.pod.starts_with("kubecost-cost-analyzer"); });
   REQUIRE(it != got.end());
   CHECK(it->ns == "kubecost");
   CHECK(it->labels == std::vector<std::string>{"cost-analyzer", ""});
@@ -164,8 +172,7 @@ TEST_CASE("parser: error bodies give one clear line") {
   CHECK(html.failure().reason == FailureReason::parse);
   CHECK(html.failure().message == "HTML page instead of JSON: 504 Gateway Time-out");
   auto text = collect("Invalid 'window' parameter: illegal window: 1y\n", got);
-  CHECK(text.failure().message ==
-        "not JSON: \"Invalid 'window' parameter: illegal window: 1y \"");
+  CHECK(text.failure().message == "not JSON: \"Invalid 'window' parameter: illegal window: 1y \"");
   auto code = collect(R"({"code":500,"status":"","data":null,"message":"Error: boom"})", got);
   CHECK(code.failure().reason == FailureReason::http_status);
   CHECK(code.failure().message == "Kubecost answered code 500: Error: boom");
@@ -183,7 +190,8 @@ TEST_CASE("parser: deeply nested JSON neither crashes nor recurses") {
   std::string open(100000, '['), close(100000, ']');
   std::vector<Collected> got;
   // Inside an unknown key: skipped iteratively, the allocation still counts.
-  auto skipped = collect(R"({"code":200,"data":[{"a":{"x":)" + open + close + R"(,"totalCost":1}}]})", got);
+  auto skipped =
+      collect(R"({"code":200,"data":[{"a":{"x":)" + open + close + R"(,"totalCost":1}}]})", got);
   REQUIRE(skipped.ok());
   CHECK(got.size() == 1);
   // As the sets themselves: no allocation anywhere.

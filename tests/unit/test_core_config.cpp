@@ -95,8 +95,8 @@ TEST_CASE("config: bad values name the key and the value in one line") {
   CHECK(error_of({}, {{"TOP_N_PODS", "10001"}}).starts_with("topNPods: invalid value \"10001\""));
   CHECK(error_of({}, {{"TOP_N_PODS", "ten"}}) ==
         "topNPods: invalid value \"ten\": expected a whole number");
-  CHECK(error_of({"--kubecost.url", "ftp://kubecost"}).starts_with(
-      "kubecostUrl: invalid value \"ftp://kubecost\""));
+  CHECK(error_of({"--kubecost.url", "ftp://kubecost"})
+            .starts_with("kubecostUrl: invalid value \"ftp://kubecost\""));
   CHECK(error_of({}, {{"KUBECOST_URL", "kubecost:9090"}}).starts_with("kubecostUrl:"));
   CHECK(error_of({}, {{"WINDOW", "fortnight"}}).starts_with("window: invalid value \"fortnight\""));
   CHECK(error_of({}, {{"METRIC_MODE", "hourly"}}) ==

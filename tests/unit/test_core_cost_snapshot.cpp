@@ -86,12 +86,13 @@ TEST_CASE("snapshot: top-N pods plus __other__ add up to each namespace") {
 TEST_CASE("snapshot: efficiencies are cost-weighted; null is absent, not zero") {
   Config config;
   config.enable_pod_metrics = true;
-  std::string body = std::string(R"({"data":[{)") +
-                     R"("ns/a":{"properties":{"namespace":"ns","pod":"a"},"cpuCost":3,"ramCost":1,"cpuEfficiency":0.2,"ramEfficiency":0.5,"totalEfficiency":0.275,"totalCost":4},)" +
-                     R"("ns/b":{"properties":{"namespace":"ns","pod":"b"},"cpuCost":1,"ramCost":3,"cpuEfficiency":0.6,"ramEfficiency":null,"totalEfficiency":null,"totalCost":4},)" +
-                     R"("other/c":{"properties":{"namespace":"other","pod":"c"},"cpuCost":1,"cpuEfficiency":null,"totalCost":1},)" +
-                     R"("__idle__":{"cpuCost":5,"ramCost":5,"cpuEfficiency":0,"ramEfficiency":0,"totalEfficiency":0,"totalCost":10})" +
-                     "}]}";
+  std::string body =
+      std::string(R"({"data":[{)") +
+      R"("ns/a":{"properties":{"namespace":"ns","pod":"a"},"cpuCost":3,"ramCost":1,"cpuEfficiency":0.2,"ramEfficiency":0.5,"totalEfficiency":0.275,"totalCost":4},)" +
+      R"("ns/b":{"properties":{"namespace":"ns","pod":"b"},"cpuCost":1,"ramCost":3,"cpuEfficiency":0.6,"ramEfficiency":null,"totalEfficiency":null,"totalCost":4},)" +
+      R"("other/c":{"properties":{"namespace":"other","pod":"c"},"cpuCost":1,"cpuEfficiency":null,"totalCost":1},)" +
+      R"("__idle__":{"cpuCost":5,"ramCost":5,"cpuEfficiency":0,"ramEfficiency":0,"totalEfficiency":0,"totalCost":10})" +
+      "}]}";
   CostSnapshot s = snapshot_of(body, config);
   const auto& ns = ns_row(s, "ns");
   CHECK(ns.acc.efficiency(Efficiency::cpu) == Approx((0.2 * 3 + 0.6 * 1) / 4));  // 0.3, not 0.4
@@ -115,15 +116,16 @@ TEST_CASE("snapshot: rate divisor is the data's window, clamped to now") {
   config.window = *parse_window("3h");
   CHECK(snapshot_of(R"({"data":[{"a":{"totalCost":8}}]})", config).window_hours == 3.0);
   // Several sets (step): their spans add up.
-  std::string two = std::string(R"({"data":[{"a":{)") + k_window +
-                    R"(,"totalCost":8}},{"a":{"window":{"start":"2024-01-01T02:00:00Z","end":"2024-01-01T03:00:00Z"},"totalCost":1}}]})";
+  std::string two =
+      std::string(R"({"data":[{"a":{)") + k_window +
+      R"(,"totalCost":8}},{"a":{"window":{"start":"2024-01-01T02:00:00Z","end":"2024-01-01T03:00:00Z"},"totalCost":1}}]})";
   CHECK(snapshot_of(two, config).window_hours == Approx(3.0));
 }
 
 TEST_CASE("snapshot: request and usage averages weight by running minutes") {
   Config config;
-  std::string body = std::string(R"({"data":[{)") +
-                     R"("ns/a":{"properties":{"namespace":"ns"},)" + k_window +
+  std::string body = std::string(R"({"data":[{)") + R"("ns/a":{"properties":{"namespace":"ns"},)" +
+                     k_window +
                      R"(,"minutes":120,"cpuCoreRequestAverage":1,"ramByteUsageAverage":100},)" +
                      R"("ns/b":{"properties":{"namespace":"ns"},)" + k_window +
                      R"(,"minutes":60,"cpuCoreRequestAverage":2,"ramByteUsageAverage":null}}]})";
@@ -136,9 +138,10 @@ TEST_CASE("snapshot: request and usage averages weight by running minutes") {
 
 TEST_CASE("snapshot: idle by cluster or node, and special names") {
   Config config;
-  CostSnapshot s = snapshot_of(R"({"data":[{"c1/__idle__":{"totalCost":2},"c1/n1/__idle__":{"totalCost":3},
+  CostSnapshot s =
+      snapshot_of(R"({"data":[{"c1/__idle__":{"totalCost":2},"c1/n1/__idle__":{"totalCost":3},
     "__unallocated__":{"totalCost":1},"__unmounted__":{"totalCost":4}}]})",
-                               config);
+                  config);
   CHECK(s.idle.cost_of(CostFamily::total) == 5);
   CHECK(s.namespaces.size() == 2);
   CHECK(s.cluster.cost_of(CostFamily::total) == 10);

@@ -60,10 +60,19 @@ TEST_CASE("exposition: rate mode divides by window hours, total mode does not") 
       R"({cluster="prod",namespace="web",tenant_id="t-1",currency="USD",label_team="a\"b\\c\nd"})";
   CHECK(rate.at("cloudtuner_kubecost_namespace_total_cost" + labels) == 2.0);
   CHECK(rate.at("cloudtuner_kubecost_namespace_cpu_cost" + labels) == 0.5);
-  CHECK(rate.at(R"(cloudtuner_kubecost_cluster_total_cost{cluster="prod",tenant_id="t-1",currency="USD"})") == 3.0);
-  CHECK(rate.at(R"(cloudtuner_kubecost_idle_total_cost{cluster="prod",tenant_id="t-1",currency="USD"})") == 1.0);
+  CHECK(
+      rate.at(
+          R"(cloudtuner_kubecost_cluster_total_cost{cluster="prod",tenant_id="t-1",currency="USD"})") ==
+      3.0);
+  CHECK(
+      rate.at(
+          R"(cloudtuner_kubecost_idle_total_cost{cluster="prod",tenant_id="t-1",currency="USD"})") ==
+      1.0);
   // Efficiency has no currency label and is not divided.
-  CHECK(rate.at(R"(cloudtuner_kubecost_namespace_cpu_efficiency{cluster="prod",namespace="web",tenant_id="t-1",label_team="a\"b\\c\nd"})") == 0.5);
+  CHECK(
+      rate.at(
+          R"(cloudtuner_kubecost_namespace_cpu_efficiency{cluster="prod",namespace="web",tenant_id="t-1",label_team="a\"b\\c\nd"})") ==
+      0.5);
   config.metric_mode = MetricMode::total;
   auto total = series_of(render(k_body, config));
   CHECK(total.at("cloudtuner_kubecost_namespace_total_cost" + labels) == 8.0);
@@ -98,7 +107,8 @@ TEST_CASE("exposition: health series") {
   CHECK(s.at(R"(cloudtuner_kubecost_exporter_scrape_errors_total{reason="connect"})") == 0);
   CHECK(s.at("cloudtuner_kubecost_exporter_last_success_timestamp_seconds") == 1700000000);
   CHECK(s.at("cloudtuner_kubecost_exporter_series_count") == 42);
-  std::string info = R"(cloudtuner_kubecost_exporter_info{version=")" EXPORTER_VERSION
-                     R"(",kubecost_url="https://REDACTED@kubecost:9090",aggregation_level="namespace",window="1h",cluster_name="kubernetes"})";
+  std::string info =
+      R"(cloudtuner_kubecost_exporter_info{version=")" EXPORTER_VERSION
+      R"(",kubecost_url="https://REDACTED@kubecost:9090",aggregation_level="namespace",window="1h",cluster_name="kubernetes"})";
   CHECK(s.at(info) == 1);
 }

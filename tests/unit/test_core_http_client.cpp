@@ -1,6 +1,6 @@
 // The Kubecost client against an in-process HTTP server on 127.0.0.1.
-#include <catch2/catch.hpp>
 #include <httplib.h>
+#include <catch2/catch.hpp>
 
 #include <atomic>
 #include <chrono>

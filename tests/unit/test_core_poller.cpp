@@ -48,7 +48,10 @@ TEST_CASE("poller: serves last good data through failures, drops it when stale, 
   auto p = publisher.current();
   CHECK(p->ready);
   auto s = series_of(p->text);
-  CHECK(s.at(R"(cloudtuner_kubecost_namespace_total_cost{cluster="kubernetes",namespace="b",tenant_id="",currency="USD"})") == 3);
+  CHECK(
+      s.at(
+          R"(cloudtuner_kubecost_namespace_total_cost{cluster="kubernetes",namespace="b",tenant_id="",currency="USD"})") ==
+      3);
   CHECK(s.at("cloudtuner_kubecost_exporter_scrape_success") == 1);
 
   now += 60;
@@ -57,7 +60,10 @@ TEST_CASE("poller: serves last good data through failures, drops it when stale, 
   p = publisher.current();
   CHECK(p->ready);  // still within maxStaleness
   s = series_of(p->text);
-  CHECK(s.count(R"(cloudtuner_kubecost_namespace_total_cost{cluster="kubernetes",namespace="b",tenant_id="",currency="USD"})") == 1);
+  CHECK(
+      s.count(
+          R"(cloudtuner_kubecost_namespace_total_cost{cluster="kubernetes",namespace="b",tenant_id="",currency="USD"})") ==
+      1);
   CHECK(s.at("cloudtuner_kubecost_exporter_scrape_success") == 0);
   CHECK(s.at(R"(cloudtuner_kubecost_exporter_scrape_errors_total{reason="http_status"})") == 1);
   CHECK(s.at("cloudtuner_kubecost_exporter_last_success_timestamp_seconds") == 1000);
@@ -76,8 +82,14 @@ TEST_CASE("poller: serves last good data through failures, drops it when stale, 
   p = publisher.current();
   CHECK(p->ready);
   s = series_of(p->text);
-  CHECK(s.count(R"(cloudtuner_kubecost_namespace_total_cost{cluster="kubernetes",namespace="b",tenant_id="",currency="USD"})") == 0);
-  CHECK(s.at(R"(cloudtuner_kubecost_namespace_total_cost{cluster="kubernetes",namespace="a",tenant_id="",currency="USD"})") == 2);
+  CHECK(
+      s.count(
+          R"(cloudtuner_kubecost_namespace_total_cost{cluster="kubernetes",namespace="b",tenant_id="",currency="USD"})") ==
+      0);
+  CHECK(
+      s.at(
+          R"(cloudtuner_kubecost_namespace_total_cost{cluster="kubernetes",namespace="a",tenant_id="",currency="USD"})") ==
+      2);
   CHECK(s.at(R"(cloudtuner_kubecost_exporter_scrape_errors_total{reason="http_status"})") == 1);
 }
 
@@ -114,6 +126,7 @@ TEST_CASE("poller: gzip bytes are the text bytes compressed") {
   // ISIZE trailer: uncompressed length mod 2^32, little-endian.
   std::size_t n = p->gzip.size();
   std::uint32_t isize = 0;
-  for (int i = 3; i >= 0; --i) isize = (isize << 8) | static_cast<unsigned char>(p->gzip[n - 4 + i]);
+  for (int i = 3; i >= 0; --i)
+    isize = (isize << 8) | static_cast<unsigned char>(p->gzip[n - 4 + i]);
   CHECK(isize == p->text.size());
 }

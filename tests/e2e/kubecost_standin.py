@@ -1,0 +1,134 @@
+"""A stand-in Kubecost Allocation API on 127.0.0.1, built from the recorded samples.
+
+It answers /model/allocation (Kubecost) and /allocation (OpenCost) with allocations derived from
+the vendors' sample responses, and can be switched into failure modes: HTTP 500, a hang longer
+than the client's timeout, garbage, a truncated body, an empty 200 body, an HTML 504 page.
+"""
+import copy
+import http.server
+import json
+import os
+import threading
+import time
+import urllib.parse
+
+WINDOW = {"start": "2024-01-01T00:00:00Z", "end": "2024-01-01T02:00:00Z"}
+WINDOW_HOURS = 2.0
+COST_KEYS = ("cpuCost", "gpuCost", "ramCost", "pvCost", "networkCost", "loadBalancerCost",
+             "sharedCost", "externalCost", "totalCost")
+SCALED_KEYS = COST_KEYS + ("cpuCoreHours", "ramByteHours", "pvByteHours", "cpuCores", "ramBytes",
+                           "cpuCoreRequestAverage", "cpuCoreUsageAverage",
+                           "ramByteRequestAverage", "ramByteUsageAverage",
+                           "networkTransferBytes", "networkReceiveBytes")
+
+
+def sample_templates(samples_dir):
+    """Allocation objects from the namespace-level JSON samples."""
+    out = []
+    for name in ("opencost_website_static_allocation-example-output.json",
+                 "opencost_docs-swagger_allocation-compute_aggregate-namespace_window-2d.json"):
+        with open(os.path.join(samples_dir, name), encoding="utf-8") as f:
+            for alloc_set in json.load(f)["data"]:
+                out.extend(alloc_set.values())
+    return out
+
+
+def build_allocations(samples_dir, drop_namespace=None, drop_pods=()):
+    """name -> allocation for aggregate=namespace,pod; every number traceable to a sample."""
+    allocations = {}
+    names = ["kube-system", "opencost", "prometheus", "payments", "données-ü", "search"]
+    fractions = (0.5, 0.25, 0.15, 0.1)
+    for ns, template in zip(names, sample_templates(samples_dir)):
+        if ns == drop_namespace:
+            continue
+        for i, f in enumerate(fractions):
+            pod = f"{ns}-pod-{i}"
+            if pod in drop_pods:
+                continue
+            a = copy.deepcopy(template)
+            a["name"] = f"{ns}/{pod}"
+            a["properties"] = {"cluster": "cluster-one", "namespace": ns, "pod": pod,
+                               "labels": {"team": "team-" + ns[:3], "app": pod}}
+            a["window"] = dict(WINDOW)
+            a["minutes"] = WINDOW_HOURS * 60
+            for k in SCALED_KEYS:
+                if isinstance(a.get(k), (int, float)):
+                    a[k] = round(a[k] * f * (1 + i * 0.37), 6)
+            if i == 3:
+                a["cpuEfficiency"] = None  # Kubecost's null: absent, never 0
+                a["pvCost"] = None
+            allocations[a["name"]] = a
+    allocations["__idle__"] = {"name": "__idle__", "properties": {"cluster": "cluster-one"},
+                               "window": dict(WINDOW), "minutes": 120, "cpuCost": 0.5,
+                               "ramCost": 0.25, "gpuCost": 0.0, "totalCost": 0.75,
+                               "cpuEfficiency": 0, "ramEfficiency": 0, "totalEfficiency": 0}
+    return allocations
+
+
+class StandIn:
+    def __init__(self, samples_dir, port, token=None):
+        self.samples_dir = samples_dir
+        self.mode = "ok"
+        self.allocations = build_allocations(samples_dir)
+        self.requests = []
+        self.auth_headers = []
+        self.token = token
+        standin = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def send(self, status, body, ctype="application/json"):
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                try:
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (timeout test): expected
+
+            def do_GET(self):
+                url = urllib.parse.urlparse(self.path)
+                standin.requests.append((url.path, urllib.parse.parse_qs(url.query)))
+                standin.auth_headers.append(self.headers.get("Authorization"))
+                if url.path not in ("/model/allocation", "/allocation"):
+                    return self.send(404, b"404 page not found\n", "text/plain")
+                mode = standin.mode
+                if mode == "500":
+                    return self.send(500, json.dumps({"code": 500, "status": "", "data": None,
+                                                      "message": "Error: boom"}).encode())
+                if mode == "timeout":
+                    time.sleep(4)
+                    return self.send(200, b"{}")
+                if mode == "garbage":
+                    return self.send(200, b"\x00\x01 definitely not json \xff")
+                if mode == "truncated":
+                    body = standin.body()
+                    return self.send(200, body[: len(body) // 2])
+                if mode == "empty":
+                    return self.send(200, b"")
+                if mode == "html504":
+                    return self.send(504, b"<html><head><title>504 Gateway Time-out</title>"
+                                          b"</head><body>nginx</body></html>", "text/html")
+                return self.send(200, standin.body())
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def body(self):
+        return json.dumps({"code": 200, "status": "success",
+                           "data": [self.allocations]}).encode()
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
