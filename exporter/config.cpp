@@ -267,6 +267,11 @@ const std::vector<Setting>& settings() {
        }},
       {"demo", "DEMO", "demo", [](Config& c, auto& k, auto& v) { c.demo = parse_bool(k, v); },
        [](const Config& c) { return show_bool(c.demo); }},
+      {"demoPods", "DEMO_PODS", "demo.pods",
+       [](Config& c, auto& k, auto& v) {
+         c.demo_pods = static_cast<int>(parse_int_in(k, v, 1, 1'000'000));
+       },
+       [](const Config& c) { return std::to_string(c.demo_pods); }},
   };
   return table;
 }
@@ -347,7 +352,12 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
                              [&](const Setting& s) { return *s.flag && name == s.flag; });
     if (!known) throw ConfigError("--" + name + ": unknown flag (see --help)");
     if (!has_value) {
-      if (name == "demo") {
+      // Boolean flags stand alone ("--demo"); others take the next argument.
+      auto it = std::find_if(settings().begin(), settings().end(),
+                             [&](const Setting& s) { return *s.flag && name == s.flag; });
+      std::string shown = it != settings().end() ? it->show(Config{}) : "";
+      bool boolean = shown == "true" || shown == "false";
+      if (boolean && (i + 1 >= argc || std::string_view(argv[i + 1]).starts_with("--"))) {
         value = "true";
       } else if (i + 1 < argc) {
         value = argv[++i];

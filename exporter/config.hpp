@@ -55,6 +55,7 @@ struct Config {
   std::string log_level = "info";
   LogFormat log_format = LogFormat::logfmt;
   bool demo = false;
+  int demo_pods = 400;  // size of the synthetic cluster behind --demo
 
   // Where each key's value came from: "default", "file", "env NAME" or "flag --name".
   std::map<std::string, std::string> origin;

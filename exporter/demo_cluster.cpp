@@ -1,5 +1,6 @@
 #include "exporter/demo_cluster.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -232,6 +233,8 @@ Expected<HttpResponse> DemoSource::fetch() {
   o.window_end = std::floor(now);
   o.window_start = o.window_end - 3600;
   o.pod_level = m_config.wants_pods();
+  o.pods = static_cast<std::size_t>(m_config.demo_pods);
+  o.namespaces = std::max<std::size_t>(1, o.pods / 10);
   HttpResponse r;
   r.status = 200;
   r.content_type = "application/json";

@@ -135,8 +135,31 @@ void append_sample_value(std::string& out, double v) {
   }
 }
 
+// The `{...}` label text of each row, escaped once per poll and reused by every family.
+struct RowLabels {
+  std::vector<std::string> with_currency, without_currency;
+};
+
+RowLabels label_texts(const Common& k, const std::vector<CostRow>& rows) {
+  RowLabels out;
+  out.with_currency.reserve(rows.size());
+  out.without_currency.reserve(rows.size());
+  for (const auto& row : rows) {
+    out.with_currency.emplace_back();
+    row_labels(out.with_currency.back(), k, &row, true);
+    out.without_currency.emplace_back();
+    row_labels(out.without_currency.back(), k, &row, false);
+  }
+  return out;
+}
+
 std::string render_costs(const CostSnapshot& snap, const Config& config, std::size_t& series) {
   const Common k = make_common(config);
+  const RowLabels ns_labels = label_texts(k, snap.namespaces);
+  const RowLabels pod_labels = label_texts(k, snap.pods);
+  std::string single_with, single_without;
+  row_labels(single_with, k, nullptr, true);
+  row_labels(single_without, k, nullptr, false);
   const bool rate = config.metric_mode == MetricMode::rate;
   const double divisor = rate && snap.window_hours > 0 ? snap.window_hours : 1.0;
   const double window_minutes = snap.window_hours * 60.0;
@@ -147,10 +170,10 @@ std::string render_costs(const CostSnapshot& snap, const Config& config, std::si
   out.reserve(256 * (snap.namespaces.size() + snap.pods.size()) * 4 + 8192);
   std::string name;
 
-  auto sample = [&](const CostRow* row, bool currency, double v) {
+  auto sample = [&](const std::string& labels, double v) {
     if (std::isnan(v)) return;  // absent: no series rather than a fake 0
     out += name;
-    row_labels(out, k, row, currency);
+    out += labels;
     out += ' ';
     append_sample_value(out, v);
     out += '\n';
@@ -161,12 +184,13 @@ std::string render_costs(const CostSnapshot& snap, const Config& config, std::si
     const char* prefix;
     const char* what;
     const std::vector<CostRow>* rows;
+    const RowLabels* labels;
     const CostAccumulator* single;
   };
   const std::array<ScopeDef, 3> scopes = {{
-      {"namespace_", "for namespace", &snap.namespaces, nullptr},
-      {"cluster_", "for cluster, idle included", nullptr, &snap.cluster},
-      {"idle_", "of idle capacity (cluster minus namespaces)", nullptr, &snap.idle},
+      {"namespace_", "for namespace", &snap.namespaces, &ns_labels, nullptr},
+      {"cluster_", "for cluster, idle included", nullptr, nullptr, &snap.cluster},
+      {"idle_", "of idle capacity (cluster minus namespaces)", nullptr, nullptr, &snap.idle},
   }};
   for (const auto& s : scopes) {
     for (std::size_t f = 0; f < k_cost_family_count; ++f) {
@@ -175,13 +199,14 @@ std::string render_costs(const CostSnapshot& snap, const Config& config, std::si
              std::string(k_cost_defs[f].help) + " " + s.what + unit + std::string(k_cached),
              "gauge");
       if (s.rows) {
-        for (const auto& row : *s.rows)
-          sample(&row, true, row.acc.cost_of(static_cast<CostFamily>(f)) / divisor);
+        for (std::size_t r = 0; r < s.rows->size(); ++r)
+          sample(s.labels->with_currency[r],
+                 (*s.rows)[r].acc.cost_of(static_cast<CostFamily>(f)) / divisor);
       } else {
         double v = s.single->cost_of(static_cast<CostFamily>(f));
         // Idle exists even when Kubecost sent none (shared or excluded): then it is 0.
         if (std::isnan(v) && s.single == &snap.idle) v = 0;
-        sample(nullptr, true, v / divisor);
+        sample(single_with, v / divisor);
       }
     }
     if (s.single == &snap.idle) continue;
@@ -190,10 +215,11 @@ std::string render_costs(const CostSnapshot& snap, const Config& config, std::si
       header(out, name,
              std::string(k_eff_defs[e].help) + " " + s.what + "." + std::string(k_cached), "gauge");
       if (s.rows) {
-        for (const auto& row : *s.rows)
-          sample(&row, false, row.acc.efficiency(static_cast<Efficiency>(e)));
+        for (std::size_t r = 0; r < s.rows->size(); ++r)
+          sample(s.labels->without_currency[r],
+                 (*s.rows)[r].acc.efficiency(static_cast<Efficiency>(e)));
       } else {
-        sample(nullptr, false, s.single->efficiency(static_cast<Efficiency>(e)));
+        sample(single_without, s.single->efficiency(static_cast<Efficiency>(e)));
       }
     }
     for (std::size_t a = 0; a < k_average_count; ++a) {
@@ -201,10 +227,11 @@ std::string render_costs(const CostSnapshot& snap, const Config& config, std::si
       header(out, name,
              std::string(k_avg_defs[a].help) + " " + s.what + "." + std::string(k_cached), "gauge");
       if (s.rows) {
-        for (const auto& row : *s.rows)
-          sample(&row, false, row.acc.average(static_cast<Average>(a), window_minutes));
+        for (std::size_t r = 0; r < s.rows->size(); ++r)
+          sample(s.labels->without_currency[r],
+                 (*s.rows)[r].acc.average(static_cast<Average>(a), window_minutes));
       } else {
-        sample(nullptr, false, s.single->average(static_cast<Average>(a), window_minutes));
+        sample(single_without, s.single->average(static_cast<Average>(a), window_minutes));
       }
     }
   }
@@ -219,7 +246,8 @@ std::string render_costs(const CostSnapshot& snap, const Config& config, std::si
                  " pods by total cost; pod=\"__other__\" is the rest of each namespace" + unit +
                  std::string(k_cached),
              "gauge");
-      for (const auto& row : snap.pods) sample(&row, true, row.acc.cost_of(f) / divisor);
+      for (std::size_t r = 0; r < snap.pods.size(); ++r)
+        sample(pod_labels.with_currency[r], snap.pods[r].acc.cost_of(f) / divisor);
     }
   }
   return out;

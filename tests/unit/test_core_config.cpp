@@ -110,6 +110,15 @@ TEST_CASE("config: bad values name the key and the value in one line") {
             .starts_with("maxStaleness: invalid value \"30s\""));
 }
 
+TEST_CASE("config: boolean flags stand alone or take a value") {
+  Config c = load({"--pod-metrics.enabled", "--scrape.interval", "30s", "--demo"});
+  CHECK(c.enable_pod_metrics);
+  CHECK(c.demo);
+  CHECK(c.scrape_interval == std::chrono::seconds(30));
+  CHECK_FALSE(load({"--pod-metrics.enabled", "false"}).enable_pod_metrics);
+  CHECK_FALSE(load({"--pod-metrics.enabled=false"}).enable_pod_metrics);
+}
+
 TEST_CASE("config: YAML is strict") {
   std::string unknown = write_temp("scrapeInterval: 60\nscrapeIntervall: 70\n");
   CHECK(error_of({"--config.file", unknown.c_str()}) ==

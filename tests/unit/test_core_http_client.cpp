@@ -9,6 +9,7 @@
 
 #include "exporter/gzip.hpp"
 #include "exporter/http_client.hpp"
+#include "exporter/poller.hpp"
 
 using namespace kci;
 using namespace std::chrono_literals;
@@ -228,4 +229,23 @@ TEST_CASE("http: cancel() aborts a request in flight promptly") {
   canceller.join();
   CHECK_FALSE(r.ok());
   CHECK(took < 4s);  // returned long before the server answers at 5 s (not a timing test)
+}
+
+TEST_CASE("kubecost source: flavour auto falls back to OpenCost's /allocation on 404") {
+  LocalServer s;
+  std::vector<std::string> paths;
+  s.server.Get("/allocation", [&](const httplib::Request& req, httplib::Response& res) {
+    paths.push_back(req.path);
+    CHECK(req.get_param_value("includeIdle") == "true");
+    CHECK(req.get_param_value("aggregate") == "namespace");
+    res.set_content(R"({"code":200,"data":[{"a":{"totalCost":1}}]})", "application/json");
+  });
+  s.start();  // /model/allocation: httplib's 404
+  Config config;
+  config.kubecost = s.connection();
+  config.kubecost.flavour = Flavour::auto_detect;
+  KubecostSource source(config);
+  REQUIRE(source.fetch().ok());
+  REQUIRE(source.fetch().ok());
+  CHECK(paths.size() == 2);  // the second poll goes straight to the detected path
 }

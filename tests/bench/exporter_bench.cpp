@@ -1,0 +1,144 @@
+// allocation-exporter-bench: the poll path at 100 .. 100 000 pods, next to its limits
+// (simdjson's own parse of the same bytes; memcpy of the same exposition bytes).
+#include <benchmark/benchmark.h>
+#include <simdjson.h>
+
+#include <cstring>
+#include <map>
+
+#include "exporter/allocation_parser.hpp"
+#include "exporter/cost_snapshot.hpp"
+#include "exporter/demo_cluster.hpp"
+#include "exporter/exposition.hpp"
+#include "exporter/gzip.hpp"
+#include "exporter/http_client.hpp"
+
+using namespace kci;
+
+namespace {
+
+const std::string& response_for(std::size_t pods) {
+  static std::map<std::size_t, std::string> cache;
+  auto it = cache.find(pods);
+  if (it == cache.end()) {
+    DemoOptions o;
+    o.pods = pods;
+    o.namespaces = std::max<std::size_t>(1, pods / 10);
+    std::string body = demo_allocation_response(o);
+    std::string padded;
+    padded.reserve(body.size() + k_body_padding);
+    padded = body;
+    it = cache.emplace(pods, std::move(padded)).first;
+  }
+  return it->second;
+}
+
+Config bench_config() {
+  Config c;
+  c.enable_pod_metrics = true;
+  c.top_n_pods = 50;
+  c.label_keys = {"team"};
+  return c;
+}
+
+CostSnapshot snapshot(const std::string& body, const Config& config) {
+  SnapshotBuilder builder(config, 2e9);
+  ParseOptions options{{"team"}};
+  auto r = parse_allocations(body, body.capacity(), options,
+                             [&](const ParsedAllocation& a) { builder.add(a); });
+  if (!r.ok()) std::abort();
+  return std::move(builder).finish();
+}
+
+void BM_RawSimdjsonDom(benchmark::State& state) {
+  const std::string& body = response_for(static_cast<std::size_t>(state.range(0)));
+  simdjson::dom::parser parser;
+  for (auto _ : state) {
+    simdjson::dom::element doc;
+    if (parser.parse(body.data(), body.size(), false).get(doc)) std::abort();
+    benchmark::DoNotOptimize(doc);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * body.size()));
+}
+
+void BM_ParseAndSnapshot(benchmark::State& state) {
+  const std::string& body = response_for(static_cast<std::size_t>(state.range(0)));
+  Config config = bench_config();
+  for (auto _ : state) {
+    CostSnapshot s = snapshot(body, config);
+    benchmark::DoNotOptimize(s.cluster);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * body.size()));
+  state.counters["response_MB"] = body.size() / 1e6;
+}
+
+void BM_RenderCosts(benchmark::State& state) {
+  Config config = bench_config();
+  // Render every pod, not only the top 50, so the figure is per series at scale.
+  config.top_n_pods = 10000;
+  CostSnapshot s = snapshot(response_for(static_cast<std::size_t>(state.range(0))), config);
+  std::size_t series = 0, bytes = 0;
+  for (auto _ : state) {
+    series = 0;
+    std::string text = render_costs(s, config, series);
+    bytes = text.size();
+    benchmark::DoNotOptimize(text.data());
+  }
+  state.counters["series"] = static_cast<double>(series);
+  state.counters["ns_per_series"] = benchmark::Counter(
+      static_cast<double>(series),
+      benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  state.counters["bytes_per_series"] = static_cast<double>(bytes) / series;
+  std::size_t again = 0;
+  std::string gz = gzip_compress(render_costs(s, config, again));
+  state.counters["gzip_bytes_per_series"] = static_cast<double>(gz.size()) / again;
+}
+
+void BM_Gzip(benchmark::State& state) {
+  Config config = bench_config();
+  config.top_n_pods = 10000;
+  CostSnapshot s = snapshot(response_for(static_cast<std::size_t>(state.range(0))), config);
+  std::size_t series = 0;
+  std::string text = render_costs(s, config, series);
+  for (auto _ : state) benchmark::DoNotOptimize(gzip_compress(text));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
+}
+
+void BM_MemcpyExposition(benchmark::State& state) {
+  Config config = bench_config();
+  config.top_n_pods = 10000;
+  CostSnapshot s = snapshot(response_for(static_cast<std::size_t>(state.range(0))), config);
+  std::size_t series = 0;
+  std::string text = render_costs(s, config, series);
+  std::string dst(text.size(), '\0');
+  for (auto _ : state) {
+    std::memcpy(dst.data(), text.data(), text.size());
+    benchmark::DoNotOptimize(dst.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
+}
+
+}  // namespace
+
+BENCHMARK(BM_RawSimdjsonDom)
+    ->Arg(100)
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Arg(100000)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ParseAndSnapshot)
+    ->Arg(100)
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Arg(100000)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RenderCosts)
+    ->Arg(100)
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Arg(100000)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Gzip)->Arg(1000)->Arg(100000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_MemcpyExposition)->Arg(1000)->Arg(100000)->Unit(benchmark::kMillisecond);
+BENCHMARK_MAIN();
