@@ -7,6 +7,7 @@
 #include "exporter/logging.hpp"
 #include "exporter/result.hpp"
 #include "exporter/serve_mode.hpp"
+#include "exporter/web_config.hpp"
 
 int main(int argc, char** argv) {
   using namespace kci;
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
     }
     Config config = load_config(cli, process_environment());
     if (cli.mode == "check-config") {
+      if (!config.web_config_file.empty()) load_web_config(config.web_config_file);
       std::cout << describe_config(config);
       return 0;
     }

@@ -38,8 +38,13 @@ int run_serve(const Config& config) {
   if (config.share_idle == "even")
     log::warn("shareIdle=even is not offered by Kubecost's API; idle is shared by cost weight");
 
+  WebConfig web;
+  if (!config.web_config_file.empty()) web = load_web_config(config.web_config_file);
   MetricsPublisher publisher;
-  WebServer server(config, publisher);
+  WebServer server(config, publisher, web);
+  if (web.tls || !web.basic_auth_users.empty())
+    log::info("web config loaded", {{"tls", web.tls ? "true" : "false"},
+                                    {"basic_auth_users", std::to_string(web.basic_auth_users.size())}});
   if (!server.bind()) return 1;
 
   std::unique_ptr<AllocationSource> source;

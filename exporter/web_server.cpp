@@ -7,6 +7,7 @@
 
 #include "exporter/exposition.hpp"
 #include "exporter/logging.hpp"
+#include "exporter/result.hpp"
 
 namespace kci {
 namespace {
@@ -42,11 +43,25 @@ bool accepts_gzip(const httplib::Request& req) {
 // Serves bytes kept alive by `owner` without copying them into the response.
 void serve_bytes(httplib::Response& res, std::shared_ptr<const Published> owner,
                  const std::string& bytes, std::string_view content_type) {
+  if (bytes.empty()) {  // httplib mishandles a zero-length provider
+    res.set_content("", std::string(content_type));
+    return;
+  }
   res.set_content_provider(
       bytes.size(), std::string(content_type),
       [owner, &bytes](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
         return sink.write(bytes.data() + offset, length);
       });
+}
+
+std::unique_ptr<httplib::Server> make_server(const WebConfig& web) {
+  if (!web.tls) return std::make_unique<httplib::Server>();
+  std::string error;
+  auto server = std::make_unique<httplib::SSLServer>(
+      [&](SSL_CTX& ctx) { return configure_tls(ctx, *web.tls, error); });
+  if (!server->is_valid())
+    throw ConfigError("web.config.file: " + (error.empty() ? "TLS setup failed" : error));
+  return server;
 }
 
 }  // namespace
@@ -83,9 +98,29 @@ std::string landing_page(const Config& config, const Published& state) {
   return html;
 }
 
-WebServer::WebServer(const Config& config, const MetricsPublisher& publisher)
-    : m_config(config), m_publisher(publisher), m_server(std::make_unique<httplib::Server>()) {
+WebServer::WebServer(const Config& config, const MetricsPublisher& publisher, const WebConfig& web)
+    : m_config(config),
+      m_publisher(publisher),
+      m_server(make_server(web)),
+      m_auth(web.basic_auth_users) {
   auto& svr = *m_server;
+  // Probes stay open (kubelet has no credentials); everything else needs them when configured.
+  svr.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (!m_auth.enabled() || req.path == "/healthz" || req.path == "/readyz")
+      return httplib::Server::HandlerResponse::Unhandled;
+    if (m_auth.check(req.get_header_value("Authorization")))
+      return httplib::Server::HandlerResponse::Unhandled;
+    res.status = 401;
+    res.set_header("WWW-Authenticate", "Basic");
+    res.set_content("Unauthorized\n", "text/plain; charset=utf-8");
+    return httplib::Server::HandlerResponse::Handled;
+  });
+  if (!web.headers.empty()) {
+    svr.set_post_routing_handler([headers = web.headers](const httplib::Request&,
+                                                         httplib::Response& res) {
+      for (const auto& [k, v] : headers) res.set_header(k, v);
+    });
+  }
   svr.new_task_queue = [] { return new httplib::ThreadPool(4); };
   svr.set_read_timeout(10, 0);
   svr.set_write_timeout(30, 0);

@@ -6,6 +6,7 @@
 
 #include "exporter/config.hpp"
 #include "exporter/metrics_publisher.hpp"
+#include "exporter/web_config.hpp"
 
 namespace httplib {
 class Server;
@@ -15,7 +16,8 @@ namespace kci {
 
 class WebServer {
  public:
-  WebServer(const Config& config, const MetricsPublisher& publisher);
+  // Throws ConfigError when the TLS material cannot be loaded.
+  WebServer(const Config& config, const MetricsPublisher& publisher, const WebConfig& web = {});
   ~WebServer();
   // Binds listen_address; returns false (and logs) when it cannot.
   bool bind();
@@ -28,6 +30,7 @@ class WebServer {
   const Config& m_config;
   const MetricsPublisher& m_publisher;
   std::unique_ptr<httplib::Server> m_server;
+  BasicAuth m_auth;
   int m_port = 0;
 };
 
