@@ -284,36 +284,9 @@ void apply(Config& config, const Setting& s, const std::string& value, std::stri
 void apply_yaml_file(Config& config, const std::string& path) {
   std::ifstream in(path);
   if (!in) throw ConfigError("config.file: cannot read \"" + path + "\"");
-  YAML::Node root;
-  try {
-    root = YAML::Load(in);
-  } catch (const YAML::Exception& e) {
-    throw ConfigError("config.file: \"" + path + "\" is not valid YAML: " + e.msg + " at line " +
-                      std::to_string(e.mark.line + 1));
-  }
-  if (root.IsNull()) return;
-  if (!root.IsMap()) throw ConfigError("config.file: \"" + path + "\" must be a YAML mapping");
-  for (const auto& entry : root) {
-    std::string key = entry.first.as<std::string>();
-    auto it = std::find_if(settings().begin(), settings().end(),
-                           [&](const Setting& s) { return key == s.key; });
-    if (it == settings().end()) throw ConfigError(key + ": unknown key in " + path);
-    const YAML::Node& node = entry.second;
-    std::string value;
-    if (node.IsSequence()) {
-      for (const auto& item : node) {
-        if (!item.IsScalar()) throw ConfigError(key + ": list items must be plain values");
-        value += (value.empty() ? "" : ",") + item.as<std::string>();
-      }
-    } else if (node.IsScalar()) {
-      value = node.as<std::string>();
-    } else if (node.IsNull()) {
-      value = "";
-    } else {
-      throw ConfigError(key + ": expected a plain value, not a mapping");
-    }
-    apply(config, *it, value, "file");
-  }
+  std::stringstream text;
+  text << in.rdbuf();
+  apply_yaml_text(config, text.str(), path);
 }
 
 }  // namespace
@@ -398,13 +371,49 @@ Config load_config(const CommandLine& cli, const EnvLookup& env) {
   return config;
 }
 
+void apply_yaml_text(Config& config, const std::string& text, const std::string& path) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError("config.file: \"" + path + "\" is not valid YAML: " + e.msg + " at line " +
+                      std::to_string(e.mark.line + 1));
+  }
+  if (root.IsNull()) return;
+  if (!root.IsMap()) throw ConfigError("config.file: \"" + path + "\" must be a YAML mapping");
+  for (const auto& entry : root) {
+    if (!entry.first.IsScalar()) throw ConfigError("config.file: keys must be plain names");
+    std::string key = entry.first.as<std::string>();
+    auto it = std::find_if(settings().begin(), settings().end(),
+                           [&](const Setting& s) { return key == s.key; });
+    if (it == settings().end()) throw ConfigError(key + ": unknown key in " + path);
+    const YAML::Node& node = entry.second;
+    std::string value;
+    if (node.IsSequence()) {
+      for (const auto& item : node) {
+        if (!item.IsScalar()) throw ConfigError(key + ": list items must be plain values");
+        value += (value.empty() ? "" : ",") + item.as<std::string>();
+      }
+    } else if (node.IsScalar()) {
+      value = node.as<std::string>();
+    } else if (node.IsNull()) {
+      value = "";
+    } else {
+      throw ConfigError(key + ": expected a plain value, not a mapping");
+    }
+    apply(config, *it, value, "file");
+  }
+}
+
 std::string describe_config(const Config& config) {
   std::string out;
   for (const auto& s : settings()) {
     out += s.key;
     out += " = ";
     out += s.show(config);
-    out += "  (" + config.origin.at(s.key) + ")\n";
+    auto origin = config.origin.find(s.key);
+    out +=
+        "  (" + (origin == config.origin.end() ? std::string("default") : origin->second) + ")\n";
   }
   return out;
 }

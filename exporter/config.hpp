@@ -83,6 +83,9 @@ EnvLookup process_environment();
 // Builds the effective config. Throws ConfigError with one line naming the key and the value.
 Config load_config(const CommandLine& cli, const EnvLookup& env);
 
+// Applies YAML text (the --config.file format) on top of `config`. Throws ConfigError.
+void apply_yaml_text(Config& config, const std::string& text, const std::string& source_name);
+
 // "key = value  (origin)" lines for every setting; secrets are never printed.
 std::string describe_config(const Config& config);
 

@@ -43,8 +43,9 @@ int run_serve(const Config& config) {
   MetricsPublisher publisher;
   WebServer server(config, publisher, web);
   if (web.tls || !web.basic_auth_users.empty())
-    log::info("web config loaded", {{"tls", web.tls ? "true" : "false"},
-                                    {"basic_auth_users", std::to_string(web.basic_auth_users.size())}});
+    log::info("web config loaded",
+              {{"tls", web.tls ? "true" : "false"},
+               {"basic_auth_users", std::to_string(web.basic_auth_users.size())}});
   if (!server.bind()) return 1;
 
   std::unique_ptr<AllocationSource> source;

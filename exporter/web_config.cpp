@@ -106,16 +106,23 @@ WebConfig load_web_config(const std::string& path) {
       for (const auto& e : node) {
         const std::string k = e.first.as<std::string>();
         const std::string full = key + "." + k;
-        if (k == "cert_file") tls.cert_file = resolve(base_dir, scalar(e.second, full));
-        else if (k == "key_file") tls.key_file = resolve(base_dir, scalar(e.second, full));
-        else if (k == "client_ca_file") tls.client_ca_file = resolve(base_dir, scalar(e.second, full));
-        else if (k == "client_auth_type") tls.client_auth_type = scalar(e.second, full);
-        else if (k == "min_version") tls.min_version = scalar(e.second, full);
-        else if (k == "max_version") tls.max_version = scalar(e.second, full);
+        if (k == "cert_file")
+          tls.cert_file = resolve(base_dir, scalar(e.second, full));
+        else if (k == "key_file")
+          tls.key_file = resolve(base_dir, scalar(e.second, full));
+        else if (k == "client_ca_file")
+          tls.client_ca_file = resolve(base_dir, scalar(e.second, full));
+        else if (k == "client_auth_type")
+          tls.client_auth_type = scalar(e.second, full);
+        else if (k == "min_version")
+          tls.min_version = scalar(e.second, full);
+        else if (k == "max_version")
+          tls.max_version = scalar(e.second, full);
         else if (k == "cipher_suites" || k == "curve_preferences" ||
                  k == "prefer_server_cipher_suites")
           continue;  // Go crypto/tls knobs: OpenSSL's defaults apply
-        else fail(full, "unknown key");
+        else
+          fail(full, "unknown key");
       }
       require_readable(key + ".cert_file", tls.cert_file);
       require_readable(key + ".key_file", tls.key_file);

@@ -116,10 +116,10 @@ WebServer::WebServer(const Config& config, const MetricsPublisher& publisher, co
     return httplib::Server::HandlerResponse::Handled;
   });
   if (!web.headers.empty()) {
-    svr.set_post_routing_handler([headers = web.headers](const httplib::Request&,
-                                                         httplib::Response& res) {
-      for (const auto& [k, v] : headers) res.set_header(k, v);
-    });
+    svr.set_post_routing_handler(
+        [headers = web.headers](const httplib::Request&, httplib::Response& res) {
+          for (const auto& [k, v] : headers) res.set_header(k, v);
+        });
   }
   svr.new_task_queue = [] { return new httplib::ThreadPool(4); };
   svr.set_read_timeout(10, 0);

@@ -159,3 +159,11 @@ TEST_CASE("config: label keys sanitise like Kubecost") {
   CHECK(sanitize_label_name("app.kubernetes.io/name") == "app_kubernetes_io_name");
   CHECK(sanitize_label_name("eks.amazonaws.com/capacityType") == "eks_amazonaws_com_capacityType");
 }
+
+// Found by fuzz_config_loader: describing a Config that did not come from load_config threw
+// std::out_of_range.
+TEST_CASE("config: regression: describe_config on a hand-built config") {
+  Config c;
+  apply_yaml_text(c, "", "fuzz");
+  CHECK(describe_config(c).find("scrapeInterval = 2m  (default)") != std::string::npos);
+}

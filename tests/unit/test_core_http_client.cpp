@@ -42,8 +42,8 @@ struct LocalServer {
 }  // namespace
 
 TEST_CASE("http: 2xx body with padding; bearer token read from its file") {
-  LocalServer s;
   std::string seen_auth;
+  LocalServer s;
   s.server.Get("/model/allocation", [&](const httplib::Request& req, httplib::Response& res) {
     seen_auth = req.get_header_value("Authorization");
     res.set_content(R"({"data":[]})", "application/json");
@@ -65,8 +65,8 @@ TEST_CASE("http: 2xx body with padding; bearer token read from its file") {
 }
 
 TEST_CASE("http: retries 5xx with backoff, then succeeds") {
-  LocalServer s;
   std::atomic<int> calls = 0;
+  LocalServer s;
   s.server.Get("/x", [&](const httplib::Request&, httplib::Response& res) {
     if (++calls < 3) {
       res.status = 503;
@@ -85,8 +85,8 @@ TEST_CASE("http: retries 5xx with backoff, then succeeds") {
 }
 
 TEST_CASE("http: 4xx is not retried and reports status and body") {
-  LocalServer s;
   std::atomic<int> calls = 0;
+  LocalServer s;
   s.server.Get("/x", [&](const httplib::Request&, httplib::Response& res) {
     ++calls;
     res.status = 400;
@@ -134,8 +134,8 @@ TEST_CASE("http: a slow-drip body hits the whole-request deadline") {
 }
 
 TEST_CASE("http: a response over the cap is refused, by header and by streamed size") {
+  std::string big(64 * 1024, 'x');  // outlives the server threads that read it
   LocalServer s;
-  std::string big(64 * 1024, 'x');
   s.server.Get("/len", [&](const httplib::Request&, httplib::Response& res) {
     res.set_content(big, "application/json");
   });
@@ -158,8 +158,8 @@ TEST_CASE("http: a response over the cap is refused, by header and by streamed s
 }
 
 TEST_CASE("http: redirects are reported, never followed (no loops)") {
-  LocalServer s;
   std::atomic<int> calls = 0;
+  LocalServer s;
   s.server.Get("/loop", [&](const httplib::Request&, httplib::Response& res) {
     ++calls;
     res.set_redirect("/loop");
@@ -174,8 +174,8 @@ TEST_CASE("http: redirects are reported, never followed (no loops)") {
 }
 
 TEST_CASE("http: gzip is decoded, a wrong Content-Encoding is a clear failure") {
+  std::string json = R"({"data":[{"a":{"totalCost":1}}]})";  // outlives the server
   LocalServer s;
-  std::string json = R"({"data":[{"a":{"totalCost":1}}]})";
   // Content providers: httplib would otherwise gzip a set_content() body a second time.
   auto raw = [](httplib::Response& res, std::string bytes) {
     auto owned = std::make_shared<std::string>(std::move(bytes));
@@ -232,8 +232,8 @@ TEST_CASE("http: cancel() aborts a request in flight promptly") {
 }
 
 TEST_CASE("kubecost source: flavour auto falls back to OpenCost's /allocation on 404") {
-  LocalServer s;
   std::vector<std::string> paths;
+  LocalServer s;
   s.server.Get("/allocation", [&](const httplib::Request& req, httplib::Response& res) {
     paths.push_back(req.path);
     CHECK(req.get_param_value("includeIdle") == "true");

@@ -1,8 +1,8 @@
 // --web.config.file: the toolkit's format, its *.good.yaml / *.bad.yaml fixtures, and a server
 // that enforces TLS, client certificates and basic auth.
-#include <catch2/catch.hpp>
 #include <dirent.h>
 #include <httplib.h>
+#include <catch2/catch.hpp>
 
 #include <thread>
 
