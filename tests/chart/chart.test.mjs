@@ -1,0 +1,260 @@
+// Offline proof of the Helm chart: every ci/*-values.yaml scenario is rendered with Helm's own
+// template engine (render/main.go), every object is validated against the Kubernetes schemas
+// (kubernetes-models), the merged values against values.schema.json (ajv), and the things that
+// matter are asserted. Run by tests/chart/run.sh.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readFileSync, readdirSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import YAML from "yaml";
+import Ajv from "ajv";
+
+const RENDER = process.env.RENDER_BIN;
+const CHART = path.resolve(process.env.CHART_DIR);
+const PROMTOOL = process.env.PROMTOOL || "promtool";
+const RELEASE = "cloudtuner-k8s";
+const NAMESPACE = "cloudtuner-system";
+assert.ok(RENDER && CHART, "RENDER_BIN and CHART_DIR must be set");
+
+function run(args) {
+  return spawnSync(RENDER, [CHART, "--release", RELEASE, "--namespace", NAMESPACE, ...args], {
+    encoding: "utf8",
+  });
+}
+
+function render(valuesFiles, extra = []) {
+  const r = run([...valuesFiles.flatMap((f) => ["-f", f]), ...extra]);
+  assert.equal(r.status, 0, `render failed: ${r.stderr}`);
+  return YAML.parseAllDocuments(r.stdout).map((d) => d.toJSON()).filter(Boolean);
+}
+
+function mergedValues(valuesFiles) {
+  const r = run([...valuesFiles.flatMap((f) => ["-f", f]), "--values-json"]);
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validateValues = ajv.compile(JSON.parse(readFileSync(path.join(CHART, "values.schema.json"))));
+
+async function validateObject(obj) {
+  const [group, version] = obj.apiVersion.includes("/") ? obj.apiVersion.split("/") : ["", obj.apiVersion];
+  const mod =
+    group === "monitoring.coreos.com"
+      ? await import(`@kubernetes-models/prometheus-operator/${group}/${version}/${obj.kind}`)
+      : await import(group ? `kubernetes-models/${group}/${version}/${obj.kind}` : `kubernetes-models/${version}/${obj.kind}`);
+  new mod[obj.kind](obj).validate();
+}
+
+const find = (docs, kind, name) => docs.find((d) => d.kind === kind && (!name || d.metadata.name === name));
+const envOf = (container) => Object.fromEntries(container.env.map((e) => [e.name, e.value]));
+
+test("the Kubernetes schema check can fail", async () => {
+  const bad = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "x" },
+                spec: { replicas: "two", selector: {}, template: {} } };
+  await assert.rejects(async () => validateObject(bad));
+});
+
+const scenarios = readdirSync(path.join(CHART, "ci")).filter((f) => f.endsWith("-values.yaml")).sort();
+const counts = {};
+
+test("six scenarios are kept under ci/", () => {
+  assert.ok(scenarios.length >= 6, scenarios.join(","));
+});
+
+for (const scenario of scenarios) {
+  const file = path.join(CHART, "ci", scenario);
+  test(`scenario ${scenario}`, async (t) => {
+    const values = mergedValues([file]);
+    assert.ok(validateValues(values), JSON.stringify(validateValues.errors));
+    const docs = render([file]);
+    counts[scenario] = docs.length;
+    for (const obj of docs) await validateObject(obj);
+
+    const exp = values.allocationExporter;
+    const dep = find(docs, "Deployment", "kubecost-allocation-exporter");
+    assert.ok(dep, "exporter Deployment");
+    const pod = dep.spec.template.spec;
+    const c = pod.containers[0];
+    const env = envOf(c);
+
+    await t.test("tenant id is the same in the exporter and the remote_write header", () => {
+      assert.equal(env.TENANT_ID, exp.config.tenantId);
+      for (const rw of values.kubecost?.prometheus?.server?.remoteWrite ?? [])
+        if (rw.headers?.["Cloud-Account-Id"]) assert.equal(rw.headers["Cloud-Account-Id"], env.TENANT_ID);
+    });
+    await t.test("probes, port and security defaults", () => {
+      assert.deepEqual(c.livenessProbe.httpGet, { path: "/healthz", port: "metrics" });
+      assert.deepEqual(c.readinessProbe.httpGet, { path: "/readyz", port: "metrics" });
+      assert.deepEqual(c.ports[0], { name: "metrics", containerPort: exp.port, protocol: "TCP" });
+      assert.equal(env.EXPORTER_PORT, String(exp.port));
+      assert.equal(pod.securityContext.runAsNonRoot, true);
+      assert.equal(pod.securityContext.seccompProfile.type, "RuntimeDefault");
+      assert.equal(c.securityContext.readOnlyRootFilesystem, true);
+      assert.equal(c.securityContext.allowPrivilegeEscalation, false);
+      assert.deepEqual(c.securityContext.capabilities.drop, ["ALL"]);
+      assert.equal(pod.automountServiceAccountToken, false);
+      assert.match(dep.spec.template.metadata.annotations["checksum/config"], /^[0-9a-f]{64}$/);
+    });
+    await t.test("exporter environment mirrors the values", () => {
+      const cfg = exp.config;
+      assert.equal(env.SCRAPE_INTERVAL, String(cfg.scrapeInterval));
+      assert.equal(env.WINDOW, cfg.window);
+      assert.equal(env.AGGREGATION_LEVEL, cfg.aggregationLevel);
+      assert.equal(env.ENABLE_POD_METRICS, String(cfg.enablePodMetrics));
+      assert.equal(env.TOP_N_PODS, String(cfg.topNPods));
+      assert.equal(env.CLUSTER_NAME, cfg.clusterName);
+      assert.equal(env.LABEL_KEYS, (cfg.labelKeys ?? []).join(","));
+      const url = cfg.kubecostUrl
+        ? cfg.kubecostUrl
+        : values.kubecost.enabled
+          ? `http://${RELEASE}-cost-analyzer.${NAMESPACE}.svc.cluster.local:9090`
+          : "http://kubecost-cost-analyzer.kubecost.svc.cluster.local:9090";
+      assert.equal(env.KUBECOST_URL, url);
+      const tag = values.global.imageTag || exp.image.tag || "0.1.0";
+      assert.ok(c.image.endsWith(`:${tag}`), c.image);
+    });
+    await t.test("Service keeps the names the guide's scrape job selects on", () => {
+      const svc = find(docs, "Service", "kubecost-allocation-exporter");
+      assert.equal(svc.metadata.labels["app.kubernetes.io/name"], "kubecost-allocation-exporter");
+      assert.deepEqual(svc.spec.ports[0], { name: "metrics", port: 9103, targetPort: "metrics", protocol: "TCP" });
+      assert.equal(svc.metadata.annotations["prometheus.io/scrape"], "true");
+      assert.equal(svc.metadata.annotations["prometheus.io/port"], "9103");
+    });
+    await t.test("least privilege: no RBAC objects", () => {
+      assert.ok(!docs.some((d) => /Role/.test(d.kind)), "no Role/ClusterRole/bindings");
+    });
+    if (values.s3Export.enabled) {
+      await t.test("s3-export CronJob", () => {
+        const cj = find(docs, "CronJob", "kubecost-s3-exporter");
+        assert.equal(cj.spec.concurrencyPolicy, "Forbid");
+        assert.equal(cj.spec.schedule, values.s3Export.schedule);
+        const job = cj.spec.jobTemplate.spec.template.spec;
+        const cenv = envOf(job.containers[0]);
+        assert.deepEqual(job.containers[0].args, ["s3-export"]);
+        for (const [k, v] of Object.entries(values.s3Export.env))
+          if (v !== "" && k !== "KUBECOST_API_ENDPOINT") assert.equal(cenv[k], String(v), k);
+        assert.equal(cenv.KUBECOST_API_ENDPOINT, env.KUBECOST_URL);
+        const sa = find(docs, "ServiceAccount", job.serviceAccountName);
+        assert.equal(sa.metadata.annotations["eks.amazonaws.com/role-arn"], values.s3Export.serviceAccount.irsaRoleArn);
+      });
+    }
+    if (values.serviceMonitor.enabled) {
+      await t.test("ServiceMonitor honours our labels", () => {
+        const sm = find(docs, "ServiceMonitor");
+        assert.equal(sm.spec.endpoints[0].honorLabels, true);
+        assert.equal(sm.spec.endpoints[0].port, "metrics");
+      });
+    }
+    if (values.prometheusRule.enabled) {
+      await t.test("alert rules pass promtool check rules and match deploy/prometheus/alerts.yml", () => {
+        const rule = find(docs, "PrometheusRule");
+        const names = rule.spec.groups.flatMap((g) => g.rules.map((r) => r.alert));
+        for (const a of ["KubecostAllocationExporterDown", "KubecostAllocationDataStale", "KubecostUnreachable", "KubecostS3ExportMissing"])
+          assert.ok(names.includes(a), a);
+        const dir = mkdtempSync(path.join(tmpdir(), "kci-rules-"));
+        try {
+          const f = path.join(dir, "rules.yml");
+          writeFileSync(f, YAML.stringify(rule.spec));
+          const r = spawnSync(PROMTOOL, ["check", "rules", f], { encoding: "utf8" });
+          assert.equal(r.status, 0, r.stdout + r.stderr);
+        } finally {
+          rmSync(dir, { recursive: true });
+        }
+        const deployed = YAML.parse(readFileSync(path.join(CHART, "../../deploy/prometheus/alerts.yml"), "utf8"));
+        assert.deepEqual(deployed, rule.spec);
+      });
+    }
+    if (values.networkPolicy.enabled) {
+      await t.test("NetworkPolicy admits the scraper on the metrics port", () => {
+        const np = find(docs, "NetworkPolicy");
+        assert.deepEqual(np.spec.ingress[0].ports, [{ port: "metrics", protocol: "TCP" }]);
+      });
+    }
+  });
+}
+
+test("a tenant id that differs from the Cloud-Account-Id header is refused", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "kci-chart-"));
+  try {
+    const f = path.join(dir, "v.yaml");
+    writeFileSync(f, YAML.stringify({
+      kubecost: { prometheus: { server: { remoteWrite: [{ url: "https://x/write", headers: { "Cloud-Account-Id": "A" } }] } } },
+      allocationExporter: { config: { tenantId: "B" } },
+    }));
+    const r = run(["-f", f]);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /tenantId "B" differs from the remote_write Cloud-Account-Id header "A"/);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test("an inline remote_write password is refused when existingSecret is set", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "kci-chart-"));
+  try {
+    const f = path.join(dir, "v.yaml");
+    writeFileSync(f, YAML.stringify({
+      existingSecret: { name: "s" },
+      kubecost: { prometheus: { server: { remoteWrite: [{ url: "https://x/write", basic_auth: { username: "u", password: "p" } }] } } },
+      allocationExporter: { config: { tenantId: "T" } },
+    }));
+    const r = run(["-f", f]);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /password is inline although existingSecret is set/);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test("values.schema.json rejects a missing tenant id and wrong types", () => {
+  const base = mergedValues([]);
+  assert.equal(validateValues(base), false, "default values have no tenant id");
+  assert.ok(validateValues.errors.some((e) => e.instancePath.includes("config") || e.params?.missingProperty === "tenantId"));
+  const good = structuredClone(base);
+  good.allocationExporter.config.tenantId = "t";
+  assert.ok(validateValues(good), JSON.stringify(validateValues.errors));
+  const off = structuredClone(base);
+  off.allocationExporter.enabled = false;
+  assert.ok(validateValues(off), "no tenant needed when the exporter is off");
+  for (const [pathTo, bad] of [
+    [["allocationExporter", "config", "topNPods"], "fifty"],
+    [["allocationExporter", "config", "metricMode"], "hourly"],
+    [["allocationExporter", "replicaCount"], "2"],
+    [["s3Export", "serviceAccount", "irsaRoleArn"], "not-an-arn"],
+  ]) {
+    const v = structuredClone(good);
+    let o = v;
+    for (const k of pathTo.slice(0, -1)) o = o[k];
+    o[pathTo.at(-1)] = bad;
+    assert.equal(validateValues(v), false, pathTo.join("."));
+  }
+});
+
+test("a config change rolls the pod (checksum annotation changes)", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "kci-chart-"));
+  try {
+    const a = path.join(dir, "a.yaml"), b = path.join(dir, "b.yaml");
+    writeFileSync(a, YAML.stringify({ allocationExporter: { config: { tenantId: "T", scrapeInterval: 120 } } }));
+    writeFileSync(b, YAML.stringify({ allocationExporter: { config: { tenantId: "T", scrapeInterval: 300 } } }));
+    const sum = (f) => find(render([f]), "Deployment").spec.template.metadata.annotations["checksum/config"];
+    assert.notEqual(sum(a), sum(b));
+    assert.equal(sum(a), sum(a));
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test("NOTES.txt prints the verification commands", () => {
+  const r = run(["-f", path.join(CHART, "ci", "exporter-only-values.yaml"), "--notes"]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /port-forward svc\/kubecost-allocation-exporter 9103:9103/);
+  assert.match(r.stdout, /curl -s http:\/\/localhost:9103\/metrics \| grep cloudtuner_kubecost_namespace_total_cost/);
+});
+
+test("rendered object count per scenario", () => {
+  for (const s of scenarios) assert.ok(counts[s] > 0, s);
+  console.log("rendered objects: " + Object.entries(counts).map(([s, n]) => `${s}=${n}`).join(", "));
+});
