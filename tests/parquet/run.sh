@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Writes the Parquet fixtures and reads them back with DuckDB and hyparquet.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+writer=$1
+out=$2
+rm -rf "$out" && mkdir -p "$out"
+"$writer" "$out"
+if [ ! -d "$here/node_modules/@duckdb/node-api" ] || [ ! -d "$here/node_modules/hyparquet" ]; then
+  (cd "$here" && npm ci --no-audit --no-fund --silent)
+fi
+node "$here/read_check.mjs" "$out"

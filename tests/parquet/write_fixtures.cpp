@@ -1,0 +1,160 @@
+// Writes Parquet files covering the writer's corners, plus a manifest (JSON) of what each file
+// must contain, for read_check.mjs to verify with two independent readers (DuckDB, hyparquet).
+// Also asserts, itself, that a 1-million-row file is written in bounded memory.
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <string>
+
+#include "exporter/parquet_writer.hpp"
+
+using namespace kci::parquet;
+
+namespace {
+
+std::string json_string(std::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+std::string json_number(double v) {
+  if (std::isnan(v)) return "null";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+long peak_rss_kib() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << "usage: write_fixtures OUT_DIR\n";
+    return 2;
+  }
+  std::string dir = argv[1];
+  std::string manifest = "{\n";
+
+  // 1. Corners: empty strings, unicode, quotes, NULLs, all-NULL columns, NaN, row group boundaries.
+  for (Codec codec : {Codec::snappy, Codec::zstd, Codec::uncompressed}) {
+    std::string name = codec == Codec::snappy ? "corners.snappy.parquet"
+                       : codec == Codec::zstd ? "corners.zstd.parquet"
+                                              : "corners.none.parquet";
+    std::ofstream out(dir + "/" + name, std::ios::binary);
+    WriterOptions options;
+    options.codec = codec;
+    options.row_group_bytes = 4096;  // forces several row groups
+    Writer w({{"s", ColumnType::string},
+              {"d", ColumnType::float64},
+              {"t", ColumnType::timestamp_micros},
+              {"all_null_s", ColumnType::string},
+              {"all_null_d", ColumnType::float64}},
+             options,
+             [&](std::string_view b) { return static_cast<bool>(out.write(b.data(), b.size())); });
+    const char* strings[] = {"", "café-測試", "a\"b\\c", "plain", "line\nbreak", "🙂"};
+    std::string rows = "[";
+    for (int i = 0; i < 1000; ++i) {
+      bool s_null = i % 7 == 3;
+      std::string s = strings[i % 6] + (i % 11 == 0 ? std::to_string(i) : std::string());
+      double d = i % 5 == 0 ? NAN : (i - 500) * 0.25 + (i == 999 ? 1e-300 : 0);
+      long long t = 1700000000000000LL + i * 3600000000LL;
+      if (!s_null) w.set_string(0, s);
+      w.set_double(1, d);
+      w.set_timestamp_micros(2, t);
+      w.end_row();
+      rows += std::string(i ? "," : "") + "[" + (s_null ? "null" : json_string(s)) + "," +
+              json_number(d) + "," + std::to_string(t) + ",null,null]";
+    }
+    rows += "]";
+    auto summary = w.finish();
+    if (!summary.ok()) {
+      std::cerr << summary.failure().message << "\n";
+      return 1;
+    }
+    if (summary.value().row_groups < 3) {
+      std::cerr << "expected several row groups, got " << summary.value().row_groups << "\n";
+      return 1;
+    }
+    manifest += "  " + json_string(name) +
+                ": {\"rows\": 1000, \"row_groups\": " + std::to_string(summary.value().row_groups) +
+                ", \"columns\": [\"s\",\"d\",\"t\",\"all_null_s\",\"all_null_d\"]" +
+                ", \"types\": [\"VARCHAR\",\"DOUBLE\",\"TIMESTAMP WITH TIME "
+                "ZONE\",\"VARCHAR\",\"DOUBLE\"]" +
+                ", \"all_rows\": " + rows + "},\n";
+  }
+
+  // 2. A 1-million-row day: bounded memory, sums checked by the readers.
+  {
+    std::string name = "million.snappy.parquet";
+    std::ofstream out(dir + "/" + name, std::ios::binary);
+    WriterOptions options;
+    options.row_group_bytes = 8u << 20;
+    Writer w({{"namespace", ColumnType::string},
+              {"pod", ColumnType::string},
+              {"window.start", ColumnType::timestamp_micros},
+              {"totalcost", ColumnType::float64},
+              {"cpuefficiency", ColumnType::float64}},
+             options,
+             [&](std::string_view b) { return static_cast<bool>(out.write(b.data(), b.size())); });
+    std::mt19937_64 rng(42);
+    std::uniform_real_distribution<double> u(0, 1);
+    double sum = 0;
+    long nulls = 0;
+    const long before = peak_rss_kib();
+    for (int i = 0; i < 1'000'000; ++i) {
+      w.set_string(0, "ns-" + std::to_string(i % 97));
+      w.set_string(1, "pod-" + std::to_string(i % 41666));
+      w.set_timestamp_micros(2, 1700000000000000LL + (i % 24) * 3600000000LL);
+      double cost = std::round(u(rng) * 1e5) / 1e5;
+      sum += cost;
+      w.set_double(3, cost);
+      if (i % 13 == 0) {
+        ++nulls;
+      } else {
+        w.set_double(4, u(rng));
+      }
+      w.end_row();
+    }
+    auto summary = w.finish();
+    const long growth = peak_rss_kib() - before;
+    if (!summary.ok()) return 1;
+    std::cerr << "million rows: " << summary.value().bytes << " bytes, "
+              << summary.value().row_groups << " row groups, peak RSS growth " << growth
+              << " KiB\n";
+    // Bounded memory: the writer holds one row group (8 MiB of buffered values), not the day.
+    if (growth > 96 * 1024) {
+      std::cerr << "memory grew by " << growth << " KiB for 1M rows: not bounded\n";
+      return 1;
+    }
+    manifest += "  " + json_string(name) + ": {\"rows\": 1000000, \"row_groups\": " +
+                std::to_string(summary.value().row_groups) +
+                ", \"sum_totalcost\": " + json_number(sum) +
+                ", \"nulls_cpuefficiency\": " + std::to_string(nulls) +
+                ", \"distinct_namespace\": 97, \"distinct_pod\": 41666}\n";
+  }
+  manifest += "}\n";
+  std::ofstream(dir + "/manifest.json") << manifest;
+  std::cout << "wrote fixtures to " << dir << "\n";
+  return 0;
+}
