@@ -58,6 +58,8 @@ class Parser {
       : m_options(options), m_visit(visit) {
     m_label_values.resize(options.label_keys.size());
     m_ns_label_values.resize(options.label_keys.size());
+    m_annotation_values.resize(options.annotation_keys.size());
+    m_ns_annotation_values.resize(options.annotation_keys.size());
   }
 
   simdjson::error_code parse_allocation(std::string_view name, od::object obj) {
@@ -67,6 +69,8 @@ class Parser {
     a.set_index = m_set_index;
     std::fill(m_label_values.begin(), m_label_values.end(), std::string_view{});
     std::fill(m_ns_label_values.begin(), m_ns_label_values.end(), std::string_view{});
+    std::fill(m_annotation_values.begin(), m_annotation_values.end(), std::string_view{});
+    std::fill(m_ns_annotation_values.begin(), m_ns_annotation_values.end(), std::string_view{});
     for (auto field : obj) {
       std::string_view key;
       if (auto err = field.unescaped_key().get(key)) return err;
@@ -93,6 +97,9 @@ class Parser {
     for (std::size_t i = 0; i < m_label_values.size(); ++i)
       if (m_label_values[i].empty()) m_label_values[i] = m_ns_label_values[i];
     a.label_values = &m_label_values;
+    for (std::size_t i = 0; i < m_annotation_values.size(); ++i)
+      if (m_annotation_values[i].empty()) m_annotation_values[i] = m_ns_annotation_values[i];
+    a.annotation_values = &m_annotation_values;
     ++m_count;
     m_visit(a);
     return simdjson::SUCCESS;
@@ -138,9 +145,20 @@ class Parser {
       } else if (key == "pod") {
         read_string(pv, a.pod);
       } else if (!m_options.label_keys.empty() && key == "labels") {
-        if (auto err = read_labels(pv, m_label_values)) return err;
+        if (auto err = read_labels(pv, m_options.label_keys, m_label_values)) return err;
       } else if (!m_options.label_keys.empty() && key == "namespaceLabels") {
-        if (auto err = read_labels(pv, m_ns_label_values)) return err;
+        if (auto err = read_labels(pv, m_options.label_keys, m_ns_label_values)) return err;
+      } else if (!m_options.annotation_keys.empty() && key == "annotations") {
+        if (auto err = read_labels(pv, m_options.annotation_keys, m_annotation_values)) return err;
+      } else if (!m_options.annotation_keys.empty() && key == "namespaceAnnotations") {
+        if (auto err = read_labels(pv, m_options.annotation_keys, m_ns_annotation_values)) return err;
+      } else if (m_options.all_properties) {
+        if (key == "cluster") read_string(pv, a.cluster);
+        else if (key == "node") read_string(pv, a.node);
+        else if (key == "container") read_string(pv, a.container);
+        else if (key == "controller") read_string(pv, a.controller);
+        else if (key == "controllerKind") read_string(pv, a.controller_kind);
+        else if (key == "providerID") read_string(pv, a.provider_id);
       }
     }
     return simdjson::SUCCESS;
@@ -153,7 +171,8 @@ class Parser {
     if (!v.get_string().get(s)) out = s;
   }
 
-  simdjson::error_code read_labels(od::value v, std::vector<std::string_view>& out) {
+  static simdjson::error_code read_labels(od::value v, const std::vector<std::string>& wanted,
+                                          std::vector<std::string_view>& out) {
     od::json_type type;
     if (auto err = v.type().get(type)) return err;
     if (type != od::json_type::object) return simdjson::SUCCESS;
@@ -163,7 +182,7 @@ class Parser {
       std::string_view key;
       if (auto err = field.unescaped_key().get(key)) return err;
       if (key.starts_with("label_")) key.remove_prefix(6);  // pre-2023 raw spelling
-      const auto& wanted = m_options.label_keys;
+      if (key.starts_with("annotation_")) key.remove_prefix(11);
       for (std::size_t i = 0; i < wanted.size(); ++i) {
         if (wanted[i] == key) {
           read_string(field.value(), out[i]);
@@ -193,6 +212,8 @@ class Parser {
   const AllocationVisitor& m_visit;
   std::vector<std::string_view> m_label_values;
   std::vector<std::string_view> m_ns_label_values;
+  std::vector<std::string_view> m_annotation_values;
+  std::vector<std::string_view> m_ns_annotation_values;
   std::size_t m_set_index = 0;
   std::size_t m_sets = 0;
   std::size_t m_count = 0;
@@ -226,7 +247,16 @@ const std::array<std::string_view, k_alloc_field_count>& alloc_field_keys() {
                                                                          "cpuCoreRequestAverage",
                                                                          "cpuCoreUsageAverage",
                                                                          "ramByteRequestAverage",
-                                                                         "ramByteUsageAverage"};
+                                                                         "ramByteUsageAverage", "cpuCores",
+      "cpuCoreHours",        "cpuCostAdjustment",
+      "gpuCount",            "gpuHours",
+      "gpuCostAdjustment",   "networkTransferBytes",
+      "networkReceiveBytes", "networkCrossZoneCost",
+      "networkCrossRegionCost", "networkInternetCost",
+      "networkCostAdjustment", "loadBalancerCostAdjustment",
+      "pvBytes",             "pvByteHours",
+      "pvCostAdjustment",    "ramBytes",
+      "ramByteHours",        "ramCostAdjustment"};
   return keys;
 }
 

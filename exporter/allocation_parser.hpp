@@ -34,6 +34,26 @@ enum class AllocField : int {
   cpu_core_usage_average,
   ram_byte_request_average,
   ram_byte_usage_average,
+  // Further fields of the S3 dataset (s3-export).
+  cpu_cores,
+  cpu_core_hours,
+  cpu_cost_adjustment,
+  gpu_count,
+  gpu_hours,
+  gpu_cost_adjustment,
+  network_transfer_bytes,
+  network_receive_bytes,
+  network_cross_zone_cost,
+  network_cross_region_cost,
+  network_internet_cost,
+  network_cost_adjustment,
+  load_balancer_cost_adjustment,
+  pv_bytes,
+  pv_byte_hours,
+  pv_cost_adjustment,
+  ram_bytes,
+  ram_byte_hours,
+  ram_cost_adjustment,
   count
 };
 inline constexpr std::size_t k_alloc_field_count = static_cast<std::size_t>(AllocField::count);
@@ -45,6 +65,10 @@ struct ParsedAllocation {
   std::string_view name;
   std::string_view namespace_name;  // properties.namespace ("" when absent)
   std::string_view pod;             // properties.pod ("" when absent)
+  // More properties, read only with ParseOptions::all_properties.
+  std::string_view cluster, node, container, controller, controller_kind, provider_id;
+  // One entry per ParseOptions::annotation_keys (properties.annotations).
+  const std::vector<std::string_view>* annotation_values = nullptr;
   std::array<double, k_alloc_field_count> values;
   // One entry per ParseOptions::label_keys: properties.labels, else namespaceLabels; "" if none.
   const std::vector<std::string_view>* label_values = nullptr;
@@ -58,6 +82,9 @@ struct ParsedAllocation {
 struct ParseOptions {
   // Prometheus-sanitised label keys to pick from properties.labels / namespaceLabels.
   std::vector<std::string> label_keys;
+  // Prometheus-sanitised annotation keys to pick from properties.annotations.
+  std::vector<std::string> annotation_keys;
+  bool all_properties = false;
 };
 
 struct ParseSummary {
