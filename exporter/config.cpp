@@ -267,6 +267,103 @@ const std::vector<Setting>& settings() {
        }},
       {"demo", "DEMO", "demo", [](Config& c, auto& k, auto& v) { c.demo = parse_bool(k, v); },
        [](const Config& c) { return show_bool(c.demo); }},
+      // --- s3-export (names of the AWS kubecost-s3-exporter) ---
+      {"s3BucketName", "S3_BUCKET_NAME", "s3.bucket",
+       [](Config& c, auto& k, auto& v) {
+         bool ok = v.empty() || (v.size() >= 3 && v.size() <= 63);
+         for (char ch : v)
+           ok = ok && ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '.');
+         ok = ok && (v.empty() || (std::isalnum(static_cast<unsigned char>(v.front())) &&
+                                   std::isalnum(static_cast<unsigned char>(v.back()))));
+         if (!ok) bad_value(k, v, "not a valid S3 bucket name (3-63 of a-z 0-9 . -)");
+         c.s3.bucket = v;
+       },
+       [](const Config& c) { return c.s3.bucket; }},
+      {"clusterId", "CLUSTER_ID", "s3.cluster-id",
+       [](Config& c, auto& k, auto& v) {
+         if (!v.empty() && !parse_cluster_arn(v))
+           bad_value(k, v, "expected an EKS cluster ARN arn:aws:eks:<region>:<account>:cluster/<name>");
+         c.s3.cluster_arn = v;
+       },
+       [](const Config& c) { return c.s3.cluster_arn; }},
+      {"irsaParentRoleArn", "IRSA_PARENT_IAM_ROLE_ARN", "s3.parent-role-arn",
+       [](Config& c, auto& k, auto& v) {
+         if (!v.empty() && (!v.starts_with("arn:aws") || v.find(":role/") == std::string::npos))
+           bad_value(k, v, "expected an IAM role ARN arn:aws:iam::<account>:role/<name>");
+         c.s3.parent_role_arn = v;
+       },
+       [](const Config& c) { return c.s3.parent_role_arn; }},
+      {"kubecostApiEndpoint", "KUBECOST_API_ENDPOINT", "s3.kubecost-api-endpoint",
+       [](Config& c, auto& k, auto& v) { c.s3.kubecost_endpoint = v.empty() ? v : http_url(k, v); },
+       [](const Config& c) { return redact_url(c.s3.kubecost_endpoint); }},
+      {"backfillPeriodDays", "BACKFILL_PERIOD_DAYS", "s3.backfill-days",
+       [](Config& c, auto& k, auto& v) { c.s3.backfill_days = static_cast<int>(parse_int_in(k, v, 3, 3650)); },
+       [](const Config& c) { return std::to_string(c.s3.backfill_days); }},
+      {"aggregation", "AGGREGATION", "s3.aggregation",
+       [](Config& c, auto& k, auto& v) {
+         std::string a = v;
+         if (a != "container" && a != "pod" && a != "namespace" && a != "controller" &&
+             a != "controllerKind" && a != "node" && a != "cluster")
+           bad_value(k, v, "expected one of container|pod|namespace|controller|controllerKind|node|cluster");
+         c.s3.aggregation = a;
+       },
+       [](const Config& c) { return c.s3.aggregation; }},
+      {"granularity", "GRANULARITY", "s3.granularity",
+       [](Config& c, auto& k, auto& v) { c.s3.granularity = one_of(k, v, {"hourly", "daily"}); },
+       [](const Config& c) { return c.s3.granularity; }},
+      {"allocationApiPaginate", "KUBECOST_ALLOCATION_API_PAGINATE", "s3.paginate",
+       [](Config& c, auto& k, auto& v) { c.s3.paginate = parse_bool(k, v); },
+       [](const Config& c) { return show_bool(c.s3.paginate); }},
+      {"allocationApiResolution", "KUBECOST_ALLOCATION_API_RESOLUTION", "s3.resolution",
+       [](Config& c, auto& k, auto& v) {
+         parse_duration_at_least(k, v, milliseconds(1000));
+         c.s3.resolution = v;
+       },
+       [](const Config& c) { return c.s3.resolution; }},
+      {"connectionTimeout", "CONNECTION_TIMEOUT", "s3.connection-timeout",
+       [](Config& c, auto& k, auto& v) { c.s3.connection_timeout = parse_duration_at_least(k, v, milliseconds(1000)); },
+       [](const Config& c) { return format_duration(c.s3.connection_timeout); }},
+      {"allocationApiReadTimeout", "KUBECOST_ALLOCATION_API_READ_TIMEOUT", "s3.allocation-read-timeout",
+       [](Config& c, auto& k, auto& v) { c.s3.allocation_read_timeout = parse_duration_at_least(k, v, milliseconds(1000)); },
+       [](const Config& c) { return format_duration(c.s3.allocation_read_timeout); }},
+      {"assetsApiReadTimeout", "KUBECOST_ASSETS_API_READ_TIMEOUT", "s3.assets-read-timeout",
+       [](Config& c, auto& k, auto& v) { c.s3.assets_read_timeout = parse_duration_at_least(k, v, milliseconds(1000)); },
+       [](const Config& c) { return format_duration(c.s3.assets_read_timeout); }},
+      {"tlsVerify", "TLS_VERIFY", "s3.tls-verify",
+       [](Config& c, auto& k, auto& v) { c.s3.tls_verify = parse_bool(k, v); },
+       [](const Config& c) { return show_bool(c.s3.tls_verify); }},
+      {"caCertificateSecretName", "KUBECOST_CA_CERTIFICATE_SECRET_NAME", "s3.ca-secret-name",
+       [](Config& c, auto&, auto& v) { c.s3.ca_secret_name = v; },
+       [](const Config& c) { return c.s3.ca_secret_name; }},
+      {"caCertificateSecretRegion", "KUBECOST_CA_CERTIFICATE_SECRET_REGION", "s3.ca-secret-region",
+       [](Config& c, auto&, auto& v) { c.s3.ca_secret_region = v; },
+       [](const Config& c) { return c.s3.ca_secret_region; }},
+      {"labels", "LABELS", "s3.labels",
+       [](Config& c, auto&, auto& v) { c.s3.labels = split_list(v); },
+       [](const Config& c) {
+         std::string s;
+         for (auto& k : c.s3.labels) s += (s.empty() ? "" : ",") + k;
+         return s;
+       }},
+      {"annotations", "ANNOTATIONS", "s3.annotations",
+       [](Config& c, auto&, auto& v) { c.s3.annotations = split_list(v); },
+       [](const Config& c) {
+         std::string s;
+         for (auto& k : c.s3.annotations) s += (s.empty() ? "" : ",") + k;
+         return s;
+       }},
+      {"pushgatewayUrl", "PUSHGATEWAY_URL", "s3.pushgateway-url",
+       [](Config& c, auto& k, auto& v) { c.s3.pushgateway_url = v.empty() ? v : http_url(k, v); },
+       [](const Config& c) { return redact_url(c.s3.pushgateway_url); }},
+      {"s3Compression", "S3_EXPORT_COMPRESSION", "s3.compression",
+       [](Config& c, auto& k, auto& v) { c.s3.compression = one_of(k, v, {"snappy", "zstd"}); },
+       [](const Config& c) { return c.s3.compression; }},
+      {"s3WorkDir", "S3_EXPORT_WORK_DIR", "s3.work-dir",
+       [](Config& c, auto&, auto& v) { c.s3.work_dir = v; },
+       [](const Config& c) { return c.s3.work_dir; }},
+      {"s3MultipartThresholdBytes", "S3_MULTIPART_THRESHOLD_BYTES", "s3.multipart-threshold-bytes",
+       [](Config& c, auto& k, auto& v) { c.s3.multipart_threshold = parse_int_in(k, v, 5LL << 20, 5LL << 30); },
+       [](const Config& c) { return std::to_string(c.s3.multipart_threshold); }},
       {"demoPods", "DEMO_PODS", "demo.pods",
        [](Config& c, auto& k, auto& v) {
          c.demo_pods = static_cast<int>(parse_int_in(k, v, 1, 1'000'000));
@@ -440,6 +537,24 @@ std::string sanitize_label_name(std::string_view key) {
     if (!ok) c = '_';
   }
   return out;
+}
+
+std::optional<ClusterArn> parse_cluster_arn(const std::string& arn) {
+  // arn:<partition>:eks:<region>:<12-digit account>:cluster/<name>
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  for (int i = 0; i < 5; ++i) {
+    auto colon = arn.find(':', start);
+    if (colon == std::string::npos) return std::nullopt;
+    parts.push_back(arn.substr(start, colon - start));
+    start = colon + 1;
+  }
+  std::string resource = arn.substr(start);
+  if (parts[0] != "arn" || !parts[1].starts_with("aws") || parts[2] != "eks" || parts[3].empty() ||
+      parts[4].size() != 12 || parts[4].find_first_not_of("0123456789") != std::string::npos ||
+      !resource.starts_with("cluster/") || resource.size() <= 8)
+    return std::nullopt;
+  return ClusterArn{parts[4], parts[3], resource.substr(8)};
 }
 
 std::string redact_url(const std::string& url) {

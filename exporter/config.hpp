@@ -31,8 +31,32 @@ struct KubecostConnection {
   std::uint64_t max_response_bytes = 512ULL << 20;
 };
 
+// s3-export settings, named as the AWS kubecost-s3-exporter names them.
+struct S3ExportConfig {
+  std::string bucket;                // S3_BUCKET_NAME
+  std::string cluster_arn;           // CLUSTER_ID: arn:aws:eks:<region>:<account>:cluster/<name>
+  std::string parent_role_arn;       // IRSA_PARENT_IAM_ROLE_ARN
+  std::string kubecost_endpoint;     // KUBECOST_API_ENDPOINT ("" = kubecostUrl)
+  int backfill_days = 15;            // BACKFILL_PERIOD_DAYS, at least 3
+  std::string aggregation = "container";
+  std::string granularity = "hourly";
+  bool paginate = false;             // 24 one-hour calls per day
+  std::string resolution = "1m";
+  std::chrono::milliseconds connection_timeout{10'000};
+  std::chrono::milliseconds allocation_read_timeout{60'000};
+  std::chrono::milliseconds assets_read_timeout{30'000};
+  bool tls_verify = true;
+  std::string ca_secret_name, ca_secret_region;
+  std::vector<std::string> labels, annotations;  // Kubernetes keys -> columns
+  std::string pushgateway_url;
+  std::string compression = "snappy";
+  std::string work_dir = "/tmp";
+  std::uint64_t multipart_threshold = 16ULL << 20;
+};
+
 struct Config {
   KubecostConnection kubecost;
+  S3ExportConfig s3;
   std::string listen_address = "0.0.0.0:9103";
   std::string web_config_file;
   std::chrono::milliseconds scrape_interval{120'000};
@@ -95,6 +119,11 @@ std::string usage_text();
 // Kubernetes label key to the Prometheus-sanitised spelling Kubecost uses
 // ("app.kubernetes.io/name" -> "app_kubernetes_io_name").
 std::string sanitize_label_name(std::string_view key);
+
+struct ClusterArn {
+  std::string account_id, region, name;
+};
+std::optional<ClusterArn> parse_cluster_arn(const std::string& arn);
 
 // The URL with any user:password removed, for logs and the info metric.
 std::string redact_url(const std::string& url);
