@@ -362,7 +362,7 @@ const std::vector<Setting>& settings() {
        [](Config& c, auto&, auto& v) { c.s3.work_dir = v; },
        [](const Config& c) { return c.s3.work_dir; }},
       {"s3MultipartThresholdBytes", "S3_MULTIPART_THRESHOLD_BYTES", "s3.multipart-threshold-bytes",
-       [](Config& c, auto& k, auto& v) { c.s3.multipart_threshold = parse_int_in(k, v, 5LL << 20, 5LL << 30); },
+       [](Config& c, auto& k, auto& v) { c.s3.multipart_threshold = parse_int_in(k, v, 0, 5LL << 30); },
        [](const Config& c) { return std::to_string(c.s3.multipart_threshold); }},
       {"demoPods", "DEMO_PODS", "demo.pods",
        [](Config& c, auto& k, auto& v) {

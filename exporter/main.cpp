@@ -6,6 +6,7 @@
 #include "exporter/config.hpp"
 #include "exporter/logging.hpp"
 #include "exporter/result.hpp"
+#include "exporter/s3_export_mode.hpp"
 #include "exporter/serve_mode.hpp"
 #include "exporter/web_config.hpp"
 
@@ -28,10 +29,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     log::setup(config.log_level, config.log_format);
-    if (cli.mode == "s3-export") {
-      log::error("s3-export mode is not built yet");
-      return 1;
-    }
+    if (cli.mode == "s3-export") return run_s3_export(config, process_environment());
     return run_serve(config);
   } catch (const ConfigError& e) {
     std::fprintf(stderr, "allocation-exporter: %s\n", e.what());
