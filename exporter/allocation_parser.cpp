@@ -151,14 +151,21 @@ class Parser {
       } else if (!m_options.annotation_keys.empty() && key == "annotations") {
         if (auto err = read_labels(pv, m_options.annotation_keys, m_annotation_values)) return err;
       } else if (!m_options.annotation_keys.empty() && key == "namespaceAnnotations") {
-        if (auto err = read_labels(pv, m_options.annotation_keys, m_ns_annotation_values)) return err;
+        if (auto err = read_labels(pv, m_options.annotation_keys, m_ns_annotation_values))
+          return err;
       } else if (m_options.all_properties) {
-        if (key == "cluster") read_string(pv, a.cluster);
-        else if (key == "node") read_string(pv, a.node);
-        else if (key == "container") read_string(pv, a.container);
-        else if (key == "controller") read_string(pv, a.controller);
-        else if (key == "controllerKind") read_string(pv, a.controller_kind);
-        else if (key == "providerID") read_string(pv, a.provider_id);
+        if (key == "cluster")
+          read_string(pv, a.cluster);
+        else if (key == "node")
+          read_string(pv, a.node);
+        else if (key == "container")
+          read_string(pv, a.container);
+        else if (key == "controller")
+          read_string(pv, a.controller);
+        else if (key == "controllerKind")
+          read_string(pv, a.controller_kind);
+        else if (key == "providerID")
+          read_string(pv, a.provider_id);
       }
     }
     return simdjson::SUCCESS;
@@ -231,32 +238,43 @@ Failure json_failure(simdjson::error_code err, od::document& doc, std::string_vi
 }  // namespace
 
 const std::array<std::string_view, k_alloc_field_count>& alloc_field_keys() {
-  static const std::array<std::string_view, k_alloc_field_count> keys = {"minutes",
-                                                                         "cpuCost",
-                                                                         "gpuCost",
-                                                                         "ramCost",
-                                                                         "pvCost",
-                                                                         "networkCost",
-                                                                         "loadBalancerCost",
-                                                                         "sharedCost",
-                                                                         "externalCost",
-                                                                         "totalCost",
-                                                                         "cpuEfficiency",
-                                                                         "ramEfficiency",
-                                                                         "totalEfficiency",
-                                                                         "cpuCoreRequestAverage",
-                                                                         "cpuCoreUsageAverage",
-                                                                         "ramByteRequestAverage",
-                                                                         "ramByteUsageAverage", "cpuCores",
-      "cpuCoreHours",        "cpuCostAdjustment",
-      "gpuCount",            "gpuHours",
-      "gpuCostAdjustment",   "networkTransferBytes",
-      "networkReceiveBytes", "networkCrossZoneCost",
-      "networkCrossRegionCost", "networkInternetCost",
-      "networkCostAdjustment", "loadBalancerCostAdjustment",
-      "pvBytes",             "pvByteHours",
-      "pvCostAdjustment",    "ramBytes",
-      "ramByteHours",        "ramCostAdjustment"};
+  static const std::array<std::string_view, k_alloc_field_count> keys = {
+      "minutes",
+      "cpuCost",
+      "gpuCost",
+      "ramCost",
+      "pvCost",
+      "networkCost",
+      "loadBalancerCost",
+      "sharedCost",
+      "externalCost",
+      "totalCost",
+      "cpuEfficiency",
+      "ramEfficiency",
+      "totalEfficiency",
+      "cpuCoreRequestAverage",
+      "cpuCoreUsageAverage",
+      "ramByteRequestAverage",
+      "ramByteUsageAverage",
+      "cpuCores",
+      "cpuCoreHours",
+      "cpuCostAdjustment",
+      "gpuCount",
+      "gpuHours",
+      "gpuCostAdjustment",
+      "networkTransferBytes",
+      "networkReceiveBytes",
+      "networkCrossZoneCost",
+      "networkCrossRegionCost",
+      "networkInternetCost",
+      "networkCostAdjustment",
+      "loadBalancerCostAdjustment",
+      "pvBytes",
+      "pvByteHours",
+      "pvCostAdjustment",
+      "ramBytes",
+      "ramByteHours",
+      "ramCostAdjustment"};
   return keys;
 }
 

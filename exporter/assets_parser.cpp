@@ -35,14 +35,14 @@ NodeFacts facts_of(const Labels& labels, const std::string& node_type, const std
   f.instance_type = node_type.empty() ? first_of(labels, {"node_kubernetes_io_instance_type",
                                                           "beta_kubernetes_io_instance_type"})
                                       : node_type;
-  f.availability_zone = first_of(labels, {"topology_kubernetes_io_zone",
-                                          "failure_domain_beta_kubernetes_io_zone",
-                                          "topology_gke_io_zone"});
-  f.region = first_of(labels, {"topology_kubernetes_io_region",
-                               "failure_domain_beta_kubernetes_io_region"});
+  f.availability_zone =
+      first_of(labels, {"topology_kubernetes_io_zone", "failure_domain_beta_kubernetes_io_zone",
+                        "topology_gke_io_zone"});
+  f.region = first_of(
+      labels, {"topology_kubernetes_io_region", "failure_domain_beta_kubernetes_io_region"});
   // Capacity type: Karpenter, EKS managed node groups, GKE, AKS, then Kubecost's preemptible.
-  std::string cap = lower(first_of(labels, {"karpenter_sh_capacity_type",
-                                            "eks_amazonaws_com_capacityType"}));
+  std::string cap =
+      lower(first_of(labels, {"karpenter_sh_capacity_type", "eks_amazonaws_com_capacityType"}));
   if (cap == "on_demand") cap = "on-demand";
   if (cap.empty() && (first_of(labels, {"cloud_google_com_gke_spot"}) == "true" ||
                       first_of(labels, {"cloud_google_com_gke_preemptible"}) == "true" ||
@@ -53,13 +53,14 @@ NodeFacts facts_of(const Labels& labels, const std::string& node_type, const std
   f.capacity_type = cap;
   f.architecture = first_of(labels, {"kubernetes_io_arch", "beta_kubernetes_io_arch"});
   f.os = first_of(labels, {"kubernetes_io_os", "beta_kubernetes_io_os"});
-  f.nodegroup = pool.empty() ? first_of(labels, {"eks_amazonaws_com_nodegroup", "karpenter_sh_nodepool",
-                                                 "karpenter_sh_provisioner_name",
-                                                 "cloud_google_com_gke_nodepool",
-                                                 "kubernetes_azure_com_agentpool"})
-                             : pool;
-  f.nodegroup_image = first_of(labels, {"eks_amazonaws_com_nodegroup_image",
-                                        "karpenter_k8s_aws_instance_ami_id"});
+  f.nodegroup =
+      pool.empty()
+          ? first_of(labels, {"eks_amazonaws_com_nodegroup", "karpenter_sh_nodepool",
+                              "karpenter_sh_provisioner_name", "cloud_google_com_gke_nodepool",
+                              "kubernetes_azure_com_agentpool"})
+          : pool;
+  f.nodegroup_image =
+      first_of(labels, {"eks_amazonaws_com_nodegroup_image", "karpenter_k8s_aws_instance_ami_id"});
   return f;
 }
 
@@ -103,9 +104,12 @@ simdjson::error_code parse_asset(od::object asset, NodeFactsMap& out) {
         std::string value;
         if (auto err = read_string(p.value(), value)) return err;
         if (key == "properties") {
-          if (pk == "cluster") cluster = value;
-          else if (pk == "name") name = value;
-          else if (pk == "provider") provider = value;
+          if (pk == "cluster")
+            cluster = value;
+          else if (pk == "name")
+            name = value;
+          else if (pk == "provider")
+            provider = value;
         } else {
           if (pk.starts_with("label_")) pk.remove_prefix(6);
           labels.emplace(std::string(pk), std::move(value));
@@ -168,7 +172,8 @@ Expected<NodeFactsMap> parse_node_assets(const std::string& body) {
       }
     }
     if (code != 200)
-      return Failure{FailureReason::http_status, "Kubecost assets answered code " + std::to_string(code)};
+      return Failure{FailureReason::http_status,
+                     "Kubecost assets answered code " + std::to_string(code)};
   } catch (const simdjson::simdjson_error& e) {
     return Failure{FailureReason::parse, std::string("invalid assets JSON: ") + e.what()};
   }

@@ -53,7 +53,8 @@ std::string read_file(const std::string& path, std::string& error) {
 
 std::string form(const Pairs& fields) {
   std::string out;
-  for (const auto& [k, v] : fields) out += (out.empty() ? "" : "&") + uri_encode(k, true) + "=" + uri_encode(v, true);
+  for (const auto& [k, v] : fields)
+    out += (out.empty() ? "" : "&") + uri_encode(k, true) + "=" + uri_encode(v, true);
   return out;
 }
 
@@ -92,8 +93,12 @@ std::vector<std::string> xml_values(const std::string& xml, const std::string& t
       if (v[i] == '&') {
         auto semi = v.find(';', i);
         std::string ent = semi == std::string::npos ? "" : v.substr(i, semi - i + 1);
-        const char* rep = ent == "&amp;" ? "&" : ent == "&lt;" ? "<" : ent == "&gt;" ? ">"
-                          : ent == "&quot;" ? "\"" : ent == "&apos;" ? "'" : nullptr;
+        const char* rep = ent == "&amp;"    ? "&"
+                          : ent == "&lt;"   ? "<"
+                          : ent == "&gt;"   ? ">"
+                          : ent == "&quot;" ? "\""
+                          : ent == "&apos;" ? "'"
+                                            : nullptr;
         if (rep) {
           decoded += rep;
           i = semi;
@@ -142,7 +147,8 @@ Endpoints Endpoints::from_environment(const EnvLookup& env, const std::string& r
   if (e.sts.empty()) e.sts = common.empty() ? "https://sts." + region + ".amazonaws.com" : common;
   e.secrets_manager = get("AWS_ENDPOINT_URL_SECRETS_MANAGER");
   if (e.secrets_manager.empty())
-    e.secrets_manager = common.empty() ? "https://secretsmanager." + region + ".amazonaws.com" : common;
+    e.secrets_manager =
+        common.empty() ? "https://secretsmanager." + region + ".amazonaws.com" : common;
   for (auto* u : {&e.s3, &e.sts, &e.secrets_manager})
     while (!u->empty() && u->back() == '/') u->pop_back();
   return e;
@@ -180,7 +186,8 @@ Expected<Response> Client::send(const std::string& method, const std::string& ba
                         authorization(r, *credentials, m_endpoints.region, service, date));
     }
     httplib::Client http(scheme_host_port);
-    http.set_connection_timeout(std::chrono::duration_cast<std::chrono::seconds>(m_timeout).count() / 4 + 1);
+    http.set_connection_timeout(
+        std::chrono::duration_cast<std::chrono::seconds>(m_timeout).count() / 4 + 1);
     http.set_read_timeout(std::chrono::duration_cast<std::chrono::seconds>(m_timeout).count() + 1);
     http.set_write_timeout(std::chrono::duration_cast<std::chrono::seconds>(m_timeout).count() + 1);
     http.enable_server_certificate_verification(true);
@@ -233,7 +240,8 @@ Expected<Credentials> CredentialChain::base() {
   if (!get("AWS_ROLE_ARN").empty() && !get("AWS_WEB_IDENTITY_TOKEN_FILE").empty()) {
     std::string error;
     std::string token = read_file(get("AWS_WEB_IDENTITY_TOKEN_FILE"), error);
-    if (!error.empty()) return Failure{FailureReason::connect, "AWS_WEB_IDENTITY_TOKEN_FILE: " + error};
+    if (!error.empty())
+      return Failure{FailureReason::connect, "AWS_WEB_IDENTITY_TOKEN_FILE: " + error};
     std::string body = form({{"Action", "AssumeRoleWithWebIdentity"},
                              {"Version", "2011-06-15"},
                              {"RoleArn", get("AWS_ROLE_ARN")},
@@ -306,7 +314,8 @@ Expected<Credentials> CredentialChain::get() {
   return chained;
 }
 
-S3::S3(Client& client, CredentialChain& credentials) : m_client(client), m_credentials(credentials) {}
+S3::S3(Client& client, CredentialChain& credentials)
+    : m_client(client), m_credentials(credentials) {}
 
 S3::Target S3::target(const std::string& bucket, const std::string& key) const {
   const std::string& custom = m_client.endpoints().s3;
@@ -325,7 +334,8 @@ Expected<Response> S3::call(const std::string& method, const std::string& bucket
                        &creds.value());
 }
 
-Expected<std::vector<std::string>> S3::list_keys(const std::string& bucket, const std::string& prefix) {
+Expected<std::vector<std::string>> S3::list_keys(const std::string& bucket,
+                                                 const std::string& prefix) {
   std::vector<std::string> keys;
   std::string token;
   for (int page = 0; page < 100000; ++page) {
@@ -334,7 +344,8 @@ Expected<std::vector<std::string>> S3::list_keys(const std::string& bucket, cons
     auto r = call("GET", bucket, "", q, {}, "");
     if (!r.ok()) return r.failure();
     if (r.value().status != 200)
-      return Failure{FailureReason::http_status, "s3:ListObjectsV2 s3://" + bucket + "/" + prefix + ": " + error_line(r.value())};
+      return Failure{FailureReason::http_status, "s3:ListObjectsV2 s3://" + bucket + "/" + prefix +
+                                                     ": " + error_line(r.value())};
     for (auto& k : xml_values(r.value().body, "Key")) keys.push_back(std::move(k));
     auto truncated = xml_values(r.value().body, "IsTruncated");
     auto next = xml_values(r.value().body, "NextContinuationToken");
@@ -344,13 +355,16 @@ Expected<std::vector<std::string>> S3::list_keys(const std::string& bucket, cons
   return Failure{FailureReason::parse, "s3:ListObjectsV2: too many pages"};
 }
 
-Expected<bool> S3::put_object(const std::string& bucket, const std::string& key, const std::string& body) {
-  auto r = call("PUT", bucket, key, {},
-                {{"Content-Type", "application/vnd.apache.parquet"}, {"Content-MD5", md5_base64(body)}},
-                body);
+Expected<bool> S3::put_object(const std::string& bucket, const std::string& key,
+                              const std::string& body) {
+  auto r =
+      call("PUT", bucket, key, {},
+           {{"Content-Type", "application/vnd.apache.parquet"}, {"Content-MD5", md5_base64(body)}},
+           body);
   if (!r.ok()) return r.failure();
   if (r.value().status != 200)
-    return Failure{FailureReason::http_status, "s3:PutObject s3://" + bucket + "/" + key + ": " + error_line(r.value())};
+    return Failure{FailureReason::http_status,
+                   "s3:PutObject s3://" + bucket + "/" + key + ": " + error_line(r.value())};
   return true;
 }
 
@@ -361,9 +375,11 @@ Expected<bool> S3::put_file_multipart(const std::string& bucket, const std::stri
                       {{"Content-Type", "application/vnd.apache.parquet"}}, "");
   if (!created.ok()) return created.failure();
   if (created.value().status != 200)
-    return Failure{FailureReason::http_status, "s3:CreateMultipartUpload " + where + ": " + error_line(created.value())};
+    return Failure{FailureReason::http_status,
+                   "s3:CreateMultipartUpload " + where + ": " + error_line(created.value())};
   auto ids = xml_values(created.value().body, "UploadId");
-  if (ids.empty()) return Failure{FailureReason::parse, "s3:CreateMultipartUpload " + where + ": no UploadId"};
+  if (ids.empty())
+    return Failure{FailureReason::parse, "s3:CreateMultipartUpload " + where + ": no UploadId"};
   const std::string upload_id = ids[0];
   auto abort = [&](Failure f) -> Expected<bool> {
     auto a = call("DELETE", bucket, key, {{"uploadId", upload_id}}, {}, "");
@@ -380,21 +396,25 @@ Expected<bool> S3::put_file_multipart(const std::string& bucket, const std::stri
     std::size_t n = static_cast<std::size_t>(in.gcount());
     if (n == 0 && number > 1) break;
     std::string body = part.substr(0, n);
-    auto r = call("PUT", bucket, key, {{"partNumber", std::to_string(number)}, {"uploadId", upload_id}},
-                  {{"Content-MD5", md5_base64(body)}}, body);
+    auto r =
+        call("PUT", bucket, key, {{"partNumber", std::to_string(number)}, {"uploadId", upload_id}},
+             {{"Content-MD5", md5_base64(body)}}, body);
     if (!r.ok()) return abort(r.failure());
     if (r.value().status != 200)
-      return abort(Failure{FailureReason::http_status, "s3:UploadPart " + where + ": " + error_line(r.value())});
+      return abort(Failure{FailureReason::http_status,
+                           "s3:UploadPart " + where + ": " + error_line(r.value())});
     complete += "<Part><PartNumber>" + std::to_string(number) + "</PartNumber><ETag>" +
                 r.value().etag + "</ETag></Part>";
     if (n < part_size) break;
   }
   complete += "</CompleteMultipartUpload>";
-  auto done = call("POST", bucket, key, {{"uploadId", upload_id}}, {{"Content-Type", "application/xml"}}, complete);
+  auto done = call("POST", bucket, key, {{"uploadId", upload_id}},
+                   {{"Content-Type", "application/xml"}}, complete);
   if (!done.ok()) return abort(done.failure());
   // CompleteMultipartUpload can answer 200 with an <Error> body.
   if (done.value().status != 200 || !xml_values(done.value().body, "Code").empty())
-    return abort(Failure{FailureReason::http_status, "s3:CompleteMultipartUpload " + where + ": " + error_line(done.value())});
+    return abort(Failure{FailureReason::http_status,
+                         "s3:CompleteMultipartUpload " + where + ": " + error_line(done.value())});
   return true;
 }
 
@@ -411,12 +431,14 @@ Expected<std::string> get_secret_string(Client& client, CredentialChain& credent
                        body, "secretsmanager", &creds.value());
   if (!r.ok()) return r.failure();
   if (r.value().status != 200)
-    return Failure{FailureReason::http_status, "secretsmanager:GetSecretValue " + secret_id + ": " + error_line(r.value())};
+    return Failure{FailureReason::http_status,
+                   "secretsmanager:GetSecretValue " + secret_id + ": " + error_line(r.value())};
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   std::string_view s;
   if (parser.parse(r.value().body).get(doc) || doc["SecretString"].get(s))
-    return Failure{FailureReason::parse, "secretsmanager:GetSecretValue " + secret_id + ": no SecretString"};
+    return Failure{FailureReason::parse,
+                   "secretsmanager:GetSecretValue " + secret_id + ": no SecretString"};
   return std::string(s);
 }
 

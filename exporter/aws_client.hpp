@@ -73,9 +73,11 @@ class CredentialChain {
 class S3 {
  public:
   S3(Client& client, CredentialChain& credentials);
-  Expected<std::vector<std::string>> list_keys(const std::string& bucket, const std::string& prefix);
+  Expected<std::vector<std::string>> list_keys(const std::string& bucket,
+                                               const std::string& prefix);
   // One PUT (Content-MD5 + signed SHA-256 payload hash, so S3 rejects a damaged body).
-  Expected<bool> put_object(const std::string& bucket, const std::string& key, const std::string& body);
+  Expected<bool> put_object(const std::string& bucket, const std::string& key,
+                            const std::string& body);
   // Multipart upload from a file, parts of `part_size`; aborted on any failure (never partial).
   Expected<bool> put_file_multipart(const std::string& bucket, const std::string& key,
                                     const std::string& path, std::size_t part_size);

@@ -272,7 +272,8 @@ const std::vector<Setting>& settings() {
        [](Config& c, auto& k, auto& v) {
          bool ok = v.empty() || (v.size() >= 3 && v.size() <= 63);
          for (char ch : v)
-           ok = ok && ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '.');
+           ok = ok &&
+                ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '.');
          ok = ok && (v.empty() || (std::isalnum(static_cast<unsigned char>(v.front())) &&
                                    std::isalnum(static_cast<unsigned char>(v.back()))));
          if (!ok) bad_value(k, v, "not a valid S3 bucket name (3-63 of a-z 0-9 . -)");
@@ -282,7 +283,8 @@ const std::vector<Setting>& settings() {
       {"clusterId", "CLUSTER_ID", "s3.cluster-id",
        [](Config& c, auto& k, auto& v) {
          if (!v.empty() && !parse_cluster_arn(v))
-           bad_value(k, v, "expected an EKS cluster ARN arn:aws:eks:<region>:<account>:cluster/<name>");
+           bad_value(k, v,
+                     "expected an EKS cluster ARN arn:aws:eks:<region>:<account>:cluster/<name>");
          c.s3.cluster_arn = v;
        },
        [](const Config& c) { return c.s3.cluster_arn; }},
@@ -297,19 +299,25 @@ const std::vector<Setting>& settings() {
        [](Config& c, auto& k, auto& v) { c.s3.kubecost_endpoint = v.empty() ? v : http_url(k, v); },
        [](const Config& c) { return redact_url(c.s3.kubecost_endpoint); }},
       {"backfillPeriodDays", "BACKFILL_PERIOD_DAYS", "s3.backfill-days",
-       [](Config& c, auto& k, auto& v) { c.s3.backfill_days = static_cast<int>(parse_int_in(k, v, 3, 3650)); },
+       [](Config& c, auto& k, auto& v) {
+         c.s3.backfill_days = static_cast<int>(parse_int_in(k, v, 3, 3650));
+       },
        [](const Config& c) { return std::to_string(c.s3.backfill_days); }},
       {"aggregation", "AGGREGATION", "s3.aggregation",
        [](Config& c, auto& k, auto& v) {
          std::string a = v;
          if (a != "container" && a != "pod" && a != "namespace" && a != "controller" &&
              a != "controllerKind" && a != "node" && a != "cluster")
-           bad_value(k, v, "expected one of container|pod|namespace|controller|controllerKind|node|cluster");
+           bad_value(
+               k, v,
+               "expected one of container|pod|namespace|controller|controllerKind|node|cluster");
          c.s3.aggregation = a;
        },
        [](const Config& c) { return c.s3.aggregation; }},
       {"granularity", "GRANULARITY", "s3.granularity",
-       [](Config& c, auto& k, auto& v) { c.s3.granularity = one_of(k, v, {"hourly", "daily"}); },
+       [](Config& c, auto& k, auto& v) {
+         c.s3.granularity = one_of(k, v, {"hourly", "daily"});
+       },
        [](const Config& c) { return c.s3.granularity; }},
       {"allocationApiPaginate", "KUBECOST_ALLOCATION_API_PAGINATE", "s3.paginate",
        [](Config& c, auto& k, auto& v) { c.s3.paginate = parse_bool(k, v); },
@@ -321,13 +329,20 @@ const std::vector<Setting>& settings() {
        },
        [](const Config& c) { return c.s3.resolution; }},
       {"connectionTimeout", "CONNECTION_TIMEOUT", "s3.connection-timeout",
-       [](Config& c, auto& k, auto& v) { c.s3.connection_timeout = parse_duration_at_least(k, v, milliseconds(1000)); },
+       [](Config& c, auto& k, auto& v) {
+         c.s3.connection_timeout = parse_duration_at_least(k, v, milliseconds(1000));
+       },
        [](const Config& c) { return format_duration(c.s3.connection_timeout); }},
-      {"allocationApiReadTimeout", "KUBECOST_ALLOCATION_API_READ_TIMEOUT", "s3.allocation-read-timeout",
-       [](Config& c, auto& k, auto& v) { c.s3.allocation_read_timeout = parse_duration_at_least(k, v, milliseconds(1000)); },
+      {"allocationApiReadTimeout", "KUBECOST_ALLOCATION_API_READ_TIMEOUT",
+       "s3.allocation-read-timeout",
+       [](Config& c, auto& k, auto& v) {
+         c.s3.allocation_read_timeout = parse_duration_at_least(k, v, milliseconds(1000));
+       },
        [](const Config& c) { return format_duration(c.s3.allocation_read_timeout); }},
       {"assetsApiReadTimeout", "KUBECOST_ASSETS_API_READ_TIMEOUT", "s3.assets-read-timeout",
-       [](Config& c, auto& k, auto& v) { c.s3.assets_read_timeout = parse_duration_at_least(k, v, milliseconds(1000)); },
+       [](Config& c, auto& k, auto& v) {
+         c.s3.assets_read_timeout = parse_duration_at_least(k, v, milliseconds(1000));
+       },
        [](const Config& c) { return format_duration(c.s3.assets_read_timeout); }},
       {"tlsVerify", "TLS_VERIFY", "s3.tls-verify",
        [](Config& c, auto& k, auto& v) { c.s3.tls_verify = parse_bool(k, v); },
@@ -356,13 +371,17 @@ const std::vector<Setting>& settings() {
        [](Config& c, auto& k, auto& v) { c.s3.pushgateway_url = v.empty() ? v : http_url(k, v); },
        [](const Config& c) { return redact_url(c.s3.pushgateway_url); }},
       {"s3Compression", "S3_EXPORT_COMPRESSION", "s3.compression",
-       [](Config& c, auto& k, auto& v) { c.s3.compression = one_of(k, v, {"snappy", "zstd"}); },
+       [](Config& c, auto& k, auto& v) {
+         c.s3.compression = one_of(k, v, {"snappy", "zstd"});
+       },
        [](const Config& c) { return c.s3.compression; }},
       {"s3WorkDir", "S3_EXPORT_WORK_DIR", "s3.work-dir",
        [](Config& c, auto&, auto& v) { c.s3.work_dir = v; },
        [](const Config& c) { return c.s3.work_dir; }},
       {"s3MultipartThresholdBytes", "S3_MULTIPART_THRESHOLD_BYTES", "s3.multipart-threshold-bytes",
-       [](Config& c, auto& k, auto& v) { c.s3.multipart_threshold = parse_int_in(k, v, 0, 5LL << 30); },
+       [](Config& c, auto& k, auto& v) {
+         c.s3.multipart_threshold = parse_int_in(k, v, 0, 5LL << 30);
+       },
        [](const Config& c) { return std::to_string(c.s3.multipart_threshold); }},
       {"demoPods", "DEMO_PODS", "demo.pods",
        [](Config& c, auto& k, auto& v) {

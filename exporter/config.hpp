@@ -33,14 +33,14 @@ struct KubecostConnection {
 
 // s3-export settings, named as the AWS kubecost-s3-exporter names them.
 struct S3ExportConfig {
-  std::string bucket;                // S3_BUCKET_NAME
-  std::string cluster_arn;           // CLUSTER_ID: arn:aws:eks:<region>:<account>:cluster/<name>
-  std::string parent_role_arn;       // IRSA_PARENT_IAM_ROLE_ARN
-  std::string kubecost_endpoint;     // KUBECOST_API_ENDPOINT ("" = kubecostUrl)
-  int backfill_days = 15;            // BACKFILL_PERIOD_DAYS, at least 3
+  std::string bucket;             // S3_BUCKET_NAME
+  std::string cluster_arn;        // CLUSTER_ID: arn:aws:eks:<region>:<account>:cluster/<name>
+  std::string parent_role_arn;    // IRSA_PARENT_IAM_ROLE_ARN
+  std::string kubecost_endpoint;  // KUBECOST_API_ENDPOINT ("" = kubecostUrl)
+  int backfill_days = 15;         // BACKFILL_PERIOD_DAYS, at least 3
   std::string aggregation = "container";
   std::string granularity = "hourly";
-  bool paginate = false;             // 24 one-hour calls per day
+  bool paginate = false;  // 24 one-hour calls per day
   std::string resolution = "1m";
   std::chrono::milliseconds connection_timeout{10'000};
   std::chrono::milliseconds allocation_read_timeout{60'000};

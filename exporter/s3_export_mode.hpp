@@ -6,4 +6,4 @@ namespace kci {
 // per cluster-day. Returns 0 when done (also when nothing was missing) and 1 when anything
 // failed; bad settings throw ConfigError (exit 2).
 int run_s3_export(const Config& config, const EnvLookup& env);
-}
+}  // namespace kci

@@ -6,7 +6,8 @@
 using namespace kci;
 
 TEST_CASE("assets: Kubecost docs sample (array of sets, old label_ spelling)") {
-  std::string body = kci::test::sample("kubecost_docs_assets-api_window-1w_aggregate-type_accumulate-true.json");
+  std::string body =
+      kci::test::sample("kubecost_docs_assets-api_window-1w_aggregate-type_accumulate-true.json");
   // Aggregated by type, the node has no name: nothing to join on.
   auto aggregated = parse_node_assets(body);
   REQUIRE(aggregated.ok());
@@ -57,11 +58,14 @@ TEST_CASE("assets: EKS, Karpenter and preemptible capacity types; both label spe
 }
 
 TEST_CASE("assets: OpenCost's single-map data and bad bodies") {
-  auto r = parse_node_assets(R"({"code":200,"data":{"x":{"type":"Node","properties":{"cluster":"c","name":"n"},"nodeType":"e2-small"}}})");
+  auto r = parse_node_assets(
+      R"({"code":200,"data":{"x":{"type":"Node","properties":{"cluster":"c","name":"n"},"nodeType":"e2-small"}}})");
   REQUIRE(r.ok());
   CHECK(r.value().at({"c", "n"}).instance_type == "e2-small");
   CHECK(parse_node_assets("").failure().reason == FailureReason::empty);
   CHECK(parse_node_assets("<html>").failure().reason == FailureReason::parse);
-  CHECK(parse_node_assets(R"({"data":[{"x":{"type":"Node",)").failure().reason == FailureReason::parse);
-  CHECK(parse_node_assets(R"({"code":500,"data":null})").failure().reason == FailureReason::http_status);
+  CHECK(parse_node_assets(R"({"data":[{"x":{"type":"Node",)").failure().reason ==
+        FailureReason::parse);
+  CHECK(parse_node_assets(R"({"code":500,"data":null})").failure().reason ==
+        FailureReason::http_status);
 }

@@ -1,0 +1,238 @@
+"""A loopback S3 + STS endpoint that checks every signature with botocore (the AWS SDK's own
+SigV4 code) and answers like AWS: XML errors with codes, 403 on a bad or unknown signature.
+
+Credentials: `static` keys are accepted as configured; AssumeRoleWithWebIdentity (unsigned)
+checks the web identity token and issues "web" session keys; AssumeRole must be signed by such
+keys and issues "parent" keys. When `require_parent` is set, S3 accepts only parent keys (proof
+of role chaining). Keys listed in `expired` are refused with ExpiredToken.
+"""
+import datetime
+import hashlib
+import base64
+import http.server
+import secrets
+import threading
+import urllib.parse
+
+import botocore.auth
+import botocore.awsrequest
+import botocore.credentials
+
+
+class _FixedNow(datetime.datetime):
+    now_value = None
+
+    @classmethod
+    def utcnow(cls):
+        return cls.now_value
+
+
+_sign_lock = threading.Lock()
+
+
+def _expected_authorization(method, url, headers, body, creds, region, service):
+    auth_header = headers["authorization"]
+    signed = auth_header.split("SignedHeaders=")[1].split(",")[0].split(";")
+    req = botocore.awsrequest.AWSRequest(method=method, url=url, data=body,
+                                         headers={h: headers[h] for h in signed if h in headers and h != "host"})
+    with _sign_lock:
+        _FixedNow.now_value = datetime.datetime.strptime(headers["x-amz-date"], "%Y%m%dT%H%M%SZ")
+        original = botocore.auth.datetime.datetime
+        botocore.auth.datetime.datetime = _FixedNow
+        try:
+            signer = (botocore.auth.S3SigV4Auth if service == "s3" else botocore.auth.SigV4Auth)(
+                botocore.credentials.Credentials(*creds), service, region)
+            # The signed headers (payload hash and token among them) are already on the request;
+            # botocore re-derives the date, host and (for S3) the payload hash itself.
+            signer.add_auth(req)
+        finally:
+            botocore.auth.datetime.datetime = original
+    return req.headers["Authorization"]
+
+
+class AwsStandIn:
+    def __init__(self, port, region="us-east-1", web_token=None, static=None, require_parent=False):
+        self.region = region
+        self.web_token = web_token
+        self.keys = {}  # access key -> (secret, token, kind)
+        if static:
+            self.keys[static[0]] = (static[1], None, "static")
+        self.expired = set()
+        self.require_parent = require_parent
+        self.objects = {}
+        self.uploads = {}
+        self.log = []  # (operation, key or "", status)
+        self.fail_next_put = False
+        self.debug = bool(__import__("os").environ.get("KCI_AWS_DEBUG"))
+        standin = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def reply(self, status, body=b"", ctype="application/xml", headers=()):
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                for k, v in headers:
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def error(self, status, code, message):
+                body = (f"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code>"
+                        f"<Message>{message}</Message></Error>").encode()
+                self.reply(status, body)
+                return None
+
+            def body(self):
+                n = int(self.headers.get("Content-Length") or 0)
+                return self.rfile.read(n) if n else b""
+
+            def verify(self, body, service):
+                hdrs = {k.lower(): v for k, v in self.headers.items()}
+                auth = hdrs.get("authorization", "")
+                if not auth.startswith("AWS4-HMAC-SHA256 Credential="):
+                    return self.error(403, "AccessDenied", "Missing SigV4 Authorization")
+                key = auth.split("Credential=")[1].split("/")[0]
+                if key in standin.expired:
+                    return self.error(403, "ExpiredToken", "The provided token has expired.")
+                if key not in standin.keys:
+                    return self.error(403, "InvalidAccessKeyId",
+                                      "The AWS Access Key Id you provided does not exist in our records.")
+                secret, token, kind = standin.keys[key]
+                if token is not None and hdrs.get("x-amz-security-token") != token:
+                    return self.error(403, "InvalidToken", "The provided token is malformed or otherwise invalid.")
+                if "x-amz-content-sha256" in hdrs and hdrs["x-amz-content-sha256"] != hashlib.sha256(body).hexdigest():
+                    return self.error(400, "XAmzContentSHA256Mismatch",
+                                      "The provided 'x-amz-content-sha256' header does not match what was computed.")
+                url = f"http://{hdrs['host']}{self.path}"
+                want = _expected_authorization(self.command, url, hdrs, body, (key, secret, token),
+                                               standin.region, service)
+                if want != auth:
+                    if standin.debug:
+                        import sys
+                        print("SIGV4 MISMATCH", self.command, url, hdrs, body[:200], "\n want", want, "\n got ", auth, file=sys.stderr)
+                    return self.error(403, "SignatureDoesNotMatch",
+                                      "The request signature we calculated does not match the signature you provided.")
+                return kind
+
+            def sts(self, body):
+                form = urllib.parse.parse_qs(body.decode(), keep_blank_values=True)
+                action = form.get("Action", [""])[0]
+                if action == "AssumeRoleWithWebIdentity":
+                    if form.get("WebIdentityToken", [""])[0] != standin.web_token:
+                        return self.error(403, "InvalidIdentityToken", "Incorrect token audience")
+                    return self.issue("web", form["RoleArn"][0], action)
+                if action == "AssumeRole":
+                    kind = self.verify(body, "sts")
+                    if kind is None:
+                        return None
+                    if kind not in ("web", "static"):
+                        return self.error(403, "AccessDenied", "not allowed to assume the parent role")
+                    return self.issue("parent", form["RoleArn"][0], action)
+                return self.error(400, "InvalidAction", f"Could not find operation {action}")
+
+            def issue(self, kind, role, action):
+                key = ("ASIAWEB" if kind == "web" else "ASIAPARENT") + secrets.token_hex(6).upper()
+                secret, token = secrets.token_urlsafe(30), secrets.token_urlsafe(60)
+                standin.keys[key] = (secret, token, kind)
+                standin.log.append((action, role, 200))
+                exp = (datetime.datetime.utcnow() + datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+                tag = action + "Result"
+                xml = (f"<{action}Response xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><{tag}>"
+                       f"<Credentials><AccessKeyId>{key}</AccessKeyId><SecretAccessKey>{secret}</SecretAccessKey>"
+                       f"<SessionToken>{token}</SessionToken><Expiration>{exp}</Expiration></Credentials>"
+                       f"</{tag}></{action}Response>")
+                return self.reply(200, xml.encode())
+
+            def s3(self, body):
+                kind = self.verify(body, "s3")
+                if kind is None:
+                    return None
+                if standin.require_parent and kind != "parent":
+                    return self.error(403, "AccessDenied", "Access Denied")
+                url = urllib.parse.urlparse(self.path)
+                q = urllib.parse.parse_qs(url.query, keep_blank_values=True)
+                parts = urllib.parse.unquote(url.path).lstrip("/").split("/", 1)
+                bucket, key = parts[0], (parts[1] if len(parts) > 1 else "")
+                if self.command == "GET" and not key and q.get("list-type") == ["2"]:
+                    return self.list(bucket, q)
+                if "content-md5" in {h.lower() for h in self.headers.keys()}:
+                    md5 = base64.b64encode(hashlib.md5(body).digest()).decode()
+                    if self.headers["Content-MD5"] != md5:
+                        return self.error(400, "BadDigest", "The Content-MD5 you specified did not match what we received.")
+                if self.command == "PUT" and "partNumber" in q:
+                    up = standin.uploads.get(q["uploadId"][0])
+                    if up is None:
+                        return self.error(404, "NoSuchUpload", "The specified upload does not exist.")
+                    etag = '"' + hashlib.md5(body).hexdigest() + '"'
+                    up[int(q["partNumber"][0])] = (etag, body)
+                    standin.log.append(("UploadPart", key, 200))
+                    return self.reply(200, headers=[("ETag", etag)])
+                if self.command == "PUT":
+                    if standin.fail_next_put:
+                        standin.fail_next_put = False
+                        return self.error(500, "InternalError", "We encountered an internal error.")
+                    standin.objects[(bucket, key)] = body
+                    standin.log.append(("PutObject", key, 200))
+                    return self.reply(200, headers=[("ETag", '"' + hashlib.md5(body).hexdigest() + '"')])
+                if self.command == "POST" and "uploads" in q:
+                    uid = secrets.token_hex(8)
+                    standin.uploads[uid] = {}
+                    return self.reply(200, f"<InitiateMultipartUploadResult><Bucket>{bucket}</Bucket><Key>{key}</Key><UploadId>{uid}</UploadId></InitiateMultipartUploadResult>".encode())
+                if self.command == "POST" and "uploadId" in q:
+                    up = standin.uploads.pop(q["uploadId"][0], None)
+                    if up is None:
+                        return self.error(404, "NoSuchUpload", "The specified upload does not exist.")
+                    text = body.decode()
+                    numbers = [int(x.split("</PartNumber>")[0]) for x in text.split("<PartNumber>")[1:]]
+                    etags = [x.split("</ETag>")[0] for x in text.split("<ETag>")[1:]]
+                    if any(up[n][0] != e for n, e in zip(numbers, etags)):
+                        return self.error(400, "InvalidPart", "One or more of the specified parts could not be found.")
+                    standin.objects[(bucket, key)] = b"".join(up[n][1] for n in sorted(numbers))
+                    standin.log.append(("CompleteMultipartUpload", key, 200))
+                    return self.reply(200, b"<CompleteMultipartUploadResult/>")
+                if self.command == "DELETE" and "uploadId" in q:
+                    standin.uploads.pop(q["uploadId"][0], None)
+                    standin.log.append(("AbortMultipartUpload", key, 204))
+                    return self.reply(204)
+                return self.error(400, "NotImplemented", "stand-in does not implement this")
+
+            def list(self, bucket, q):
+                prefix = q.get("prefix", [""])[0]
+                keys = sorted(k for (b, k) in standin.objects if b == bucket and k.startswith(prefix))
+                start = int(q.get("continuation-token", ["0"])[0])
+                page = keys[start:start + 2]  # tiny pages: pagination is exercised
+                more = start + 2 < len(keys)
+                xml = "<ListBucketResult>" + "".join(f"<Contents><Key>{k}</Key></Contents>" for k in page)
+                xml += f"<IsTruncated>{'true' if more else 'false'}</IsTruncated>"
+                if more:
+                    xml += f"<NextContinuationToken>{start + 2}</NextContinuationToken>"
+                standin.log.append(("ListObjectsV2", prefix, 200))
+                return self.reply(200, (xml + "</ListBucketResult>").encode())
+
+            def dispatch(self):
+                body = self.body()
+                if self.path == "/" and self.command == "POST":
+                    return self.sts(body)
+                return self.s3(body)
+
+            do_GET = do_PUT = do_POST = do_DELETE = dispatch
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def ops(self, name):
+        return [entry for entry in self.log if entry[0] == name]

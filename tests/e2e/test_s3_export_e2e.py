@@ -1,0 +1,291 @@
+#!/usr/bin/env python3
+"""End to end: `allocation-exporter s3-export` against a stand-in Kubecost (allocations built
+from the Kubecost docs' container-level sample, node assets) and a loopback S3/STS endpoint that
+checks every signature with botocore. Every uploaded file is read back by DuckDB and hyparquet.
+
+Proves: back-fill over several days (a day without data is skipped, not written empty);
+idempotence (a second run uploads nothing); role chaining (IRSA web identity -> AssumeRole ->
+S3 accepts only the parent's keys); forged and expired credentials fail clearly (exit 1, one
+line with the AWS error code); Kubecost failing mid-run (exit 1, no partial object, the next
+run fills the gap); multipart upload; bad settings exit 2; no secret in the logs.
+"""
+import argparse
+import copy
+import datetime
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import http.server
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from aws_standin import AwsStandIn  # noqa: E402
+from harness import free_port  # noqa: E402
+
+BUCKET = "kci-e2e-data"
+ACCOUNT, REGION, CLUSTER = "111122223333", "us-east-1", "eks-e2e"
+WEB_TOKEN = "eyJhbGciOiJSUzI1NiJ9.web-identity-token-for-tests.sig"
+COST_KEYS = ["cpuCost", "cpuCostAdjustment", "gpuCost", "ramCost", "ramCostAdjustment", "pvCost",
+             "networkCost", "loadBalancerCost", "sharedCost", "externalCost", "totalCost"]
+LABEL_VALUE = 'café "quoted" \\ back'
+
+
+def day_start(d):
+    return datetime.datetime(1970, 1, 1) + datetime.timedelta(days=d)
+
+
+class KubecostS3StandIn:
+    """Answers the three queries s3-export makes: days (aggregate=cluster, step=1d), the day's
+    hourly allocations, and node assets."""
+
+    def __init__(self, samples, port, days_without_data):
+        with open(os.path.join(samples, "kubecost_docs_api-allocation_container-level_example.json")) as f:
+            self.template = next(iter(json.load(f)["data"][0].values()))
+        self.days_without_data = set(days_without_data)
+        self.fail_days = set()
+        self.served = {}  # day -> list of allocations served (for the expectations)
+        standin = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def send(self, status, obj):
+                body = json.dumps(obj).encode() if not isinstance(obj, bytes) else obj
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):
+                u = urllib.parse.urlparse(self.path)
+                q = urllib.parse.parse_qs(u.query)
+                start, end = q["window"][0].split(",")
+                d0 = (datetime.datetime.strptime(start, "%Y-%m-%dT%H:%M:%SZ") - datetime.datetime(1970, 1, 1)).days
+                if u.path == "/model/assets":
+                    return self.send(200, {"code": 200, "data": [standin.assets()]})
+                if q.get("aggregate") == ["cluster"]:
+                    d1 = (datetime.datetime.strptime(end, "%Y-%m-%dT%H:%M:%SZ") - datetime.datetime(1970, 1, 1)).days
+                    sets = []
+                    for d in range(d0, d1):
+                        w = {"start": day_start(d).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                             "end": day_start(d + 1).strftime("%Y-%m-%dT%H:%M:%SZ")}
+                        sets.append(None if d in standin.days_without_data else
+                                    {"cluster-one": {"name": "cluster-one", "window": w, "totalCost": 12.5}})
+                    return self.send(200, {"code": 200, "data": sets})
+                if d0 in standin.fail_days:
+                    return self.send(500, {"code": 500, "status": "", "data": None, "message": "Error: boom"})
+                assert q["step"] == ["1h"] and q["accumulate"] == ["false"] and q["idle"] == ["true"], q
+                assert q["aggregate"] == ["cluster,node,namespace,controllerKind,controller,pod,container"], q
+                return self.send(200, {"code": 200, "data": standin.day_sets(d0)})
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), H)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def assets(self):
+        nodes = {}
+        for i, (name, cap) in enumerate([("node-a", "ON_DEMAND"), ("node-b", "SPOT")]):
+            nodes[f"AWS/{ACCOUNT}/x/Compute/cluster-one/Node/Kubernetes/i-{i}/{name}"] = {
+                "type": "Node", "properties": {"cluster": "cluster-one", "name": name, "provider": "AWS"},
+                "labels": {"label_node_kubernetes_io_instance_type": "m5.large" if i == 0 else "c6g.xlarge",
+                           "eks_amazonaws_com_capacityType": cap, "topology_kubernetes_io_zone": f"us-east-1{'ab'[i]}",
+                           "kubernetes_io_arch": "amd64" if i == 0 else "arm64", "kubernetes_io_os": "linux",
+                           "eks_amazonaws_com_nodegroup": f"ng-{i}"}}
+        nodes["AWS/x/Storage/cluster-one/Disk/pv-1"] = {"type": "Disk", "properties": {"cluster": "cluster-one", "name": "pv-1"}}
+        return nodes
+
+    def day_sets(self, d):
+        if d in self.served:
+            allocs = self.served[d]
+        else:
+            allocs = []
+            for h in range(24):
+                s, e = day_start(d) + datetime.timedelta(hours=h), day_start(d) + datetime.timedelta(hours=h + 1)
+                w = {"start": s.strftime("%Y-%m-%dT%H:%M:%SZ"), "end": e.strftime("%Y-%m-%dT%H:%M:%SZ")}
+                for c in range(6):
+                    a = copy.deepcopy(self.template)
+                    node = "node-a" if c % 2 == 0 else "node-b"
+                    ns = ["kubecost", "données", "web"][c % 3]
+                    pod = f"{ns}-pod-{c}"
+                    a["name"] = f"cluster-one/{node}/{ns}/{pod}/app-{c}"
+                    a["properties"].update({"cluster": "cluster-one", "node": node, "namespace": ns, "pod": pod,
+                                            "container": f"app-{c}", "controller": f"{ns}-deploy",
+                                            "controllerKind": "deployment", "providerID": f"i-{c % 2}"})
+                    a["properties"]["labels"] = {"app_kubernetes_io_name": LABEL_VALUE if c == 1 else f"app-{c}",
+                                                 "team": "🙂 team" if c == 2 else "platform"}
+                    a["properties"]["annotations"] = {"owner": "équipe-ü"}
+                    a["window"] = w
+                    f = (h + 1) * (c + 1) * (1 + (d % 5)) / 7.0
+                    for k in COST_KEYS + ["cpuCores", "ramBytes", "minutes"]:
+                        if isinstance(a.get(k), (int, float)):
+                            a[k] = round(a[k] * f, 6)
+                    if c == 3:
+                        a["cpuEfficiency"] = None
+                        a["pvCost"] = None
+                    allocs.append(a)
+                for node in ("node-a", "node-b"):
+                    allocs.append({"name": f"cluster-one/{node}/__idle__",
+                                   "properties": {"cluster": "cluster-one", "node": node},
+                                   "window": w, "minutes": 60, "cpuCost": 0.01 * (h + 1), "ramCost": 0.002,
+                                   "totalCost": 0.01 * (h + 1) + 0.002, "cpuEfficiency": 0})
+            self.served[d] = allocs
+        sets = [{} for _ in range(24)]
+        for a in allocs:
+            sets[int(a["window"]["start"][11:13])][a["name"]] = a
+        return sets
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def run(binary, env, timeout=120):
+    p = subprocess.run([binary, "s3-export"], env=env, capture_output=True, text=True, timeout=timeout)
+    return p.returncode, p.stderr
+
+
+def expectations(served):
+    out = {}
+    for d, allocs in served.items():
+        key = f"account_id={ACCOUNT}/region={REGION}/year={day_start(d):%Y}/month={day_start(d):%m}/{day_start(d):%Y-%m-%d}_{CLUSTER}.snappy.parquet"
+        sums = {k.lower(): sum(a[k] for a in allocs if a.get(k) is not None) for k in COST_KEYS}
+        nulls = {"cpuefficiency": sum(1 for a in allocs if a.get("cpuEfficiency") is None),
+                 "pvcost": sum(1 for a in allocs if a.get("pvCost") is None)}
+        out[key] = {"rows": len(allocs), "sums": sums, "nulls": nulls}
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", required=True)
+    ap.add_argument("--samples", required=True)
+    ap.add_argument("--readers", required=True, help="directory of check_s3_parquet.mjs with node_modules")
+    args = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="kci-s3e2e-")
+    today = int(time.time()) // 86400
+    no_data = today - 4
+    kport, aport = free_port(), free_port()
+    kube = KubecostS3StandIn(args.samples, kport, [no_data])
+    aws = AwsStandIn(aport, REGION, web_token=WEB_TOKEN, require_parent=True).start()
+    token = os.path.join(tmp, "web-identity-token")
+    with open(token, "w") as f:
+        f.write(WEB_TOKEN + "\n")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "KUBECOST"))}
+    env = dict(base, S3_BUCKET_NAME=BUCKET, CLUSTER_ID=f"arn:aws:eks:{REGION}:{ACCOUNT}:cluster/{CLUSTER}",
+               AWS_ROLE_ARN=f"arn:aws:iam::{ACCOUNT}:role/kubecost-s3-exporter-child",
+               AWS_WEB_IDENTITY_TOKEN_FILE=token,
+               IRSA_PARENT_IAM_ROLE_ARN="arn:aws:iam::444455556666:role/kubecost-s3-exporter-parent",
+               AWS_ENDPOINT_URL=f"http://127.0.0.1:{aport}", AWS_REGION=REGION,
+               KUBECOST_API_ENDPOINT=f"http://127.0.0.1:{kport}", BACKFILL_PERIOD_DAYS="5",
+               LABELS="app.kubernetes.io/name,team", ANNOTATIONS="owner", S3_EXPORT_WORK_DIR=tmp,
+               KUBECOST_RETRIES="0", LOG_FORMAT="logfmt")
+    checks, logs = 0, []
+    try:
+        # 1. Back-fill: days today-5 .. today-2, one without data.
+        rc, err = run(args.binary, env)
+        logs.append(err)
+        assert rc == 0, err
+        keys = sorted(k for (_, k) in aws.objects)
+        want_days = [d for d in range(today - 5, today - 1) if d != no_data]
+        assert len(keys) == len(want_days), (keys, err)
+        assert f"{day_start(no_data):%Y-%m-%d}" in err and "no data" in err, err
+        assert len(aws.ops("AssumeRoleWithWebIdentity")) == 1 and len(aws.ops("AssumeRole")) == 1
+        assert "source=irsa+assume-role" in err, err
+        checks += 1
+
+        # 2. Idempotent: nothing missing, nothing uploaded.
+        puts_before = len(aws.ops("PutObject"))
+        rc, err = run(args.binary, env)
+        logs.append(err)
+        assert rc == 0 and len(aws.ops("PutObject")) == puts_before, err
+        assert err.count("day already in S3") == len(want_days), err
+        checks += 1
+
+        # 3. Kubecost fails mid-run: exit 1, the other day uploaded, no partial object; next run fills it.
+        gone = [f"account_id={ACCOUNT}/region={REGION}/year={day_start(d):%Y}/month={day_start(d):%m}/{day_start(d):%Y-%m-%d}_{CLUSTER}.snappy.parquet"
+                for d in want_days[:2]]
+        for k in gone:
+            del aws.objects[(BUCKET, k)]
+        kube.fail_days = {want_days[1]}
+        rc, err = run(args.binary, env)
+        logs.append(err)
+        assert rc == 1, err
+        assert (BUCKET, gone[0]) in aws.objects and (BUCKET, gone[1]) not in aws.objects
+        assert "day export failed" in err and ("Kubecost answered code 500" in err or "HTTP 500" in err), err
+        kube.fail_days = set()
+        env_mp = dict(env, S3_MULTIPART_THRESHOLD_BYTES="0")  # and through multipart this time
+        rc, err = run(args.binary, env_mp)
+        logs.append(err)
+        assert rc == 0 and (BUCKET, gone[1]) in aws.objects, err
+        assert aws.ops("CompleteMultipartUpload"), aws.log[-5:]
+        checks += 1
+
+        # 4. Forged and expired credentials: exit 1, one clear line with the AWS code.
+        forged = {k: v for k, v in env.items() if k not in ("AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "IRSA_PARENT_IAM_ROLE_ARN")}
+        forged.update(AWS_ACCESS_KEY_ID="AKIAFORGEDFORGED0000", AWS_SECRET_ACCESS_KEY="forged/secret")
+        rc, err = run(args.binary, forged)
+        logs.append(err)
+        assert rc == 1 and "InvalidAccessKeyId" in err, err
+        aws.keys["AKIAEXPIREDKEY000000"] = ("expired/secret", None, "parent")
+        aws.expired.add("AKIAEXPIREDKEY000000")
+        forged.update(AWS_ACCESS_KEY_ID="AKIAEXPIREDKEY000000", AWS_SECRET_ACCESS_KEY="expired/secret")
+        rc, err = run(args.binary, forged)
+        logs.append(err)
+        assert rc == 1 and "ExpiredToken" in err, err
+        # A wrong web identity token fails at STS.
+        with open(token, "w") as f:
+            f.write("not-the-token")
+        rc, err = run(args.binary, env)
+        logs.append(err)
+        assert rc == 1 and "InvalidIdentityToken" in err, err
+        checks += 1
+
+        # 5. Bad settings: exit 2 with one line naming the key.
+        rc, err = run(args.binary, dict(env, CLUSTER_ID="my-cluster"))
+        assert rc == 2 and err.strip().startswith("allocation-exporter: clusterId: invalid value \"my-cluster\""), err
+        rc, err = run(args.binary, dict(env, BACKFILL_PERIOD_DAYS="2"))
+        assert rc == 2 and "backfillPeriodDays" in err, err
+        rc, err = run(args.binary, {k: v for k, v in env.items() if k != "S3_BUCKET_NAME"})
+        assert rc == 2 and "S3_BUCKET_NAME is required" in err, err
+        checks += 1
+
+        # 6. Every object read back by DuckDB and hyparquet against the stand-in's numbers.
+        out_dir = os.path.join(tmp, "objects")
+        os.makedirs(out_dir)
+        for (_, key), body in aws.objects.items():
+            with open(os.path.join(out_dir, key.replace("/", "__")), "wb") as f:
+                f.write(body)
+        exp = {k.replace("/", "__"): v for k, v in expectations(kube.served).items() if (BUCKET, k) in aws.objects}
+        assert len(exp) == len(aws.objects), (list(exp), list(aws.objects))
+        with open(os.path.join(out_dir, "expectations.json"), "w") as f:
+            json.dump({"files": exp, "label_value": LABEL_VALUE}, f, ensure_ascii=False)
+        r = subprocess.run(["node", os.path.join(args.readers, "check_s3_parquet.mjs"), out_dir],
+                           capture_output=True, text=True)
+        print(r.stdout.strip())
+        assert r.returncode == 0, r.stdout + r.stderr
+        checks += 1
+
+        # 7. No secret in any log.
+        secrets_seen = [WEB_TOKEN] + [v[0] for v in aws.keys.values()] + [v[1] for v in aws.keys.values() if v[1]]
+        for text in logs:
+            for s in secrets_seen:
+                assert s not in text, "a secret reached the logs"
+        checks += 1
+    finally:
+        kube.stop()
+        aws.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"s3-export e2e: {checks} passed, 0 failed")
+
+
+if __name__ == "__main__":
+    main()
