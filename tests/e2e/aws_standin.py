@@ -8,6 +8,7 @@ of role chaining). Keys listed in `expired` are refused with ExpiredToken.
 """
 import datetime
 import hashlib
+import json
 import base64
 import http.server
 import secrets
@@ -63,6 +64,8 @@ class AwsStandIn:
         self.uploads = {}
         self.log = []  # (operation, key or "", status)
         self.fail_next_put = False
+        self.secrets = {}
+        self.pod_identity_token = None
         self.debug = bool(__import__("os").environ.get("KCI_AWS_DEBUG"))
         standin = self
 
@@ -214,9 +217,38 @@ class AwsStandIn:
                 standin.log.append(("ListObjectsV2", prefix, 200))
                 return self.reply(200, (xml + "</ListBucketResult>").encode())
 
+            def secrets_manager(self, body):
+                kind = self.verify(body, "secretsmanager")
+                if kind is None:
+                    return None
+                secret_id = json.loads(body)["SecretId"]
+                if secret_id not in standin.secrets:
+                    return self.reply(400, json.dumps({"__type": "ResourceNotFoundException",
+                                                       "message": "Secrets Manager can't find the specified secret."}).encode(),
+                                      "application/x-amz-json-1.1")
+                standin.log.append(("GetSecretValue", secret_id, 200))
+                return self.reply(200, json.dumps({"Name": secret_id, "SecretString": standin.secrets[secret_id]}).encode(),
+                                  "application/x-amz-json-1.1")
+
+            def pod_identity(self):
+                if self.headers.get("Authorization") != standin.pod_identity_token:
+                    return self.reply(401, b'{"code":"AccessDeniedException","message":"bad token"}', "application/json")
+                key = "ASIAPOD" + secrets.token_hex(6).upper()
+                secret, token = secrets.token_urlsafe(30), secrets.token_urlsafe(60)
+                standin.keys[key] = (secret, token, "static")
+                standin.log.append(("PodIdentity", "", 200))
+                exp = (datetime.datetime.utcnow() + datetime.timedelta(hours=6)).strftime("%Y-%m-%dT%H:%M:%SZ")
+                return self.reply(200, json.dumps({"AccessKeyId": key, "SecretAccessKey": secret, "Token": token,
+                                                   "AccountId": "111122223333", "Expiration": exp}).encode(),
+                                  "application/json")
+
             def dispatch(self):
                 body = self.body()
+                if self.command == "GET" and self.path == "/pod-identity/credentials":
+                    return self.pod_identity()
                 if self.path == "/" and self.command == "POST":
+                    if self.headers.get("X-Amz-Target", "").startswith("secretsmanager."):
+                        return self.secrets_manager(body)
                     return self.sts(body)
                 return self.s3(body)
 

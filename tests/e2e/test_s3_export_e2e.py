@@ -15,6 +15,7 @@ import datetime
 import json
 import os
 import shutil
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -43,7 +44,7 @@ class KubecostS3StandIn:
     """Answers the three queries s3-export makes: days (aggregate=cluster, step=1d), the day's
     hourly allocations, and node assets."""
 
-    def __init__(self, samples, port, days_without_data):
+    def __init__(self, samples, port, days_without_data, tls=None):
         with open(os.path.join(samples, "kubecost_docs_api-allocation_container-level_example.json")) as f:
             self.template = next(iter(json.load(f)["data"][0].values()))
         self.days_without_data = set(days_without_data)
@@ -89,6 +90,10 @@ class KubecostS3StandIn:
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), H)
         self.server.daemon_threads = True
+        if tls:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(os.path.join(tls, "server.crt"), os.path.join(tls, "server.key"))
+            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def assets(self):
@@ -169,6 +174,7 @@ def main():
     ap.add_argument("--binary", required=True)
     ap.add_argument("--samples", required=True)
     ap.add_argument("--readers", required=True, help="directory of check_s3_parquet.mjs with node_modules")
+    ap.add_argument("--tls", required=True, help="test TLS material (ca.crt, server.crt, server.key)")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="kci-s3e2e-")
     today = int(time.time()) // 86400
@@ -229,6 +235,52 @@ def main():
         assert aws.ops("CompleteMultipartUpload"), aws.log[-5:]
         checks += 1
 
+        # 3b. Kubecost over TLS with its CA from Secrets Manager; EKS Pod Identity as the first
+        #     credentials; results pushed to a Pushgateway.
+        tport, pport = free_port(), free_port()
+        kube_tls = KubecostS3StandIn(args.samples, tport, [no_data], tls=args.tls)
+        kube_tls.served = kube.served
+        pushed = []
+
+        class Push(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_PUT(self):
+                pushed.append((self.path, self.rfile.read(int(self.headers["Content-Length"])).decode()))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        push = http.server.ThreadingHTTPServer(("127.0.0.1", pport), Push)
+        threading.Thread(target=push.serve_forever, daemon=True).start()
+        aws.secrets["kubecost-ca"] = open(os.path.join(args.tls, "ca.crt")).read()
+        aws.pod_identity_token = "pod-identity-token-value"
+        pod_token = os.path.join(tmp, "pod-identity-token")
+        with open(pod_token, "w") as f:
+            f.write(aws.pod_identity_token)
+        del aws.objects[(BUCKET, gone[0])]
+        pod_env = {k: v for k, v in env.items() if k not in ("AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE")}
+        pod_env.update(AWS_CONTAINER_CREDENTIALS_FULL_URI=f"http://127.0.0.1:{aport}/pod-identity/credentials",
+                       AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=pod_token,
+                       KUBECOST_API_ENDPOINT=f"https://127.0.0.1:{tport}",
+                       PUSHGATEWAY_URL=f"http://127.0.0.1:{pport}")
+        rc, err = run(args.binary, pod_env)  # no CA yet: TLS verification refuses the stand-in
+        logs.append(err)
+        assert rc == 1 and "TLS" in err, err
+        rc, err = run(args.binary, dict(pod_env, KUBECOST_CA_CERTIFICATE_SECRET_NAME="kubecost-ca"))
+        logs.append(err)
+        assert rc == 0 and (BUCKET, gone[0]) in aws.objects, err
+        assert "source=pod-identity+assume-role" in err and aws.ops("GetSecretValue"), err
+        path, text = pushed[-1]
+        assert path == f"/metrics/job/kubecost_s3_exporter/cluster/{CLUSTER}", path
+        assert "cloudtuner_kubecost_s3_export_last_success_timestamp_seconds" in text, text
+        assert "cloudtuner_kubecost_s3_export_days_written 1\n" in text, text
+        kube_tls.stop()
+        push.shutdown()
+        push.server_close()
+        checks += 1
+
         # 4. Forged and expired credentials: exit 1, one clear line with the AWS code.
         forged = {k: v for k, v in env.items() if k not in ("AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "IRSA_PARENT_IAM_ROLE_ARN")}
         forged.update(AWS_ACCESS_KEY_ID="AKIAFORGEDFORGED0000", AWS_SECRET_ACCESS_KEY="forged/secret")
@@ -275,7 +327,7 @@ def main():
         checks += 1
 
         # 7. No secret in any log.
-        secrets_seen = [WEB_TOKEN] + [v[0] for v in aws.keys.values()] + [v[1] for v in aws.keys.values() if v[1]]
+        secrets_seen = [WEB_TOKEN, "pod-identity-token-value"] + [v[0] for v in aws.keys.values()] + [v[1] for v in aws.keys.values() if v[1]]
         for text in logs:
             for s in secrets_seen:
                 assert s not in text, "a secret reached the logs"
