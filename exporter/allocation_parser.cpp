@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "exporter/durations.hpp"
 #include "exporter/http_client.hpp"
@@ -12,29 +13,56 @@ namespace {
 
 namespace od = simdjson::ondemand;
 
-struct KeyIndex {
-  std::string_view key;
-  int field;
+// Key -> field index by open addressing on a cheap hash, so each key costs one memcmp.
+// Special keys get negative indices.
+constexpr int k_key_properties = -2;
+constexpr int k_key_window = -3;
+constexpr int k_key_unknown = -1;
+
+class KeyTable {
+ public:
+  KeyTable() {
+    const auto& keys = alloc_field_keys();
+    for (std::size_t i = 0; i < keys.size(); ++i) insert(keys[i], static_cast<int>(i));
+    insert("properties", k_key_properties);
+    insert("window", k_key_window);
+  }
+  int find(std::string_view key) const {
+    if (key.empty()) return k_key_unknown;
+    for (std::size_t h = hash(key);; h = (h + 1) & (k_size - 1)) {
+      const Slot& s = m_slots[h];
+      if (s.key.empty()) return k_key_unknown;
+      if (s.key.size() == key.size() && std::memcmp(s.key.data(), key.data(), key.size()) == 0)
+        return s.index;
+    }
+  }
+
+ private:
+  static constexpr std::size_t k_size = 512;
+  struct Slot {
+    std::string_view key;
+    int index = k_key_unknown;
+  };
+  static std::size_t hash(std::string_view k) {
+    const auto c = [&](std::size_t i) { return static_cast<std::size_t>(static_cast<unsigned char>(k[i])); };
+    return (k.size() * 131 + c(0) * 17 + c(k.size() / 2) * 7 + c(k.size() - 1) * 3 + c(k.size() * 3 / 4)) &
+           (k_size - 1);
+  }
+  void insert(std::string_view key, int index) {
+    std::size_t h = hash(key);
+    while (!m_slots[h].key.empty()) h = (h + 1) & (k_size - 1);
+    m_slots[h] = {key, index};
+  }
+  std::array<Slot, k_size> m_slots{};
 };
 
-// Sorted for binary search.
-const std::vector<KeyIndex>& field_index() {
-  static const std::vector<KeyIndex> index = [] {
-    std::vector<KeyIndex> v;
-    const auto& keys = alloc_field_keys();
-    for (std::size_t i = 0; i < keys.size(); ++i) v.push_back({keys[i], static_cast<int>(i)});
-    std::sort(v.begin(), v.end(), [](auto& a, auto& b) { return a.key < b.key; });
-    return v;
-  }();
-  return index;
+const KeyTable& key_table() {
+  static const KeyTable table;
+  return table;
 }
 
-int lookup_field(std::string_view key) {
-  const auto& idx = field_index();
-  auto it = std::lower_bound(idx.begin(), idx.end(), key,
-                             [](const KeyIndex& k, std::string_view s) { return k.key < s; });
-  return (it != idx.end() && it->key == key) ? it->field : -1;
-}
+// Fields serve mode needs; the rest are read only with ParseOptions::all_properties.
+constexpr int k_serve_fields = static_cast<int>(AllocField::ram_byte_usage_average) + 1;
 
 std::string describe_non_json(std::string_view body) {
   auto first = body.find_first_not_of(" \t\r\n");
@@ -60,6 +88,7 @@ class Parser {
     m_ns_label_values.resize(options.label_keys.size());
     m_annotation_values.resize(options.annotation_keys.size());
     m_ns_annotation_values.resize(options.annotation_keys.size());
+    m_field_limit = options.all_properties ? static_cast<int>(k_alloc_field_count) : k_serve_fields;
   }
 
   simdjson::error_code parse_allocation(std::string_view name, od::object obj) {
@@ -75,16 +104,16 @@ class Parser {
       std::string_view key;
       if (auto err = field.unescaped_key().get(key)) return err;
       od::value v = field.value();
-      if (key == "properties") {
+      const int f = key_table().find(key);
+      if (f == k_key_properties) {
         if (auto err = parse_properties(v, a)) return err;
         continue;
       }
-      if (key == "window") {
+      if (f == k_key_window) {
         parse_window(v, a);
         continue;
       }
-      int f = lookup_field(key);
-      if (f < 0) continue;  // unknown or unused key: skipped by the iterator
+      if (f < 0 || f >= m_field_limit) continue;  // unknown or unused key: skipped by the iterator
       od::json_type type;
       if (auto err = v.type().get(type)) return err;
       if (type == od::json_type::number) {
@@ -200,7 +229,8 @@ class Parser {
     return simdjson::SUCCESS;
   }
 
-  static void parse_window(od::value v, ParsedAllocation& a) {
+  // Every allocation of a set repeats the set's window: parse each distinct string once.
+  void parse_window(od::value v, ParsedAllocation& a) {
     od::object w;
     if (v.get_object().get(w)) return;
     for (auto field : w) {
@@ -209,9 +239,19 @@ class Parser {
       od::value wv = field.value();
       od::json_type type;
       if (wv.type().get(type) || type != od::json_type::string || wv.get_string().get(s)) continue;
-      auto t = parse_rfc3339(s);  // an open bound is the string "null": stays NaN
-      if (key == "start" && t) a.window_start = *t;
-      if (key == "end" && t) a.window_end = *t;
+      const bool start = key == "start";
+      std::string& last = start ? m_last_start : m_last_end;
+      double& last_value = start ? m_last_start_value : m_last_end_value;
+      if (s != last) {
+        auto t = parse_rfc3339(s);  // an open bound is the string "null": stays NaN
+        last.assign(s);
+        last_value = t ? *t : NAN;
+      }
+      if (start) {
+        a.window_start = last_value;
+      } else if (key == "end") {
+        a.window_end = last_value;
+      }
     }
   }
 
@@ -221,6 +261,9 @@ class Parser {
   std::vector<std::string_view> m_ns_label_values;
   std::vector<std::string_view> m_annotation_values;
   std::vector<std::string_view> m_ns_annotation_values;
+  int m_field_limit = k_serve_fields;
+  std::string m_last_start, m_last_end;
+  double m_last_start_value = NAN, m_last_end_value = NAN;
   std::size_t m_set_index = 0;
   std::size_t m_sets = 0;
   std::size_t m_count = 0;

@@ -91,17 +91,24 @@ SnapshotBuilder::SnapshotBuilder(const Config& config, double now) : m_config(co
 }
 
 CostRow& SnapshotBuilder::namespace_row(std::string_view ns, const ParsedAllocation& a) {
-  m_key.assign(ns);
-  auto [it, inserted] = m_ns_index.try_emplace(m_key, m_snap.namespaces.size());
   const std::size_t n_labels = m_config.label_keys.size();
-  if (inserted) {
-    m_snap.namespaces.push_back(CostRow{m_key, {}, std::vector<std::string>(n_labels), {}});
-    m_label_conflict.emplace_back(n_labels, false);
+  bool inserted = false;
+  // Kubecost sorts its keys, so consecutive allocations usually share the namespace.
+  if (m_last_ns >= m_snap.namespaces.size() || m_snap.namespaces[m_last_ns].namespace_name != ns) {
+    m_key.assign(ns);
+    auto [it, ins] = m_ns_index.try_emplace(m_key, m_snap.namespaces.size());
+    if (ins) {
+      m_snap.namespaces.push_back(CostRow{m_key, {}, std::vector<std::string>(n_labels), {}});
+      m_label_conflict.emplace_back(n_labels, false);
+    }
+    inserted = ins;
+    m_last_ns = it->second;
   }
-  CostRow& row = m_snap.namespaces[it->second];
+  CostRow& row = m_snap.namespaces[m_last_ns];
+  if (n_labels == 0 || !a.label_values) return row;
   // A namespace carries a label value only when every allocation in it agrees.
-  auto& conflict = m_label_conflict[it->second];
-  for (std::size_t i = 0; i < n_labels && a.label_values; ++i) {
+  auto& conflict = m_label_conflict[m_last_ns];
+  for (std::size_t i = 0; i < n_labels; ++i) {
     std::string_view v = (*a.label_values)[i];
     if (conflict[i] || v.empty()) continue;
     if (row.labels[i].empty()) {
@@ -111,7 +118,15 @@ CostRow& SnapshotBuilder::namespace_row(std::string_view ns, const ParsedAllocat
       conflict[i] = true;
     }
   }
+  (void)inserted;
   return row;
+}
+
+void SnapshotBuilder::reserve(std::size_t allocations) {
+  if (m_snap.pods_enabled) {
+    m_pod_index.reserve(allocations);
+    m_all_pods.reserve(allocations);
+  }
 }
 
 void SnapshotBuilder::add(const ParsedAllocation& a) {

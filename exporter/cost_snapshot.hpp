@@ -66,6 +66,8 @@ class SnapshotBuilder {
   // `now` (Unix seconds) clamps a window that ends in the future, e.g. `1h` rounded forward.
   SnapshotBuilder(const Config& config, double now);
   void add(const ParsedAllocation& a);
+  // Optional: the expected number of allocations, to size the pod index once.
+  void reserve(std::size_t allocations);
   CostSnapshot finish() &&;
 
  private:
@@ -80,6 +82,7 @@ class SnapshotBuilder {
   std::vector<std::vector<bool>> m_label_conflict;
   std::vector<std::pair<double, double>> m_set_windows;  // per set index
   std::string m_key;                                     // scratch, reused
+  std::size_t m_last_ns = static_cast<std::size_t>(-1);  // index of the last namespace seen
 };
 
 }  // namespace kci

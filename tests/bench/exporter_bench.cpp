@@ -3,6 +3,7 @@
 #include <benchmark/benchmark.h>
 #include <simdjson.h>
 
+#include <cstdio>
 #include <cstring>
 #include <map>
 
@@ -43,6 +44,7 @@ Config bench_config() {
 
 CostSnapshot snapshot(const std::string& body, const Config& config) {
   SnapshotBuilder builder(config, 2e9);
+  builder.reserve(body.size() / 1500);
   ParseOptions options{{"team"}};
   auto r = parse_allocations(body, body.capacity(), options,
                              [&](const ParsedAllocation& a) { builder.add(a); });
@@ -119,7 +121,22 @@ void BM_MemcpyExposition(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
 }
 
+// The whole poll as the exporter does it (parse, snapshot, render), for the Python comparison.
+void BM_FullPoll(benchmark::State& state) {
+  const std::string& body = response_for(static_cast<std::size_t>(state.range(0)));
+  Config config = bench_config();
+  for (auto _ : state) {
+    CostSnapshot s = snapshot(body, config);
+    std::size_t series = 0;
+    std::string text = render_costs(s, config, series);
+    benchmark::DoNotOptimize(text.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * body.size()));
+}
+
 }  // namespace
+
+BENCHMARK(BM_FullPoll)->Arg(100)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
 
 BENCHMARK(BM_RawSimdjsonDom)
     ->Arg(100)
@@ -141,4 +158,19 @@ BENCHMARK(BM_RenderCosts)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Gzip)->Arg(1000)->Arg(100000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_MemcpyExposition)->Arg(1000)->Arg(100000)->Unit(benchmark::kMillisecond);
-BENCHMARK_MAIN();
+// `allocation-exporter-bench --dump-response PODS FILE` writes the synthetic answer used for PODS
+// (for the Python reference and the memory runs); anything else runs the benchmarks.
+int main(int argc, char** argv) {
+  if (argc == 4 && std::string(argv[1]) == "--dump-response") {
+    std::FILE* f = std::fopen(argv[3], "wb");
+    if (!f) return 1;
+    const std::string& body = response_for(std::stoul(argv[2]));
+    std::fwrite(body.data(), 1, body.size(), f);
+    std::fclose(f);
+    return 0;
+  }
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
