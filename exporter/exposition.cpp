@@ -135,20 +135,31 @@ void append_sample_value(std::string& out, double v) {
   }
 }
 
-// The `{...}` label text of each row, escaped once per poll and reused by every family.
+// The `{...}` label text of each row, escaped once per poll into one buffer and reused by
+// every family (no allocation per row).
 struct RowLabels {
-  std::vector<std::string> with_currency, without_currency;
+  std::string text;
+  std::vector<std::pair<std::size_t, std::size_t>> with_currency, without_currency;
+  std::string_view with(std::size_t r) const {
+    return std::string_view(text).substr(with_currency[r].first, with_currency[r].second);
+  }
+  std::string_view without(std::size_t r) const {
+    return std::string_view(text).substr(without_currency[r].first, without_currency[r].second);
+  }
 };
 
 RowLabels label_texts(const Common& k, const std::vector<CostRow>& rows) {
   RowLabels out;
+  out.text.reserve(rows.size() * 320);
   out.with_currency.reserve(rows.size());
   out.without_currency.reserve(rows.size());
   for (const auto& row : rows) {
-    out.with_currency.emplace_back();
-    row_labels(out.with_currency.back(), k, &row, true);
-    out.without_currency.emplace_back();
-    row_labels(out.without_currency.back(), k, &row, false);
+    std::size_t start = out.text.size();
+    row_labels(out.text, k, &row, true);
+    out.with_currency.emplace_back(start, out.text.size() - start);
+    start = out.text.size();
+    row_labels(out.text, k, &row, false);
+    out.without_currency.emplace_back(start, out.text.size() - start);
   }
   return out;
 }
@@ -170,7 +181,7 @@ std::string render_costs(const CostSnapshot& snap, const Config& config, std::si
   out.reserve(256 * (snap.namespaces.size() + snap.pods.size()) * 4 + 8192);
   std::string name;
 
-  auto sample = [&](const std::string& labels, double v) {
+  auto sample = [&](std::string_view labels, double v) {
     if (std::isnan(v)) return;  // absent: no series rather than a fake 0
     out += name;
     out += labels;
@@ -200,7 +211,7 @@ std::string render_costs(const CostSnapshot& snap, const Config& config, std::si
              "gauge");
       if (s.rows) {
         for (std::size_t r = 0; r < s.rows->size(); ++r)
-          sample(s.labels->with_currency[r],
+          sample(s.labels->with(r),
                  (*s.rows)[r].acc.cost_of(static_cast<CostFamily>(f)) / divisor);
       } else {
         double v = s.single->cost_of(static_cast<CostFamily>(f));
@@ -216,8 +227,7 @@ std::string render_costs(const CostSnapshot& snap, const Config& config, std::si
              std::string(k_eff_defs[e].help) + " " + s.what + "." + std::string(k_cached), "gauge");
       if (s.rows) {
         for (std::size_t r = 0; r < s.rows->size(); ++r)
-          sample(s.labels->without_currency[r],
-                 (*s.rows)[r].acc.efficiency(static_cast<Efficiency>(e)));
+          sample(s.labels->without(r), (*s.rows)[r].acc.efficiency(static_cast<Efficiency>(e)));
       } else {
         sample(single_without, s.single->efficiency(static_cast<Efficiency>(e)));
       }
@@ -228,7 +238,7 @@ std::string render_costs(const CostSnapshot& snap, const Config& config, std::si
              std::string(k_avg_defs[a].help) + " " + s.what + "." + std::string(k_cached), "gauge");
       if (s.rows) {
         for (std::size_t r = 0; r < s.rows->size(); ++r)
-          sample(s.labels->without_currency[r],
+          sample(s.labels->without(r),
                  (*s.rows)[r].acc.average(static_cast<Average>(a), window_minutes));
       } else {
         sample(single_without, s.single->average(static_cast<Average>(a), window_minutes));
@@ -247,7 +257,7 @@ std::string render_costs(const CostSnapshot& snap, const Config& config, std::si
                  std::string(k_cached),
              "gauge");
       for (std::size_t r = 0; r < snap.pods.size(); ++r)
-        sample(pod_labels.with_currency[r], snap.pods[r].acc.cost_of(f) / divisor);
+        sample(pod_labels.with(r), snap.pods[r].acc.cost_of(f) / divisor);
     }
   }
   return out;

@@ -119,7 +119,7 @@ void Poller::poll_once() {
         options.label_keys.push_back(sanitize_label_name(key));
       SnapshotBuilder builder(m_config, m_clock());
       auto& body = response.value().body;
-      builder.reserve(body.size() / 1500);  // a Kubecost allocation is ~1.5-2.5 KB of JSON
+      builder.reserve(body.size() / 1000);  // a Kubecost allocation is ~1.2-2.5 KB of JSON
       auto parsed = parse_allocations(body, body.capacity(), options,
                                       [&](const ParsedAllocation& a) { builder.add(a); });
       std::string().swap(body);  // the response is done with: free it before rendering

@@ -44,7 +44,7 @@ Config bench_config() {
 
 CostSnapshot snapshot(const std::string& body, const Config& config) {
   SnapshotBuilder builder(config, 2e9);
-  builder.reserve(body.size() / 1500);
+  builder.reserve(body.size() / 1000);
   ParseOptions options{{"team"}};
   auto r = parse_allocations(body, body.capacity(), options,
                              [&](const ParsedAllocation& a) { builder.add(a); });
