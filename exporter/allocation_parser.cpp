@@ -44,8 +44,11 @@ class KeyTable {
     int index = k_key_unknown;
   };
   static std::size_t hash(std::string_view k) {
-    const auto c = [&](std::size_t i) { return static_cast<std::size_t>(static_cast<unsigned char>(k[i])); };
-    return (k.size() * 131 + c(0) * 17 + c(k.size() / 2) * 7 + c(k.size() - 1) * 3 + c(k.size() * 3 / 4)) &
+    const auto c = [&](std::size_t i) {
+      return static_cast<std::size_t>(static_cast<unsigned char>(k[i]));
+    };
+    return (k.size() * 131 + c(0) * 17 + c(k.size() / 2) * 7 + c(k.size() - 1) * 3 +
+            c(k.size() * 3 / 4)) &
            (k_size - 1);
   }
   void insert(std::string_view key, int index) {

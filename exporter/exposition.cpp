@@ -211,8 +211,7 @@ std::string render_costs(const CostSnapshot& snap, const Config& config, std::si
              "gauge");
       if (s.rows) {
         for (std::size_t r = 0; r < s.rows->size(); ++r)
-          sample(s.labels->with(r),
-                 (*s.rows)[r].acc.cost_of(static_cast<CostFamily>(f)) / divisor);
+          sample(s.labels->with(r), (*s.rows)[r].acc.cost_of(static_cast<CostFamily>(f)) / divisor);
       } else {
         double v = s.single->cost_of(static_cast<CostFamily>(f));
         // Idle exists even when Kubecost sent none (shared or excluded): then it is 0.

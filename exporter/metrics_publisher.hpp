@@ -9,9 +9,14 @@
 namespace kci {
 
 struct Published {
-  std::string text;    // text format 0.0.4, cost series (if fresh) + health series
-  std::string gzip;    // the same bytes, gzip-compressed once
+  // Text format 0.0.4 in two pieces, served back to back: the cost series of the last good
+  // poll (shared with the poller, never copied; null when none or stale) and the health series.
+  std::shared_ptr<const std::string> costs;
+  std::string health;
+  std::string gzip;    // both pieces, gzip-compressed once
   bool ready = false;  // fresh cost data is being served
+  std::size_t size() const { return (costs ? costs->size() : 0) + health.size(); }
+  std::string text() const { return (costs ? *costs : std::string()) + health; }
   bool last_poll_ok = false;
   std::string last_error;  // one line, "" after a good poll
   double last_success_timestamp = 0;

@@ -1,5 +1,7 @@
 #include "exporter/poller.hpp"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -170,6 +172,9 @@ void Poller::poll_once() {
   }
   expire_if_stale();
   publish();
+  // The response, parser and snapshot are gone: hand their pages back to the OS so the
+  // steady-state RSS between polls is the published bytes, not the last poll's peak.
+  malloc_trim(0);
 }
 
 void Poller::expire_if_stale() {
@@ -188,13 +193,9 @@ void Poller::expire_if_stale() {
 void Poller::publish() {
   auto p = std::make_shared<Published>();
   m_health.series_count = m_cost_text ? m_cost_series : 0;
-  std::string health = render_health(m_health, m_config);
-  if (m_cost_text) {
-    p->text.reserve(m_cost_text->size() + health.size());
-    p->text = *m_cost_text;
-  }
-  p->text += health;
-  p->gzip = gzip_compress(p->text);
+  p->health = render_health(m_health, m_config);
+  p->costs = m_cost_text;
+  p->gzip = gzip_compress({p->costs ? std::string_view(*p->costs) : std::string_view(), p->health});
   p->ready = m_cost_text != nullptr;
   p->last_poll_ok = m_health.last_success;
   p->last_error = m_last_error;

@@ -134,9 +134,29 @@ WebServer::WebServer(const Config& config, const MetricsPublisher& publisher, co
     if (accepts_gzip(req)) {
       res.set_header("Content-Encoding", "gzip");
       serve_bytes(res, state, state->gzip, k_exposition_content_type);
-    } else {
-      serve_bytes(res, state, state->text, k_exposition_content_type);
+      return;
     }
+    if (state->size() == 0) {  // httplib mishandles a zero-length provider
+      res.set_content("", std::string(k_exposition_content_type));
+      return;
+    }
+    // The two pieces back to back, straight from the published buffers.
+    const std::string_view costs =
+        state->costs ? std::string_view(*state->costs) : std::string_view();
+    const std::string_view health = state->health;
+    res.set_content_provider(
+        state->size(), std::string(k_exposition_content_type),
+        [state, costs, health](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+          while (length > 0) {
+            std::string_view piece =
+                offset < costs.size() ? costs.substr(offset) : health.substr(offset - costs.size());
+            std::size_t n = std::min(length, piece.size());
+            if (!sink.write(piece.data(), n)) return false;
+            offset += n;
+            length -= n;
+          }
+          return true;
+        });
   });
   svr.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("ok\n", "text/plain; charset=utf-8");

@@ -47,7 +47,7 @@ TEST_CASE("poller: serves last good data through failures, drops it when stale, 
   poller.poll_once();
   auto p = publisher.current();
   CHECK(p->ready);
-  auto s = series_of(p->text);
+  auto s = series_of(p->text());
   CHECK(
       s.at(
           R"(cloudtuner_kubecost_namespace_total_cost{cluster="kubernetes",namespace="b",tenant_id="",currency="USD"})") ==
@@ -59,7 +59,7 @@ TEST_CASE("poller: serves last good data through failures, drops it when stale, 
   poller.poll_once();
   p = publisher.current();
   CHECK(p->ready);  // still within maxStaleness
-  s = series_of(p->text);
+  s = series_of(p->text());
   CHECK(
       s.count(
           R"(cloudtuner_kubecost_namespace_total_cost{cluster="kubernetes",namespace="b",tenant_id="",currency="USD"})") ==
@@ -72,7 +72,7 @@ TEST_CASE("poller: serves last good data through failures, drops it when stale, 
   poller.expire_if_stale();
   p = publisher.current();
   CHECK_FALSE(p->ready);
-  s = series_of(p->text);
+  s = series_of(p->text());
   CHECK(s.at("cloudtuner_kubecost_exporter_series_count") == 0);
   for (auto& [name, v] : s) CHECK(name.starts_with("cloudtuner_kubecost_exporter_"));
 
@@ -81,7 +81,7 @@ TEST_CASE("poller: serves last good data through failures, drops it when stale, 
   poller.poll_once();
   p = publisher.current();
   CHECK(p->ready);
-  s = series_of(p->text);
+  s = series_of(p->text());
   CHECK(
       s.count(
           R"(cloudtuner_kubecost_namespace_total_cost{cluster="kubernetes",namespace="b",tenant_id="",currency="USD"})") ==
@@ -105,7 +105,7 @@ TEST_CASE("poller: an empty or unparsable answer is a failure that keeps the las
   poller.poll_once();
   poller.poll_once();
   poller.poll_once();
-  auto s = series_of(publisher.current()->text);
+  auto s = series_of(publisher.current()->text());
   CHECK(s.at(R"(cloudtuner_kubecost_exporter_scrape_errors_total{reason="empty"})") == 1);
   CHECK(s.at(R"(cloudtuner_kubecost_exporter_scrape_errors_total{reason="parse"})") == 1);
   CHECK(s.at("cloudtuner_kubecost_exporter_series_count") > 0);
@@ -128,5 +128,5 @@ TEST_CASE("poller: gzip bytes are the text bytes compressed") {
   std::uint32_t isize = 0;
   for (int i = 3; i >= 0; --i)
     isize = (isize << 8) | static_cast<unsigned char>(p->gzip[n - 4 + i]);
-  CHECK(isize == p->text.size());
+  CHECK(isize == p->size());
 }
