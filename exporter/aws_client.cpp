@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "exporter/logging.hpp"
+#include "exporter/text_util.hpp"
 
 namespace kci::aws {
 namespace {
@@ -30,12 +31,6 @@ std::string md5_base64(const std::string& data) {
   unsigned int len = 0;
   EVP_Digest(data.data(), data.size(), md, &len, EVP_md5(), nullptr);
   return base64(std::string(reinterpret_cast<char*>(md), len));
-}
-
-std::string one_line(std::string_view s, std::size_t max = 200) {
-  std::string out;
-  for (char c : s.substr(0, max)) out += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
-  return out;
 }
 
 std::string read_file(const std::string& path, std::string& error) {

@@ -1,5 +1,7 @@
 #include "exporter/aws_sigv4.hpp"
 
+#include "exporter/text_util.hpp"
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -53,20 +55,7 @@ std::string canonical_value(std::string_view v) {
 }  // namespace
 
 std::string uri_encode(std::string_view s, bool encode_slash) {
-  static const char* digits = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size() * 3);
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
-        (c == '/' && !encode_slash)) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += digits[c >> 4];
-      out += digits[c & 15];
-    }
-  }
-  return out;
+  return percent_encode(s, !encode_slash);
 }
 
 std::string canonical_query(const Pairs& query) {
@@ -89,13 +78,7 @@ std::string sha256_hex(std::string_view data) {
   return hex(md, len);
 }
 
-std::string amz_date(std::time_t t) {
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[20];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-  return buf;
-}
+std::string amz_date(std::time_t t) { return format_utc(t, "%Y%m%dT%H%M%SZ"); }
 
 std::string canonical_request(const RequestToSign& r, std::string& signed_headers) {
   std::vector<std::pair<std::string, std::string>> headers;

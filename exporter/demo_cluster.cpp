@@ -1,5 +1,7 @@
 #include "exporter/demo_cluster.hpp"
 
+#include "exporter/text_util.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -14,14 +16,7 @@ const char* const k_teams[] = {"payments", "search", "platform", "data", "web", 
 const char* const k_ns_words[] = {"checkout", "catalog", "ingest", "billing", "auth",
                                   "gateway",  "reports", "etl",    "cache",   "queue"};
 
-std::string iso(double unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string iso(double unix_seconds) { return format_utc(static_cast<std::int64_t>(unix_seconds)); }
 
 double round5(double v) { return std::round(v * 1e5) / 1e5; }
 

@@ -9,16 +9,10 @@
 #include <thread>
 
 #include "exporter/logging.hpp"
+#include "exporter/text_util.hpp"
 
 namespace kci {
 namespace {
-
-std::string one_line(std::string_view s, std::size_t max = 160) {
-  std::string out;
-  for (char c : s.substr(0, max)) out += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
-  if (s.size() > max) out += "...";
-  return out;
-}
 
 std::string read_token(const std::string& path, std::string& error) {
   std::ifstream in(path);
@@ -206,7 +200,7 @@ Expected<HttpResponse> HttpClient::attempt(const std::string& path_and_query) {
   }
   if (response.status < 200 || response.status >= 300)
     return Failure{FailureReason::http_status,
-                   "HTTP " + std::to_string(response.status) + ": " + one_line(response.body)};
+                   "HTTP " + std::to_string(response.status) + ": " + one_line(response.body, 160)};
   if (response.body.capacity() < response.body.size() + k_body_padding)
     response.body.reserve(response.body.size() + k_body_padding);
   return response;

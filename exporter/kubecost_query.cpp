@@ -1,24 +1,10 @@
 #include "exporter/kubecost_query.hpp"
 
+#include "exporter/text_util.hpp"
+
 namespace kci {
 
-std::string url_encode(std::string_view value) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(value.size() * 3);
-  for (unsigned char c : value) {
-    bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                      c == '-' || c == '_' || c == '.' || c == '~';
-    if (unreserved) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
+std::string url_encode(std::string_view value) { return percent_encode(value, false); }
 
 std::string allocation_request(const Config& config, Flavour flavour) {
   const bool opencost = flavour == Flavour::opencost;

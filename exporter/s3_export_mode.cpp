@@ -20,6 +20,7 @@
 #include "exporter/kubecost_query.hpp"
 #include "exporter/logging.hpp"
 #include "exporter/parquet_writer.hpp"
+#include "exporter/text_util.hpp"
 
 namespace kci {
 namespace {
@@ -27,22 +28,10 @@ namespace {
 constexpr std::int64_t k_day = 86400;
 
 std::string iso_day(std::int64_t day, const char* fmt = "%Y-%m-%d") {
-  std::time_t t = static_cast<std::time_t>(day * k_day);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, fmt, &tm);
-  return buf;
+  return format_utc(day * k_day, fmt);
 }
 
-std::string rfc3339(std::int64_t seconds) {
-  std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string rfc3339(std::int64_t seconds) { return format_utc(seconds); }
 
 // The Kubecost aggregation for each AGGREGATION value. Node is kept wherever pods are, so
 // allocations can be joined to node facts.
