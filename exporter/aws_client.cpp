@@ -155,7 +155,7 @@ Client::Client(Endpoints endpoints, std::chrono::milliseconds timeout)
 Expected<Response> Client::send(const std::string& method, const std::string& base_url,
                                 const std::string& path, const Pairs& query, Pairs headers,
                                 const std::string& body, const std::string& service,
-                                const Credentials* credentials) {
+                                const Credentials* credentials, const std::string& region) {
   auto scheme_end = base_url.find("://");
   if (scheme_end == std::string::npos)
     return Failure{FailureReason::connect, "invalid endpoint URL \"" + base_url + "\""};
@@ -178,7 +178,8 @@ Expected<Response> Client::send(const std::string& method, const std::string& ba
         sent.emplace_back("x-amz-security-token", credentials->session_token);
       RequestToSign r{method, canonical_path, query, sent, payload_hash};
       sent.emplace_back("Authorization",
-                        authorization(r, *credentials, m_endpoints.region, service, date));
+                        authorization(r, *credentials, region.empty() ? m_endpoints.region : region,
+                                      service, date));
     }
     httplib::Client http(scheme_host_port);
     http.set_connection_timeout(
@@ -418,12 +419,15 @@ Expected<std::string> get_secret_string(Client& client, CredentialChain& credent
   auto creds = credentials.get();
   if (!creds.ok()) return creds.failure();
   Endpoints e = client.endpoints();
-  (void)region;
+  std::string endpoint = e.secrets_manager;
+  const std::string sign_region = region.empty() ? e.region : region;
+  if (!region.empty() && endpoint == "https://secretsmanager." + e.region + ".amazonaws.com")
+    endpoint = "https://secretsmanager." + region + ".amazonaws.com";
   std::string body = "{\"SecretId\":\"" + secret_id + "\"}";
-  auto r = client.send("POST", e.secrets_manager, "/", {},
+  auto r = client.send("POST", endpoint, "/", {},
                        {{"Content-Type", "application/x-amz-json-1.1"},
                         {"X-Amz-Target", "secretsmanager.GetSecretValue"}},
-                       body, "secretsmanager", &creds.value());
+                       body, "secretsmanager", &creds.value(), sign_region);
   if (!r.ok()) return r.failure();
   if (r.value().status != 200)
     return Failure{FailureReason::http_status,

@@ -39,11 +39,11 @@ class Client {
  public:
   Client(Endpoints endpoints, std::chrono::milliseconds timeout);
 
-  // Signed when `credentials` is set.
+  // Signed when `credentials` is set; for `region` ("" = the endpoints' region).
   Expected<Response> send(const std::string& method, const std::string& base_url,
                           const std::string& path, const Pairs& query, Pairs headers,
                           const std::string& body, const std::string& service,
-                          const Credentials* credentials);
+                          const Credentials* credentials, const std::string& region = "");
 
   const Endpoints& endpoints() const { return m_endpoints; }
 
@@ -95,7 +95,8 @@ class S3 {
   CredentialChain& m_credentials;
 };
 
-// Secrets Manager GetSecretValue -> SecretString.
+// Secrets Manager GetSecretValue -> SecretString, in `region` when set (the secret may live in
+// another region than the cluster; a custom endpoint override still wins).
 Expected<std::string> get_secret_string(Client& client, CredentialChain& credentials,
                                         const std::string& secret_id, const std::string& region);
 
