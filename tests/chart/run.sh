@@ -9,7 +9,7 @@ mkdir -p "$out"
 GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= GOCACHE="$out/gocache" \
   go build -o "$out/render" "$here/render/main.go"
 if [ ! -d "$here/node_modules/kubernetes-models" ]; then
-  (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
+  (cd "$here" && npm install --no-audit --no-fund --loglevel=error)
 fi
 RENDER_BIN="$out/render" CHART_DIR="$root/charts/kubecost-integration" \
   node --test --test-reporter=spec "$here/chart.test.mjs"

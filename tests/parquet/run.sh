@@ -7,6 +7,6 @@ out=$2
 rm -rf "$out" && mkdir -p "$out"
 "$writer" "$out"
 if [ ! -d "$here/node_modules/@duckdb/node-api" ] || [ ! -d "$here/node_modules/hyparquet" ]; then
-  (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
+  (cd "$here" && npm install --no-audit --no-fund --loglevel=error)
 fi
 node "$here/read_check.mjs" "$out"
