@@ -107,6 +107,7 @@ std::string format_line(LogFormat format, std::string_view level, std::string_vi
 
 void setup(const std::string& level, LogFormat format) {
   g_format = format;
+  spdlog::drop("allocation-exporter");  // setup may run more than once (tests)
   auto logger = spdlog::stderr_logger_mt("allocation-exporter");
   logger->set_pattern("%v");
   logger->set_level(spdlog::level::from_str(level));
