@@ -7,8 +7,8 @@ using namespace kci;
 TEST_CASE("logging: logfmt quotes what needs quoting, json escapes") {
   std::string l = log::format_line(LogFormat::logfmt, "info", "kubecost poll ok",
                                    {{"namespaces", "12"}, {"error", "a \"b\"\nc"}, {"empty", ""}});
-  CHECK(l.find(" level=info msg=\"kubecost poll ok\" namespaces=12 error=\"a \\\"b\\\"\\nc\" empty=\"\"") !=
-        std::string::npos);
+  CHECK(l.find(" level=info msg=\"kubecost poll ok\" namespaces=12 error=\"a \\\"b\\\"\\nc\" "
+               "empty=\"\"") != std::string::npos);
   CHECK(l.starts_with("ts="));
   CHECK(l.find('\n') == std::string::npos);
   std::string j = log::format_line(LogFormat::json, "error", "x\ty", {{"k", "v\x01"}});
