@@ -7,6 +7,7 @@
 
 #include "exporter/durations.hpp"
 #include "exporter/http_client.hpp"
+#include "exporter/json_ondemand.hpp"
 
 namespace kci {
 namespace {
@@ -138,19 +139,16 @@ class Parser {
   }
 
   simdjson::error_code parse_set(od::value set) {
-    od::json_type type;
-    if (auto err = set.type().get(type)) return err;
-    if (type != od::json_type::object) return simdjson::SUCCESS;  // `null` set (kubecost#3758)
     od::object obj;
-    if (auto err = set.get_object().get(obj)) return err;
+    bool is_object = false;
+    if (auto err = json::if_object(set, obj, is_object)) return err;
+    if (!is_object) return simdjson::SUCCESS;  // `null` set (kubecost#3758)
     for (auto field : obj) {
       std::string_view name;
       if (auto err = field.unescaped_key().get(name)) return err;
-      od::value v = field.value();
-      if (auto err = v.type().get(type)) return err;
-      if (type != od::json_type::object) continue;
       od::object alloc;
-      if (auto err = v.get_object().get(alloc)) return err;
+      if (auto err = json::if_object(field.value(), alloc, is_object)) return err;
+      if (!is_object) continue;
       if (auto err = parse_allocation(name, alloc)) return err;
     }
     ++m_sets;
@@ -163,19 +161,19 @@ class Parser {
 
  private:
   simdjson::error_code parse_properties(od::value v, ParsedAllocation& a) {
-    od::json_type type;
-    if (auto err = v.type().get(type)) return err;
-    if (type != od::json_type::object) return simdjson::SUCCESS;
     od::object props;
-    if (auto err = v.get_object().get(props)) return err;
+    bool is_object = false;
+    if (auto err = json::if_object(v, props, is_object)) return err;
+    if (!is_object) return simdjson::SUCCESS;
     for (auto field : props) {
       std::string_view key;
       if (auto err = field.unescaped_key().get(key)) return err;
       od::value pv = field.value();
+      simdjson::error_code err = simdjson::SUCCESS;
       if (key == "namespace") {
-        read_string(pv, a.namespace_name);
+        err = json::if_string(pv, a.namespace_name);
       } else if (key == "pod") {
-        read_string(pv, a.pod);
+        err = json::if_string(pv, a.pod);
       } else if (!m_options.label_keys.empty() && key == "labels") {
         if (auto err = read_labels(pv, m_options.label_keys, m_label_values)) return err;
       } else if (!m_options.label_keys.empty() && key == "namespaceLabels") {
@@ -187,36 +185,29 @@ class Parser {
           return err;
       } else if (m_options.all_properties) {
         if (key == "cluster")
-          read_string(pv, a.cluster);
+          err = json::if_string(pv, a.cluster);
         else if (key == "node")
-          read_string(pv, a.node);
+          err = json::if_string(pv, a.node);
         else if (key == "container")
-          read_string(pv, a.container);
+          err = json::if_string(pv, a.container);
         else if (key == "controller")
-          read_string(pv, a.controller);
+          err = json::if_string(pv, a.controller);
         else if (key == "controllerKind")
-          read_string(pv, a.controller_kind);
+          err = json::if_string(pv, a.controller_kind);
         else if (key == "providerID")
-          read_string(pv, a.provider_id);
+          err = json::if_string(pv, a.provider_id);
       }
+      if (err) return err;
     }
     return simdjson::SUCCESS;
   }
 
-  static void read_string(od::value v, std::string_view& out) {
-    od::json_type type;
-    if (v.type().get(type) || type != od::json_type::string) return;
-    std::string_view s;
-    if (!v.get_string().get(s)) out = s;
-  }
-
   static simdjson::error_code read_labels(od::value v, const std::vector<std::string>& wanted,
                                           std::vector<std::string_view>& out) {
-    od::json_type type;
-    if (auto err = v.type().get(type)) return err;
-    if (type != od::json_type::object) return simdjson::SUCCESS;
     od::object labels;
-    if (auto err = v.get_object().get(labels)) return err;
+    bool is_object = false;
+    if (auto err = json::if_object(v, labels, is_object)) return err;
+    if (!is_object) return simdjson::SUCCESS;
     for (auto field : labels) {
       std::string_view key;
       if (auto err = field.unescaped_key().get(key)) return err;
@@ -224,7 +215,7 @@ class Parser {
       if (key.starts_with("annotation_")) key.remove_prefix(11);
       for (std::size_t i = 0; i < wanted.size(); ++i) {
         if (wanted[i] == key) {
-          read_string(field.value(), out[i]);
+          if (auto err = json::if_string(field.value(), out[i])) return err;
           break;
         }
       }

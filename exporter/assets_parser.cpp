@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "exporter/http_client.hpp"
+#include "exporter/json_ondemand.hpp"
 
 namespace kci {
 namespace {
@@ -65,11 +66,8 @@ NodeFacts facts_of(const Labels& labels, const std::string& node_type, const std
 }
 
 simdjson::error_code read_string(od::value v, std::string& out) {
-  od::json_type t;
-  if (auto err = v.type().get(t)) return err;
-  if (t != od::json_type::string) return simdjson::SUCCESS;
   std::string_view s;
-  if (auto err = v.get_string().get(s)) return err;
+  if (auto err = json::if_string(v, s)) return err;
   out.assign(s);
   return simdjson::SUCCESS;
 }
@@ -93,11 +91,10 @@ simdjson::error_code parse_asset(od::object asset, NodeFactsMap& out) {
       if (!v.type().get(t) && t == od::json_type::number && v.get_double().get(preemptible))
         preemptible = NAN;
     } else if (key == "properties" || key == "labels") {
-      od::json_type t;
-      if (auto err = v.type().get(t)) return err;
-      if (t != od::json_type::object) continue;
       od::object obj;
-      if (auto err = v.get_object().get(obj)) return err;
+      bool is_object = false;
+      if (auto err = json::if_object(v, obj, is_object)) return err;
+      if (!is_object) continue;
       for (auto p : obj) {
         std::string_view pk;
         if (auto err = p.unescaped_key().get(pk)) return err;
@@ -123,18 +120,16 @@ simdjson::error_code parse_asset(od::object asset, NodeFactsMap& out) {
 }
 
 simdjson::error_code parse_set(od::value set, NodeFactsMap& out) {
-  od::json_type t;
-  if (auto err = set.type().get(t)) return err;
-  if (t != od::json_type::object) return simdjson::SUCCESS;
   od::object obj;
-  if (auto err = set.get_object().get(obj)) return err;
+  bool is_object = false;
+  if (auto err = json::if_object(set, obj, is_object)) return err;
+  if (!is_object) return simdjson::SUCCESS;
   for (auto field : obj) {
     od::value v;
     if (auto err = field.value().get(v)) return err;
-    if (auto err = v.type().get(t)) return err;
-    if (t != od::json_type::object) continue;
     od::object asset;
-    if (auto err = v.get_object().get(asset)) return err;
+    if (auto err = json::if_object(v, asset, is_object)) return err;
+    if (!is_object) continue;
     if (auto err = parse_asset(asset, out)) return err;
   }
   return simdjson::SUCCESS;

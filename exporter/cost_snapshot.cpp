@@ -92,7 +92,6 @@ SnapshotBuilder::SnapshotBuilder(const Config& config, double now) : m_config(co
 
 CostRow& SnapshotBuilder::namespace_row(std::string_view ns, const ParsedAllocation& a) {
   const std::size_t n_labels = m_config.label_keys.size();
-  bool inserted = false;
   // Kubecost sorts its keys, so consecutive allocations usually share the namespace.
   if (m_last_ns >= m_snap.namespaces.size() || m_snap.namespaces[m_last_ns].namespace_name != ns) {
     m_key.assign(ns);
@@ -101,7 +100,6 @@ CostRow& SnapshotBuilder::namespace_row(std::string_view ns, const ParsedAllocat
       m_snap.namespaces.push_back(CostRow{m_key, {}, std::vector<std::string>(n_labels), {}});
       m_label_conflict.emplace_back(n_labels, false);
     }
-    inserted = ins;
     m_last_ns = it->second;
   }
   CostRow& row = m_snap.namespaces[m_last_ns];
@@ -118,7 +116,6 @@ CostRow& SnapshotBuilder::namespace_row(std::string_view ns, const ParsedAllocat
       conflict[i] = true;
     }
   }
-  (void)inserted;
   return row;
 }
 

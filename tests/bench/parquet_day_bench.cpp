@@ -11,18 +11,9 @@
 #include <vector>
 
 #include "exporter/parquet_writer.hpp"
+#include "support/process_memory.hpp"
 
 using namespace kci::parquet;
-
-namespace {
-long peak_rss_kib() {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
-  return -1;
-}
-}  // namespace
 
 int main(int argc, char** argv) {
   const int containers = argc > 1 ? std::atoi(argv[1]) : 5000;
@@ -116,7 +107,7 @@ int main(int argc, char** argv) {
         "peak_rss_mib=%.1f\n",
         codec == Codec::snappy ? "snappy" : "zstd", static_cast<unsigned long long>(rows), secs,
         rows / secs, static_cast<unsigned long long>(summary.value().bytes),
-        static_cast<double>(summary.value().bytes) / rows, peak_rss_kib() / 1024.0);
+        static_cast<double>(summary.value().bytes) / rows, kci::test::peak_rss_kib() / 1024.0);
   }
   return 0;
 }

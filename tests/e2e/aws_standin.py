@@ -19,6 +19,8 @@ import botocore.auth
 import botocore.awsrequest
 import botocore.credentials
 
+from harness import LoopbackServer
+
 
 class _FixedNow(datetime.datetime):
     now_value = None
@@ -51,7 +53,7 @@ def _expected_authorization(method, url, headers, body, creds, region, service):
     return req.headers["Authorization"]
 
 
-class AwsStandIn:
+class AwsStandIn(LoopbackServer):
     def __init__(self, port, region="us-east-1", web_token=None, static=None, require_parent=False):
         self.region = region
         self.web_token = web_token
@@ -254,17 +256,8 @@ class AwsStandIn:
 
             do_GET = do_PUT = do_POST = do_DELETE = dispatch
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.serve(port, Handler)
 
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
 
     def ops(self, name):
         return [entry for entry in self.log if entry[0] == name]

@@ -1,9 +1,12 @@
 """Shared helpers for the end-to-end tests: free ports, the exporter process, /metrics reads."""
 import gzip
+import http.server
 import os
 import signal
 import socket
+import ssl
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -15,6 +18,27 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+class LoopbackServer:
+    """A threaded HTTP (or HTTPS) server on 127.0.0.1 that a test starts and always stops."""
+
+    def serve(self, port, handler, tls_dir=None):
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self.server.daemon_threads = True
+        if tls_dir:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(os.path.join(tls_dir, "server.crt"), os.path.join(tls_dir, "server.key"))
+            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 def http_get(url, headers=None, timeout=5):

@@ -8,9 +8,10 @@ import copy
 import http.server
 import json
 import os
-import threading
 import time
 import urllib.parse
+
+from harness import LoopbackServer
 
 WINDOW = {"start": "2024-01-01T00:00:00Z", "end": "2024-01-01T02:00:00Z"}
 WINDOW_HOURS = 2.0
@@ -65,7 +66,7 @@ def build_allocations(samples_dir, drop_namespace=None, drop_pods=()):
     return allocations
 
 
-class StandIn:
+class StandIn(LoopbackServer):
     def __init__(self, samples_dir, port, token=None):
         self.samples_dir = samples_dir
         self.mode = "ok"
@@ -117,18 +118,9 @@ class StandIn:
                                           b"</head><body>nginx</body></html>", "text/html")
                 return self.send(200, standin.body())
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.serve(port, Handler)
 
     def body(self):
         return json.dumps({"code": 200, "status": "success",
                            "data": [self.allocations]}).encode()
 
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()

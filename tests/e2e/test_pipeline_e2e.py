@@ -316,7 +316,7 @@ def main():
 
         # 6. A namespace leaves Kubecost: stale in Prometheus, no ghost value.
         standin.allocations = build_allocations(args.samples, drop_namespace="search")
-        sel = f'cloudtuner_kubecost_namespace_total_cost{{namespace="search"}}'
+        sel = 'cloudtuner_kubecost_namespace_total_cost{namespace="search"}'
         wait(lambda: not query(prom, sel), "search namespace stale in Prometheus", timeout=40)
         assert query(prom, 'cloudtuner_kubecost_namespace_total_cost{namespace="opencost"}')
         time.sleep(3)

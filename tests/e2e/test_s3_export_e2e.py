@@ -15,7 +15,6 @@ import datetime
 import json
 import os
 import shutil
-import ssl
 import subprocess
 import sys
 import tempfile
@@ -26,7 +25,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from aws_standin import AwsStandIn  # noqa: E402
-from harness import free_port  # noqa: E402
+from harness import LoopbackServer, free_port  # noqa: E402
 
 BUCKET = "kci-e2e-data"
 ACCOUNT, REGION, CLUSTER = "111122223333", "us-east-1", "eks-e2e"
@@ -40,7 +39,7 @@ def day_start(d):
     return datetime.datetime(1970, 1, 1) + datetime.timedelta(days=d)
 
 
-class KubecostS3StandIn:
+class KubecostS3StandIn(LoopbackServer):
     """Answers the three queries s3-export makes: days (aggregate=cluster, step=1d), the day's
     hourly allocations, and node assets."""
 
@@ -88,13 +87,8 @@ class KubecostS3StandIn:
                 assert q["aggregate"] == ["cluster,node,namespace,controllerKind,controller,pod,container"], q
                 return self.send(200, {"code": 200, "data": standin.day_sets(d0)})
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), H)
-        self.server.daemon_threads = True
-        if tls:
-            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            ctx.load_cert_chain(os.path.join(tls, "server.crt"), os.path.join(tls, "server.key"))
-            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.serve(port, H, tls)
+        self.start()
 
     def assets(self):
         nodes = {}
@@ -148,9 +142,6 @@ class KubecostS3StandIn:
             sets[int(a["window"]["start"][11:13])][a["name"]] = a
         return sets
 
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def run(binary, env, timeout=120):

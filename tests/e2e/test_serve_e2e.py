@@ -14,7 +14,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Exporter, close, errors, free_port, http_get, parse_metrics, value  # noqa: E402
+from harness import Exporter, close, errors, free_port, http_get, value  # noqa: E402
 from kubecost_standin import COST_KEYS, WINDOW_HOURS, StandIn, build_allocations  # noqa: E402
 
 FAMILY = {"totalCost": "total", "cpuCost": "cpu", "ramCost": "ram", "gpuCost": "gpu",

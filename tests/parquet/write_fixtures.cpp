@@ -9,6 +9,7 @@
 #include <string>
 
 #include "exporter/parquet_writer.hpp"
+#include "support/process_memory.hpp"
 
 using namespace kci::parquet;
 
@@ -36,14 +37,6 @@ std::string json_number(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.17g", v);
   return buf;
-}
-
-long peak_rss_kib() {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
-  return -1;
 }
 
 }  // namespace
@@ -121,7 +114,7 @@ int main(int argc, char** argv) {
     std::uniform_real_distribution<double> u(0, 1);
     double sum = 0;
     long nulls = 0;
-    const long before = peak_rss_kib();
+    const long before = kci::test::peak_rss_kib();
     for (int i = 0; i < 1'000'000; ++i) {
       w.set_string(0, "ns-" + std::to_string(i % 97));
       w.set_string(1, "pod-" + std::to_string(i % 41666));
@@ -137,7 +130,7 @@ int main(int argc, char** argv) {
       w.end_row();
     }
     auto summary = w.finish();
-    const long growth = peak_rss_kib() - before;
+    const long growth = kci::test::peak_rss_kib() - before;
     if (!summary.ok()) return 1;
     std::cerr << "million rows: " << summary.value().bytes << " bytes, "
               << summary.value().row_groups << " row groups, peak RSS growth " << growth
