@@ -5,7 +5,7 @@
 #include <iostream>
 #include <string>
 
-#include "exporter/aws_sigv4.hpp"
+#include "exporter/aws/sigv4.hpp"
 
 int main() {
   simdjson::dom::parser parser;

@@ -7,12 +7,12 @@
 #include <cstring>
 #include <map>
 
-#include "exporter/allocation_parser.hpp"
-#include "exporter/cost_snapshot.hpp"
-#include "exporter/demo_cluster.hpp"
-#include "exporter/exposition.hpp"
-#include "exporter/gzip.hpp"
-#include "exporter/http_client.hpp"
+#include "exporter/kubecost/allocation_parser.hpp"
+#include "exporter/serve/cost_snapshot.hpp"
+#include "exporter/kubecost/demo_cluster.hpp"
+#include "exporter/serve/exposition.hpp"
+#include "exporter/util/gzip.hpp"
+#include "exporter/http/http_client.hpp"
 
 using namespace kci;
 

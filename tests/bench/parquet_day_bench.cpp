@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "exporter/parquet_writer.hpp"
+#include "exporter/parquet/parquet_writer.hpp"
 #include "support/process_memory.hpp"
 
 using namespace kci::parquet;

@@ -3,10 +3,10 @@
 #include <cstdint>
 #include <string>
 
-#include "exporter/allocation_parser.hpp"
-#include "exporter/cost_snapshot.hpp"
-#include "exporter/exposition.hpp"
-#include "exporter/http_client.hpp"
+#include "exporter/kubecost/allocation_parser.hpp"
+#include "exporter/serve/cost_snapshot.hpp"
+#include "exporter/serve/exposition.hpp"
+#include "exporter/http/http_client.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static kci::Config config = [] {

@@ -3,8 +3,8 @@
 #include <cstdint>
 #include <string>
 
-#include "exporter/config.hpp"
-#include "exporter/result.hpp"
+#include "exporter/config/config.hpp"
+#include "exporter/util/result.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   kci::Config config;

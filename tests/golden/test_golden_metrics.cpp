@@ -5,9 +5,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "exporter/cost_snapshot.hpp"
-#include "exporter/demo_cluster.hpp"
-#include "exporter/exposition.hpp"
+#include "exporter/serve/cost_snapshot.hpp"
+#include "exporter/kubecost/demo_cluster.hpp"
+#include "exporter/serve/exposition.hpp"
 
 using namespace kci;
 

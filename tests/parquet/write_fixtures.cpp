@@ -8,7 +8,7 @@
 #include <random>
 #include <string>
 
-#include "exporter/parquet_writer.hpp"
+#include "exporter/parquet/parquet_writer.hpp"
 #include "support/process_memory.hpp"
 
 using namespace kci::parquet;

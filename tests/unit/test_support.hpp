@@ -14,8 +14,9 @@ inline std::string read_file(const std::string& path) {
   return ss.str();
 }
 
+// A Kubecost/OpenCost answer from tests/fixtures/kubecost/.
 inline std::string sample(const std::string& name) {
-  return read_file(std::string(KCI_SAMPLES_DIR) + "/" + name);
+  return read_file(std::string(KCI_FIXTURES_DIR) + "/kubecost/" + name);
 }
 
 // Parses exposition text into "name{labels}" -> value (comments skipped).

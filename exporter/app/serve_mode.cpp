@@ -1,0 +1,77 @@
+#include "exporter/app/serve_mode.hpp"
+
+#include <csignal>
+#include <future>
+#include <memory>
+#include <thread>
+
+#include "exporter/kubecost/demo_cluster.hpp"
+#include "exporter/kubecost/kubecost_source.hpp"
+#include "exporter/util/logging.hpp"
+#include "exporter/serve/poller.hpp"
+#include "exporter/serve/web_server.hpp"
+
+namespace kci {
+
+int run_serve(const Config& config) {
+  // Signals go to sigwait() below, never to a worker thread: block them before any thread.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  log::info("Starting Kubecost Allocation Exporter for CloudTuner",
+            {{"version", EXPORTER_VERSION}});
+  log::info("Kubecost URL: " +
+            (config.demo ? std::string("(demo data)") : redact_url(config.kubecost.url)));
+  log::info("Tenant ID: " + config.tenant_id);
+  log::info("config", {{"cluster", config.cluster_name},
+                       {"interval", format_duration(config.scrape_interval)},
+                       {"window", config.window.text},
+                       {"aggregation", config.aggregation_level},
+                       {"metric_mode", config.metric_mode == MetricMode::rate ? "rate" : "total"},
+                       {"pod_metrics", config.wants_pods() ? "true" : "false"},
+                       {"max_staleness", format_duration(config.effective_max_staleness())}});
+  if (config.tenant_id.empty())
+    log::warn("TENANT_ID is empty: the SaaS cannot attribute these series");
+  if (config.share_idle == "even")
+    log::warn("shareIdle=even is not offered by Kubecost's API; idle is shared by cost weight");
+
+  WebConfig web;
+  if (!config.web_config_file.empty()) web = load_web_config(config.web_config_file);
+  MetricsPublisher publisher;
+  WebServer server(config, publisher, web);
+  if (web.tls || !web.basic_auth_users.empty())
+    log::info("web config loaded",
+              {{"tls", web.tls ? "true" : "false"},
+               {"basic_auth_users", std::to_string(web.basic_auth_users.size())}});
+  if (!server.bind()) return 1;
+
+  std::unique_ptr<AllocationSource> source;
+  if (config.demo) {
+    source = std::make_unique<DemoSource>(config);
+  } else {
+    source = std::make_unique<KubecostSource>(config);
+  }
+  Poller poller(config, publisher, *source);
+  std::thread http([&] { server.serve(); });
+  poller.start();
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  log::info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  server.stop();
+  http.join();
+  // The poller may be inside a request: cancel() aborts it; give it a bounded time.
+  auto stopped = std::async(std::launch::async, [&] { poller.stop(); });
+  if (stopped.wait_for(std::chrono::seconds(4)) != std::future_status::ready) {
+    log::warn("poller did not stop in time; exiting anyway");
+    std::_Exit(0);
+  }
+  log::info("stopped");
+  return 0;
+}
+
+}  // namespace kci

@@ -1,0 +1,119 @@
+#pragma once
+// Settings of every mode: defaults < YAML file < environment < command-line flags.
+// Each setting is declared once (key, env name, flag, parser) in config.cpp; the README
+// table and config/allocation-exporter.example.yaml document the same list.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "exporter/http/http_endpoint.hpp"
+#include "exporter/util/durations.hpp"
+#include "exporter/util/logging.hpp"
+#include "exporter/util/text_util.hpp"
+
+namespace kci {
+
+enum class Flavour { auto_detect, kubecost, opencost };
+enum class MetricMode { rate, total };
+
+// How to reach Kubecost; shared by every mode that talks to it.
+struct KubecostConnection : HttpEndpoint {
+  KubecostConnection() { url = "http://kubecost-cost-analyzer.kubecost.svc.cluster.local:9090"; }
+  Flavour flavour = Flavour::kubecost;
+};
+
+// s3-export settings, named as the AWS kubecost-s3-exporter names them.
+struct S3ExportConfig {
+  std::string bucket;             // S3_BUCKET_NAME
+  std::string cluster_arn;        // CLUSTER_ID: arn:aws:eks:<region>:<account>:cluster/<name>
+  std::string parent_role_arn;    // IRSA_PARENT_IAM_ROLE_ARN
+  std::string kubecost_endpoint;  // KUBECOST_API_ENDPOINT ("" = kubecostUrl)
+  int backfill_days = 15;         // BACKFILL_PERIOD_DAYS, at least 3
+  std::string aggregation = "container";
+  std::string granularity = "hourly";
+  bool paginate = false;  // 24 one-hour calls per day
+  std::string resolution = "1m";
+  std::chrono::milliseconds connection_timeout{10'000};
+  std::chrono::milliseconds allocation_read_timeout{60'000};
+  std::chrono::milliseconds assets_read_timeout{30'000};
+  bool tls_verify = true;
+  std::string ca_secret_name, ca_secret_region;
+  std::vector<std::string> labels, annotations;  // Kubernetes keys -> columns
+  std::string pushgateway_url;
+  std::string compression = "snappy";
+  std::string work_dir = "/tmp";
+  std::uint64_t multipart_threshold = 16ULL << 20;
+};
+
+struct Config {
+  KubecostConnection kubecost;
+  S3ExportConfig s3;
+  std::string listen_address = "0.0.0.0:9103";
+  std::string web_config_file;
+  std::chrono::milliseconds scrape_interval{120'000};
+  std::chrono::milliseconds scrape_jitter_max{10'000};
+  std::chrono::milliseconds max_staleness{0};  // 0: three scrape intervals
+  std::string aggregation_level = "namespace";
+  WindowSpec window{"1h", 1};
+  bool time_series = false;
+  std::string step = "1h";
+  bool accumulate = true;
+  bool include_idle = true;
+  std::string share_idle = "weighted";
+  MetricMode metric_mode = MetricMode::rate;
+  std::string tenant_id;
+  std::string cluster_name = "kubernetes";
+  std::string currency = "USD";
+  bool enable_pod_metrics = false;
+  int top_n_pods = 50;
+  std::vector<std::string> label_keys;  // Kubernetes label keys exported as label_<sanitised>
+  std::string log_level = "info";
+  LogFormat log_format = LogFormat::logfmt;
+  bool demo = false;
+  int demo_pods = 400;  // size of the synthetic cluster behind --demo
+
+  // Where each key's value came from: "default", "file", "env NAME" or "flag --name".
+  std::map<std::string, std::string> origin;
+
+  std::chrono::milliseconds effective_max_staleness() const {
+    return max_staleness.count() > 0 ? max_staleness : 3 * scrape_interval;
+  }
+  bool wants_pods() const { return enable_pod_metrics || aggregation_level == "pod"; }
+};
+
+// A parsed command line: the mode word and the --flag values in order.
+struct CommandLine {
+  std::string mode = "serve";  // serve | check-config | s3-export
+  std::vector<std::pair<std::string, std::string>> flags;
+  bool show_version = false;
+  bool show_help = false;
+};
+
+// Throws ConfigError naming the flag on an unknown flag or a missing value.
+CommandLine parse_command_line(int argc, const char* const* argv);
+
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+EnvLookup process_environment();
+
+// Builds the effective config. Throws ConfigError with one line naming the key and the value.
+Config load_config(const CommandLine& cli, const EnvLookup& env);
+
+// Applies YAML text (the --config.file format) on top of `config`. Throws ConfigError.
+void apply_yaml_text(Config& config, const std::string& text, const std::string& source_name);
+
+// "key = value  (origin)" lines for every setting; secrets are never printed.
+std::string describe_config(const Config& config);
+
+// The usage text (every flag, with its env and YAML twins).
+std::string usage_text();
+
+struct ClusterArn {
+  std::string account_id, region, name;
+};
+std::optional<ClusterArn> parse_cluster_arn(const std::string& arn);
+
+}  // namespace kci

@@ -1,0 +1,29 @@
+#pragma once
+// The exporter-toolkit web configuration file (--web.config.file): TLS for /metrics and basic
+// auth with bcrypt hashes. Loaded once at start-up; strict like the toolkit (unknown keys are
+// errors). See https://github.com/prometheus/exporter-toolkit/blob/master/docs/web-configuration.md
+#include <map>
+#include <optional>
+#include <string>
+
+namespace kci {
+
+struct TlsServerConfig {
+  std::string cert_file;
+  std::string key_file;
+  std::string client_ca_file;
+  std::string client_auth_type = "NoClientCert";
+  std::string min_version = "TLS12";
+  std::string max_version;  // "" = highest supported
+};
+
+struct WebConfig {
+  std::optional<TlsServerConfig> tls;
+  std::map<std::string, std::string> basic_auth_users;  // user -> bcrypt hash
+  std::map<std::string, std::string> headers;           // http_server_config.headers
+};
+
+// Throws ConfigError("web.config.file: <key>: <problem>") naming the key and value.
+WebConfig load_web_config(const std::string& path);
+
+}  // namespace kci

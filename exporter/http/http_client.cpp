@@ -1,0 +1,192 @@
+#include "exporter/http/http_client.hpp"
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "exporter/util/durations.hpp"
+#include "exporter/util/logging.hpp"
+#include "exporter/util/text_util.hpp"
+
+namespace kci {
+namespace {
+
+std::string read_token(const std::string& path, std::string& error) {
+  std::ifstream in(path);
+  if (!in) {
+    error = "cannot read bearer token file \"" + path + "\"";
+    return {};
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string token = ss.str();
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' '))
+    token.pop_back();
+  return token;
+}
+
+bool retryable(const Failure& f) {
+  return f.reason == FailureReason::timeout || f.reason == FailureReason::connect ||
+         f.is_server_error();
+}
+
+}  // namespace
+
+HttpClient::HttpClient(HttpEndpoint endpoint) : m_conn(std::move(endpoint)) {
+  auto scheme_end = m_conn.url.find("://");
+  auto path_start = m_conn.url.find('/', scheme_end + 3);
+  m_scheme_host_port = m_conn.url.substr(0, path_start);
+  if (path_start != std::string::npos) m_base_path = m_conn.url.substr(path_start);
+  while (!m_base_path.empty() && m_base_path.back() == '/') m_base_path.pop_back();
+}
+
+HttpClient::~HttpClient() = default;
+
+void HttpClient::cancel() {
+  std::lock_guard lock(m_mutex);
+  m_cancelled = true;
+  if (m_in_flight) m_in_flight->stop();
+  m_cv.notify_all();
+}
+
+Expected<HttpResponse> HttpClient::get(const std::string& path_and_query) {
+  for (int attempt_no = 0;; ++attempt_no) {
+    auto result = attempt(path_and_query);
+    if (result.ok() || attempt_no >= m_conn.retries || !retryable(result.failure())) return result;
+    auto backoff = std::chrono::milliseconds(std::min(500 << attempt_no, 5000));
+    log::warn("kubecost request failed, retrying", {{"reason", to_string(result.failure().reason)},
+                                                    {"error", result.failure().message},
+                                                    {"retry_in", format_duration(backoff)}});
+    std::unique_lock lock(m_mutex);
+    if (m_cv.wait_for(lock, backoff, [&] { return m_cancelled; })) return result;
+  }
+}
+
+Expected<HttpResponse> HttpClient::attempt(const std::string& path_and_query) {
+  httplib::Client client(m_scheme_host_port);
+  if (!client.is_valid()) return Failure{FailureReason::connect, "invalid Kubecost URL"};
+  auto connect_s = m_conn.connect_timeout.count() / 1000;
+  auto connect_us = (m_conn.connect_timeout.count() % 1000) * 1000;
+  client.set_connection_timeout(connect_s, connect_us);
+  auto req_s = m_conn.request_timeout.count() / 1000;
+  auto req_us = (m_conn.request_timeout.count() % 1000) * 1000;
+  client.set_read_timeout(req_s, req_us);
+  client.set_write_timeout(req_s, req_us);
+  client.set_keep_alive(false);
+  client.set_follow_location(false);  // a redirect is reported, never followed (no loops)
+  client.set_decompress(true);
+  if (!m_conn.ca_file.empty()) client.set_ca_cert_path(m_conn.ca_file);
+  client.enable_server_certificate_verification(!m_conn.insecure_skip_verify);
+
+  httplib::Headers headers{{"Accept", "application/json"}, {"Accept-Encoding", "gzip"}};
+  if (!m_conn.bearer_token_file.empty()) {
+    std::string error;
+    std::string token = read_token(m_conn.bearer_token_file, error);
+    if (!error.empty()) return Failure{FailureReason::connect, error};
+    headers.emplace("Authorization", "Bearer " + token);
+  }
+
+  HttpResponse response;
+  bool too_large = false;
+  std::string bad_encoding;
+  const std::uint64_t cap = m_conn.max_response_bytes;
+  const auto deadline = std::chrono::steady_clock::now() + m_conn.request_timeout;
+  bool deadline_hit = false;
+
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_cancelled) return Failure{FailureReason::connect, "cancelled (shutting down)"};
+    m_in_flight = &client;
+  }
+  // A watchdog enforces the whole-request deadline, whatever phase is slow (a slow-drip body
+  // or headers never finish otherwise: each recv() succeeds well inside the read timeout).
+  std::thread watchdog([&] {
+    std::unique_lock lock(m_mutex);
+    if (!m_cv.wait_until(lock, deadline, [&] { return m_in_flight == nullptr || m_cancelled; })) {
+      deadline_hit = true;
+      client.stop();
+    }
+  });
+
+  auto res = client.Get(
+      m_base_path + path_and_query, headers,
+      [&](const httplib::Response& r) {
+        response.status = r.status;
+        response.content_type = r.get_header_value("Content-Type");
+        const auto& encoding = r.get_header_value("Content-Encoding");
+        if (!encoding.empty() && encoding != "identity" && encoding != "gzip" &&
+            encoding != "deflate" && encoding != "br") {
+          bad_encoding = encoding;
+          return false;
+        }
+        if (r.has_header("Content-Length")) {
+          auto len = std::strtoull(r.get_header_value("Content-Length").c_str(), nullptr, 10);
+          if (len > cap) {
+            too_large = true;
+            return false;
+          }
+          response.body.reserve(len + k_body_padding);
+        }
+        if (r.status >= 300 && r.status < 400)
+          response.body = "redirect to " + r.get_header_value("Location") + " not followed";
+        return true;
+      },
+      [&](const char* data, std::size_t len) {
+        if (response.body.size() + len > cap) {
+          too_large = true;
+          return false;
+        }
+        if (response.body.capacity() < response.body.size() + len + k_body_padding)
+          response.body.reserve(
+              std::max(response.body.capacity() * 2, response.body.size() + len + k_body_padding));
+        response.body.append(data, len);
+        return true;
+      });
+
+  bool cancelled;
+  {
+    std::lock_guard lock(m_mutex);
+    m_in_flight = nullptr;
+    cancelled = m_cancelled;
+    m_cv.notify_all();
+  }
+  watchdog.join();
+
+  if (too_large)
+    return Failure{FailureReason::too_large,
+                   "response larger than kubecostMaxResponseBytes=" + std::to_string(cap)};
+  if (!bad_encoding.empty())
+    return Failure{FailureReason::parse,
+                   "unsupported Content-Encoding \"" + one_line(bad_encoding, 40) + "\""};
+  if (!res) {
+    auto err = res.error();
+    if (deadline_hit)
+      return Failure{FailureReason::timeout, "no complete response within kubecostTimeout=" +
+                                                 format_duration(m_conn.request_timeout)};
+    if (cancelled) return Failure{FailureReason::connect, "cancelled (shutting down)"};
+    std::string what = httplib::to_string(err);
+    if (err == httplib::Error::Read && response.status != 0)
+      what = "body could not be read or decoded (Content-Encoding?)";
+    if (err == httplib::Error::SSLServerVerification || err == httplib::Error::SSLConnection ||
+        err == httplib::Error::SSLLoadingCerts)
+      what = "TLS: " + what;
+    FailureReason reason = (err == httplib::Error::ConnectionTimeout) ? FailureReason::timeout
+                           : (err == httplib::Error::Read && response.status != 0)
+                               ? FailureReason::parse
+                               : FailureReason::connect;
+    if (err == httplib::Error::Read && response.status == 0) reason = FailureReason::timeout;
+    return Failure{reason, what + " (" + redact_url(m_conn.url) + ")"};
+  }
+  if (response.status < 200 || response.status >= 300)
+    return Failure{FailureReason::http_status,
+                   "HTTP " + std::to_string(response.status) + ": " + one_line(response.body, 160),
+                   response.status};
+  ensure_padding(response.body);
+  return response;
+}
+
+}  // namespace kci

@@ -1,0 +1,53 @@
+#pragma once
+// A GET client for Kubecost/OpenCost: connect and whole-request deadlines, bounded retries
+// with backoff on timeouts, connection errors and 5xx, gzip, TLS verification (CA file or an
+// explicit insecure switch), an optional bearer-token file and a response-size cap.
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "exporter/http/http_endpoint.hpp"
+#include "exporter/util/padded_buffer.hpp"
+#include "exporter/util/result.hpp"
+
+namespace httplib {
+class Client;
+}
+
+namespace kci {
+
+struct HttpResponse {
+  int status = 0;
+  std::string content_type;
+  std::string body;  // capacity() >= size() + k_body_padding
+};
+
+class HttpClient {
+ public:
+  explicit HttpClient(HttpEndpoint endpoint);
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // GET base URL + path_and_query. Success only for a 2xx status.
+  Expected<HttpResponse> get(const std::string& path_and_query);
+
+  // Thread-safe: aborts the request in flight and any backoff sleep; later calls fail fast.
+  void cancel();
+
+ private:
+  Expected<HttpResponse> attempt(const std::string& path_and_query);
+
+  HttpEndpoint m_conn;
+  std::string m_scheme_host_port;
+  std::string m_base_path;
+  std::mutex m_mutex;
+  std::condition_variable m_cv;
+  httplib::Client* m_in_flight = nullptr;  // guarded by m_mutex
+  bool m_cancelled = false;                // guarded by m_mutex
+};
+
+}  // namespace kci

@@ -1,0 +1,33 @@
+#include "exporter/kubecost/kubecost_source.hpp"
+
+#include "exporter/kubecost/kubecost_query.hpp"
+#include "exporter/util/logging.hpp"
+
+namespace kci {
+
+KubecostSource::KubecostSource(const Config& config)
+    : m_config(config), m_client(config.kubecost), m_flavour(config.kubecost.flavour) {}
+
+Expected<HttpResponse> KubecostSource::fetch() {
+  if (m_flavour != Flavour::auto_detect)
+    return m_client.get(allocation_request(m_config, m_flavour));
+  auto kubecost = m_client.get(allocation_request(m_config, Flavour::kubecost));
+  if (kubecost.ok() || kubecost.failure().http_status != 404) {
+    if (kubecost.ok()) {
+      m_flavour = Flavour::kubecost;
+      log::info("kubecost flavour detected",
+                {{"flavour", "kubecost"}, {"path", "/model/allocation"}});
+    }
+    return kubecost;
+  }
+  auto opencost = m_client.get(allocation_request(m_config, Flavour::opencost));
+  if (opencost.ok()) {
+    m_flavour = Flavour::opencost;
+    log::info("kubecost flavour detected", {{"flavour", "opencost"}, {"path", "/allocation"}});
+  }
+  return opencost;
+}
+
+void KubecostSource::cancel() { m_client.cancel(); }
+
+}  // namespace kci

@@ -1,0 +1,22 @@
+#pragma once
+// The Allocation API over HTTP. With flavour `auto`, the first poll probes Kubecost's path and
+// falls back to OpenCost's on 404; the answer is kept for later polls.
+#include "exporter/config/config.hpp"
+#include "exporter/http/http_client.hpp"
+#include "exporter/kubecost/allocation_source.hpp"
+
+namespace kci {
+
+class KubecostSource : public AllocationSource {
+ public:
+  explicit KubecostSource(const Config& config);
+  Expected<HttpResponse> fetch() override;
+  void cancel() override;
+
+ private:
+  const Config& m_config;
+  HttpClient m_client;
+  Flavour m_flavour;
+};
+
+}  // namespace kci

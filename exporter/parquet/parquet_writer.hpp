@@ -1,0 +1,83 @@
+#pragma once
+// A Parquet file writer, written to the Apache Parquet format specification
+// (https://github.com/apache/parquet-format): flat schemas of nullable strings (BYTE_ARRAY,
+// STRING logical type, dictionary-encoded), doubles and UTC timestamps (INT64,
+// TIMESTAMP(isAdjustedToUTC=true, MICROS)); data pages v1 with RLE definition levels; Snappy,
+// zstd or no compression; min/max/null-count statistics per column chunk; row groups bounded by
+// their buffered size so memory stays flat however many rows are written.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "exporter/util/result.hpp"
+
+namespace kci::parquet {
+
+enum class ColumnType { string, float64, timestamp_micros };
+enum class Codec { uncompressed, snappy, zstd };
+
+struct ColumnSpec {
+  std::string name;
+  ColumnType type;
+};
+
+struct WriterOptions {
+  Codec codec = Codec::snappy;
+  std::size_t row_group_bytes = 32u << 20;  // flush a row group once this much is buffered
+  int zstd_level = 3;
+  std::string created_by = "kubecost-integration allocation-exporter";
+};
+
+// Receives the file's bytes in order. Returning false aborts the write.
+using ByteSink = std::function<bool(std::string_view)>;
+
+struct FileSummary {
+  std::uint64_t rows = 0;
+  std::uint64_t row_groups = 0;
+  std::uint64_t bytes = 0;
+};
+
+class Writer {
+ public:
+  Writer(std::vector<ColumnSpec> schema, WriterOptions options, ByteSink sink);
+  ~Writer();
+
+  // One row: set each column (unset columns are NULL), then end_row().
+  void set_string(std::size_t column, std::string_view value);
+  void set_double(std::size_t column, double value);  // NaN is written as NULL
+  void set_timestamp_micros(std::size_t column, std::int64_t value);
+  void end_row();
+
+  // Flushes the last row group and writes the footer. The writer is done afterwards.
+  Expected<FileSummary> finish();
+
+  const std::vector<ColumnSpec>& schema() const { return m_schema; }
+
+ private:
+  struct Column;
+  bool flush_row_group();
+  bool write(std::string_view bytes);
+  std::string compress(std::string_view raw);
+
+  std::vector<ColumnSpec> m_schema;
+  WriterOptions m_options;
+  ByteSink m_sink;
+  std::vector<std::unique_ptr<Column>> m_columns;
+  std::vector<std::string> m_row_group_meta;  // serialized RowGroup structs
+  std::uint64_t m_offset = 0;
+  std::uint64_t m_rows_in_group = 0;
+  std::uint64_t m_total_rows = 0;
+  std::size_t m_buffered = 0;
+  bool m_failed = false;
+  std::string m_error;
+};
+
+// Writes `values` (each < 2^bit_width) with the RLE / bit-packing hybrid encoding, without the
+// length prefix. Exposed for tests.
+void rle_hybrid_encode(const std::vector<std::uint32_t>& values, int bit_width, std::string& out);
+
+}  // namespace kci::parquet

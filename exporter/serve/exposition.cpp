@@ -1,0 +1,310 @@
+#include "exporter/serve/exposition.hpp"
+
+#include <charconv>
+#include <cmath>
+
+namespace kci {
+namespace {
+
+struct FamilyDef {
+  const char* suffix;
+  const char* help;
+};
+
+constexpr std::array<FamilyDef, k_cost_family_count> k_cost_defs = {{
+    {"total_cost", "Total cost"},
+    {"cpu_cost", "CPU cost"},
+    {"ram_cost", "RAM cost"},
+    {"gpu_cost", "GPU cost"},
+    {"pv_cost", "Persistent volume cost"},
+    {"network_cost", "Network cost"},
+    {"lb_cost", "Load balancer cost"},
+    {"shared_cost", "Shared cost"},
+    {"external_cost", "External (out-of-cluster) cost"},
+}};
+
+constexpr std::array<FamilyDef, k_efficiency_count> k_eff_defs = {{
+    {"cpu_efficiency", "CPU efficiency (usage/request), cost-weighted"},
+    {"ram_efficiency", "RAM efficiency (usage/request), cost-weighted"},
+    {"total_efficiency", "Total efficiency, weighted by CPU plus RAM cost"},
+}};
+
+constexpr std::array<FamilyDef, k_average_count> k_avg_defs = {{
+    {"cpu_request_cores", "Average CPU cores requested over the window"},
+    {"cpu_usage_cores", "Average CPU cores used over the window"},
+    {"ram_request_bytes", "Average RAM bytes requested over the window"},
+    {"ram_usage_bytes", "Average RAM bytes used over the window"},
+}};
+
+constexpr std::string_view k_prefix = "cloudtuner_kubecost_";
+constexpr std::string_view k_cached = " Cached from the last successful Kubecost poll.";
+
+void header(std::string& out, std::string_view name, std::string_view help, const char* type) {
+  out += "# HELP ";
+  out += name;
+  out += ' ';
+  out += help;
+  out += "\n# TYPE ";
+  out += name;
+  out += ' ';
+  out += type;
+  out += '\n';
+}
+
+void label(std::string& out, std::string_view name, std::string_view value, bool& first) {
+  out += first ? '{' : ',';
+  first = false;
+  out += name;
+  out += "=\"";
+  append_label_value(out, value);
+  out += '"';
+}
+
+// Pre-escaped label text shared by every series of a poll.
+struct Common {
+  std::string cluster, tenant, currency;
+  std::vector<std::string> label_names;
+};
+
+Common make_common(const Config& c) {
+  Common k;
+  k.cluster = "cluster=\"";
+  append_label_value(k.cluster, c.cluster_name);
+  k.cluster += '"';
+  k.tenant = ",tenant_id=\"";
+  append_label_value(k.tenant, c.tenant_id);
+  k.tenant += '"';
+  k.currency = ",currency=\"";
+  append_label_value(k.currency, c.currency);
+  k.currency += '"';
+  for (const auto& key : c.label_keys) k.label_names.push_back("label_" + sanitize_label_name(key));
+  return k;
+}
+
+void row_labels(std::string& out, const Common& k, const CostRow* row, bool with_currency) {
+  out += '{';
+  out += k.cluster;
+  if (row) {
+    out += ",namespace=\"";
+    append_label_value(out, row->namespace_name);
+    out += '"';
+    if (!row->pod.empty()) {
+      out += ",pod=\"";
+      append_label_value(out, row->pod);
+      out += '"';
+    }
+  }
+  out += k.tenant;
+  if (with_currency) out += k.currency;
+  if (row) {
+    for (std::size_t i = 0; i < k.label_names.size() && i < row->labels.size(); ++i) {
+      out += ',';
+      out += k.label_names[i];
+      out += "=\"";
+      append_label_value(out, row->labels[i]);
+      out += '"';
+    }
+  }
+  out += '}';
+}
+
+}  // namespace
+
+void append_label_value(std::string& out, std::string_view value) {
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    char c = value[i];
+    const char* rep = c == '\\' ? "\\\\" : c == '"' ? "\\\"" : c == '\n' ? "\\n" : nullptr;
+    if (!rep) continue;
+    out.append(value.data() + start, i - start);
+    out += rep;
+    start = i + 1;
+  }
+  out.append(value.data() + start, value.size() - start);
+}
+
+void append_sample_value(std::string& out, double v) {
+  if (std::isnan(v)) {
+    out += "NaN";
+  } else if (std::isinf(v)) {
+    out += v > 0 ? "+Inf" : "-Inf";
+  } else {
+    char buf[32];
+    auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, p);
+  }
+}
+
+// The `{...}` label text of each row, escaped once per poll into one buffer and reused by
+// every family (no allocation per row).
+struct RowLabels {
+  std::string text;
+  std::vector<std::pair<std::size_t, std::size_t>> with_currency, without_currency;
+  std::string_view with(std::size_t r) const {
+    return std::string_view(text).substr(with_currency[r].first, with_currency[r].second);
+  }
+  std::string_view without(std::size_t r) const {
+    return std::string_view(text).substr(without_currency[r].first, without_currency[r].second);
+  }
+};
+
+RowLabels label_texts(const Common& k, const std::vector<CostRow>& rows) {
+  RowLabels out;
+  out.text.reserve(rows.size() * 320);
+  out.with_currency.reserve(rows.size());
+  out.without_currency.reserve(rows.size());
+  for (const auto& row : rows) {
+    std::size_t start = out.text.size();
+    row_labels(out.text, k, &row, true);
+    out.with_currency.emplace_back(start, out.text.size() - start);
+    start = out.text.size();
+    row_labels(out.text, k, &row, false);
+    out.without_currency.emplace_back(start, out.text.size() - start);
+  }
+  return out;
+}
+
+std::string render_costs(const CostSnapshot& snap, const Config& config, std::size_t& series) {
+  const Common k = make_common(config);
+  const RowLabels ns_labels = label_texts(k, snap.namespaces);
+  const RowLabels pod_labels = label_texts(k, snap.pods);
+  std::string single_with, single_without;
+  row_labels(single_with, k, nullptr, true);
+  row_labels(single_without, k, nullptr, false);
+  const bool rate = config.metric_mode == MetricMode::rate;
+  const double divisor = rate && snap.window_hours > 0 ? snap.window_hours : 1.0;
+  const double window_minutes = snap.window_hours * 60.0;
+  const std::string unit =
+      rate ? " per hour (window total divided by window hours, " + config.currency + "/h)."
+           : " over the query window (" + config.currency + ").";
+  std::string out;
+  out.reserve(256 * (snap.namespaces.size() + snap.pods.size()) * 4 + 8192);
+  std::string name;
+
+  auto sample = [&](std::string_view labels, double v) {
+    if (std::isnan(v)) return;  // absent: no series rather than a fake 0
+    out += name;
+    out += labels;
+    out += ' ';
+    append_sample_value(out, v);
+    out += '\n';
+    ++series;
+  };
+
+  struct ScopeDef {
+    const char* prefix;
+    const char* what;
+    const std::vector<CostRow>* rows;
+    const RowLabels* labels;
+    const CostAccumulator* single;
+  };
+  const std::array<ScopeDef, 3> scopes = {{
+      {"namespace_", "for namespace", &snap.namespaces, &ns_labels, nullptr},
+      {"cluster_", "for cluster, idle included", nullptr, nullptr, &snap.cluster},
+      {"idle_", "of idle capacity (cluster minus namespaces)", nullptr, nullptr, &snap.idle},
+  }};
+  for (const auto& s : scopes) {
+    for (std::size_t f = 0; f < k_cost_family_count; ++f) {
+      name.assign(k_prefix).append(s.prefix).append(k_cost_defs[f].suffix);
+      header(out, name,
+             std::string(k_cost_defs[f].help) + " " + s.what + unit + std::string(k_cached),
+             "gauge");
+      if (s.rows) {
+        for (std::size_t r = 0; r < s.rows->size(); ++r)
+          sample(s.labels->with(r), (*s.rows)[r].acc.cost_of(static_cast<CostFamily>(f)) / divisor);
+      } else {
+        double v = s.single->cost_of(static_cast<CostFamily>(f));
+        // Idle exists even when Kubecost sent none (shared or excluded): then it is 0.
+        if (std::isnan(v) && s.single == &snap.idle) v = 0;
+        sample(single_with, v / divisor);
+      }
+    }
+    if (s.single == &snap.idle) continue;
+    for (std::size_t e = 0; e < k_efficiency_count; ++e) {
+      name.assign(k_prefix).append(s.prefix).append(k_eff_defs[e].suffix);
+      header(out, name,
+             std::string(k_eff_defs[e].help) + " " + s.what + "." + std::string(k_cached), "gauge");
+      if (s.rows) {
+        for (std::size_t r = 0; r < s.rows->size(); ++r)
+          sample(s.labels->without(r), (*s.rows)[r].acc.efficiency(static_cast<Efficiency>(e)));
+      } else {
+        sample(single_without, s.single->efficiency(static_cast<Efficiency>(e)));
+      }
+    }
+    for (std::size_t a = 0; a < k_average_count; ++a) {
+      name.assign(k_prefix).append(s.prefix).append(k_avg_defs[a].suffix);
+      header(out, name,
+             std::string(k_avg_defs[a].help) + " " + s.what + "." + std::string(k_cached), "gauge");
+      if (s.rows) {
+        for (std::size_t r = 0; r < s.rows->size(); ++r)
+          sample(s.labels->without(r),
+                 (*s.rows)[r].acc.average(static_cast<Average>(a), window_minutes));
+      } else {
+        sample(single_without, s.single->average(static_cast<Average>(a), window_minutes));
+      }
+    }
+  }
+  if (snap.pods_enabled) {
+    constexpr std::array<CostFamily, 3> pod_families = {CostFamily::total, CostFamily::cpu,
+                                                        CostFamily::ram};
+    for (CostFamily f : pod_families) {
+      const auto& def = k_cost_defs[static_cast<std::size_t>(f)];
+      name.assign(k_prefix).append("pod_").append(def.suffix);
+      header(out, name,
+             std::string(def.help) + " for the top " + std::to_string(config.top_n_pods) +
+                 " pods by total cost; pod=\"__other__\" is the rest of each namespace" + unit +
+                 std::string(k_cached),
+             "gauge");
+      for (std::size_t r = 0; r < snap.pods.size(); ++r)
+        sample(pod_labels.with(r), snap.pods[r].acc.cost_of(f) / divisor);
+    }
+  }
+  return out;
+}
+
+std::string render_health(const HealthState& h, const Config& config) {
+  std::string out;
+  out.reserve(2048);
+  std::string p(k_prefix);
+  p += "exporter_";
+  auto gauge = [&](const char* suffix, const char* help, double v) {
+    std::string name = p + suffix;
+    header(out, name, help, "gauge");
+    out += name;
+    out += ' ';
+    append_sample_value(out, v);
+    out += '\n';
+  };
+  gauge("scrape_duration_seconds", "Duration of the last Kubecost poll in seconds.",
+        h.last_duration_seconds);
+  gauge("scrape_success", "Whether the last Kubecost poll succeeded (1) or failed (0).",
+        h.last_success ? 1 : 0);
+  std::string errors = p + "scrape_errors_total";
+  header(out, errors, "Failed Kubecost polls by reason.", "counter");
+  for (std::size_t r = 0; r < k_poll_failure_reason_count; ++r) {
+    out += errors;
+    out += "{reason=\"";
+    out += to_string(static_cast<FailureReason>(r));
+    out += "\"} ";
+    append_sample_value(out, static_cast<double>(h.errors[r]));
+    out += '\n';
+  }
+  gauge("last_success_timestamp_seconds",
+        "Unix time of the last successful Kubecost poll (0 before the first).",
+        h.last_success_timestamp);
+  gauge("series_count", "Number of cost series currently exported.",
+        static_cast<double>(h.series_count));
+  std::string info = p + "info";
+  header(out, info, "Exporter version and configuration.", "gauge");
+  out += info;
+  bool first = true;
+  label(out, "version", EXPORTER_VERSION, first);
+  label(out, "kubecost_url", redact_url(config.kubecost.url), first);
+  label(out, "aggregation_level", config.aggregation_level, first);
+  label(out, "window", config.window.text, first);
+  label(out, "cluster_name", config.cluster_name, first);
+  out += "} 1\n";
+  return out;
+}
+
+}  // namespace kci

@@ -1,0 +1,26 @@
+#pragma once
+// Small text helpers shared by the HTTP, AWS and time code.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace kci {
+
+// RFC 3986 percent-encoding: unreserved characters (A-Z a-z 0-9 - _ . ~) pass, and '/' too when
+// keep_slash; everything else becomes %XX (upper-case hex), as SigV4 and Kubecost queries want.
+std::string percent_encode(std::string_view s, bool keep_slash);
+
+// At most `max` characters on one line (newlines and tabs become spaces), "..." when cut.
+std::string one_line(std::string_view s, std::size_t max = 200);
+
+// Unix seconds as UTC text with a strftime format ("%Y-%m-%dT%H:%M:%SZ" by default).
+std::string format_utc(std::int64_t unix_seconds, const char* format = "%Y-%m-%dT%H:%M:%SZ");
+
+// Kubernetes label key to the Prometheus-sanitised spelling Kubecost uses
+// ("app.kubernetes.io/name" -> "app_kubernetes_io_name").
+std::string sanitize_label_name(std::string_view key);
+
+// The URL with any user:password removed, for logs and the info metric.
+std::string redact_url(const std::string& url);
+
+}  // namespace kci

@@ -1,0 +1,162 @@
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "exporter/serve/cost_snapshot.hpp"
+#include "exporter/kubecost/demo_cluster.hpp"
+#include "test_support.hpp"
+
+using namespace kci;
+
+namespace {
+
+CostSnapshot snapshot_of(const std::string& body, const Config& config, double now = 2e9) {
+  SnapshotBuilder builder(config, now);
+  ParseOptions options;
+  for (auto& k : config.label_keys) options.label_keys.push_back(sanitize_label_name(k));
+  auto r = parse_allocations(body, options, [&](const ParsedAllocation& a) { builder.add(a); });
+  REQUIRE(r.ok());
+  return std::move(builder).finish();
+}
+
+const CostRow& ns_row(const CostSnapshot& s, const std::string& ns) {
+  auto it = std::find_if(s.namespaces.begin(), s.namespaces.end(),
+                         [&](auto& r) { return r.namespace_name == ns; });
+  REQUIRE(it != s.namespaces.end());
+  return *it;
+}
+
+constexpr const char* k_window =
+    R"("window":{"start":"2024-01-01T00:00:00Z","end":"2024-01-01T02:00:00Z"})";
+
+}  // namespace
+
+TEST_CASE("snapshot: namespaces plus idle reconcile to the cluster, per family") {
+  Config config;
+  DemoOptions o;
+  o.pods = 3000;
+  o.namespaces = 60;
+  o.pod_level = false;
+  CostSnapshot s = snapshot_of(demo_allocation_response(o), config);
+  for (std::size_t f = 0; f < k_cost_family_count; ++f) {
+    double sum = s.idle.cost[f];
+    for (auto& row : s.namespaces) sum += row.acc.cost[f];
+    INFO("family " << f);
+    CHECK(sum == Approx(s.cluster.cost[f]).epsilon(1e-12));
+  }
+  CHECK(s.idle.cost_of(CostFamily::total) > 0);
+  CHECK(s.namespaces.size() == 61);  // 60 + __unmounted__
+}
+
+TEST_CASE("snapshot: top-N pods plus __other__ add up to each namespace") {
+  Config config;
+  config.enable_pod_metrics = true;
+  config.top_n_pods = 25;
+  DemoOptions o;
+  o.pods = 1000;
+  o.namespaces = 30;
+  CostSnapshot s = snapshot_of(demo_allocation_response(o), config);
+  std::size_t top = 0, other = 0;
+  for (auto& p : s.pods) (p.pod == "__other__" ? other : top)++;
+  CHECK(top == 25);
+  CHECK(other == s.namespaces.size());
+  for (auto& row : s.namespaces) {
+    for (CostFamily f : {CostFamily::total, CostFamily::cpu, CostFamily::ram}) {
+      double sum = 0;
+      for (auto& p : s.pods)
+        if (p.namespace_name == row.namespace_name) sum += p.acc.cost_of(f);
+      INFO(row.namespace_name);
+      CHECK(sum == Approx(row.acc.cost_of(f)).epsilon(1e-12).margin(1e-15));
+    }
+  }
+  // The 25 exported pods are the 25 most expensive.
+  double min_top = INFINITY;
+  for (auto& p : s.pods)
+    if (p.pod != "__other__") min_top = std::min(min_top, p.acc.cost_of(CostFamily::total));
+  // Every non-exported pod is at most the cheapest exported one: rebuild all pods to check.
+  Config all = config;
+  all.top_n_pods = 10000;
+  CostSnapshot full = snapshot_of(demo_allocation_response(o), all);
+  std::size_t above = 0;
+  for (auto& p : full.pods)
+    if (p.pod != "__other__" && p.acc.cost_of(CostFamily::total) >= min_top) ++above;
+  CHECK(above == 25);
+}
+
+TEST_CASE("snapshot: efficiencies are cost-weighted; null is absent, not zero") {
+  Config config;
+  config.enable_pod_metrics = true;
+  std::string body =
+      std::string(R"({"data":[{)") +
+      R"("ns/a":{"properties":{"namespace":"ns","pod":"a"},"cpuCost":3,"ramCost":1,"cpuEfficiency":0.2,"ramEfficiency":0.5,"totalEfficiency":0.275,"totalCost":4},)" +
+      R"("ns/b":{"properties":{"namespace":"ns","pod":"b"},"cpuCost":1,"ramCost":3,"cpuEfficiency":0.6,"ramEfficiency":null,"totalEfficiency":null,"totalCost":4},)" +
+      R"("other/c":{"properties":{"namespace":"other","pod":"c"},"cpuCost":1,"cpuEfficiency":null,"totalCost":1},)" +
+      R"("__idle__":{"cpuCost":5,"ramCost":5,"cpuEfficiency":0,"ramEfficiency":0,"totalEfficiency":0,"totalCost":10})" +
+      "}]}";
+  CostSnapshot s = snapshot_of(body, config);
+  const auto& ns = ns_row(s, "ns");
+  CHECK(ns.acc.efficiency(Efficiency::cpu) == Approx((0.2 * 3 + 0.6 * 1) / 4));  // 0.3, not 0.4
+  CHECK(ns.acc.efficiency(Efficiency::ram) == Approx(0.5));  // b's null is left out
+  CHECK(ns.acc.efficiency(Efficiency::total) == Approx(0.275));
+  CHECK(std::isnan(ns_row(s, "other").acc.efficiency(Efficiency::cpu)));
+  // Cluster includes idle, weighted by cost: (0.6 + 0.6 + 0) / (3 + 1 + 5)
+  CHECK(s.cluster.efficiency(Efficiency::cpu) == Approx(1.2 / 9));
+  CHECK(s.cluster.cost_of(CostFamily::total) == Approx(19));
+  CHECK(std::isnan(ns_row(s, "other").acc.cost_of(CostFamily::ram)));
+}
+
+TEST_CASE("snapshot: rate divisor is the data's window, clamped to now") {
+  Config config;
+  std::string body = std::string(R"({"data":[{"a":{)") + k_window + R"(,"totalCost":8}}]})";
+  CHECK(snapshot_of(body, config, 2e9).window_hours == Approx(2.0));
+  // At 00:30 the 2h window has only 30 minutes of data in it.
+  double half_past = parse_rfc3339("2024-01-01T00:30:00Z").value();
+  CHECK(snapshot_of(body, config, half_past).window_hours == Approx(0.5));
+  // No window in the answer: the configured window's length.
+  config.window = *parse_window("3h");
+  CHECK(snapshot_of(R"({"data":[{"a":{"totalCost":8}}]})", config).window_hours == 3.0);
+  // Several sets (step): their spans add up.
+  std::string two =
+      std::string(R"({"data":[{"a":{)") + k_window +
+      R"(,"totalCost":8}},{"a":{"window":{"start":"2024-01-01T02:00:00Z","end":"2024-01-01T03:00:00Z"},"totalCost":1}}]})";
+  CHECK(snapshot_of(two, config).window_hours == Approx(3.0));
+}
+
+TEST_CASE("snapshot: request and usage averages weight by running minutes") {
+  Config config;
+  std::string body = std::string(R"({"data":[{)") + R"("ns/a":{"properties":{"namespace":"ns"},)" +
+                     k_window +
+                     R"(,"minutes":120,"cpuCoreRequestAverage":1,"ramByteUsageAverage":100},)" +
+                     R"("ns/b":{"properties":{"namespace":"ns"},)" + k_window +
+                     R"(,"minutes":60,"cpuCoreRequestAverage":2,"ramByteUsageAverage":null}}]})";
+  CostSnapshot s = snapshot_of(body, config);
+  const auto& ns = ns_row(s, "ns");
+  CHECK(ns.acc.average(Average::cpu_request, s.window_hours * 60) == Approx(2.0));  // 1 + 2*0.5
+  CHECK(ns.acc.average(Average::ram_usage, s.window_hours * 60) == Approx(100));
+  CHECK(std::isnan(ns.acc.average(Average::cpu_usage, s.window_hours * 60)));
+}
+
+TEST_CASE("snapshot: idle by cluster or node, and special names") {
+  Config config;
+  CostSnapshot s =
+      snapshot_of(R"({"data":[{"c1/__idle__":{"totalCost":2},"c1/n1/__idle__":{"totalCost":3},
+    "__unallocated__":{"totalCost":1},"__unmounted__":{"totalCost":4}}]})",
+                  config);
+  CHECK(s.idle.cost_of(CostFamily::total) == 5);
+  CHECK(s.namespaces.size() == 2);
+  CHECK(s.cluster.cost_of(CostFamily::total) == 10);
+}
+
+TEST_CASE("snapshot: namespace label values only when every allocation agrees") {
+  Config config;
+  config.enable_pod_metrics = true;
+  config.label_keys = {"team", "app"};
+  CostSnapshot s = snapshot_of(R"({"data":[{
+    "ns/a":{"properties":{"namespace":"ns","pod":"a","labels":{"team":"x","app":"a"}},"totalCost":1},
+    "ns/b":{"properties":{"namespace":"ns","pod":"b","labels":{"team":"x","app":"b"}},"totalCost":2}}]})",
+                               config);
+  CHECK(ns_row(s, "ns").labels == std::vector<std::string>{"x", ""});
+  auto pod_b = std::find_if(s.pods.begin(), s.pods.end(), [](auto& p) { return p.pod == "b"; });
+  REQUIRE(pod_b != s.pods.end());
+  CHECK(pod_b->labels == std::vector<std::string>{"x", "b"});
+}
