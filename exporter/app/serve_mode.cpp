@@ -42,7 +42,8 @@ int run_serve(const Config& config) {
   WebConfig web;
   if (!config.web_config_file.empty()) web = load_web_config(config.web_config_file);
   MetricsPublisher publisher;
-  WebServer server(config, publisher, web);
+  SelfMetrics metrics(config);
+  WebServer server(config, publisher, web, &metrics);
   if (web.tls || !web.basic_auth_users.empty())
     log::info("web config loaded",
               {{"tls", web.tls ? "true" : "false"},
@@ -55,7 +56,7 @@ int run_serve(const Config& config) {
   } else {
     source = std::make_unique<KubecostSource>(config);
   }
-  Poller poller(config, publisher, *source);
+  Poller poller(config, publisher, *source, metrics);
   std::thread http([&] { server.serve(); });
   poller.start();
 

@@ -63,6 +63,7 @@ Expected<HttpResponse> HttpClient::get(const std::string& path_and_query) {
                                                     {"retry_in", format_duration(backoff)}});
     std::unique_lock lock(m_mutex);
     if (m_cv.wait_for(lock, backoff, [&] { return m_cancelled; })) return result;
+    m_retries.fetch_add(1, std::memory_order_relaxed);
   }
 }
 

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -38,6 +39,9 @@ class HttpClient {
   // Thread-safe: aborts the request in flight and any backoff sleep; later calls fail fast.
   void cancel();
 
+  // Extra attempts made so far by get(); thread-safe.
+  std::uint64_t retries_total() const { return m_retries.load(std::memory_order_relaxed); }
+
  private:
   Expected<HttpResponse> attempt(const std::string& path_and_query);
 
@@ -48,6 +52,7 @@ class HttpClient {
   std::condition_variable m_cv;
   httplib::Client* m_in_flight = nullptr;  // guarded by m_mutex
   bool m_cancelled = false;                // guarded by m_mutex
+  std::atomic<std::uint64_t> m_retries{0};
 };
 
 }  // namespace kci

@@ -12,6 +12,7 @@ class KubecostSource : public AllocationSource {
   explicit KubecostSource(const Config& config);
   Expected<HttpResponse> fetch() override;
   void cancel() override;
+  std::uint64_t retries_total() const override { return m_client.retries_total(); }
 
  private:
   const Config& m_config;

@@ -86,6 +86,12 @@ double CostAccumulator::average(Average a, double window_minutes) const {
   return unit_minutes[i] / window_minutes;
 }
 
+double rate_divisor(const CostSnapshot& snapshot, const Config& config) {
+  return config.metric_mode == MetricMode::rate && snapshot.window_hours > 0
+             ? snapshot.window_hours
+             : 1.0;
+}
+
 SnapshotBuilder::SnapshotBuilder(const Config& config, double now) : m_config(config), m_now(now) {
   m_snap.pods_enabled = config.wants_pods();
 }

@@ -61,6 +61,10 @@ struct CostSnapshot {
   std::size_t allocations = 0;
 };
 
+// What every cost is divided by: the hours the snapshot's data covers in rate mode (1 in total
+// mode, or when the span is unknown). The single definition of the rate divisor.
+double rate_divisor(const CostSnapshot& snapshot, const Config& config);
+
 class SnapshotBuilder {
  public:
   // `now` (Unix seconds) clamps a window that ends in the future, e.g. `1h` rounded forward.

@@ -172,7 +172,7 @@ std::string render_costs(const CostSnapshot& snap, const Config& config, std::si
   row_labels(single_with, k, nullptr, true);
   row_labels(single_without, k, nullptr, false);
   const bool rate = config.metric_mode == MetricMode::rate;
-  const double divisor = rate && snap.window_hours > 0 ? snap.window_hours : 1.0;
+  const double divisor = rate_divisor(snap, config);
   const double window_minutes = snap.window_hours * 60.0;
   const std::string unit =
       rate ? " per hour (window total divided by window hours, " + config.currency + "/h)."
@@ -259,51 +259,6 @@ std::string render_costs(const CostSnapshot& snap, const Config& config, std::si
         sample(pod_labels.with(r), snap.pods[r].acc.cost_of(f) / divisor);
     }
   }
-  return out;
-}
-
-std::string render_health(const HealthState& h, const Config& config) {
-  std::string out;
-  out.reserve(2048);
-  std::string p(k_prefix);
-  p += "exporter_";
-  auto gauge = [&](const char* suffix, const char* help, double v) {
-    std::string name = p + suffix;
-    header(out, name, help, "gauge");
-    out += name;
-    out += ' ';
-    append_sample_value(out, v);
-    out += '\n';
-  };
-  gauge("scrape_duration_seconds", "Duration of the last Kubecost poll in seconds.",
-        h.last_duration_seconds);
-  gauge("scrape_success", "Whether the last Kubecost poll succeeded (1) or failed (0).",
-        h.last_success ? 1 : 0);
-  std::string errors = p + "scrape_errors_total";
-  header(out, errors, "Failed Kubecost polls by reason.", "counter");
-  for (std::size_t r = 0; r < k_poll_failure_reason_count; ++r) {
-    out += errors;
-    out += "{reason=\"";
-    out += to_string(static_cast<FailureReason>(r));
-    out += "\"} ";
-    append_sample_value(out, static_cast<double>(h.errors[r]));
-    out += '\n';
-  }
-  gauge("last_success_timestamp_seconds",
-        "Unix time of the last successful Kubecost poll (0 before the first).",
-        h.last_success_timestamp);
-  gauge("series_count", "Number of cost series currently exported.",
-        static_cast<double>(h.series_count));
-  std::string info = p + "info";
-  header(out, info, "Exporter version and configuration.", "gauge");
-  out += info;
-  bool first = true;
-  label(out, "version", EXPORTER_VERSION, first);
-  label(out, "kubecost_url", redact_url(config.kubecost.url), first);
-  label(out, "aggregation_level", config.aggregation_level, first);
-  label(out, "window", config.window.text, first);
-  label(out, "cluster_name", config.cluster_name, first);
-  out += "} 1\n";
   return out;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
-// Prometheus text exposition format 0.0.4 for the cost snapshot and the health series.
+// Prometheus text exposition format 0.0.4 for the cost snapshot (the exporter's own series are
+// serve/self_metrics).
 // Rendered once per poll; /metrics serves the bytes as they are.
 #include <array>
 #include <cstdint>
@@ -22,15 +23,5 @@ void append_sample_value(std::string& out, double value);
 
 // Cost series of a snapshot. Adds the number of series written to `series`.
 std::string render_costs(const CostSnapshot& snap, const Config& config, std::size_t& series);
-
-struct HealthState {
-  double last_duration_seconds = 0;
-  bool last_success = false;
-  std::array<std::uint64_t, k_poll_failure_reason_count> errors{};  // by FailureReason
-  double last_success_timestamp = 0;
-  std::size_t series_count = 0;
-};
-
-std::string render_health(const HealthState& health, const Config& config);
 
 }  // namespace kci

@@ -4,11 +4,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
-#include "exporter/kubecost/allocation_parser.hpp"
-#include "exporter/serve/cost_snapshot.hpp"
+#include "exporter/serve/poll_result.hpp"
 #include "exporter/util/gzip.hpp"
 #include "exporter/util/logging.hpp"
+#include "exporter/util/text_util.hpp"
 
 namespace kci {
 namespace {
@@ -26,10 +27,11 @@ std::string fixed(double v, int digits) {
 }  // namespace
 
 Poller::Poller(const Config& config, MetricsPublisher& publisher, AllocationSource& source,
-               Clock clock)
+               SelfMetrics& metrics, Clock clock)
     : m_config(config),
       m_publisher(publisher),
       m_source(source),
+      m_metrics(metrics),
       m_clock(clock ? std::move(clock) : Clock(system_now)),
       m_rng(std::random_device{}()) {
   publish();  // health series from the start, readyz 503
@@ -81,67 +83,66 @@ void Poller::run() {
 }
 
 void Poller::poll_once() {
+  try {
+    poll_and_publish();
+  } catch (const std::exception& e) {
+    const Failure f{FailureReason::internal, one_line(std::string("exception: ") + e.what())};
+    m_metrics.record_poll({}, &f, m_clock());
+    m_last_ok = false;
+    m_last_error = f.message;
+    log::error("kubecost poll failed", {{"reason", to_string(f.reason)}, {"error", f.message}});
+    publish();
+  } catch (...) {
+    const Failure f{FailureReason::internal, "unknown exception"};
+    m_metrics.record_poll({}, &f, m_clock());
+    m_last_ok = false;
+    m_last_error = f.message;
+    log::error("kubecost poll failed", {{"reason", to_string(f.reason)}, {"error", f.message}});
+    publish();
+  }
+}
+
+void Poller::poll_and_publish() {
   const auto t0 = std::chrono::steady_clock::now();
+  PollStages stages;
   std::optional<Failure> failure;
-  std::size_t allocations = 0, namespaces = 0;
-  double window_hours = 0;
+  PollResult result;
   {
     auto response = m_source.fetch();
+    stages.fetch = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    m_metrics.record_retries_total(m_source.retries_total());
     if (!response.ok()) {
       failure = response.failure();
     } else {
-      ParseOptions options;
-      for (const auto& key : m_config.label_keys)
-        options.label_keys.push_back(sanitize_label_name(key));
-      SnapshotBuilder builder(m_config, m_clock());
-      auto& body = response.value().body;
-      builder.reserve(body.size() / 1000);  // a Kubecost allocation is ~1.2-2.5 KB of JSON
-      auto parsed = parse_allocations(body, body.capacity(), options,
-                                      [&](const ParsedAllocation& a) { builder.add(a); });
-      std::string().swap(body);  // the response is done with: free it before rendering
-      if (!parsed.ok()) {
-        failure = parsed.failure();
+      auto built = build_poll_result(std::move(response.value().body), m_config, m_clock());
+      if (!built.ok()) {
+        failure = built.failure();
       } else {
-        CostSnapshot snap = std::move(builder).finish();
-        std::size_t series = 0;
-        auto text = std::make_shared<const std::string>(render_costs(snap, m_config, series));
-        const double divisor = m_config.metric_mode == MetricMode::rate && snap.window_hours > 0
-                                   ? snap.window_hours
-                                   : 1.0;
-        std::vector<std::pair<std::string, double>> top;
-        for (const auto& row : snap.namespaces) {
-          double v = row.acc.cost_of(CostFamily::total);
-          if (!std::isnan(v)) top.emplace_back(row.namespace_name, v / divisor);
-        }
-        std::sort(top.begin(), top.end(), [](auto& a, auto& b) { return a.second > b.second; });
-        if (top.size() > 10) top.resize(10);
-        allocations = snap.allocations;
-        namespaces = snap.namespaces.size();
-        window_hours = snap.window_hours;
-        m_cost_text = std::move(text);
-        m_cost_series = series;
-        m_top_namespaces = std::move(top);
+        result = std::move(built.value());
+        stages.parse = result.parse_seconds;
+        stages.render = result.render_seconds;
+        m_cost_text = result.cost_text;
+        m_cost_series = result.series;
+        m_top_namespaces = std::move(result.top_namespaces);
         m_last_good = m_clock();
       }
     }
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  m_health.last_duration_seconds = seconds;
-  m_health.last_success = !failure;
+  m_metrics.record_poll(stages, failure ? &*failure : nullptr, m_last_good);
+  m_last_ok = !failure;
   if (failure) {
-    ++m_health.errors[static_cast<std::size_t>(failure->reason)];
     m_last_error = failure->message;
     log::error("kubecost poll failed", {{"reason", to_string(failure->reason)},
                                         {"error", failure->message},
                                         {"duration_seconds", fixed(seconds, 3)}});
   } else {
-    m_health.last_success_timestamp = m_last_good;
     m_last_error.clear();
-    log::info("kubecost poll ok", {{"namespaces", std::to_string(namespaces)},
-                                   {"allocations", std::to_string(allocations)},
+    log::info("kubecost poll ok", {{"namespaces", std::to_string(result.namespaces)},
+                                   {"allocations", std::to_string(result.allocations)},
                                    {"series", std::to_string(m_cost_series)},
-                                   {"window_hours", fixed(window_hours, 3)},
+                                   {"window_hours", fixed(result.window_hours, 3)},
                                    {"duration_seconds", fixed(seconds, 3)}});
   }
   expire_if_stale();
@@ -166,15 +167,15 @@ void Poller::expire_if_stale() {
 
 void Poller::publish() {
   auto p = std::make_shared<Published>();
-  m_health.series_count = m_cost_text ? m_cost_series : 0;
-  p->health = render_health(m_health, m_config);
+  m_metrics.set_series_count(m_cost_text ? m_cost_series : 0);
+  p->health = m_metrics.render();
   p->costs = m_cost_text;
   p->gzip = gzip_compress({p->costs ? std::string_view(*p->costs) : std::string_view(), p->health});
   p->ready = m_cost_text != nullptr;
-  p->last_poll_ok = m_health.last_success;
+  p->last_poll_ok = m_last_ok;
   p->last_error = m_last_error;
-  p->last_success_timestamp = m_health.last_success_timestamp;
-  p->cost_series = m_health.series_count;
+  p->last_success_timestamp = m_last_good;
+  p->cost_series = m_cost_text ? m_cost_series : 0;
   p->top_namespaces = m_top_namespaces;
   m_publisher.publish(std::move(p));
 }

@@ -1,7 +1,9 @@
 #pragma once
-// The poll loop: fetch -> parse -> snapshot -> render -> publish, every scrapeInterval plus
-// jitter. A failed poll keeps the last good cost series for at most maxStaleness, then drops
-// them and keeps only the health series; the next good poll brings them back.
+// The poll loop: fetch -> build_poll_result (parse, snapshot, render) -> publish, every
+// scrapeInterval plus jitter. A failed poll keeps the last good cost series for at most
+// maxStaleness, then drops them and keeps only the health series; the next good poll brings
+// them back. Nothing thrown on the poll thread escapes it: an exception is logged and counted
+// as reason="internal", and the loop goes on.
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -10,11 +12,13 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "exporter/config/config.hpp"
-#include "exporter/serve/exposition.hpp"
 #include "exporter/kubecost/allocation_source.hpp"
 #include "exporter/serve/metrics_publisher.hpp"
+#include "exporter/serve/self_metrics.hpp"
 
 namespace kci {
 
@@ -23,29 +27,31 @@ class Poller {
   using Clock = std::function<double()>;  // Unix seconds; injectable for tests
 
   Poller(const Config& config, MetricsPublisher& publisher, AllocationSource& source,
-         Clock clock = nullptr);
+         SelfMetrics& metrics, Clock clock = nullptr);
   ~Poller();
 
   void start();  // runs the loop on its own thread
   void stop();   // wakes and joins the loop; cancels a request in flight
 
-  // One poll, synchronously (the loop calls this; tests call it directly).
+  // One poll, synchronously (the loop calls this; tests call it directly). Never throws.
   void poll_once();
   // Drops the cost series if the last good poll is older than maxStaleness.
   void expire_if_stale();
 
  private:
   void run();
+  void poll_and_publish();
   void publish();
 
   const Config& m_config;
   MetricsPublisher& m_publisher;
   AllocationSource& m_source;
+  SelfMetrics& m_metrics;
   Clock m_clock;
-  HealthState m_health;
   std::shared_ptr<const std::string> m_cost_text;  // last good, until stale
   std::size_t m_cost_series = 0;
   double m_last_good = 0;
+  bool m_last_ok = false;
   std::string m_last_error;
   std::vector<std::pair<std::string, double>> m_top_namespaces;
   std::mt19937_64 m_rng;

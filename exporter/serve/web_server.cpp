@@ -36,6 +36,13 @@ std::string html_escape(std::string_view s) {
   return out;
 }
 
+// The route a path was served by, for the request counter (bounded: never the raw path).
+std::string_view handler_name(const std::string& path) {
+  for (std::string_view known : {"/metrics", "/healthz", "/readyz", "/"})
+    if (path == known) return known;
+  return "other";
+}
+
 bool accepts_gzip(const httplib::Request& req) {
   const auto& ae = req.get_header_value("Accept-Encoding");
   return ae.find("gzip") != std::string::npos;
@@ -99,12 +106,19 @@ std::string landing_page(const Config& config, const Published& state) {
   return html;
 }
 
-WebServer::WebServer(const Config& config, const MetricsPublisher& publisher, const WebConfig& web)
+WebServer::WebServer(const Config& config, const MetricsPublisher& publisher, const WebConfig& web,
+                     SelfMetrics* metrics)
     : m_config(config),
       m_publisher(publisher),
       m_server(make_server(web)),
-      m_auth(web.basic_auth_users) {
+      m_auth(web.basic_auth_users),
+      m_metrics(metrics) {
   auto& svr = *m_server;
+  if (m_metrics) {
+    svr.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+      m_metrics->record_http_request(handler_name(req.path), res.status);
+    });
+  }
   // Probes stay open (kubelet has no credentials); everything else needs them when configured.
   svr.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (!m_auth.enabled() || req.path == "/healthz" || req.path == "/readyz")

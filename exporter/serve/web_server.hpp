@@ -6,6 +6,7 @@
 
 #include "exporter/config/config.hpp"
 #include "exporter/serve/metrics_publisher.hpp"
+#include "exporter/serve/self_metrics.hpp"
 #include "exporter/config/web_config.hpp"
 #include "exporter/serve/basic_auth.hpp"
 
@@ -18,7 +19,9 @@ namespace kci {
 class WebServer {
  public:
   // Throws ConfigError when the TLS material cannot be loaded.
-  WebServer(const Config& config, const MetricsPublisher& publisher, const WebConfig& web = {});
+  // `metrics`, when given, counts every request by handler and status code.
+  WebServer(const Config& config, const MetricsPublisher& publisher, const WebConfig& web = {},
+            SelfMetrics* metrics = nullptr);
   ~WebServer();
   // Binds listen_address; returns false (and logs) when it cannot.
   bool bind();
@@ -32,6 +35,7 @@ class WebServer {
   const MetricsPublisher& m_publisher;
   std::unique_ptr<httplib::Server> m_server;
   BasicAuth m_auth;
+  SelfMetrics* m_metrics;
   int m_port = 0;
 };
 

@@ -7,12 +7,11 @@
 #include <cstring>
 #include <map>
 
-#include "exporter/kubecost/allocation_parser.hpp"
-#include "exporter/serve/cost_snapshot.hpp"
 #include "exporter/kubecost/demo_cluster.hpp"
 #include "exporter/serve/exposition.hpp"
+#include "exporter/serve/poll_result.hpp"
 #include "exporter/util/gzip.hpp"
-#include "exporter/http/http_client.hpp"
+#include "exporter/util/padded_buffer.hpp"
 
 using namespace kci;
 
@@ -43,13 +42,9 @@ Config bench_config() {
 }
 
 CostSnapshot snapshot(const std::string& body, const Config& config) {
-  SnapshotBuilder builder(config, 2e9);
-  builder.reserve(body.size() / 1000);
-  ParseOptions options{{"team"}};
-  auto r = parse_allocations(body, body.capacity(), options,
-                             [&](const ParsedAllocation& a) { builder.add(a); });
-  if (!r.ok()) std::abort();
-  return std::move(builder).finish();
+  auto s = build_snapshot(body, config, 2e9);
+  if (!s.ok()) std::abort();
+  return std::move(s.value());
 }
 
 void BM_RawSimdjsonDom(benchmark::State& state) {
@@ -126,10 +121,9 @@ void BM_FullPoll(benchmark::State& state) {
   const std::string& body = response_for(static_cast<std::size_t>(state.range(0)));
   Config config = bench_config();
   for (auto _ : state) {
-    CostSnapshot s = snapshot(body, config);
-    std::size_t series = 0;
-    std::string text = render_costs(s, config, series);
-    benchmark::DoNotOptimize(text.data());
+    auto r = build_poll_result(body, config, 2e9);
+    if (!r.ok()) std::abort();
+    benchmark::DoNotOptimize(r.value().cost_text->data());
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * body.size()));
 }

@@ -5,9 +5,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "exporter/serve/cost_snapshot.hpp"
 #include "exporter/kubecost/demo_cluster.hpp"
-#include "exporter/serve/exposition.hpp"
+#include "exporter/serve/poll_result.hpp"
+#include "exporter/serve/self_metrics.hpp"
 
 using namespace kci;
 
@@ -28,20 +28,18 @@ TEST_CASE("golden: demo cluster renders to the checked-in /metrics text") {
       body.find("{\"", 10) + 1,
       R"("we\"ird\\ns\n/p":{"properties":{"namespace":"we\"ird\\ns\n","pod":"p","labels":{"team":"q\"t"}},"totalCost":0.5,"cpuCost":0.25,"ramCost":0.25},)");
 
-  SnapshotBuilder builder(config, 2e9);
-  ParseOptions options{{"team"}};
-  auto r = parse_allocations(body, options, [&](const ParsedAllocation& a) { builder.add(a); });
+  auto r = build_poll_result_from(body, config, 2e9);
   REQUIRE(r.ok());
-  CostSnapshot snap = std::move(builder).finish();
-  std::size_t series = 0;
-  std::string text = render_costs(snap, config, series);
-  HealthState h;
-  h.last_duration_seconds = 0.125;
-  h.last_success = true;
-  h.errors[static_cast<std::size_t>(FailureReason::timeout)] = 2;
-  h.last_success_timestamp = 1700003600;
-  h.series_count = series;
-  text += render_health(h, config);
+  std::string text = *r.value().cost_text;
+  SelfMetrics metrics(config);
+  const Failure timeout{FailureReason::timeout, "deadline"};
+  metrics.record_poll({10, 0, 0}, &timeout, 0);
+  metrics.record_poll({10, 0, 0}, &timeout, 0);
+  metrics.record_poll({0.0625, 0.03125, 0.03125}, nullptr, 1700003600);
+  metrics.record_retries_total(2);
+  metrics.record_http_request("/metrics", 200);
+  metrics.set_series_count(r.value().series);
+  text += metrics.render();
 
   const std::string path = std::string(KCI_TESTS_DIR) + "/golden/demo_metrics.prom";
   if (std::getenv("UPDATE_GOLDEN")) {

@@ -21,11 +21,12 @@ TEST_CASE("concurrency: polls and scrapes overlap; every scrape is a whole expos
   config.scrape_jitter_max = 0ms;
   config.listen_address = "127.0.0.1:0";
   MetricsPublisher publisher;
+  SelfMetrics metrics(config);
   DemoSource source(config);
-  WebServer server(config, publisher);
+  WebServer server(config, publisher, {}, &metrics);
   REQUIRE(server.bind());
   std::thread http([&] { server.serve(); });
-  Poller poller(config, publisher, source);
+  Poller poller(config, publisher, source, metrics);
   poller.start();
 
   std::atomic<int> scrapes = 0, bad = 0;

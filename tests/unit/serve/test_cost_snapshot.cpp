@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "exporter/serve/cost_snapshot.hpp"
+#include "exporter/serve/poll_result.hpp"
 #include "exporter/kubecost/demo_cluster.hpp"
 #include "test_support.hpp"
 
@@ -11,12 +12,9 @@ using namespace kci;
 namespace {
 
 CostSnapshot snapshot_of(const std::string& body, const Config& config, double now = 2e9) {
-  SnapshotBuilder builder(config, now);
-  ParseOptions options;
-  for (auto& k : config.label_keys) options.label_keys.push_back(sanitize_label_name(k));
-  auto r = parse_allocations(body, options, [&](const ParsedAllocation& a) { builder.add(a); });
+  auto r = build_snapshot(body, config, now);
   REQUIRE(r.ok());
-  return std::move(builder).finish();
+  return std::move(r.value());
 }
 
 const CostRow& ns_row(const CostSnapshot& s, const std::string& ns) {

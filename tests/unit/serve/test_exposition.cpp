@@ -2,8 +2,8 @@
 
 #include <cmath>
 
-#include "exporter/serve/cost_snapshot.hpp"
 #include "exporter/serve/exposition.hpp"
+#include "exporter/serve/poll_result.hpp"
 #include "test_support.hpp"
 
 using namespace kci;
@@ -12,16 +12,10 @@ using kci::test::series_of;
 namespace {
 
 std::string render(const std::string& body, Config& config, std::size_t* series_out = nullptr) {
-  SnapshotBuilder builder(config, 2e9);
-  ParseOptions options;
-  for (auto& k : config.label_keys) options.label_keys.push_back(sanitize_label_name(k));
-  auto r = parse_allocations(body, options, [&](const ParsedAllocation& a) { builder.add(a); });
+  auto r = build_poll_result_from(body, config, 2e9);
   REQUIRE(r.ok());
-  CostSnapshot s = std::move(builder).finish();
-  std::size_t series = 0;
-  std::string text = render_costs(s, config, series);
-  if (series_out) *series_out = series;
-  return text;
+  if (series_out) *series_out = r.value().series;
+  return *r.value().cost_text;
 }
 
 const char* k_body = R"({"data":[{
@@ -91,24 +85,4 @@ TEST_CASE("exposition: absent values give no series, and every family has HELP a
   for (std::size_t p = 0; (p = text.find("# TYPE ", p)) != std::string::npos; ++p) ++type;
   CHECK(help == type);
   CHECK(help == 9 * 3 + 7 * 2);  // cost families x3 scopes; efficiency+averages x2
-}
-
-TEST_CASE("exposition: health series") {
-  Config config;
-  config.kubecost.url = "https://u:secret@kubecost:9090";
-  HealthState h;
-  h.last_success = true;
-  h.errors[static_cast<std::size_t>(FailureReason::timeout)] = 3;
-  h.last_success_timestamp = 1700000000;
-  h.series_count = 42;
-  auto s = series_of(render_health(h, config));
-  CHECK(s.at("cloudtuner_kubecost_exporter_scrape_success") == 1);
-  CHECK(s.at(R"(cloudtuner_kubecost_exporter_scrape_errors_total{reason="timeout"})") == 3);
-  CHECK(s.at(R"(cloudtuner_kubecost_exporter_scrape_errors_total{reason="connect"})") == 0);
-  CHECK(s.at("cloudtuner_kubecost_exporter_last_success_timestamp_seconds") == 1700000000);
-  CHECK(s.at("cloudtuner_kubecost_exporter_series_count") == 42);
-  std::string info =
-      R"(cloudtuner_kubecost_exporter_info{version=")" EXPORTER_VERSION
-      R"(",kubecost_url="https://REDACTED@kubecost:9090",aggregation_level="namespace",window="1h",cluster_name="kubernetes"})";
-  CHECK(s.at(info) == 1);
 }

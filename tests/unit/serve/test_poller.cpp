@@ -40,7 +40,8 @@ TEST_CASE("poller: serves last good data through failures, drops it when stale, 
   double now = 1000;
   ScriptedSource source;
   MetricsPublisher publisher;
-  Poller poller(config, publisher, source, [&] { return now; });
+  SelfMetrics metrics(config);
+  Poller poller(config, publisher, source, metrics, [&] { return now; });
   CHECK_FALSE(publisher.current()->ready);
 
   source.answers.push_back(ok_body(k_two));
@@ -98,7 +99,8 @@ TEST_CASE("poller: an empty or unparsable answer is a failure that keeps the las
   double now = 1000;
   ScriptedSource source;
   MetricsPublisher publisher;
-  Poller poller(config, publisher, source, [&] { return now; });
+  SelfMetrics metrics(config);
+  Poller poller(config, publisher, source, metrics, [&] { return now; });
   source.answers.push_back(ok_body(k_two));
   source.answers.push_back(ok_body(R"({"code":200,"data":[null]})"));
   source.answers.push_back(ok_body("<html>oops</html>"));
@@ -116,7 +118,8 @@ TEST_CASE("poller: gzip bytes are the text bytes compressed") {
   Config config;
   ScriptedSource source;
   MetricsPublisher publisher;
-  Poller poller(config, publisher, source, [] { return 1000.0; });
+  SelfMetrics metrics(config);
+  Poller poller(config, publisher, source, metrics, [] { return 1000.0; });
   source.answers.push_back(ok_body(k_two));
   poller.poll_once();
   auto p = publisher.current();

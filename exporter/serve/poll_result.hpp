@@ -1,0 +1,44 @@
+#pragma once
+// One poll, written once: a Kubecost/OpenCost Allocation answer in, what serve mode publishes
+// out (the cost series text, its series count, the landing page's top namespaces). The poller,
+// the golden test, the fuzzer and the benchmarks all go through this function.
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "exporter/config/config.hpp"
+#include "exporter/serve/cost_snapshot.hpp"
+#include "exporter/util/result.hpp"
+
+namespace kci {
+
+struct PollResult {
+  std::shared_ptr<const std::string> cost_text;  // exposition text of the cost families
+  std::size_t series = 0;                        // samples in cost_text
+  // At most 10 namespaces by total cost, in the unit the series use (per hour in rate mode).
+  std::vector<std::pair<std::string, double>> top_namespaces;
+  std::size_t allocations = 0;
+  std::size_t namespaces = 0;
+  double window_hours = 0;  // the span the data covers
+  double parse_seconds = 0;
+  double render_seconds = 0;
+};
+
+// The parse stage: `body` parsed into the snapshot at Unix time `now`. `body` is released as
+// soon as it is parsed (padding added when it lacks it).
+Expected<CostSnapshot> build_snapshot(std::string body, const Config& config, double now);
+
+// The render stage: the cost series text, series count and top namespaces of a snapshot.
+PollResult render_poll_result(const CostSnapshot& snapshot, const Config& config);
+
+// Both stages, timed. Parses `body` (padded, see util/padded_buffer.hpp; released as soon as it is parsed), builds
+// the snapshot at Unix time `now` and renders it. Fails with the parser's failure.
+Expected<PollResult> build_poll_result(std::string body, const Config& config, double now);
+
+// The same from any bytes: copies them into a padded buffer first (tests, fuzzer, benchmarks).
+Expected<PollResult> build_poll_result_from(std::string_view bytes, const Config& config,
+                                            double now);
+
+}  // namespace kci

@@ -1,0 +1,110 @@
+#include "exporter/serve/self_metrics.hpp"
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include "exporter/telemetry/text_serializer.hpp"
+#include "exporter/util/text_util.hpp"
+
+namespace kci {
+namespace {
+
+constexpr const char* k_prefix = "cloudtuner_kubecost_exporter_";
+
+std::string name(const char* suffix) { return std::string(k_prefix) + suffix; }
+
+// From 5 ms (a small demo poll's render) to 2 min (a large cluster's fetch at the deadline).
+const prometheus::Histogram::BucketBoundaries& stage_buckets() {
+  static const prometheus::Histogram::BucketBoundaries b = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                            0.5,   1,    2.5,   5,    10,  30,
+                                                            60,    120};
+  return b;
+}
+
+}  // namespace
+
+SelfMetrics::SelfMetrics(const Config& config)
+    : m_registry(std::make_shared<prometheus::Registry>()) {
+  auto& r = *m_registry;
+  auto gauge = [&](const char* suffix, const char* help) -> prometheus::Gauge& {
+    return prometheus::BuildGauge().Name(name(suffix)).Help(help).Register(r).Add({});
+  };
+  m_duration = &gauge("scrape_duration_seconds", "Duration of the last Kubecost poll in seconds.");
+  m_success =
+      &gauge("scrape_success", "Whether the last Kubecost poll succeeded (1) or failed (0).");
+  auto& errors = prometheus::BuildCounter()
+                     .Name(name("scrape_errors_total"))
+                     .Help("Failed Kubecost polls by reason.")
+                     .Register(r);
+  for (std::size_t i = 0; i < k_poll_failure_reason_count; ++i)
+    m_errors[i] = &errors.Add({{"reason", std::string(to_string(static_cast<FailureReason>(i)))}});
+  m_last_success = &gauge("last_success_timestamp_seconds",
+                          "Unix time of the last successful Kubecost poll (0 before the first).");
+  m_series = &gauge("series_count", "Number of cost series currently exported.");
+  auto& stages = prometheus::BuildHistogram()
+                     .Name(name("poll_duration_seconds"))
+                     .Help("Seconds each stage of a Kubecost poll took: fetch (HTTP, retries "
+                           "included), parse (JSON to snapshot), render (exposition and gzip).")
+                     .Register(r);
+  const char* stage_names[] = {"fetch", "parse", "render"};
+  for (std::size_t i = 0; i < m_stages.size(); ++i)
+    m_stages[i] = &stages.Add({{"stage", stage_names[i]}}, stage_buckets());
+  m_retries = &prometheus::BuildCounter()
+                   .Name(name("kubecost_retries_total"))
+                   .Help("Extra attempts the Kubecost client made after a timeout, a connection "
+                         "error or a 5xx.")
+                   .Register(r)
+                   .Add({});
+  m_requests = &prometheus::BuildCounter()
+                    .Name(name("http_requests_total"))
+                    .Help("Requests to this exporter's HTTP endpoints by handler and status "
+                          "code, as of the last poll (rendered once per poll).")
+                    .Register(r);
+  prometheus::BuildGauge()
+      .Name(name("info"))
+      .Help("Exporter version and configuration.")
+      .Register(r)
+      .Add({{"version", EXPORTER_VERSION},
+            {"kubecost_url", redact_url(config.kubecost.url)},
+            {"aggregation_level", config.aggregation_level},
+            {"window", config.window.text},
+            {"cluster_name", config.cluster_name}})
+      .Set(1);
+}
+
+SelfMetrics::~SelfMetrics() = default;
+
+void SelfMetrics::record_poll(const PollStages& stages, const Failure* failure, double now) {
+  m_duration->Set(stages.fetch + stages.parse + stages.render);
+  m_success->Set(failure ? 0 : 1);
+  if (failure) {
+    const auto i = static_cast<std::size_t>(failure->reason);
+    m_errors[i < m_errors.size() ? i : static_cast<std::size_t>(FailureReason::internal)]
+        ->Increment();
+  } else {
+    m_last_success->Set(now);
+  }
+  m_stages[0]->Observe(stages.fetch);
+  if (stages.parse > 0 || !failure) m_stages[1]->Observe(stages.parse);
+  if (stages.render > 0 || !failure) m_stages[2]->Observe(stages.render);
+}
+
+void SelfMetrics::record_retries_total(std::uint64_t total) {
+  if (total > m_retries_seen) m_retries->Increment(static_cast<double>(total - m_retries_seen));
+  m_retries_seen = std::max(m_retries_seen, total);
+}
+
+void SelfMetrics::set_series_count(std::size_t series) {
+  m_series->Set(static_cast<double>(series));
+}
+
+void SelfMetrics::record_http_request(std::string_view handler, int status) {
+  m_requests->Add({{"handler", std::string(handler)}, {"code", std::to_string(status)}})
+      .Increment();
+}
+
+std::string SelfMetrics::render() const { return serialize_text(*m_registry); }
+
+}  // namespace kci

@@ -1,0 +1,78 @@
+#pragma once
+// Serve mode's own metrics (the `cloudtuner_kubecost_exporter_*` families) in a prometheus-cpp
+// registry, rendered once per poll by the telemetry serializer and served after the cost text.
+//
+// Families:
+//   _scrape_duration_seconds          gauge      the last poll, all stages
+//   _scrape_success                   gauge      1 when the last poll succeeded
+//   _scrape_errors_total{reason}      counter    failed polls by FailureReason (poll reasons)
+//   _last_success_timestamp_seconds   gauge      Unix time of the last good poll
+//   _series_count                     gauge      cost series currently exported
+//   _poll_duration_seconds{stage}     histogram  fetch | parse | render, per poll
+//   _kubecost_retries_total           counter    extra attempts the HTTP client made
+//   _http_requests_total{handler,code} counter   requests to our own endpoints, as of the
+//                                                 last render (once per poll)
+//   _info{version,kubecost_url,aggregation_level,window,cluster_name} gauge = 1
+//
+// Thread-safety: record_* may be called from any thread (prometheus-cpp's metrics are atomic);
+// render() reads a consistent-enough snapshot for a gauge/counter exposition.
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "exporter/config/config.hpp"
+#include "exporter/util/result.hpp"
+
+namespace prometheus {
+class Registry;
+class Counter;
+class Gauge;
+class Histogram;
+template <typename T>
+class Family;
+}  // namespace prometheus
+
+namespace kci {
+
+// Seconds spent in each stage of one poll.
+struct PollStages {
+  double fetch = 0;
+  double parse = 0;
+  double render = 0;
+};
+
+class SelfMetrics {
+ public:
+  explicit SelfMetrics(const Config& config);
+  ~SelfMetrics();
+  SelfMetrics(const SelfMetrics&) = delete;
+  SelfMetrics& operator=(const SelfMetrics&) = delete;
+
+  // One finished poll: its stages, and the failure that ended it (none on success).
+  // `now` is the Unix time of a successful poll.
+  void record_poll(const PollStages& stages, const Failure* failure, double now);
+  // Cumulative retries of the Kubecost client; the counter follows it (never goes down).
+  void record_retries_total(std::uint64_t total);
+  void set_series_count(std::size_t series);
+  // One request to our own HTTP server. `handler` is the route ("/metrics", ..., "other").
+  void record_http_request(std::string_view handler, int status);
+
+  // Text format 0.0.4 of every family above.
+  std::string render() const;
+
+ private:
+  std::shared_ptr<prometheus::Registry> m_registry;
+  prometheus::Gauge* m_duration;
+  prometheus::Gauge* m_success;
+  std::array<prometheus::Counter*, k_poll_failure_reason_count> m_errors{};
+  prometheus::Gauge* m_last_success;
+  prometheus::Gauge* m_series;
+  std::array<prometheus::Histogram*, 3> m_stages{};
+  prometheus::Counter* m_retries;
+  std::uint64_t m_retries_seen = 0;
+  prometheus::Family<prometheus::Counter>* m_requests;
+};
+
+}  // namespace kci
