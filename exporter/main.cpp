@@ -1,5 +1,6 @@
 // allocation-exporter: serve (default), check-config, s3-export. Thin: all logic is in
 // exporter_core.
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 
@@ -12,6 +13,9 @@
 
 int main(int argc, char** argv) {
   using namespace kci;
+  // A peer that closes its socket mid-write (a scraper, S3, the Pushgateway) must fail that one
+  // write with EPIPE, never kill the process: in every mode, before any thread or socket.
+  std::signal(SIGPIPE, SIG_IGN);
   try {
     CommandLine cli = parse_command_line(argc, argv);
     if (cli.show_version) {

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "exporter/kubecost/demo_cluster.hpp"
+#include "exporter/kubecost/json_kernel.hpp"
 #include "exporter/kubecost/kubecost_source.hpp"
 #include "exporter/util/logging.hpp"
 #include "exporter/serve/poller.hpp"
@@ -20,10 +21,9 @@ int run_serve(const Config& config) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
 
   log::info("Starting Kubecost Allocation Exporter for CloudTuner",
-            {{"version", EXPORTER_VERSION}});
+            {{"version", EXPORTER_VERSION}, {"simdjson_kernel", json_kernel()}});
   log::info("Kubecost URL: " +
             (config.demo ? std::string("(demo data)") : redact_url(config.kubecost.url)));
   log::info("Tenant ID: " + config.tenant_id);

@@ -1,9 +1,8 @@
 #pragma once
-// Streaming parser for Allocation API responses (Kubecost 1.x/2.x and OpenCost), built on
-// simdjson's on-demand API. It tolerates everything reference/kubecost-api.md lists: `null`
-// numbers, `data:[null]`, a missing `status`, unknown keys, an object instead of an array of
-// sets, text/HTML error bodies and an empty 200 body. Nothing is copied: the visitor receives
-// views into the parser's buffers, valid until parse_allocations returns.
+// What an Allocation API answer (Kubecost 1.x/2.x and OpenCost) is read into. The parser
+// tolerates everything reference/kubecost-api.md lists: `null` numbers, `data:[null]`, a
+// missing `status`, unknown keys, an object instead of an array of sets, text/HTML error
+// bodies and an empty 200 body. The visitor receives views into the parser's buffers.
 #include <array>
 #include <cmath>
 #include <functional>
@@ -94,15 +93,9 @@ struct ParseSummary {
 
 using AllocationVisitor = std::function<void(const ParsedAllocation&)>;
 
-// `body` must have at least k_body_padding readable bytes after its end (HttpResponse gives
-// that; use padded_copy() elsewhere). Fails with reason `parse` (not JSON, bad shape, JSON
-// `code` other than 200) or `empty` (empty body, or no allocation in any set).
-Expected<ParseSummary> parse_allocations(std::string_view body, std::size_t capacity,
-                                         const ParseOptions& options,
-                                         const AllocationVisitor& visit);
-
-// Convenience for tests and the demo: copies into a padded buffer first.
-Expected<ParseSummary> parse_allocations(const std::string& body, const ParseOptions& options,
+// A whole answer at once (see AllocationStream for chunks as they arrive, and for the
+// failures). The visitor's views are valid during the call that hands them over.
+Expected<ParseSummary> parse_allocations(std::string_view body, const ParseOptions& options,
                                          const AllocationVisitor& visit);
 
 }  // namespace kci

@@ -6,13 +6,9 @@
 #include <cmath>
 #include <unordered_map>
 
-#include "exporter/util/padded_buffer.hpp"
-#include "exporter/kubecost/json_ondemand.hpp"
 
 namespace kci {
 namespace {
-
-namespace od = simdjson::ondemand;
 
 using Labels = std::unordered_map<std::string, std::string>;
 
@@ -65,41 +61,30 @@ NodeFacts facts_of(const Labels& labels, const std::string& node_type, const std
   return f;
 }
 
-simdjson::error_code read_string(od::value v, std::string& out) {
+std::string string_of(simdjson::dom::element v) {
   std::string_view s;
-  if (auto err = json::if_string(v, s)) return err;
-  out.assign(s);
-  return simdjson::SUCCESS;
+  return v.get_string().get(s) ? std::string() : std::string(s);
 }
 
-simdjson::error_code parse_asset(od::object asset, NodeFactsMap& out) {
+void parse_asset(simdjson::dom::object asset, NodeFactsMap& out) {
   std::string type, cluster, name, provider, node_type, pool;
   double preemptible = NAN;
   Labels labels;
-  for (auto field : asset) {
-    std::string_view key;
-    if (auto err = field.unescaped_key().get(key)) return err;
-    od::value v = field.value();
+  for (auto [key, v] : asset) {
     if (key == "type") {
-      if (auto err = read_string(v, type)) return err;
+      type = string_of(v);
     } else if (key == "nodeType") {
-      if (auto err = read_string(v, node_type)) return err;
+      node_type = string_of(v);
     } else if (key == "pool") {
-      if (auto err = read_string(v, pool)) return err;
+      pool = string_of(v);
     } else if (key == "preemptible") {
-      od::json_type t;
-      if (!v.type().get(t) && t == od::json_type::number && v.get_double().get(preemptible))
-        preemptible = NAN;
+      if (v.get_double().get(preemptible)) preemptible = NAN;
     } else if (key == "properties" || key == "labels") {
-      od::object obj;
-      bool is_object = false;
-      if (auto err = json::if_object(v, obj, is_object)) return err;
-      if (!is_object) continue;
-      for (auto p : obj) {
-        std::string_view pk;
-        if (auto err = p.unescaped_key().get(pk)) return err;
-        std::string value;
-        if (auto err = read_string(p.value(), value)) return err;
+      simdjson::dom::object obj;
+      if (v.get_object().get(obj)) continue;
+      for (auto [pk_full, pv] : obj) {
+        std::string_view pk = pk_full;
+        std::string value = string_of(pv);
         if (key == "properties") {
           if (pk == "cluster")
             cluster = value;
@@ -116,23 +101,15 @@ simdjson::error_code parse_asset(od::object asset, NodeFactsMap& out) {
   }
   if (type == "Node" && !name.empty())
     out[{cluster, name}] = facts_of(labels, node_type, pool, preemptible, provider);
-  return simdjson::SUCCESS;
 }
 
-simdjson::error_code parse_set(od::value set, NodeFactsMap& out) {
-  od::object obj;
-  bool is_object = false;
-  if (auto err = json::if_object(set, obj, is_object)) return err;
-  if (!is_object) return simdjson::SUCCESS;
+void parse_set(simdjson::dom::element set, NodeFactsMap& out) {
+  simdjson::dom::object obj;
+  if (set.get_object().get(obj)) return;  // `null` or another shape: no assets
   for (auto field : obj) {
-    od::value v;
-    if (auto err = field.value().get(v)) return err;
-    od::object asset;
-    if (auto err = json::if_object(v, asset, is_object)) return err;
-    if (!is_object) continue;
-    if (auto err = parse_asset(asset, out)) return err;
+    simdjson::dom::object asset;
+    if (!field.value.get_object().get(asset)) parse_asset(asset, out);
   }
-  return simdjson::SUCCESS;
 }
 
 }  // namespace
@@ -141,37 +118,30 @@ Expected<NodeFactsMap> parse_node_assets(const std::string& body) {
   auto first = body.find_first_not_of(" \t\r\n");
   if (first == std::string::npos) return Failure{FailureReason::empty, "empty assets response"};
   if (body[first] != '{') return Failure{FailureReason::parse, "assets response is not JSON"};
-  simdjson::padded_string padded(body);
-  od::parser parser;
+  // The DOM API: its SIMD kernel is chosen at run time. An assets answer is one entry per node.
+  simdjson::dom::parser parser;
+  simdjson::dom::object root;
+  if (auto err = parser.parse(body).get_object().get(root))
+    return Failure{FailureReason::parse,
+                   std::string("invalid assets JSON: ") + simdjson::error_message(err)};
   NodeFactsMap out;
-  try {
-    od::document doc = parser.iterate(padded);
-    std::int64_t code = 200;
-    for (auto field : doc.get_object()) {
-      std::string_view key = field.unescaped_key();
-      od::value v = field.value();
-      if (key == "code") {
-        double d;
-        if (!v.get_double().get(d)) code = static_cast<std::int64_t>(d);
-      } else if (key == "data") {
-        od::json_type t = v.type();
-        if (t == od::json_type::array) {
-          for (auto set : v.get_array()) {
-            od::value sv;
-            if (auto err = set.get(sv)) throw simdjson::simdjson_error(err);
-            if (auto err = parse_set(sv, out)) throw simdjson::simdjson_error(err);
-          }
-        } else if (t == od::json_type::object) {
-          if (auto err = parse_set(v, out)) throw simdjson::simdjson_error(err);
-        }
+  std::int64_t code = 200;
+  for (auto [key, v] : root) {
+    if (key == "code") {
+      double d;
+      if (!v.get_double().get(d)) code = static_cast<std::int64_t>(d);
+    } else if (key == "data") {
+      simdjson::dom::array sets;
+      if (!v.get_array().get(sets)) {
+        for (auto set : sets) parse_set(set, out);
+      } else {
+        parse_set(v, out);
       }
     }
-    if (code != 200)
-      return Failure{FailureReason::http_status,
-                     "Kubecost assets answered code " + std::to_string(code)};
-  } catch (const simdjson::simdjson_error& e) {
-    return Failure{FailureReason::parse, std::string("invalid assets JSON: ") + e.what()};
   }
+  if (code != 200)
+    return Failure{FailureReason::http_status,
+                   "Kubecost assets answered code " + std::to_string(code)};
   return out;
 }
 

@@ -197,7 +197,7 @@ Expected<std::set<std::int64_t>> Exporter::days_with_data(std::int64_t first, st
   if (!r.ok()) return r.failure();
   std::set<std::int64_t> days;
   auto parsed = parse_allocations(
-      r.value().body, r.value().body.capacity(), ParseOptions{}, [&](const ParsedAllocation& a) {
+      r.value().body, ParseOptions{}, [&](const ParsedAllocation& a) {
         if (std::isnan(a.window_start) || std::isnan(a.get(AllocField::total_cost))) return;
         days.insert(static_cast<std::int64_t>(std::floor(a.window_start / k_day)));
       });
@@ -323,7 +323,7 @@ Expected<Outcome> Exporter::export_day(std::int64_t day) {
     auto r = client.get(q);
     if (!r.ok()) return Failure{r.failure().reason, "allocation: " + r.failure().message};
     auto parsed =
-        parse_allocations(r.value().body, r.value().body.capacity(), m_options, write_row);
+        parse_allocations(r.value().body, m_options, write_row);
     if (!parsed.ok() && parsed.failure().reason != FailureReason::empty)
       return Failure{parsed.failure().reason, "allocation: " + parsed.failure().message};
   }

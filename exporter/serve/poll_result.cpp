@@ -23,9 +23,8 @@ Expected<CostSnapshot> build_snapshot(std::string body, const Config& config, do
   for (const auto& key : config.label_keys) options.label_keys.push_back(sanitize_label_name(key));
   SnapshotBuilder builder(config, now);
   builder.reserve(body.size() / 1000);  // a Kubecost allocation is ~1.2-2.5 KB of JSON
-  ensure_padding(body);
-  auto parsed = parse_allocations(body, body.capacity(), options,
-                                  [&](const ParsedAllocation& a) { builder.add(a); });
+  auto parsed =
+      parse_allocations(body, options, [&](const ParsedAllocation& a) { builder.add(a); });
   std::string().swap(body);  // the answer is done with: free it before rendering
   if (!parsed.ok()) return parsed.failure();
   return std::move(builder).finish();
