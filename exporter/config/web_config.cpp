@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <fstream>
+#include <sstream>
 #include <vector>
 
 #include "exporter/util/result.hpp"
@@ -51,26 +52,33 @@ std::string resolve(const std::string& base_dir, const std::string& p) {
 WebConfig load_web_config(const std::string& path) {
   const auto slash = path.rfind('/');
   const std::string base_dir = slash == std::string::npos ? "" : path.substr(0, slash);
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  if (in) text << in.rdbuf();
+  if (!in) throw ConfigError("web.config.file: cannot read \"" + path + "\"");
+  return parse_web_config(text.str(), path, base_dir);
+}
+
+WebConfig parse_web_config(const std::string& text, const std::string& name,
+                           const std::string& base_dir) {
   YAML::Node root;
   try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    throw ConfigError("web.config.file: cannot read \"" + path + "\"");
+    root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    throw ConfigError("web.config.file: \"" + path + "\" is not valid YAML: " + e.msg +
+    throw ConfigError("web.config.file: \"" + name + "\" is not valid YAML: " + e.msg +
                       " at line " + std::to_string(e.mark.line + 1));
   }
   WebConfig config;
   if (root.IsNull()) return config;
   if (!root.IsMap()) fail("(root)", "expected a mapping");
   for (const auto& top : root) {
-    const std::string key = top.first.as<std::string>();
+    const std::string key = scalar(top.first, "(key)");
     const YAML::Node& node = top.second;
     if (key == "tls_server_config") {
       if (!node.IsMap()) fail(key, "expected a mapping");
       TlsServerConfig tls;
       for (const auto& e : node) {
-        const std::string k = e.first.as<std::string>();
+        const std::string k = scalar(e.first, key + " (key)");
         const std::string full = key + "." + k;
         if (k == "cert_file")
           tls.cert_file = resolve(base_dir, scalar(e.second, full));
@@ -112,7 +120,7 @@ WebConfig load_web_config(const std::string& path) {
     } else if (key == "basic_auth_users") {
       if (!node.IsMap()) fail(key, "expected a mapping of user: bcrypt hash");
       for (const auto& e : node) {
-        const std::string user = e.first.as<std::string>();
+        const std::string user = scalar(e.first, key + " (user name)");
         const std::string hash = scalar(e.second, key + "." + user);
         if (!is_bcrypt(hash)) fail(key + "." + user, "not a bcrypt hash (expected $2y$...)");
         config.basic_auth_users[user] = hash;
@@ -120,12 +128,12 @@ WebConfig load_web_config(const std::string& path) {
     } else if (key == "http_server_config") {
       if (!node.IsMap()) fail(key, "expected a mapping");
       for (const auto& e : node) {
-        const std::string k = e.first.as<std::string>();
+        const std::string k = scalar(e.first, key + " (key)");
         if (k == "http2") continue;  // HTTP/1.1 only; accepted for compatibility
         if (k != "headers") fail(key + "." + k, "unknown key");
         if (!e.second.IsMap()) fail(key + ".headers", "expected a mapping");
         for (const auto& h : e.second)
-          config.headers[h.first.as<std::string>()] = scalar(h.second, key + ".headers");
+          config.headers[scalar(h.first, key + ".headers (key)")] = scalar(h.second, key + ".headers");
       }
     } else {
       fail(key, "unknown key");

@@ -26,4 +26,9 @@ struct WebConfig {
 // Throws ConfigError("web.config.file: <key>: <problem>") naming the key and value.
 WebConfig load_web_config(const std::string& path);
 
+// The same from text already read; `name` is used in errors, relative paths resolve against
+// `base_dir`.
+WebConfig parse_web_config(const std::string& text, const std::string& name,
+                           const std::string& base_dir);
+
 }  // namespace kci

@@ -1,10 +1,31 @@
 // libFuzzer target: any bytes as a Kubecost answer through the one poll function
-// (parse -> snapshot -> render), with an exposition-shape oracle.
+// (parse -> snapshot -> render), with two oracles: the exposition's shape, and the stream
+// split at fuzzer-chosen chunk sizes agreeing with the whole-body parse.
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
+#include "exporter/kubecost/allocation_stream.hpp"
 #include "exporter/serve/poll_result.hpp"
+
+namespace {
+
+// Allocations seen and the failure reason (or -1) when the answer comes in `chunk`-byte pieces.
+std::pair<std::size_t, int> stream_in_chunks(std::string_view body, std::size_t chunk) {
+  static const kci::ParseOptions options{{"team"}, {}, false};
+  std::size_t seen = 0;
+  kci::AllocationVisitor visit = [&](const kci::ParsedAllocation&) { ++seen; };
+  kci::AllocationStream stream(options, visit);
+  for (std::size_t at = 0; at < body.size(); at += chunk) {
+    auto fed = stream.feed(body.substr(at, chunk));
+    if (!fed.ok()) return {seen, static_cast<int>(fed.failure().reason)};
+  }
+  auto done = stream.finish();
+  return {seen, done.ok() ? -1 : static_cast<int>(done.failure().reason)};
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static kci::Config config = [] {
@@ -14,8 +35,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     c.label_keys = {"team"};
     return c;
   }();
-  auto r = kci::build_poll_result_from(
-      std::string_view(reinterpret_cast<const char*>(data), size), config, 1.7e9);
+  if (size == 0) return 0;
+  const std::size_t chunk = 1 + data[0] % 64;
+  const std::string_view body(reinterpret_cast<const char*>(data) + 1, size - 1);
+
+  auto r = kci::build_poll_result_from(body, config, 1.7e9);
   if (r.ok()) {
     const std::string& text = *r.value().cost_text;
     // Every line of the exposition is a comment or `name{...} value`: no raw newline leaks.
@@ -25,5 +49,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (text[p] != '#' && text.find(' ', p) > nl) __builtin_trap();
     }
   }
+  // However the bytes arrive, the answer means the same.
+  const auto whole = stream_in_chunks(body, body.size() + 1);
+  const auto split = stream_in_chunks(body, chunk);
+  if (whole != split) __builtin_trap();
+  if ((whole.second == -1) != r.ok()) __builtin_trap();
   return 0;
 }
