@@ -8,9 +8,9 @@
 #include "exporter/kubecost/demo_cluster.hpp"
 #include "exporter/kubecost/json_kernel.hpp"
 #include "exporter/kubecost/kubecost_source.hpp"
-#include "exporter/util/logging.hpp"
 #include "exporter/serve/poller.hpp"
 #include "exporter/serve/web_server.hpp"
+#include "exporter/util/logging.hpp"
 
 namespace kci {
 

@@ -133,7 +133,8 @@ WebConfig parse_web_config(const std::string& text, const std::string& name,
         if (k != "headers") fail(key + "." + k, "unknown key");
         if (!e.second.IsMap()) fail(key + ".headers", "expected a mapping");
         for (const auto& h : e.second)
-          config.headers[scalar(h.first, key + ".headers (key)")] = scalar(h.second, key + ".headers");
+          config.headers[scalar(h.first, key + ".headers (key)")] =
+              scalar(h.second, key + ".headers");
       }
     } else {
       fail(key, "unknown key");

@@ -22,9 +22,9 @@ std::uint64_t special_bytes(const char* p, std::size_t n) {
   for (; k + 16 <= n; k += 16) {
     const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + k));
     const auto eq = [&](char c) { return _mm_cmpeq_epi8(b, _mm_set1_epi8(c)); };
-    const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_or_si128(eq('"'), eq('\\')),
-                                                  _mm_or_si128(eq('{'), eq('}'))),
-                                     _mm_or_si128(eq('['), eq(']')));
+    const __m128i hit =
+        _mm_or_si128(_mm_or_si128(_mm_or_si128(eq('"'), eq('\\')), _mm_or_si128(eq('{'), eq('}'))),
+                     _mm_or_si128(eq('['), eq(']')));
     mask |= static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(hit))) << k;
   }
   for (; k < n; ++k) {

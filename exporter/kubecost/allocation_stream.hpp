@@ -75,8 +75,8 @@ class AllocationStream {
   int m_depth = 0;      // nesting inside a captured container
   bool m_in_string = false, m_escape = false;
   std::size_t m_escaped_at = 0;  // chunk position of the byte an escape covers
-  std::string m_key;  // the current member's key, unescaped
-  std::string m_prefix;  // the first bytes of a body that is not JSON, for the message
+  std::string m_key;             // the current member's key, unescaped
+  std::string m_prefix;          // the first bytes of a body that is not JSON, for the message
   bool m_not_json = false;
 
   std::uint64_t m_offset = 0;  // bytes fed so far

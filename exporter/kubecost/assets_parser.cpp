@@ -6,7 +6,6 @@
 #include <cmath>
 #include <unordered_map>
 
-
 namespace kci {
 namespace {
 

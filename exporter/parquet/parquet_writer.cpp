@@ -202,7 +202,7 @@ void Writer::set_timestamp_micros(std::size_t column, std::int64_t value) {
   c.def_levels.push_back(1);
   put_le(c.plain, value);
   m_buffered += 9;
-  std::int64_t mn, mx;
+  std::int64_t mn = 0, mx = 0;
   if (c.has_minmax) {
     std::memcpy(&mn, c.min.data(), 8);
     std::memcpy(&mx, c.max.data(), 8);

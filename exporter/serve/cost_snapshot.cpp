@@ -87,9 +87,8 @@ double CostAccumulator::average(Average a, double window_minutes) const {
 }
 
 double rate_divisor(const CostSnapshot& snapshot, const Config& config) {
-  return config.metric_mode == MetricMode::rate && snapshot.window_hours > 0
-             ? snapshot.window_hours
-             : 1.0;
+  return config.metric_mode == MetricMode::rate && snapshot.window_hours > 0 ? snapshot.window_hours
+                                                                             : 1.0;
 }
 
 SnapshotBuilder::SnapshotBuilder(const Config& config, double now) : m_config(config), m_now(now) {

@@ -11,8 +11,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "exporter/kubecost/allocation_parser.hpp"
 #include "exporter/config/config.hpp"
+#include "exporter/kubecost/allocation_parser.hpp"
 
 namespace kci {
 

@@ -51,15 +51,6 @@ void header(std::string& out, std::string_view name, std::string_view help, cons
   out += '\n';
 }
 
-void label(std::string& out, std::string_view name, std::string_view value, bool& first) {
-  out += first ? '{' : ',';
-  first = false;
-  out += name;
-  out += "=\"";
-  append_label_value(out, value);
-  out += '"';
-}
-
 // Pre-escaped label text shared by every series of a poll.
 struct Common {
   std::string cluster, tenant, currency;

@@ -33,8 +33,8 @@ Expected<CostSnapshot> build_snapshot(std::string body, const Config& config, do
 // The render stage: the cost series text, series count and top namespaces of a snapshot.
 PollResult render_poll_result(const CostSnapshot& snapshot, const Config& config);
 
-// Both stages, timed. Parses `body` (padded, see util/padded_buffer.hpp; released as soon as it is parsed), builds
-// the snapshot at Unix time `now` and renders it. Fails with the parser's failure.
+// Both stages, timed. Parses `body` (padded, see util/padded_buffer.hpp; released as soon as it is
+// parsed), builds the snapshot at Unix time `now` and renders it. Fails with the parser's failure.
 Expected<PollResult> build_poll_result(std::string body, const Config& config, double now);
 
 // The same from any bytes: copies them into a padded buffer first (tests, fuzzer, benchmarks).

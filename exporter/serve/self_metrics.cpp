@@ -17,9 +17,8 @@ std::string name(const char* suffix) { return std::string(k_prefix) + suffix; }
 
 // From 5 ms (a small demo poll's render) to 2 min (a large cluster's fetch at the deadline).
 const prometheus::Histogram::BucketBoundaries& stage_buckets() {
-  static const prometheus::Histogram::BucketBoundaries b = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-                                                            0.5,   1,    2.5,   5,    10,  30,
-                                                            60,    120};
+  static const prometheus::Histogram::BucketBoundaries b = {
+      0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120};
   return b;
 }
 
@@ -45,22 +44,25 @@ SelfMetrics::SelfMetrics(const Config& config)
   m_series = &gauge("series_count", "Number of cost series currently exported.");
   auto& stages = prometheus::BuildHistogram()
                      .Name(name("poll_duration_seconds"))
-                     .Help("Seconds each stage of a Kubecost poll took: fetch (HTTP, retries "
-                           "included), parse (JSON to snapshot), render (exposition and gzip).")
+                     .Help(
+                         "Seconds each stage of a Kubecost poll took: fetch (HTTP, retries "
+                         "included), parse (JSON to snapshot), render (exposition and gzip).")
                      .Register(r);
   const char* stage_names[] = {"fetch", "parse", "render"};
   for (std::size_t i = 0; i < m_stages.size(); ++i)
     m_stages[i] = &stages.Add({{"stage", stage_names[i]}}, stage_buckets());
   m_retries = &prometheus::BuildCounter()
                    .Name(name("kubecost_retries_total"))
-                   .Help("Extra attempts the Kubecost client made after a timeout, a connection "
-                         "error or a 5xx.")
+                   .Help(
+                       "Extra attempts the Kubecost client made after a timeout, a connection "
+                       "error or a 5xx.")
                    .Register(r)
                    .Add({});
   m_requests = &prometheus::BuildCounter()
                     .Name(name("http_requests_total"))
-                    .Help("Requests to this exporter's HTTP endpoints by handler and status "
-                          "code, as of the last poll (rendered once per poll).")
+                    .Help(
+                        "Requests to this exporter's HTTP endpoints by handler and status "
+                        "code, as of the last poll (rendered once per poll).")
                     .Register(r);
   prometheus::BuildGauge()
       .Name(name("info"))

@@ -5,7 +5,7 @@
 namespace kci {
 namespace {
 
-int tls_version(const std::string& key, const std::string& v) {
+int tls_version(const std::string& v) {
   if (v == "TLS10") return TLS1_VERSION;
   if (v == "TLS11") return TLS1_1_VERSION;
   if (v == "TLS12") return TLS1_2_VERSION;
@@ -26,9 +26,9 @@ bool configure_tls(SSL_CTX& ctx, const TlsServerConfig& tls, std::string& error)
             "\" or it does not match the certificate";
     return false;
   }
-  SSL_CTX_set_min_proto_version(&ctx, tls_version("min_version", tls.min_version));
+  SSL_CTX_set_min_proto_version(&ctx, tls_version(tls.min_version));
   if (!tls.max_version.empty())
-    SSL_CTX_set_max_proto_version(&ctx, tls_version("max_version", tls.max_version));
+    SSL_CTX_set_max_proto_version(&ctx, tls_version(tls.max_version));
   int mode = SSL_VERIFY_NONE;
   const auto& t = tls.client_auth_type;
   if (t == "RequestClientCert" || t == "VerifyClientCertIfGiven") mode = SSL_VERIFY_PEER;

@@ -5,10 +5,10 @@
 #include <string>
 
 #include "exporter/config/config.hpp"
-#include "exporter/serve/metrics_publisher.hpp"
-#include "exporter/serve/self_metrics.hpp"
 #include "exporter/config/web_config.hpp"
 #include "exporter/serve/basic_auth.hpp"
+#include "exporter/serve/metrics_publisher.hpp"
+#include "exporter/serve/self_metrics.hpp"
 
 namespace httplib {
 class Server;

@@ -6,7 +6,6 @@
 #include <string_view>
 #include <utility>
 
-
 namespace kci {
 enum class LogFormat { logfmt, json };
 }  // namespace kci

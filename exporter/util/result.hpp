@@ -28,7 +28,8 @@ enum class FailureReason : int {
   io,           // a local file could not be written, read or removed
   count
 };
-inline constexpr std::size_t k_failure_reason_count = static_cast<std::size_t>(FailureReason::count);
+inline constexpr std::size_t k_failure_reason_count =
+    static_cast<std::size_t>(FailureReason::count);
 inline constexpr std::size_t k_poll_failure_reason_count =
     static_cast<std::size_t>(FailureReason::internal) + 1;
 

@@ -2,8 +2,8 @@
 #include <dirent.h>
 #include <catch2/catch.hpp>
 
-#include "exporter/util/result.hpp"
 #include "exporter/config/web_config.hpp"
+#include "exporter/util/result.hpp"
 #include "test_support.hpp"
 
 using namespace kci;
@@ -45,4 +45,3 @@ TEST_CASE("web config: every *.good.yaml loads, every *.bad.yaml fails with its 
   CHECK(good >= 3);
   CHECK(bad >= 6);
 }
-

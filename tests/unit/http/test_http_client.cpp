@@ -7,14 +7,13 @@
 #include <cstdio>
 #include <thread>
 
-#include "exporter/util/gzip.hpp"
 #include "exporter/http/http_client.hpp"
+#include "exporter/util/gzip.hpp"
 #include "local_http_server.hpp"
 
 using namespace kci;
 using namespace std::chrono_literals;
 using kci::test::LocalServer;
-
 
 TEST_CASE("http: 2xx body with padding; bearer token read from its file") {
   std::string seen_auth;

@@ -198,8 +198,8 @@ TEST_CASE("parser: deeply nested JSON neither crashes nor recurses") {
   // Deeper than that, inside an allocation or as the sets themselves: one clean parse failure
   // (the scanner counts depth in an integer; the DOM parser's stack is bounded).
   got.clear();
-  auto deep = collect(R"({"code":200,"data":[{"a":{"x":)" + open + close + R"(,"totalCost":1}}]})",
-                      got);
+  auto deep =
+      collect(R"({"code":200,"data":[{"a":{"x":)" + open + close + R"(,"totalCost":1}}]})", got);
   REQUIRE_FALSE(deep.ok());
   CHECK(deep.failure().reason == FailureReason::parse);
   CHECK(deep.failure().message.find("allocation \"a\"") != std::string::npos);

@@ -2,9 +2,9 @@
 
 #include <cmath>
 
+#include "exporter/kubecost/demo_cluster.hpp"
 #include "exporter/serve/cost_snapshot.hpp"
 #include "exporter/serve/poll_result.hpp"
-#include "exporter/kubecost/demo_cluster.hpp"
 #include "test_support.hpp"
 
 using namespace kci;

@@ -32,10 +32,13 @@ TEST_CASE("self metrics: health families, values and the redacted info labels") 
   CHECK(s.at(R"(cloudtuner_kubecost_exporter_poll_duration_seconds_count{stage="fetch"})") == 4);
   CHECK(s.at(R"(cloudtuner_kubecost_exporter_poll_duration_seconds_count{stage="parse"})") == 1);
   CHECK(s.at(R"(cloudtuner_kubecost_exporter_poll_duration_seconds_sum{stage="fetch"})") == 6.5);
-  CHECK(s.at(R"(cloudtuner_kubecost_exporter_poll_duration_seconds_bucket{stage="fetch",le="1"})") ==
-        1);
-  CHECK(s.at(R"(cloudtuner_kubecost_exporter_poll_duration_seconds_bucket{stage="fetch",le="2.5"})") ==
-        4);
+  CHECK(
+      s.at(R"(cloudtuner_kubecost_exporter_poll_duration_seconds_bucket{stage="fetch",le="1"})") ==
+      1);
+  CHECK(
+      s.at(
+          R"(cloudtuner_kubecost_exporter_poll_duration_seconds_bucket{stage="fetch",le="2.5"})") ==
+      4);
 }
 
 TEST_CASE("self metrics: retries follow the client's cumulative count; requests by handler") {
@@ -49,8 +52,9 @@ TEST_CASE("self metrics: retries follow the client's cumulative count; requests 
   m.record_http_request("other", 404);
   auto s = series_of(m.render());
   CHECK(s.at("cloudtuner_kubecost_exporter_kubecost_retries_total") == 5);
-  CHECK(s.at(R"(cloudtuner_kubecost_exporter_http_requests_total{code="200",handler="/metrics"})") ==
-        2);
+  CHECK(
+      s.at(R"(cloudtuner_kubecost_exporter_http_requests_total{code="200",handler="/metrics"})") ==
+      2);
   CHECK(s.at(R"(cloudtuner_kubecost_exporter_http_requests_total{code="404",handler="other"})") ==
         1);
 }
