@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """End to end: `allocation-exporter s3-export` against a stand-in Kubecost (allocations built
-from the Kubecost docs' container-level sample, node assets) and a loopback S3/STS endpoint that
+from the container-level fixture in tests/fixtures/kubecost, node assets) and a loopback S3/STS endpoint that
 checks every signature with botocore. Every uploaded file is read back by DuckDB and hyparquet.
 
 Proves: back-fill over several days (a day without data is skipped, not written empty);
@@ -43,9 +43,11 @@ class KubecostS3StandIn(LoopbackServer):
     """Answers the three queries s3-export makes: days (aggregate=cluster, step=1d), the day's
     hourly allocations, and node assets."""
 
-    def __init__(self, samples, port, days_without_data, tls=None):
-        with open(os.path.join(samples, "kubecost_docs_api-allocation_container-level_example.json")) as f:
+    def __init__(self, fixtures, port, days_without_data, tls=None):
+        with open(os.path.join(fixtures, "kubecost_allocation_container-level.json")) as f:
             self.template = next(iter(json.load(f)["data"][0].values()))
+        with open(os.path.join(fixtures, "refused", "opencost_error_500.json"), "rb") as f:
+            self.error_500 = f.read()
         self.days_without_data = set(days_without_data)
         self.fail_days = set()
         self.served = {}  # day -> list of allocations served (for the expectations)
@@ -82,7 +84,7 @@ class KubecostS3StandIn(LoopbackServer):
                                     {"cluster-one": {"name": "cluster-one", "window": w, "totalCost": 12.5}})
                     return self.send(200, {"code": 200, "data": sets})
                 if d0 in standin.fail_days:
-                    return self.send(500, {"code": 500, "status": "", "data": None, "message": "Error: boom"})
+                    return self.send(500, standin.error_500)
                 assert q["step"] == ["1h"] and q["accumulate"] == ["false"] and q["idle"] == ["true"], q
                 assert q["aggregate"] == ["cluster,node,namespace,controllerKind,controller,pod,container"], q
                 return self.send(200, {"code": 200, "data": standin.day_sets(d0)})
@@ -163,7 +165,7 @@ def expectations(served):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
-    ap.add_argument("--samples", required=True)
+    ap.add_argument("--fixtures", required=True, help="tests/fixtures/kubecost")
     ap.add_argument("--readers", required=True, help="directory of check_s3_parquet.mjs with node_modules")
     ap.add_argument("--tls", required=True, help="test TLS material (ca.crt, server.crt, server.key)")
     args = ap.parse_args()
@@ -171,7 +173,7 @@ def main():
     today = int(time.time()) // 86400
     no_data = today - 4
     kport, aport = free_port(), free_port()
-    kube = KubecostS3StandIn(args.samples, kport, [no_data])
+    kube = KubecostS3StandIn(args.fixtures, kport, [no_data])
     aws = AwsStandIn(aport, REGION, web_token=WEB_TOKEN, require_parent=True).start()
     token = os.path.join(tmp, "web-identity-token")
     with open(token, "w") as f:
@@ -229,7 +231,7 @@ def main():
         # 3b. Kubecost over TLS with its CA from Secrets Manager; EKS Pod Identity as the first
         #     credentials; results pushed to a Pushgateway.
         tport, pport = free_port(), free_port()
-        kube_tls = KubecostS3StandIn(args.samples, tport, [no_data], tls=args.tls)
+        kube_tls = KubecostS3StandIn(args.fixtures, tport, [no_data], tls=args.tls)
         kube_tls.served = kube.served
         pushed = []
 

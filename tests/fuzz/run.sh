@@ -15,12 +15,10 @@ cmake --build build-fuzz --target fuzz_allocation_parser fuzz_config_loader >/de
 work=build-fuzz/corpus
 mkdir -p "$work/allocation" "$work/config" build-fuzz/artifacts
 cp tests/fuzz/seeds/allocation/* "$work/allocation/"
-shared=../shared/reference/kubecost-samples
-if [ -d "$shared" ]; then
-  for f in "$shared"/*; do
-    case "$f" in *.md) ;; *) cp "$f" "$work/allocation/";; esac
-  done
-fi
+# The Kubecost/OpenCost fixture answers, good and refused, seed the allocation corpus too.
+for f in tests/fixtures/kubecost/*.json tests/fixtures/kubecost/refused/*; do
+  cp "$f" "$work/allocation/fixture_$(basename "$f")"
+done
 cp tests/fuzz/seeds/config/* config/*.yaml "$work/config/"
 
 for target in allocation_parser config_loader; do
