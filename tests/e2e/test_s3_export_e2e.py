@@ -23,9 +23,11 @@ import time
 import http.server
 import urllib.parse
 
+import botocore.awsrequest
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from aws_standin import AwsStandIn  # noqa: E402
-from harness import LoopbackServer, free_port  # noqa: E402
+from aws_standin import AwsStandIn, sign_at  # noqa: E402
+from harness import LoopbackServer, free_port, http_get  # noqa: E402
 
 BUCKET = "kci-e2e-data"
 ACCOUNT, REGION, CLUSTER = "111122223333", "us-east-1", "eks-e2e"
@@ -146,6 +148,15 @@ class KubecostS3StandIn(LoopbackServer):
 
 
 
+def signed_list(port, when, key, secret):
+    """ListObjectsV2 on the stand-in S3, signed with botocore as of `when`."""
+    url = f"http://127.0.0.1:{port}/clock-check?list-type=2"
+    req = botocore.awsrequest.AWSRequest(method="GET", url=url, data=b"")
+    sign_at(req, (key, secret, None), REGION, "s3", when.strftime("%Y%m%dT%H%M%SZ"))
+    status, _, body = http_get(url, headers=dict(req.headers))
+    return status, body
+
+
 def run(binary, env, timeout=120):
     p = subprocess.run([binary, "s3-export"], env=env, capture_output=True, text=True, timeout=timeout)
     return p.returncode, p.stderr
@@ -189,6 +200,18 @@ def main():
                KUBECOST_RETRIES="0", LOG_FORMAT="logfmt")
     checks, logs = 0, []
     try:
+        # 0. The stand-in S3 checks a signature against the request's own X-Amz-Date (so 14
+        #    minutes old or ahead is fine) and S3's 15-minute clock skew against the real clock.
+        aws.keys["AKIACLOCKCHECK000000"] = ("clock/secret", None, "parent")
+        now = datetime.datetime.now(datetime.timezone.utc)
+        for minutes, want in ((-14, 200), (14, 200), (-16, 403), (16, 403)):
+            status, body = signed_list(aport, now + datetime.timedelta(minutes=minutes),
+                                       "AKIACLOCKCHECK000000", "clock/secret")
+            assert status == want, (minutes, status, body)
+            assert (b"<Code>RequestTimeTooSkewed</Code>" in body) == (want == 403), body
+        del aws.keys["AKIACLOCKCHECK000000"]
+        checks += 1
+
         # 1. Back-fill: days today-5 .. today-2, one without data.
         rc, err = run(args.binary, env)
         logs.append(err)
