@@ -15,7 +15,8 @@ TEST_CASE("assets: Kubecost aggregate=type answer (array of sets, old label_ spe
   const std::string marker = R"("type": "Node",)";
   auto pos = body.find(marker);
   REQUIRE(pos != std::string::npos);
-  body.insert(body.find("\"properties\": {", pos) + 15, R"("name": "gke-shop-arm-pool-3f9a-k2lm", )");
+  body.insert(body.find("\"properties\": {", pos) + 15,
+              R"("name": "gke-shop-arm-pool-3f9a-k2lm", )");
   auto r = parse_node_assets(body);
   REQUIRE(r.ok());
   REQUIRE(r.value().size() == 1);
