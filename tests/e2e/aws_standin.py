@@ -12,7 +12,6 @@ import json
 import base64
 import http.server
 import secrets
-import threading
 import urllib.parse
 
 import botocore.auth
@@ -22,34 +21,43 @@ import botocore.credentials
 from harness import LoopbackServer
 
 
-class _FixedNow(datetime.datetime):
-    now_value = None
+AMZ_DATE = "%Y%m%dT%H%M%SZ"
+# S3 accepts a signed request only if it arrives within 15 minutes of the time stamp it carries,
+# and otherwise refuses it with 403 RequestTimeTooSkewed (request time and server time too far
+# apart). AWS documents both: "Authenticating Requests (AWS Signature Version 4)" in the Amazon S3
+# API Reference, https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-authenticating-requests.html
+# (15 minutes), and the RequestTimeTooSkewed entry of its error code list,
+# https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html (403 Forbidden).
+S3_MAX_SKEW = datetime.timedelta(minutes=15)
 
-    @classmethod
-    def utcnow(cls):
-        return cls.now_value
 
+def sign_at(req, creds, region, service, amz_date):
+    """Signs `req` with botocore's SigV4 as of `amz_date` (YYYYMMDD'T'HHMMSS'Z').
 
-_sign_lock = threading.Lock()
+    These are the steps of botocore's SigV4Auth.add_auth, minus its reading of the clock (which
+    depends on the botocore version: datetime.utcnow() in 1.29, datetime.now(timezone.utc) through
+    botocore.utils.get_current_datetime in 1.43): the signature depends on the time stamp the
+    request carries, never on when it is computed."""
+    signer = (botocore.auth.S3SigV4Auth if service == "s3" else botocore.auth.SigV4Auth)(
+        botocore.credentials.Credentials(*creds), service, region)
+    req.context["timestamp"] = amz_date
+    signer._modify_request_before_signing(req)
+    string_to_sign = signer.string_to_sign(req, signer.canonical_request(req))
+    signer._inject_signature_to_request(req, signer.signature(string_to_sign, req))
+    return req
 
 
 def _expected_authorization(method, url, headers, body, creds, region, service):
+    """The Authorization header botocore computes for the request as it was signed: at its own
+    X-Amz-Date, as S3 verifies it. (Fixing "now" to that date while botocore read the clock some
+    other way made a request signed in one second and checked in the next fail at random.)"""
     auth_header = headers["authorization"]
     signed = auth_header.split("SignedHeaders=")[1].split(",")[0].split(";")
     req = botocore.awsrequest.AWSRequest(method=method, url=url, data=body,
                                          headers={h: headers[h] for h in signed if h in headers and h != "host"})
-    with _sign_lock:
-        _FixedNow.now_value = datetime.datetime.strptime(headers["x-amz-date"], "%Y%m%dT%H%M%SZ")
-        original = botocore.auth.datetime.datetime
-        botocore.auth.datetime.datetime = _FixedNow
-        try:
-            signer = (botocore.auth.S3SigV4Auth if service == "s3" else botocore.auth.SigV4Auth)(
-                botocore.credentials.Credentials(*creds), service, region)
-            # The signed headers (payload hash and token among them) are already on the request;
-            # botocore re-derives the date, host and (for S3) the payload hash itself.
-            signer.add_auth(req)
-        finally:
-            botocore.auth.datetime.datetime = original
+    # The signed headers (payload hash and token among them) are already on the request;
+    # botocore re-derives the date, host and (for S3) the payload hash itself.
+    sign_at(req, creds, region, service, headers["x-amz-date"])
     return req.headers["Authorization"]
 
 
@@ -108,6 +116,16 @@ class AwsStandIn(LoopbackServer):
                     return self.error(403, "InvalidAccessKeyId",
                                       "The AWS Access Key Id you provided does not exist in our records.")
                 secret, token, kind = standin.keys[key]
+                try:
+                    signed_at = datetime.datetime.strptime(hdrs.get("x-amz-date", ""), AMZ_DATE).replace(
+                        tzinfo=datetime.timezone.utc)
+                except ValueError:
+                    return self.error(403, "AccessDenied", "AWS authentication requires a valid Date or x-amz-date header")
+                # The skew rule is S3's, judged against the real clock; the signature itself is
+                # checked against the request's own X-Amz-Date below.
+                if service == "s3" and abs(datetime.datetime.now(datetime.timezone.utc) - signed_at) > S3_MAX_SKEW:
+                    return self.error(403, "RequestTimeTooSkewed",
+                                      "The difference between the request time and the current time is too large.")
                 if token is not None and hdrs.get("x-amz-security-token") != token:
                     return self.error(403, "InvalidToken", "The provided token is malformed or otherwise invalid.")
                 if "x-amz-content-sha256" in hdrs and hdrs["x-amz-content-sha256"] != hashlib.sha256(body).hexdigest():

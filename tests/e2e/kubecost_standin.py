@@ -1,8 +1,9 @@
-"""A stand-in Kubecost Allocation API on 127.0.0.1, built from the recorded samples.
+"""A stand-in Kubecost Allocation API on 127.0.0.1, built from the fixtures in tests/fixtures/kubecost.
 
 It answers /model/allocation (Kubecost) and /allocation (OpenCost) with allocations derived from
-the vendors' sample responses, and can be switched into failure modes: HTTP 500, a hang longer
-than the client's timeout, garbage, a truncated body, an empty 200 body, an HTML 504 page.
+the namespace-level fixture answers, and can be switched into failure modes: HTTP 500, a hang
+longer than the client's timeout, garbage, a truncated body, an empty 200 body, an HTML 504 page
+(the 500, empty and 504 bodies are the fixtures in refused/).
 """
 import copy
 import http.server
@@ -23,23 +24,31 @@ SCALED_KEYS = COST_KEYS + ("cpuCoreHours", "ramByteHours", "pvByteHours", "cpuCo
                            "networkTransferBytes", "networkReceiveBytes")
 
 
-def sample_templates(samples_dir):
-    """Allocation objects from the namespace-level JSON samples."""
+def fixture_templates(fixtures_dir):
+    """Allocation objects from the namespace-level JSON fixtures."""
     out = []
-    for name in ("opencost_website_static_allocation-example-output.json",
-                 "opencost_docs-swagger_allocation-compute_aggregate-namespace_window-2d.json"):
-        with open(os.path.join(samples_dir, name), encoding="utf-8") as f:
+    for name in ("opencost_allocation_namespace-7d_5dp.json",
+                 "opencost_allocation-compute_namespace-2d_6dp.json"):
+        with open(os.path.join(fixtures_dir, name), encoding="utf-8") as f:
             for alloc_set in json.load(f)["data"]:
                 out.extend(alloc_set.values())
     return out
 
 
-def build_allocations(samples_dir, drop_namespace=None, drop_pods=()):
-    """name -> allocation for aggregate=namespace,pod; every number traceable to a sample."""
+def refused_body(fixtures_dir, name):
+    """The bytes of a fixture answer the exporter must refuse (tests/fixtures/kubecost/refused)."""
+    with open(os.path.join(fixtures_dir, "refused", name), "rb") as f:
+        return f.read()
+
+
+def build_allocations(fixtures_dir, drop_namespace=None, drop_pods=()):
+    """name -> allocation for aggregate=namespace,pod; every number traceable to a fixture."""
     allocations = {}
     names = ["kube-system", "opencost", "prometheus", "payments", "données-ü", "search"]
     fractions = (0.5, 0.25, 0.15, 0.1)
-    for ns, template in zip(names, sample_templates(samples_dir)):
+    templates = fixture_templates(fixtures_dir)
+    assert len(templates) == len(names), (len(templates), len(names))
+    for ns, template in zip(names, templates):
         if ns == drop_namespace:
             continue
         for i, f in enumerate(fractions):
@@ -67,10 +76,13 @@ def build_allocations(samples_dir, drop_namespace=None, drop_pods=()):
 
 
 class StandIn(LoopbackServer):
-    def __init__(self, samples_dir, port, token=None):
-        self.samples_dir = samples_dir
+    def __init__(self, fixtures_dir, port, token=None):
+        self.fixtures_dir = fixtures_dir
         self.mode = "ok"
-        self.allocations = build_allocations(samples_dir)
+        self.allocations = build_allocations(fixtures_dir)
+        self.refused = {mode: refused_body(fixtures_dir, name) for mode, name in (
+            ("500", "opencost_error_500.json"), ("empty", "opencost_empty-200.txt"),
+            ("html504", "nginx_504_gateway-timeout.html"))}
         self.requests = []
         self.auth_headers = []
         self.token = token
@@ -101,8 +113,7 @@ class StandIn(LoopbackServer):
                     return self.send(404, b"404 page not found\n", "text/plain")
                 mode = standin.mode
                 if mode == "500":
-                    return self.send(500, json.dumps({"code": 500, "status": "", "data": None,
-                                                      "message": "Error: boom"}).encode())
+                    return self.send(500, standin.refused["500"])
                 if mode == "timeout":
                     time.sleep(4)
                     return self.send(200, b"{}")
@@ -112,10 +123,9 @@ class StandIn(LoopbackServer):
                     body = standin.body()
                     return self.send(200, body[: len(body) // 2])
                 if mode == "empty":
-                    return self.send(200, b"")
+                    return self.send(200, standin.refused["empty"])
                 if mode == "html504":
-                    return self.send(504, b"<html><head><title>504 Gateway Time-out</title>"
-                                          b"</head><body>nginx</body></html>", "text/html")
+                    return self.send(504, standin.refused["html504"], "text/html")
                 return self.send(200, standin.body())
 
         self.serve(port, Handler)

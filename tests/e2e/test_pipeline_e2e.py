@@ -197,7 +197,7 @@ http {{
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
-    ap.add_argument("--samples", required=True)
+    ap.add_argument("--fixtures", required=True, help="tests/fixtures/kubecost")
     ap.add_argument("--tls", required=True)
     args = ap.parse_args()
     for tool in ("prometheus", "victoria-metrics", "htpasswd"):
@@ -213,7 +213,7 @@ def main():
     prom = f"http://127.0.0.1:{ports['prometheus']}"
     vm = f"http://127.0.0.1:{ports['vm']}"
     try:
-        standin = StandIn(args.samples, ports["kubecost"]).start()
+        standin = StandIn(args.fixtures, ports["kubecost"]).start()
         vm_proc = Proc("victoria-metrics", ["victoria-metrics", f"-httpListenAddr=127.0.0.1:{ports['vm']}",
                        f"-storageDataPath={tmp}/vm", "-retentionPeriod=1", "-search.latencyOffset=0s",
                        "-search.disableCache"], tmp)
@@ -315,7 +315,7 @@ def main():
         checks += 1
 
         # 6. A namespace leaves Kubecost: stale in Prometheus, no ghost value.
-        standin.allocations = build_allocations(args.samples, drop_namespace="search")
+        standin.allocations = build_allocations(args.fixtures, drop_namespace="search")
         sel = 'cloudtuner_kubecost_namespace_total_cost{namespace="search"}'
         wait(lambda: not query(prom, sel), "search namespace stale in Prometheus", timeout=40)
         assert query(prom, 'cloudtuner_kubecost_namespace_total_cost{namespace="opencost"}')

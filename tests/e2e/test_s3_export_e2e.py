@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """End to end: `allocation-exporter s3-export` against a stand-in Kubecost (allocations built
-from the Kubecost docs' container-level sample, node assets) and a loopback S3/STS endpoint that
+from the container-level fixture in tests/fixtures/kubecost, node assets) and a loopback S3/STS endpoint that
 checks every signature with botocore. Every uploaded file is read back by DuckDB and hyparquet.
 
 Proves: back-fill over several days (a day without data is skipped, not written empty);
@@ -23,9 +23,11 @@ import time
 import http.server
 import urllib.parse
 
+import botocore.awsrequest
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from aws_standin import AwsStandIn  # noqa: E402
-from harness import LoopbackServer, free_port  # noqa: E402
+from aws_standin import AwsStandIn, sign_at  # noqa: E402
+from harness import LoopbackServer, free_port, http_get  # noqa: E402
 
 BUCKET = "kci-e2e-data"
 ACCOUNT, REGION, CLUSTER = "111122223333", "us-east-1", "eks-e2e"
@@ -43,9 +45,11 @@ class KubecostS3StandIn(LoopbackServer):
     """Answers the three queries s3-export makes: days (aggregate=cluster, step=1d), the day's
     hourly allocations, and node assets."""
 
-    def __init__(self, samples, port, days_without_data, tls=None):
-        with open(os.path.join(samples, "kubecost_docs_api-allocation_container-level_example.json")) as f:
+    def __init__(self, fixtures, port, days_without_data, tls=None):
+        with open(os.path.join(fixtures, "kubecost_allocation_container-level.json")) as f:
             self.template = next(iter(json.load(f)["data"][0].values()))
+        with open(os.path.join(fixtures, "refused", "opencost_error_500.json"), "rb") as f:
+            self.error_500 = f.read()
         self.days_without_data = set(days_without_data)
         self.fail_days = set()
         self.served = {}  # day -> list of allocations served (for the expectations)
@@ -82,7 +86,7 @@ class KubecostS3StandIn(LoopbackServer):
                                     {"cluster-one": {"name": "cluster-one", "window": w, "totalCost": 12.5}})
                     return self.send(200, {"code": 200, "data": sets})
                 if d0 in standin.fail_days:
-                    return self.send(500, {"code": 500, "status": "", "data": None, "message": "Error: boom"})
+                    return self.send(500, standin.error_500)
                 assert q["step"] == ["1h"] and q["accumulate"] == ["false"] and q["idle"] == ["true"], q
                 assert q["aggregate"] == ["cluster,node,namespace,controllerKind,controller,pod,container"], q
                 return self.send(200, {"code": 200, "data": standin.day_sets(d0)})
@@ -144,6 +148,15 @@ class KubecostS3StandIn(LoopbackServer):
 
 
 
+def signed_list(port, when, key, secret):
+    """ListObjectsV2 on the stand-in S3, signed with botocore as of `when`."""
+    url = f"http://127.0.0.1:{port}/clock-check?list-type=2"
+    req = botocore.awsrequest.AWSRequest(method="GET", url=url, data=b"")
+    sign_at(req, (key, secret, None), REGION, "s3", when.strftime("%Y%m%dT%H%M%SZ"))
+    status, _, body = http_get(url, headers=dict(req.headers))
+    return status, body
+
+
 def run(binary, env, timeout=120):
     p = subprocess.run([binary, "s3-export"], env=env, capture_output=True, text=True, timeout=timeout)
     return p.returncode, p.stderr
@@ -163,7 +176,7 @@ def expectations(served):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
-    ap.add_argument("--samples", required=True)
+    ap.add_argument("--fixtures", required=True, help="tests/fixtures/kubecost")
     ap.add_argument("--readers", required=True, help="directory of check_s3_parquet.mjs with node_modules")
     ap.add_argument("--tls", required=True, help="test TLS material (ca.crt, server.crt, server.key)")
     args = ap.parse_args()
@@ -171,7 +184,7 @@ def main():
     today = int(time.time()) // 86400
     no_data = today - 4
     kport, aport = free_port(), free_port()
-    kube = KubecostS3StandIn(args.samples, kport, [no_data])
+    kube = KubecostS3StandIn(args.fixtures, kport, [no_data])
     aws = AwsStandIn(aport, REGION, web_token=WEB_TOKEN, require_parent=True).start()
     token = os.path.join(tmp, "web-identity-token")
     with open(token, "w") as f:
@@ -187,6 +200,18 @@ def main():
                KUBECOST_RETRIES="0", LOG_FORMAT="logfmt")
     checks, logs = 0, []
     try:
+        # 0. The stand-in S3 checks a signature against the request's own X-Amz-Date (so 14
+        #    minutes old or ahead is fine) and S3's 15-minute clock skew against the real clock.
+        aws.keys["AKIACLOCKCHECK000000"] = ("clock/secret", None, "parent")
+        now = datetime.datetime.now(datetime.timezone.utc)
+        for minutes, want in ((-14, 200), (14, 200), (-16, 403), (16, 403)):
+            status, body = signed_list(aport, now + datetime.timedelta(minutes=minutes),
+                                       "AKIACLOCKCHECK000000", "clock/secret")
+            assert status == want, (minutes, status, body)
+            assert (b"<Code>RequestTimeTooSkewed</Code>" in body) == (want == 403), body
+        del aws.keys["AKIACLOCKCHECK000000"]
+        checks += 1
+
         # 1. Back-fill: days today-5 .. today-2, one without data.
         rc, err = run(args.binary, env)
         logs.append(err)
@@ -229,7 +254,7 @@ def main():
         # 3b. Kubecost over TLS with its CA from Secrets Manager; EKS Pod Identity as the first
         #     credentials; results pushed to a Pushgateway.
         tport, pport = free_port(), free_port()
-        kube_tls = KubecostS3StandIn(args.samples, tport, [no_data], tls=args.tls)
+        kube_tls = KubecostS3StandIn(args.fixtures, tport, [no_data], tls=args.tls)
         kube_tls.served = kube.served
         pushed = []
 

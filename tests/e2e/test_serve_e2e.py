@@ -123,7 +123,7 @@ def namespaces_in(m):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
-    ap.add_argument("--samples", required=True)
+    ap.add_argument("--fixtures", required=True, help="tests/fixtures/kubecost")
     args = ap.parse_args()
 
     token_file = tempfile.NamedTemporaryFile("w", delete=False, prefix="kci-token-")
@@ -147,7 +147,7 @@ def main():
             checks += 1
 
             # 2. Kubecost appears: values, reconciliation, query, gzip, readiness.
-            standin = StandIn(args.samples, kubecost_port).start()
+            standin = StandIn(args.fixtures, kubecost_port).start()
             m = ex.wait_for(lambda m: value(m, "cloudtuner_kubecost_exporter_scrape_success") == 1,
                             "first good poll", timeout=30)
             exp = expected(standin.allocations, WINDOW_HOURS)
@@ -182,7 +182,7 @@ def main():
 
             # 4. Recovery, with a namespace and a top pod gone from Kubecost.
             gone_pod = exp["top"][0][2]
-            standin.allocations = build_allocations(args.samples, drop_namespace="search",
+            standin.allocations = build_allocations(args.fixtures, drop_namespace="search",
                                                     drop_pods={gone_pod})
             standin.mode = "ok"
             m = ex.wait_for(lambda m: value(m, "cloudtuner_kubecost_exporter_scrape_success") == 1

@@ -15,12 +15,15 @@ cmake --build build-fuzz --target "${targets[@]/#/fuzz_}" >/dev/null
 
 work=build-fuzz/corpus
 mkdir -p "$work"/{allocation,assets,config,web_config} build-fuzz/artifacts
-# The allocation target's first byte picks the chunk size the stream is fed in.
+# The allocation target's first byte picks the chunk size the stream is fed in. The
+# Kubecost/OpenCost fixture answers, good and refused, seed it too; the assets ones seed assets.
 shopt -s nullglob
-for f in tests/fuzz/seeds/allocation/* tests/fixtures/kubecost/*.json tests/fixtures/kubecost/*.txt; do
-  { printf '\x07'; cat "$f"; } > "$work/allocation/$(basename "$f")"
+for f in tests/fuzz/seeds/allocation/* tests/fixtures/kubecost/*allocation*.json \
+         tests/fixtures/kubecost/refused/*; do
+  { printf '\x07'; cat "$f"; } > "$work/allocation/fixture_$(basename "$f")"
 done
 cp tests/fuzz/seeds/assets/* "$work/assets/"
+for f in tests/fixtures/kubecost/*assets*; do cp "$f" "$work/assets/fixture_$(basename "$f")"; done
 cp tests/fixtures/web_config/*.yaml "$work/web_config/"
 cp tests/fuzz/seeds/config/* config/*.yaml "$work/config/"
 

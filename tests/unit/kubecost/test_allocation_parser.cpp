@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <dirent.h>
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -56,24 +57,38 @@ double naive_sum(const std::string& body, const std::string& key) {
 
 }  // namespace
 
-TEST_CASE("parser: OpenCost swagger sample (namespace aggregation, 6-decimal numbers)") {
+TEST_CASE("parser: OpenCost compute answer (namespace aggregation, one line, 6-decimal numbers)") {
   std::vector<Collected> got;
-  auto r = collect(
-      sample("opencost_docs-swagger_allocation-compute_aggregate-namespace_window-2d.json"), got);
+  auto r = collect(sample("opencost_allocation-compute_namespace-2d_6dp.json"), got);
   REQUIRE(r.ok());
   CHECK(r.value().sets == 1);
+  CHECK(r.value().allocations == 3);
   REQUIRE(got.size() == r.value().allocations);
-  auto& ks = *std::find_if(got.begin(), got.end(), [](auto& c) { return c.name == "kube-system"; });
-  CHECK(ks.ns == "kube-system");
-  CHECK(field(ks, AllocField::cpu_cost) == Approx(0.408822));
-  CHECK(field(ks, AllocField::total_cost) == Approx(0.425469));
-  CHECK(field(ks, AllocField::ram_efficiency) == Approx(0.855096));
-  CHECK(field(ks, AllocField::minutes) == Approx(2879.235705));
-  CHECK(ks.window_start == parse_rfc3339("2023-01-18T11:38:45Z").value());
-  CHECK(ks.window_end == parse_rfc3339("2023-01-20T11:38:45Z").value());
+  auto by_name = [&](const char* n) {
+    auto it = std::find_if(got.begin(), got.end(), [&](auto& c) { return c.name == n; });
+    REQUIRE(it != got.end());
+    return *it;
+  };
+  auto ingress = by_name("ingress-nginx");
+  CHECK(ingress.ns == "ingress-nginx");
+  CHECK(ingress.pod == "ingress-nginx-controller-6d9f7c8b5-x2kqp");
+  CHECK(field(ingress, AllocField::cpu_cost) == Approx(0.151706));
+  CHECK(field(ingress, AllocField::load_balancer_cost) == Approx(1.199792));
+  CHECK(field(ingress, AllocField::total_cost) == Approx(1.369370));
+  CHECK(field(ingress, AllocField::ram_efficiency) == Approx(0.755556));
+  CHECK(field(ingress, AllocField::minutes) == Approx(2879.5));
+  CHECK(ingress.window_start == parse_rfc3339("2024-03-04T06:15:30Z").value());
+  CHECK(ingress.window_end == parse_rfc3339("2024-03-06T06:15:30Z").value());
+  // Usage without requests costs nothing: written 0.000000, read as 0 (not absent).
+  auto obs = by_name("observability");
+  CHECK(obs.ns == "observability");
+  CHECK(obs.pod.empty());
+  CHECK(field(obs, AllocField::total_cost) == 0);
+  CHECK(field(obs, AllocField::cpu_efficiency) == 0);
+  CHECK(field(obs, AllocField::cpu_core_usage_average) == Approx(0.021950));
 }
 
-TEST_CASE("parser: every valid JSON sample parses, and its totals match the text") {
+TEST_CASE("parser: every valid JSON fixture parses, and its totals match the text") {
   DIR* dir = opendir(KCI_FIXTURES_DIR "/kubecost");
   REQUIRE(dir != nullptr);
   int json_files = 0;
@@ -83,56 +98,147 @@ TEST_CASE("parser: every valid JSON sample parses, and its totals match the text
     ++json_files;
     INFO(name);
     std::string body = sample(name);
+    REQUIRE_FALSE(body.empty());
     std::vector<Collected> got;
     auto r = collect(body, got);
     REQUIRE(r.ok());
+    CHECK(got.size() == r.value().allocations);
     double total = 0;
+    int with_total = 0;
     for (auto& c : got)
-      if (!std::isnan(field(c, AllocField::total_cost))) total += field(c, AllocField::total_cost);
-    // Nested objects (pvs, breakdowns) carry other keys, never "totalCost" outside allocations
-    // in allocation samples; asset samples have totalCost per asset, which is what we read.
+      if (!std::isnan(field(c, AllocField::total_cost))) {
+        total += field(c, AllocField::total_cost);
+        ++with_total;
+      }
+    // Nested objects (pvs, lbAllocations, breakdowns, overhead) carry other keys, never
+    // "totalCost"; asset answers have totalCost per asset, which is what we read.
+    CHECK(with_total > 0);
     CHECK(total == Approx(naive_sum(body, "totalCost")).epsilon(1e-12));
   }
   closedir(dir);
-  CHECK(json_files >= 4);
+  CHECK(json_files >= 6);
 }
 
-TEST_CASE("parser: Kubecost container-level sample, labels and the docs' placeholder key") {
+TEST_CASE("parser: OpenCost 5-decimal answer, namespaceLabels, lbAllocations and empty maps") {
   std::vector<Collected> got;
-  auto r = collect(sample("kubecost_docs_api-allocation_container-level_example.json"), got,
+  auto r = collect(sample("opencost_allocation_namespace-7d_5dp.json"), got, {"team"});
+  REQUIRE(r.ok());
+  REQUIRE(got.size() == 3);
+  std::map<std::string, Collected> by;
+  for (auto& c : got) by.emplace(c.name, c);
+  // No pod label here: the namespace label fills in.
+  CHECK(by.at("batch-jobs").labels == std::vector<std::string>{"data"});
+  CHECK(by.at("argocd").labels == std::vector<std::string>{""});
+  // Requests of 0 with usage: Kubecost's efficiency is 1, not a division by zero.
+  CHECK(field(by.at("batch-jobs"), AllocField::cpu_efficiency) == 1);
+  CHECK(field(by.at("batch-jobs"), AllocField::total_cost) == Approx(0.11693));
+  CHECK(field(by.at("argocd"), AllocField::cpu_cost) == Approx(1.11131));
+  // The nested lbAllocations "cost" is not read as anything; loadBalancerCost is.
+  CHECK(field(by.at("default"), AllocField::load_balancer_cost) == Approx(0.84));
+  CHECK(field(by.at("default"), AllocField::total_cost) == Approx(1.02531));
+  CHECK(by.at("default").window_end == parse_rfc3339("2024-05-20T09:41:07Z").value());
+}
+
+TEST_CASE("parser: Kubecost container-level answer, labels and the docs' placeholder key") {
+  std::vector<Collected> got;
+  auto r = collect(sample("kubecost_allocation_container-level.json"), got,
                    {"app_kubernetes_io_name", "team"});
   REQUIRE(r.ok());
+  // One real allocation, then the docs' "...etc": {} in the first set and alone in the second.
+  CHECK(r.value().sets == 2);
+  REQUIRE(got.size() == 3);
   auto it = std::find_if(got.begin(), got.end(),
-                         [](auto& c) { return c.pod.starts_with("kubecost-cost-analyzer"); });
+                         [](auto& c) { return c.pod.starts_with("checkout-api-"); });
   REQUIRE(it != got.end());
-  CHECK(it->ns == "kubecost");
-  CHECK(it->labels == std::vector<std::string>{"cost-analyzer", ""});
-  CHECK(field(*it, AllocField::load_balancer_cost) == Approx(0.003333));
-  CHECK(field(*it, AllocField::pv_cost) == Approx(0.000550));
-}
-
-TEST_CASE("parser: data:[null] from Kubecost 2.4.3 is an empty answer, not an error crash") {
-  std::string text = sample("issue_kubecost-3758_allocation_data-null_kubecost-2.4.3.txt");
-  std::string body = text.substr(text.find("response: ") + 10);
-  std::vector<Collected> got;
-  auto r = collect(body, got);
-  REQUIRE_FALSE(r.ok());
-  CHECK(r.failure().reason == FailureReason::empty);
-  CHECK(got.empty());
-}
-
-TEST_CASE("parser: truncated and elided samples fail cleanly with reason parse") {
-  for (const char* name : {"kubecost_docs_api-allocation-compute_unmounted_example.txt",
-                           "issue_opencost-1270_kubecost-allocation-summary_excerpt.txt",
-                           "issue_kubecost-2272_allocation-compute_v1.102_excerpt.txt",
-                           "opencost_website_api-examples_assets_window-7d_GKE.json.txt"}) {
-    INFO(name);
-    std::vector<Collected> got;
-    auto r = collect(sample(name), got);
-    REQUIRE_FALSE(r.ok());
-    CHECK(r.failure().reason == FailureReason::parse);
-    CHECK(r.failure().message.find('\n') == std::string::npos);
+  CHECK(it->ns == "payments");
+  CHECK(it->pod == "checkout-api-7c9d5f6b8-qz4lm");
+  CHECK(it->labels == std::vector<std::string>{"checkout-api", ""});
+  CHECK(field(*it, AllocField::load_balancer_cost) == Approx(0.002083));
+  CHECK(field(*it, AllocField::pv_cost) == Approx(0.001142));  // not the nested pvs "cost"
+  CHECK(field(*it, AllocField::total_cost) == Approx(0.008840));
+  for (auto& c : got) {
+    if (c.name != "...etc") continue;
+    CHECK(c.ns.empty());
+    CHECK(std::isnan(field(c, AllocField::total_cost)));  // nothing in it: absent, never 0
   }
+  CHECK(std::count_if(got.begin(), got.end(), [](auto& c) { return c.name == "...etc"; }) == 2);
+}
+
+TEST_CASE("parser: Kubecost compute answer without aggregate: __unmounted__ and __idle__") {
+  std::vector<Collected> got;
+  auto r = collect(sample("kubecost_allocation-compute_container_idle-unmounted.json"), got);
+  REQUIRE(r.ok());
+  REQUIRE(got.size() == 3);
+  std::map<std::string, Collected> by;
+  for (auto& c : got) by.emplace(c.name, c);
+  // The node segment of the key is empty for a PV nobody mounts.
+  auto& un = by.at("onprem-east//__unmounted__/__unmounted__/__unmounted__");
+  CHECK(un.ns == "__unmounted__");
+  CHECK(un.pod == "__unmounted__");
+  CHECK(field(un, AllocField::cpu_cost) == 0);
+  CHECK(field(un, AllocField::pv_cost) == Approx(0.131507));
+  CHECK(field(un, AllocField::total_cost) == Approx(0.131507));
+  auto& idle = by.at("__idle__");
+  CHECK(idle.ns.empty());
+  CHECK(field(idle, AllocField::total_cost) == Approx(1.780210));
+  auto& cart = by.at("onprem-east/node-b3/shop/cart-5f7b9cd4c8-w8n2z/cart");
+  CHECK(cart.ns == "shop");
+  CHECK(field(cart, AllocField::total_cost) == Approx(0.262675));
+  CHECK(field(cart, AllocField::minutes) == Approx(1185.0));
+  CHECK(cart.window_start == parse_rfc3339("2024-06-02T00:00:00Z").value());
+}
+
+TEST_CASE("parser: every refused fixture fails with its reason and one clear line") {
+  struct Want {
+    FailureReason reason;
+    std::string message;  // exact, or a prefix when it ends with '*'
+  };
+  const std::map<std::string, Want> want = {
+      {"kubecost-2.4_allocation_data-null.json",
+       {FailureReason::empty, "response holds no allocations (data: 0 non-null sets)"}},
+      {"kubecost_allocation-compute_unmounted_missing-brace.txt",
+       {FailureReason::parse, "invalid JSON*"}},
+      {"kubecost_allocation-compute_v1.102_truncated.txt", {FailureReason::parse, "invalid JSON*"}},
+      {"kubecost_allocation-summary_truncated.txt", {FailureReason::parse, "invalid JSON*"}},
+      {"kubecost_assets_aggregate-type_truncated.txt", {FailureReason::parse, "invalid JSON*"}},
+      {"opencost_assets_gke_elided.txt", {FailureReason::parse, "invalid JSON*"}},
+      {"nginx_504_gateway-timeout.html",
+       {FailureReason::parse, "HTML page instead of JSON: 504 Gateway Time-out"}},
+      {"opencost_empty-200.txt", {FailureReason::empty, "empty response body"}},
+      {"opencost_error_500.json",
+       {FailureReason::http_status,
+        "Kubecost answered code 500: Error: error querying prometheus: query timed out in query "
+        "execution"}},
+      {"opencost_error_filter-400.json",
+       {FailureReason::http_status,
+        "Kubecost answered code 400: Invalid filter: unexpected token '+' at position 14"}},
+      {"opencost_error_invalid-window.txt",
+       {FailureReason::parse,
+        "not JSON: \"Invalid 'window' parameter: illegal window: 3fortnights \""}},
+  };
+  DIR* dir = opendir(KCI_FIXTURES_DIR "/kubecost/refused");
+  REQUIRE(dir != nullptr);
+  std::size_t files = 0;
+  while (auto* e = readdir(dir)) {
+    std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    ++files;
+    INFO(name);
+    REQUIRE(want.count(name) == 1);  // a new fixture needs its expectation here
+    std::vector<Collected> got;
+    auto r = collect(sample("refused/" + name), got);
+    REQUIRE_FALSE(r.ok());
+    const Want& w = want.at(name);
+    CHECK(r.failure().reason == w.reason);
+    if (w.message.ends_with('*'))
+      CHECK(r.failure().message.starts_with(w.message.substr(0, w.message.size() - 1)));
+    else
+      CHECK(r.failure().message == w.message);
+    CHECK(r.failure().message.find('\n') == std::string::npos);
+    if (w.reason != FailureReason::parse) CHECK(got.empty());
+  }
+  closedir(dir);
+  CHECK(files == want.size());
 }
 
 TEST_CASE("parser: null numbers are absent (NaN), never 0; no status is fine") {

@@ -5,9 +5,8 @@
 
 using namespace kci;
 
-TEST_CASE("assets: Kubecost docs sample (array of sets, old label_ spelling)") {
-  std::string body =
-      kci::test::sample("kubecost_docs_assets-api_window-1w_aggregate-type_accumulate-true.json");
+TEST_CASE("assets: Kubecost aggregate=type answer (array of sets, old label_ spelling)") {
+  std::string body = kci::test::sample("kubecost_assets_aggregate-type_accumulate.json");
   // Aggregated by type, the node has no name: nothing to join on.
   auto aggregated = parse_node_assets(body);
   REQUIRE(aggregated.ok());
@@ -16,15 +15,51 @@ TEST_CASE("assets: Kubecost docs sample (array of sets, old label_ spelling)") {
   const std::string marker = R"("type": "Node",)";
   auto pos = body.find(marker);
   REQUIRE(pos != std::string::npos);
-  body.insert(body.find("\"properties\": {", pos) + 15, R"("name": "gke-node-1", )");
+  body.insert(body.find("\"properties\": {", pos) + 15,
+              R"("name": "gke-shop-arm-pool-3f9a-k2lm", )");
   auto r = parse_node_assets(body);
   REQUIRE(r.ok());
-  auto f = r.value().at({"cluster-one", "gke-node-1"});
+  REQUIRE(r.value().size() == 1);
+  auto f = r.value().at({"gke-shop", "gke-shop-arm-pool-3f9a-k2lm"});
   CHECK(f.provider == "GCP");
-  CHECK(f.availability_zone == "us-central1-a");
-  CHECK(f.region == "us-central1");
-  CHECK(f.architecture == "amd64");
+  // Every attribute below is read through a label_-prefixed key; nodeType is "".
+  CHECK(f.instance_type == "t2a-standard-4");
+  CHECK(f.availability_zone == "europe-west4-b");
+  CHECK(f.region == "europe-west4");
+  CHECK(f.architecture == "arm64");
   CHECK(f.os == "linux");
+  CHECK(f.nodegroup == "arm-pool");
+  CHECK(f.capacity_type == "on-demand");  // preemptible 0.000000
+}
+
+TEST_CASE("assets: OpenCost answer with data as one map (sanitized labels, nodeType, pool)") {
+  auto r = parse_node_assets(kci::test::sample("opencost_assets_map-data_gke.json"));
+  REQUIRE(r.ok());
+  auto& m = r.value();
+  REQUIRE(m.size() == 2);  // the Disk is not a node
+  auto spot = m.at({"gke-analytics", "gke-analytics-spot-pool-9c1e77b2-tq5w"});
+  CHECK(spot.provider == "GCP");
+  CHECK(spot.instance_type == "e2-medium");
+  CHECK(spot.capacity_type == "spot");
+  CHECK(spot.nodegroup == "spot-pool");
+  CHECK(spot.availability_zone == "us-central1-f");
+  CHECK(spot.region == "us-central1");
+  CHECK(spot.architecture == "amd64");
+  auto general = m.at({"gke-analytics", "gke-analytics-general-4d2a10f3-8hjn"});
+  CHECK(general.instance_type == "n2-standard-4");
+  CHECK(general.capacity_type == "on-demand");
+  CHECK(general.nodegroup == "general");
+  CHECK(general.availability_zone == "us-central1-c");
+}
+
+TEST_CASE("assets: truncated and elided answers fail with reason parse") {
+  for (const char* name : {"refused/kubecost_assets_aggregate-type_truncated.txt",
+                           "refused/opencost_assets_gke_elided.txt"}) {
+    INFO(name);
+    auto r = parse_node_assets(kci::test::sample(name));
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.failure().reason == FailureReason::parse);
+  }
 }
 
 TEST_CASE("assets: EKS, Karpenter and preemptible capacity types; both label spellings") {
