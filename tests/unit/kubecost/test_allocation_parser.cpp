@@ -26,7 +26,8 @@ struct Collected {
 
 Expected<ParseSummary> collect(const std::string& body, std::vector<Collected>& out,
                                std::vector<std::string> label_keys = {}) {
-  ParseOptions options{std::move(label_keys)};
+  ParseOptions options;
+  options.label_keys = std::move(label_keys);
   return parse_allocations(body, options, [&](const ParsedAllocation& a) {
     Collected c{std::string(a.name),
                 std::string(a.namespace_name),
