@@ -98,7 +98,7 @@ Expected<void> HttpKubecostApi::allocations(std::int64_t day, const AllocationVi
   const std::int64_t start = day * k_day_seconds;
   std::vector<std::string> windows;
   if (m_s3.paginate) {
-    for (int h = 0; h < 24; ++h)
+    for (std::int64_t h = 0; h < 24; ++h)
       windows.push_back(kubecost_window(start + h * 3600, start + (h + 1) * 3600));
   } else {
     windows.push_back(kubecost_window(start, start + k_day_seconds));
