@@ -4,10 +4,10 @@
 #include <cstdio>
 #include <iostream>
 
+#include "exporter/app/s3_export_mode.hpp"
 #include "exporter/app/serve_mode.hpp"
 #include "exporter/config/config.hpp"
 #include "exporter/config/web_config.hpp"
-#include "exporter/s3export/s3_export_mode.hpp"
 #include "exporter/util/logging.hpp"
 #include "exporter/util/result.hpp"
 

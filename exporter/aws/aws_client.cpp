@@ -11,7 +11,6 @@
 #include <sstream>
 #include <thread>
 
-#include "exporter/util/logging.hpp"
 #include "exporter/util/text_util.hpp"
 
 namespace kci::aws {
@@ -60,8 +59,7 @@ std::optional<std::time_t> parse_iso(const std::string& s) {
 }
 
 Expected<Credentials> credentials_from_sts(const Response& r, const std::string& what) {
-  if (r.status != 200)
-    return Failure{FailureReason::aws, what + ": " + error_line(r), r.status};
+  if (r.status != 200) return Failure{FailureReason::aws, what + ": " + error_line(r), r.status};
   auto id = xml_values(r.body, "AccessKeyId");
   auto secret = xml_values(r.body, "SecretAccessKey");
   auto token = xml_values(r.body, "SessionToken");
@@ -258,7 +256,8 @@ Expected<Credentials> CredentialChain::base() {
       std::string error;
       std::string token = read_file(get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"), error);
       if (!error.empty())
-        return Failure{FailureReason::credentials, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: " + error};
+        return Failure{FailureReason::credentials,
+                       "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: " + error};
       headers.emplace_back("Authorization", token);
     }
     auto scheme = uri.find("://");
@@ -268,7 +267,8 @@ Expected<Credentials> CredentialChain::base() {
     auto r = m_client.send("GET", base, path, {}, headers, "", "", nullptr);
     if (!r.ok()) return r.failure();
     if (r.value().status != 200)
-      return Failure{FailureReason::aws, "EKS Pod Identity: " + error_line(r.value()), r.value().status};
+      return Failure{FailureReason::aws, "EKS Pod Identity: " + error_line(r.value()),
+                     r.value().status};
     simdjson::dom::parser parser;
     simdjson::dom::element doc;
     std::string_view id, secret, token, exp;
@@ -341,8 +341,10 @@ Expected<std::vector<std::string>> S3::list_keys(const std::string& bucket,
     auto r = call("GET", bucket, "", q, {}, "");
     if (!r.ok()) return r.failure();
     if (r.value().status != 200)
-      return Failure{FailureReason::aws, "s3:ListObjectsV2 s3://" + bucket + "/" + prefix +
-                                                     ": " + error_line(r.value()), r.value().status};
+      return Failure{
+          FailureReason::aws,
+          "s3:ListObjectsV2 s3://" + bucket + "/" + prefix + ": " + error_line(r.value()),
+          r.value().status};
     for (auto& k : xml_values(r.value().body, "Key")) keys.push_back(std::move(k));
     auto truncated = xml_values(r.value().body, "IsTruncated");
     auto next = xml_values(r.value().body, "NextContinuationToken");
@@ -360,54 +362,71 @@ Expected<void> S3::put_object(const std::string& bucket, const std::string& key,
            body);
   if (!r.ok()) return r.failure();
   if (r.value().status != 200)
-    return Failure{FailureReason::aws, "s3:PutObject s3://" + bucket + "/" + key + ": " + error_line(r.value()), r.value().status};
+    return Failure{FailureReason::aws,
+                   "s3:PutObject s3://" + bucket + "/" + key + ": " + error_line(r.value()),
+                   r.value().status};
   return {};
 }
 
-Expected<void> S3::put_file_multipart(const std::string& bucket, const std::string& key,
-                                      const std::string& path, std::size_t part_size) {
+Expected<std::string> S3::create_multipart_upload(const std::string& bucket,
+                                                  const std::string& key) {
   const std::string where = "s3://" + bucket + "/" + key;
-  auto created = call("POST", bucket, key, {{"uploads", ""}},
-                      {{"Content-Type", "application/vnd.apache.parquet"}}, "");
-  if (!created.ok()) return created.failure();
-  if (created.value().status != 200)
-    return Failure{FailureReason::aws, "s3:CreateMultipartUpload " + where + ": " + error_line(created.value()), created.value().status};
-  auto ids = xml_values(created.value().body, "UploadId");
+  auto r = call("POST", bucket, key, {{"uploads", ""}},
+                {{"Content-Type", "application/vnd.apache.parquet"}}, "");
+  if (!r.ok()) return r.failure();
+  if (r.value().status != 200)
+    return Failure{FailureReason::aws,
+                   "s3:CreateMultipartUpload " + where + ": " + error_line(r.value()),
+                   r.value().status};
+  auto ids = xml_values(r.value().body, "UploadId");
   if (ids.empty())
     return Failure{FailureReason::aws, "s3:CreateMultipartUpload " + where + ": no UploadId"};
-  const std::string upload_id = ids[0];
-  auto abort = [&](Failure f) -> Expected<void> {
-    auto a = call("DELETE", bucket, key, {{"uploadId", upload_id}}, {}, "");
-    if (!a.ok() || (a.value().status != 204 && a.value().status != 200))
-      log::warn("s3 multipart abort failed", {{"object", where}});
-    return f;
-  };
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return abort(Failure{FailureReason::io, "cannot read " + path});
+  return ids[0];
+}
+
+Expected<std::string> S3::upload_part(const std::string& bucket, const std::string& key,
+                                      const std::string& upload_id, int part_number,
+                                      const std::string& body) {
+  auto r = call("PUT", bucket, key,
+                {{"partNumber", std::to_string(part_number)}, {"uploadId", upload_id}},
+                {{"Content-MD5", md5_base64(body)}}, body);
+  if (!r.ok()) return r.failure();
+  if (r.value().status != 200)
+    return Failure{FailureReason::aws,
+                   "s3:UploadPart s3://" + bucket + "/" + key + ": " + error_line(r.value()),
+                   r.value().status};
+  return r.value().etag;
+}
+
+Expected<void> S3::complete_multipart_upload(const std::string& bucket, const std::string& key,
+                                             const std::string& upload_id,
+                                             const std::vector<std::string>& etags) {
   std::string complete = "<CompleteMultipartUpload>";
-  std::string part(part_size, '\0');
-  for (int number = 1; number <= 10000; ++number) {
-    in.read(part.data(), static_cast<std::streamsize>(part_size));
-    std::size_t n = static_cast<std::size_t>(in.gcount());
-    if (n == 0 && number > 1) break;
-    std::string body = part.substr(0, n);
-    auto r =
-        call("PUT", bucket, key, {{"partNumber", std::to_string(number)}, {"uploadId", upload_id}},
-             {{"Content-MD5", md5_base64(body)}}, body);
-    if (!r.ok()) return abort(r.failure());
-    if (r.value().status != 200)
-      return abort(Failure{FailureReason::aws, "s3:UploadPart " + where + ": " + error_line(r.value()), r.value().status});
-    complete += "<Part><PartNumber>" + std::to_string(number) + "</PartNumber><ETag>" +
-                r.value().etag + "</ETag></Part>";
-    if (n < part_size) break;
-  }
+  for (std::size_t i = 0; i < etags.size(); ++i)
+    complete += "<Part><PartNumber>" + std::to_string(i + 1) + "</PartNumber><ETag>" + etags[i] +
+                "</ETag></Part>";
   complete += "</CompleteMultipartUpload>";
-  auto done = call("POST", bucket, key, {{"uploadId", upload_id}},
-                   {{"Content-Type", "application/xml"}}, complete);
-  if (!done.ok()) return abort(done.failure());
+  auto r = call("POST", bucket, key, {{"uploadId", upload_id}},
+                {{"Content-Type", "application/xml"}}, complete);
+  if (!r.ok()) return r.failure();
   // CompleteMultipartUpload can answer 200 with an <Error> body.
-  if (done.value().status != 200 || !xml_values(done.value().body, "Code").empty())
-    return abort(Failure{FailureReason::aws, "s3:CompleteMultipartUpload " + where + ": " + error_line(done.value()), done.value().status});
+  if (r.value().status != 200 || !xml_values(r.value().body, "Code").empty())
+    return Failure{
+        FailureReason::aws,
+        "s3:CompleteMultipartUpload s3://" + bucket + "/" + key + ": " + error_line(r.value()),
+        r.value().status};
+  return {};
+}
+
+Expected<void> S3::abort_multipart_upload(const std::string& bucket, const std::string& key,
+                                          const std::string& upload_id) {
+  auto r = call("DELETE", bucket, key, {{"uploadId", upload_id}}, {}, "");
+  if (!r.ok()) return r.failure();
+  if (r.value().status != 204 && r.value().status != 200)
+    return Failure{
+        FailureReason::aws,
+        "s3:AbortMultipartUpload s3://" + bucket + "/" + key + ": " + error_line(r.value()),
+        r.value().status};
   return {};
 }
 
@@ -427,7 +446,9 @@ Expected<std::string> get_secret_string(Client& client, CredentialChain& credent
                        body, "secretsmanager", &creds.value(), sign_region);
   if (!r.ok()) return r.failure();
   if (r.value().status != 200)
-    return Failure{FailureReason::aws, "secretsmanager:GetSecretValue " + secret_id + ": " + error_line(r.value()), r.value().status};
+    return Failure{FailureReason::aws,
+                   "secretsmanager:GetSecretValue " + secret_id + ": " + error_line(r.value()),
+                   r.value().status};
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   std::string_view s;

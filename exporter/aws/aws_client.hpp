@@ -78,9 +78,21 @@ class S3 {
   // One PUT (Content-MD5 + signed SHA-256 payload hash, so S3 rejects a damaged body).
   Expected<void> put_object(const std::string& bucket, const std::string& key,
                             const std::string& body);
-  // Multipart upload from a file, parts of `part_size`; aborted on any failure (never partial).
-  Expected<void> put_file_multipart(const std::string& bucket, const std::string& key,
-                                    const std::string& path, std::size_t part_size);
+  // Multipart upload, one call per step; the caller drives the parts and must abort an upload
+  // it does not complete (s3export/upload does), or S3 keeps the parts and bills for them.
+  // CreateMultipartUpload: the UploadId.
+  Expected<std::string> create_multipart_upload(const std::string& bucket, const std::string& key);
+  // UploadPart (Content-MD5 checked by S3): the part's ETag.
+  Expected<std::string> upload_part(const std::string& bucket, const std::string& key,
+                                    const std::string& upload_id, int part_number,
+                                    const std::string& body);
+  // CompleteMultipartUpload of parts 1..etags.size(); a 200 with an <Error> body is a failure.
+  Expected<void> complete_multipart_upload(const std::string& bucket, const std::string& key,
+                                           const std::string& upload_id,
+                                           const std::vector<std::string>& etags);
+  // AbortMultipartUpload: S3 drops the parts uploaded so far.
+  Expected<void> abort_multipart_upload(const std::string& bucket, const std::string& key,
+                                        const std::string& upload_id);
 
  private:
   struct Target {

@@ -1,0 +1,70 @@
+#include "exporter/app/s3_export_mode.hpp"
+
+#include <fstream>
+#include <regex>
+
+#include "exporter/aws/aws_client.hpp"
+#include "exporter/s3export/http_kubecost_api.hpp"
+#include "exporter/s3export/pushgateway.hpp"
+#include "exporter/s3export/s3_export.hpp"
+#include "exporter/s3export/s3_object_store.hpp"
+#include "exporter/util/logging.hpp"
+
+namespace kci {
+namespace {
+
+ClusterArn checked_cluster(const S3ExportConfig& s3) {
+  if (s3.bucket.empty())
+    throw ConfigError("s3BucketName: S3_BUCKET_NAME is required for s3-export");
+  if (s3.cluster_arn.empty())
+    throw ConfigError("clusterId: CLUSTER_ID (the EKS cluster ARN) is required for s3-export");
+  auto arn = parse_cluster_arn(s3.cluster_arn);
+  if (!arn) throw ConfigError("clusterId: invalid value \"" + s3.cluster_arn + "\"");
+  static const std::regex account(R"(\d{12})"),
+      region_code(R"((us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+-\d)");
+  if (std::regex_search(s3.bucket, account) || std::regex_search(s3.bucket, region_code))
+    log::warn(
+        "the bucket name holds an account id or region code: predictable names invite bucket "
+        "sniping",
+        {{"bucket", s3.bucket}});
+  return *arn;
+}
+
+}  // namespace
+
+int run_s3_export(const Config& config, const EnvLookup& env) {
+  const S3ExportConfig& s3 = config.s3;
+  const ClusterArn arn = checked_cluster(s3);
+  const std::string region =
+      env("AWS_REGION").value_or(env("AWS_DEFAULT_REGION").value_or(arn.region));
+  aws::Client aws(aws::Endpoints::from_environment(env, region), std::chrono::seconds(120));
+  aws::CredentialChain chain(aws, env, s3.parent_role_arn);
+  SystemClock clock;
+  Pushgateway pushgateway(s3.pushgateway_url, arn.name);
+
+  auto creds = chain.get();
+  if (!creds.ok()) {
+    log::error("s3-export cannot get AWS credentials", {{"error", creds.failure().message}});
+    pushgateway.report(RunReport{.finished_at = clock.now_unix_seconds()});
+    return 1;
+  }
+  log::info("aws credentials", {{"source", chain.describe()}, {"region", region}});
+  KubecostConnection kubecost = s3_export_connection(config);
+  if (!s3.ca_secret_name.empty()) {
+    auto ca = aws::get_secret_string(aws, chain, s3.ca_secret_name, s3.ca_secret_region);
+    if (!ca.ok()) {
+      log::error("s3-export cannot read the Kubecost CA", {{"error", ca.failure().message}});
+      return 1;
+    }
+    const std::string path = s3.work_dir + "/kubecost-ca.pem";
+    std::ofstream(path) << ca.value();
+    kubecost.ca_file = path;
+  }
+  aws::S3 s3_client(aws, chain);
+  S3ObjectStore store(s3_client, s3.bucket);
+  HttpKubecostApi api(kubecost, s3);
+  return run_s3_export_days(s3_export_run_settings(config, arn, region), api, store, clock,
+                            pushgateway);
+}
+
+}  // namespace kci

@@ -1,0 +1,139 @@
+#include "exporter/s3export/dataset_columns.hpp"
+
+#include <cmath>
+
+namespace kci {
+namespace {
+
+using TextOf = std::function<std::string_view(const DatasetRow&)>;
+
+DatasetColumn text(std::string name, TextOf get) {
+  return {std::move(name), parquet::ColumnType::string,
+          [get = std::move(get)](const DatasetRow& row) -> CellValue {
+            std::string_view v = get(row);
+            if (v.empty()) return std::monostate{};
+            return v;
+          }};
+}
+
+DatasetColumn number(std::string name, AllocField field) {
+  return {std::move(name), parquet::ColumnType::float64,
+          [field](const DatasetRow& row) -> CellValue { return row.allocation.get(field); }};
+}
+
+DatasetColumn timestamp(std::string name, double ParsedAllocation::*seconds) {
+  return {std::move(name), parquet::ColumnType::timestamp_micros,
+          [seconds](const DatasetRow& row) -> CellValue {
+            const double s = row.allocation.*seconds;
+            if (std::isnan(s)) return std::monostate{};
+            return static_cast<std::int64_t>(std::llround(s * 1e6));
+          }};
+}
+
+// The value at `index` of a per-key list (labels, annotations); "" when absent.
+std::string_view at(const std::vector<std::string_view>* values, std::size_t index) {
+  return values && index < values->size() ? (*values)[index] : std::string_view{};
+}
+
+}  // namespace
+
+std::vector<DatasetColumn> dataset_columns(const std::vector<std::string>& label_keys,
+                                           const std::vector<std::string>& annotation_keys) {
+  using A = AllocField;
+  using R = const DatasetRow&;
+  std::vector<DatasetColumn> c = {
+      text("name", [](R r) { return r.allocation.name; }),
+      timestamp("window.start", &ParsedAllocation::window_start),
+      timestamp("window.end", &ParsedAllocation::window_end),
+      number("minutes", A::minutes),
+      number("cpucores", A::cpu_cores),
+      number("cpucorerequestaverage", A::cpu_core_request_average),
+      number("cpucoreusageaverage", A::cpu_core_usage_average),
+      number("cpucorehours", A::cpu_core_hours),
+      number("cpucost", A::cpu_cost),
+      number("cpucostadjustment", A::cpu_cost_adjustment),
+      number("cpuefficiency", A::cpu_efficiency),
+      number("gpucount", A::gpu_count),
+      number("gpuhours", A::gpu_hours),
+      number("gpucost", A::gpu_cost),
+      number("gpucostadjustment", A::gpu_cost_adjustment),
+      number("networktransferbytes", A::network_transfer_bytes),
+      number("networkreceivebytes", A::network_receive_bytes),
+      number("networkcost", A::network_cost),
+      number("networkcrosszonecost", A::network_cross_zone_cost),
+      number("networkcrossregioncost", A::network_cross_region_cost),
+      number("networkinternetcost", A::network_internet_cost),
+      number("networkcostadjustment", A::network_cost_adjustment),
+      number("loadbalancercost", A::load_balancer_cost),
+      number("loadbalancercostadjustment", A::load_balancer_cost_adjustment),
+      number("pvbytes", A::pv_bytes),
+      number("pvbytehours", A::pv_byte_hours),
+      number("pvcost", A::pv_cost),
+      number("pvcostadjustment", A::pv_cost_adjustment),
+      number("rambytes", A::ram_bytes),
+      number("rambyterequestaverage", A::ram_byte_request_average),
+      number("rambyteusageaverage", A::ram_byte_usage_average),
+      number("rambytehours", A::ram_byte_hours),
+      number("ramcost", A::ram_cost),
+      number("ramcostadjustment", A::ram_cost_adjustment),
+      number("ramefficiency", A::ram_efficiency),
+      number("sharedcost", A::shared_cost),
+      number("externalcost", A::external_cost),
+      number("totalcost", A::total_cost),
+      number("totalefficiency", A::total_efficiency),
+      text("properties.provider", [](R r) { return std::string_view(r.node.provider); }),
+      text("properties.region", [](R r) { return std::string_view(r.cluster.region); }),
+      text("properties.cluster", [](R r) { return r.allocation.cluster; }),
+      text("properties.clusterid", [](R r) { return std::string_view(r.cluster.cluster_arn); }),
+      text("properties.eksclustername", [](R r) { return std::string_view(r.cluster.name); }),
+      text("properties.container", [](R r) { return r.allocation.container; }),
+      text("properties.namespace", [](R r) { return r.allocation.namespace_name; }),
+      text("properties.pod", [](R r) { return r.allocation.pod; }),
+      text("properties.node", [](R r) { return r.allocation.node; }),
+      text("properties.node_instance_type",
+           [](R r) { return std::string_view(r.node.instance_type); }),
+      text("properties.node_availability_zone",
+           [](R r) { return std::string_view(r.node.availability_zone); }),
+      text("properties.node_capacity_type",
+           [](R r) { return std::string_view(r.node.capacity_type); }),
+      text("properties.node_architecture",
+           [](R r) { return std::string_view(r.node.architecture); }),
+      text("properties.node_os", [](R r) { return std::string_view(r.node.os); }),
+      text("properties.node_nodegroup", [](R r) { return std::string_view(r.node.nodegroup); }),
+      text("properties.node_nodegroup_image",
+           [](R r) { return std::string_view(r.node.nodegroup_image); }),
+      text("properties.controller", [](R r) { return r.allocation.controller; }),
+      text("properties.controllerkind", [](R r) { return r.allocation.controller_kind; }),
+      text("properties.providerid", [](R r) { return r.allocation.provider_id; }),
+  };
+  for (std::size_t i = 0; i < label_keys.size(); ++i)
+    c.push_back(text("properties.labels." + label_keys[i],
+                     [i](R r) { return at(r.allocation.label_values, i); }));
+  for (std::size_t i = 0; i < annotation_keys.size(); ++i)
+    c.push_back(text("properties.annotations." + annotation_keys[i],
+                     [i](R r) { return at(r.allocation.annotation_values, i); }));
+  return c;
+}
+
+std::vector<parquet::ColumnSpec> dataset_schema(const std::vector<DatasetColumn>& columns) {
+  std::vector<parquet::ColumnSpec> schema;
+  schema.reserve(columns.size());
+  for (const auto& c : columns) schema.push_back({c.name, c.type});
+  return schema;
+}
+
+void write_dataset_row(parquet::Writer& writer, const std::vector<DatasetColumn>& columns,
+                       const DatasetRow& row) {
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    const CellValue v = columns[i].value(row);
+    if (const auto* s = std::get_if<std::string_view>(&v))
+      writer.set_string(i, *s);
+    else if (const auto* d = std::get_if<double>(&v))
+      writer.set_double(i, *d);
+    else if (const auto* t = std::get_if<std::int64_t>(&v))
+      writer.set_timestamp_micros(i, *t);
+  }
+  writer.end_row();
+}
+
+}  // namespace kci

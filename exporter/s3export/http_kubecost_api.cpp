@@ -1,0 +1,120 @@
+#include "exporter/s3export/http_kubecost_api.hpp"
+
+#include <cmath>
+
+#include "exporter/kubecost/kubecost_query.hpp"
+#include "exporter/s3export/utc_day.hpp"
+#include "exporter/util/text_util.hpp"
+
+namespace kci {
+namespace {
+
+HttpEndpoint with_timeout(const KubecostConnection& connection,
+                          std::chrono::milliseconds request_timeout) {
+  HttpEndpoint e = connection;
+  e.request_timeout = request_timeout;
+  return e;
+}
+
+// An answer without allocations is a day without data, not a failure.
+Expected<void> parse_into(const HttpResponse& response, const ParseOptions& options,
+                          const AllocationVisitor& visit) {
+  auto parsed = parse_allocations(response.body, options, visit);
+  if (!parsed.ok() && parsed.failure().reason != FailureReason::empty) return parsed.failure();
+  return {};
+}
+
+}  // namespace
+
+KubecostConnection s3_export_connection(const Config& config) {
+  const S3ExportConfig& s3 = config.s3;
+  KubecostConnection conn = config.kubecost;
+  if (!s3.kubecost_endpoint.empty()) conn.url = s3.kubecost_endpoint;
+  conn.connect_timeout = s3.connection_timeout;
+  conn.insecure_skip_verify = conn.insecure_skip_verify || !s3.tls_verify;
+  return conn;
+}
+
+std::string s3_export_aggregate(const std::string& aggregation) {
+  // The node is kept wherever pods are, so allocations can be joined to node facts.
+  if (aggregation == "container")
+    return "cluster,node,namespace,controllerKind,controller,pod,container";
+  if (aggregation == "pod") return "cluster,node,namespace,controllerKind,controller,pod";
+  if (aggregation == "namespace") return "cluster,namespace";
+  if (aggregation == "controller") return "cluster,namespace,controllerKind,controller";
+  if (aggregation == "controllerKind") return "cluster,namespace,controllerKind";
+  if (aggregation == "node") return "cluster,node";
+  return "cluster";
+}
+
+HttpKubecostApi::HttpKubecostApi(const KubecostConnection& connection, const S3ExportConfig& s3)
+    : m_s3(s3),
+      m_opencost(connection.flavour == Flavour::opencost),
+      m_allocation_client(with_timeout(connection, s3.allocation_read_timeout)),
+      m_assets_client(with_timeout(connection, s3.assets_read_timeout)) {
+  for (const auto& k : s3.labels) m_options.label_keys.push_back(sanitize_label_name(k));
+  for (const auto& k : s3.annotations) m_options.annotation_keys.push_back(sanitize_label_name(k));
+  m_options.all_properties = true;
+}
+
+std::string HttpKubecostApi::allocation_path() const {
+  return m_opencost ? "/allocation" : "/model/allocation";
+}
+
+std::string HttpKubecostApi::idle_params() const {
+  return m_opencost ? "&includeIdle=true&idleByNode=true"
+                    : "&idle=true&splitIdle=true&idleByNode=true";
+}
+
+Expected<std::set<std::int64_t>> HttpKubecostApi::days_with_data(std::int64_t first,
+                                                                 std::int64_t last) {
+  const std::string q =
+      allocation_path() +
+      "?window=" + url_encode(kubecost_window(first * k_day_seconds, (last + 1) * k_day_seconds)) +
+      "&aggregate=cluster&step=1d&accumulate=false" + idle_params();
+  auto r = m_allocation_client.get(q);
+  if (!r.ok()) return r.failure();
+  std::set<std::int64_t> days;
+  auto parsed = parse_into(r.value(), ParseOptions{}, [&](const ParsedAllocation& a) {
+    if (std::isnan(a.window_start) || std::isnan(a.get(AllocField::total_cost))) return;
+    days.insert(static_cast<std::int64_t>(std::floor(a.window_start / k_day_seconds)));
+  });
+  if (!parsed.ok()) return parsed.failure();
+  return days;
+}
+
+Expected<NodeFactsMap> HttpKubecostApi::node_facts(std::int64_t day) {
+  const std::string window = kubecost_window(day * k_day_seconds, (day + 1) * k_day_seconds);
+  const std::string q =
+      m_opencost
+          ? "/assets?window=" + url_encode(window) + "&filter=" + url_encode("assetType:\"node\"")
+          : "/model/assets?window=" + url_encode(window) + "&filterTypes=Node&accumulate=true";
+  auto r = m_assets_client.get(q);
+  if (!r.ok()) return r.failure();
+  return parse_node_assets(r.value().body);
+}
+
+Expected<void> HttpKubecostApi::allocations(std::int64_t day, const AllocationVisitor& visit) {
+  const std::int64_t start = day * k_day_seconds;
+  std::vector<std::string> windows;
+  if (m_s3.paginate) {
+    for (std::int64_t h = 0; h < 24; ++h)
+      windows.push_back(kubecost_window(start + h * 3600, start + (h + 1) * 3600));
+  } else {
+    windows.push_back(kubecost_window(start, start + k_day_seconds));
+  }
+  const std::string step = m_s3.granularity == "daily" ? "1d" : "1h";
+  for (const auto& w : windows) {
+    const std::string q =
+        allocation_path() + "?window=" + url_encode(w) +
+        "&aggregate=" + url_encode(s3_export_aggregate(m_s3.aggregation)) + "&step=" + step +
+        "&accumulate=false&resolution=" + url_encode(m_s3.resolution) + idle_params();
+    auto r = m_allocation_client.get(q);
+    if (!r.ok()) return r.failure();
+    auto parsed = parse_into(r.value(), m_options, visit);
+    if (!parsed.ok()) return parsed.failure();
+  }
+  return {};
+}
+
+}  // namespace kci

@@ -1,0 +1,28 @@
+#pragma once
+// What s3-export asks Kubecost/OpenCost, one UTC day at a time: which days have data, a day's
+// node facts and a day's allocations. HttpKubecostApi is the real one; tests use in-memory fakes.
+#include <cstdint>
+#include <set>
+
+#include "exporter/kubecost/allocation_parser.hpp"
+#include "exporter/kubecost/assets_parser.hpp"
+#include "exporter/util/result.hpp"
+
+namespace kci {
+
+class KubecostApi {
+ public:
+  virtual ~KubecostApi() = default;
+
+  // The days of first..last (inclusive) for which Kubecost has a set with a total cost.
+  virtual Expected<std::set<std::int64_t>> days_with_data(std::int64_t first,
+                                                          std::int64_t last) = 0;
+  // The day's node facts, keyed (cluster, node), for joining onto its allocations.
+  virtual Expected<NodeFactsMap> node_facts(std::int64_t day) = 0;
+  // Hands each allocation of the day to `visit`, in Kubecost's order; views are valid only
+  // during the call. label_values / annotation_values hold one entry per configured label /
+  // annotation key, in the configured order. A day without allocations succeeds with no visit.
+  virtual Expected<void> allocations(std::int64_t day, const AllocationVisitor& visit) = 0;
+};
+
+}  // namespace kci

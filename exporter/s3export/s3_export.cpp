@@ -1,0 +1,111 @@
+#include "exporter/s3export/s3_export.hpp"
+
+#include <cstdio>
+
+#include "exporter/s3export/backfill_plan.hpp"
+#include "exporter/s3export/object_key.hpp"
+#include "exporter/s3export/utc_day.hpp"
+#include "exporter/util/logging.hpp"
+
+namespace kci {
+namespace {
+
+// Every key under the window's month prefixes.
+Expected<std::vector<std::string>> keys_in_window(ObjectStore& store, const ClusterArn& cluster,
+                                                  const BackfillWindow& window) {
+  std::vector<std::string> keys;
+  for (const auto& prefix : month_prefixes(cluster, window.first, window.last)) {
+    auto listed = store.list_keys(prefix);
+    if (!listed.ok()) return listed.failure();
+    keys.insert(keys.end(), listed.value().begin(), listed.value().end());
+  }
+  return keys;
+}
+
+}  // namespace
+
+S3ExportRunSettings s3_export_run_settings(const Config& config, const ClusterArn& cluster,
+                                           const std::string& region) {
+  const S3ExportConfig& s3 = config.s3;
+  S3ExportRunSettings settings;
+  settings.cluster = cluster;
+  settings.bucket = s3.bucket;
+  settings.backfill_days = s3.backfill_days;
+  settings.day.cluster = DatasetCluster{region, s3.cluster_arn, cluster.name};
+  settings.day.label_keys = s3.labels;
+  settings.day.annotation_keys = s3.annotations;
+  settings.day.work_dir = s3.work_dir;
+  settings.day.codec = s3.compression == "zstd" ? parquet::Codec::zstd : parquet::Codec::snappy;
+  settings.day.upload.multipart_threshold = s3.multipart_threshold;
+  return settings;
+}
+
+int run_s3_export_days(const S3ExportRunSettings& settings, KubecostApi& api, ObjectStore& store,
+                       const Clock& clock, RunReporter& reporter) {
+  RunReport report;
+  auto finish = [&](bool succeeded) {
+    report.succeeded = succeeded;
+    report.finished_at = clock.now_unix_seconds();
+    reporter.report(report);
+    return succeeded ? 0 : 1;
+  };
+  const BackfillWindow window = backfill_window(clock.now_unix_seconds(), settings.backfill_days);
+  log::info("s3-export back-fill period", {{"from", format_day(window.first)},
+                                           {"to", format_day(window.last)},
+                                           {"bucket", settings.bucket},
+                                           {"cluster", settings.cluster.name}});
+  auto have = api.days_with_data(window.first, window.last);
+  if (!have.ok()) {
+    log::error("s3-export cannot ask Kubecost which days it has",
+               {{"reason", to_string(have.failure().reason)}, {"error", have.failure().message}});
+    return finish(false);
+  }
+  auto keys = keys_in_window(store, settings.cluster, window);
+  if (!keys.ok()) {
+    log::error("s3-export cannot list the bucket", {{"error", keys.failure().message}});
+    return finish(false);
+  }
+  DayExporter exporter(settings.day, api, store);
+  for (const PlannedDay& planned :
+       plan_backfill(window, have.value(), keys.value(), settings.cluster.name)) {
+    const std::string date = format_day(planned.day);
+    if (planned.action == DayAction::already_in_s3) {
+      log::info("day already in S3: skipped", {{"day", date}});
+      continue;
+    }
+    if (planned.action == DayAction::no_data) {
+      log::warn("Kubecost has no data for the day: skipped, nothing written", {{"day", date}});
+      continue;
+    }
+    const std::string key = object_key(settings.cluster, planned.day);
+    auto r = exporter.export_day(planned.day, key);
+    if (!r.ok()) {
+      ++report.days_failed;
+      log::error("day export failed; the next run retries it",
+                 {{"day", date},
+                  {"reason", to_string(r.failure().reason)},
+                  {"error", r.failure().message}});
+      continue;
+    }
+    if (r.value().rows == 0) {
+      log::warn("Kubecost returned no allocations for the day: skipped, nothing written",
+                {{"day", date}});
+      continue;
+    }
+    ++report.days_written;
+    report.rows_written += r.value().rows;
+    char cost[32];
+    std::snprintf(cost, sizeof cost, "%.6f", r.value().total_cost);
+    log::info("day exported", {{"day", date},
+                               {"rows", std::to_string(r.value().rows)},
+                               {"bytes", std::to_string(r.value().bytes)},
+                               {"total_cost", cost},
+                               {"object", store.uri(key)}});
+  }
+  log::info("s3-export done", {{"days_written", std::to_string(report.days_written)},
+                               {"rows", std::to_string(report.rows_written)},
+                               {"days_failed", std::to_string(report.days_failed)}});
+  return finish(report.days_failed == 0);
+}
+
+}  // namespace kci

@@ -1,0 +1,36 @@
+#pragma once
+// One s3-export run over injected peers: plan the back-fill (backfill_plan), export each due day
+// (day_export), report the totals (RunReporter) and turn them into the exit code. Kubecost, the
+// bucket and the clock are interfaces, so the whole run can be driven by in-memory fakes.
+#include <string>
+
+#include "exporter/config/config.hpp"
+#include "exporter/s3export/clock.hpp"
+#include "exporter/s3export/day_export.hpp"
+#include "exporter/s3export/kubecost_api.hpp"
+#include "exporter/s3export/object_store.hpp"
+#include "exporter/s3export/run_report.hpp"
+
+namespace kci {
+
+struct S3ExportRunSettings {
+  ClusterArn cluster;  // the key layout and the cluster name
+  std::string bucket;  // for the logs
+  int backfill_days = 15;
+  DayExportSettings day;
+};
+
+// The run's settings from the config, the parsed CLUSTER_ID and the AWS region in use.
+S3ExportRunSettings s3_export_run_settings(const Config& config, const ClusterArn& cluster,
+                                           const std::string& region);
+
+// Asks Kubecost which days of the back-fill window it has, lists the window's month prefixes,
+// then exports every day Kubecost has and the bucket lacks, oldest first. Days already in the
+// bucket are skipped (info), days Kubecost lacks or answers without allocations are skipped
+// (warning; nothing written). A failed day is logged and does not stop the others. Reports
+// once, also when the run stops early (Kubecost's day list or the listing failing). Returns 0
+// when no day failed (also when nothing was due), 1 otherwise.
+int run_s3_export_days(const S3ExportRunSettings& settings, KubecostApi& api, ObjectStore& store,
+                       const Clock& clock, RunReporter& reporter);
+
+}  // namespace kci

@@ -1,0 +1,61 @@
+#include "exporter/s3export/upload.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "exporter/util/logging.hpp"
+
+namespace kci {
+namespace {
+
+Expected<void> put_whole(ObjectStore& store, const std::string& key, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Failure{FailureReason::io, "cannot read " + path};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return store.put_object(key, ss.str());
+}
+
+// Reads and uploads the parts, then completes. The caller aborts on failure.
+Expected<void> put_parts(ObjectStore& store, const std::string& key, const std::string& upload_id,
+                         const std::string& path, std::size_t part_size) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Failure{FailureReason::io, "cannot read " + path};
+  std::vector<std::string> etags;
+  std::string part(part_size, '\0');
+  for (int number = 1; number <= 10000; ++number) {
+    in.read(part.data(), static_cast<std::streamsize>(part_size));
+    const std::size_t n = static_cast<std::size_t>(in.gcount());
+    if (n == 0 && number > 1) break;  // the file ended on a part boundary
+    auto etag = store.upload_part(key, upload_id, number, part.substr(0, n));
+    if (!etag.ok()) return etag.failure();
+    etags.push_back(std::move(etag.value()));
+    if (n < part_size) break;
+  }
+  return store.complete_multipart_upload(key, upload_id, etags);
+}
+
+}  // namespace
+
+std::size_t part_size_for(std::uint64_t bytes, std::size_t min_part_size) {
+  return std::max<std::size_t>(min_part_size, bytes / k_max_parts_used + 1);
+}
+
+Expected<void> upload_file(ObjectStore& store, const std::string& key, const std::string& path,
+                           std::uint64_t bytes, const UploadPolicy& policy) {
+  if (bytes <= policy.multipart_threshold) return put_whole(store, key, path);
+  auto upload_id = store.create_multipart_upload(key);
+  if (!upload_id.ok()) return upload_id.failure();
+  auto put =
+      put_parts(store, key, upload_id.value(), path, part_size_for(bytes, policy.min_part_size));
+  if (put.ok()) return put;
+  auto aborted = store.abort_multipart_upload(key, upload_id.value());
+  if (!aborted.ok())
+    log::warn("s3 multipart abort failed",
+              {{"object", store.uri(key)}, {"error", aborted.failure().message}});
+  return put;
+}
+
+}  // namespace kci

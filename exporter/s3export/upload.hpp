@@ -1,0 +1,33 @@
+#pragma once
+// Uploading one finished file: a single PUT up to the threshold, a multipart upload above it.
+// Either the whole object appears under the key or nothing does: a multipart upload that fails
+// at any step after it was created is aborted.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "exporter/s3export/object_store.hpp"
+
+namespace kci {
+
+// S3's bounds: parts of at least 5 MiB (but the last) and at most 10 000 parts. 8 MiB parts and
+// at most 9 000 of them keep clear of both.
+inline constexpr std::size_t k_min_part_size = 8u << 20;
+inline constexpr std::uint64_t k_max_parts_used = 9000;
+
+struct UploadPolicy {
+  std::uint64_t multipart_threshold = 16ULL << 20;  // files of more bytes go multipart
+  std::size_t min_part_size = k_min_part_size;      // tests shrink it
+};
+
+// The part size for a file of `bytes`: min_part_size, or larger when that would need more than
+// k_max_parts_used parts.
+std::size_t part_size_for(std::uint64_t bytes, std::size_t min_part_size);
+
+// Uploads the `bytes`-byte file at `path` to `key`. Fails with reason `io` when the file cannot
+// be read, else with the store's failure (after aborting a multipart upload). The abort's own
+// failure is logged, not returned: the upload's failure is what the caller reports.
+Expected<void> upload_file(ObjectStore& store, const std::string& key, const std::string& path,
+                           std::uint64_t bytes, const UploadPolicy& policy);
+
+}  // namespace kci

@@ -1,0 +1,195 @@
+// HttpKubecostApi against an in-process server: the queries s3-export sends and what it makes of
+// the answers.
+#include <catch2/catch.hpp>
+
+#include <mutex>
+
+#include "exporter/s3export/http_kubecost_api.hpp"
+#include "local_http_server.hpp"
+
+using namespace kci;
+using kci::test::LocalServer;
+
+namespace {
+
+constexpr std::int64_t k_day = 19798;  // 2024-03-16
+
+// Records every request as "<path> <param>=<value>&..." (decoded, in httplib's order).
+struct RecordingKubecost {
+  LocalServer server;
+  std::mutex mutex;
+  std::vector<httplib::Request> requests;
+  std::string allocation_body = R"({"code":200,"data":[]})";
+  std::string assets_body = R"({"code":200,"data":[{}]})";
+  int status = 200;
+
+  RecordingKubecost() {
+    auto handler = [this](const std::string* body) {
+      return [this, body](const httplib::Request& req, httplib::Response& res) {
+        std::lock_guard lock(mutex);
+        requests.push_back(req);
+        res.status = status;
+        res.set_content(*body, "application/json");
+      };
+    };
+    for (const char* p : {"/model/allocation", "/allocation"})
+      server.server.Get(p, handler(&allocation_body));
+    for (const char* p : {"/model/assets", "/assets"}) server.server.Get(p, handler(&assets_body));
+    server.start();
+  }
+  KubecostConnection connection(Flavour flavour) {
+    auto c = server.connection<KubecostConnection>();
+    c.flavour = flavour;
+    return c;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("kubecost api: the days with data, from one aggregate=cluster step=1d query") {
+  RecordingKubecost kubecost;
+  kubecost.allocation_body = R"({"code":200,"data":[
+    {"cluster-one":{"window":{"start":"2024-03-13T00:00:00Z","end":"2024-03-14T00:00:00Z"},"totalCost":12.5}},
+    null,
+    {"cluster-one":{"window":{"start":"2024-03-15T00:00:00Z","end":"2024-03-16T00:00:00Z"},"totalCost":null}},
+    {"cluster-one":{"window":{"start":"2024-03-16T00:00:00Z","end":"2024-03-17T00:00:00Z"},"totalCost":0}}]})";
+  S3ExportConfig s3;
+  HttpKubecostApi api(kubecost.connection(Flavour::kubecost), s3);
+  auto days = api.days_with_data(k_day - 3, k_day);
+  REQUIRE(days.ok());
+  CHECK(days.value() == std::set<std::int64_t>{k_day - 3, k_day});
+  REQUIRE(kubecost.requests.size() == 1);
+  const auto& q = kubecost.requests[0];
+  CHECK(q.path == "/model/allocation");
+  CHECK(q.get_param_value("window") == "2024-03-13T00:00:00Z,2024-03-17T00:00:00Z");
+  CHECK(q.get_param_value("aggregate") == "cluster");
+  CHECK(q.get_param_value("step") == "1d");
+  CHECK(q.get_param_value("accumulate") == "false");
+  CHECK(q.get_param_value("idle") == "true");
+  CHECK(q.get_param_value("splitIdle") == "true");
+  CHECK(q.get_param_value("idleByNode") == "true");
+}
+
+TEST_CASE("kubecost api: an empty answer means no days; an error answer is a failure") {
+  RecordingKubecost kubecost;
+  S3ExportConfig s3;
+  HttpKubecostApi api(kubecost.connection(Flavour::kubecost), s3);
+  auto none = api.days_with_data(k_day - 3, k_day);
+  REQUIRE(none.ok());
+  CHECK(none.value().empty());
+  kubecost.status = 500;
+  auto failed = api.days_with_data(k_day - 3, k_day);
+  REQUIRE_FALSE(failed.ok());
+  CHECK(failed.failure().http_status == 500);
+}
+
+TEST_CASE("kubecost api: a day's allocations in one query, labels in the configured order") {
+  RecordingKubecost kubecost;
+  kubecost.allocation_body = R"({"code":200,"data":[{
+    "c/n/ns/p/app":{"name":"c/n/ns/p/app","properties":{"cluster":"c","node":"n","namespace":"ns",
+      "pod":"p","container":"app","labels":{"team":"platform","app_kubernetes_io_name":"shop"},
+      "annotations":{"owner":"me"}},
+      "window":{"start":"2024-03-16T00:00:00Z","end":"2024-03-16T01:00:00Z"},"totalCost":2.5}}]})";
+  S3ExportConfig s3;
+  s3.labels = {"app.kubernetes.io/name", "team"};
+  s3.annotations = {"owner"};
+  HttpKubecostApi api(kubecost.connection(Flavour::kubecost), s3);
+  std::vector<std::string> seen;
+  auto r = api.allocations(k_day, [&](const ParsedAllocation& a) {
+    REQUIRE(a.label_values);
+    REQUIRE(a.annotation_values);
+    seen.push_back(std::string(a.name) + " " + std::string(a.node) + " " +
+                   std::string((*a.label_values)[0]) + " " + std::string((*a.label_values)[1]) +
+                   " " + std::string((*a.annotation_values)[0]));
+    CHECK(a.get(AllocField::total_cost) == 2.5);
+    CHECK(a.window_start == 1710547200);
+  });
+  REQUIRE(r.ok());
+  CHECK(seen == std::vector<std::string>{"c/n/ns/p/app n shop platform me"});
+  REQUIRE(kubecost.requests.size() == 1);
+  const auto& q = kubecost.requests[0];
+  CHECK(q.path == "/model/allocation");
+  CHECK(q.get_param_value("window") == "2024-03-16T00:00:00Z,2024-03-17T00:00:00Z");
+  CHECK(q.get_param_value("aggregate") ==
+        "cluster,node,namespace,controllerKind,controller,pod,container");
+  CHECK(q.get_param_value("step") == "1h");
+  CHECK(q.get_param_value("resolution") == "1m");
+  CHECK(q.get_param_value("accumulate") == "false");
+}
+
+TEST_CASE("kubecost api: with pagination, 24 one-hour windows; daily granularity asks step=1d") {
+  RecordingKubecost kubecost;
+  S3ExportConfig s3;
+  s3.paginate = true;
+  s3.granularity = "daily";
+  s3.aggregation = "namespace";
+  HttpKubecostApi api(kubecost.connection(Flavour::kubecost), s3);
+  REQUIRE(api.allocations(k_day, [](const ParsedAllocation&) {}).ok());
+  REQUIRE(kubecost.requests.size() == 24);
+  CHECK(kubecost.requests[0].get_param_value("window") ==
+        "2024-03-16T00:00:00Z,2024-03-16T01:00:00Z");
+  CHECK(kubecost.requests[23].get_param_value("window") ==
+        "2024-03-16T23:00:00Z,2024-03-17T00:00:00Z");
+  CHECK(kubecost.requests[5].get_param_value("step") == "1d");
+  CHECK(kubecost.requests[5].get_param_value("aggregate") == "cluster,namespace");
+}
+
+TEST_CASE("kubecost api: a failed page stops the day") {
+  RecordingKubecost kubecost;
+  kubecost.status = 500;
+  S3ExportConfig s3;
+  s3.paginate = true;
+  HttpKubecostApi api(kubecost.connection(Flavour::kubecost), s3);
+  auto r = api.allocations(k_day, [](const ParsedAllocation&) {});
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.failure().http_status == 500);
+  CHECK(kubecost.requests.size() == 1);
+}
+
+TEST_CASE("kubecost api: OpenCost paths and idle parameters") {
+  RecordingKubecost kubecost;
+  S3ExportConfig s3;
+  HttpKubecostApi api(kubecost.connection(Flavour::opencost), s3);
+  REQUIRE(api.allocations(k_day, [](const ParsedAllocation&) {}).ok());
+  REQUIRE(api.node_facts(k_day).ok());
+  REQUIRE(kubecost.requests.size() == 2);
+  CHECK(kubecost.requests[0].path == "/allocation");
+  CHECK(kubecost.requests[0].get_param_value("includeIdle") == "true");
+  CHECK(kubecost.requests[0].get_param_value("idleByNode") == "true");
+  CHECK_FALSE(kubecost.requests[0].has_param("idle"));
+  CHECK(kubecost.requests[1].path == "/assets");
+  CHECK(kubecost.requests[1].get_param_value("filter") == "assetType:\"node\"");
+  CHECK(kubecost.requests[1].get_param_value("window") ==
+        "2024-03-16T00:00:00Z,2024-03-17T00:00:00Z");
+}
+
+TEST_CASE("kubecost api: node facts from Kubecost's assets query") {
+  RecordingKubecost kubecost;
+  kubecost.assets_body = R"({"code":200,"data":[{
+    "a":{"type":"Node","properties":{"cluster":"c","name":"n1","provider":"AWS"},
+         "labels":{"label_node_kubernetes_io_instance_type":"m5.large"}}}]})";
+  S3ExportConfig s3;
+  HttpKubecostApi api(kubecost.connection(Flavour::kubecost), s3);
+  auto nodes = api.node_facts(k_day);
+  REQUIRE(nodes.ok());
+  CHECK(nodes.value().at({"c", "n1"}).instance_type == "m5.large");
+  REQUIRE(kubecost.requests.size() == 1);
+  CHECK(kubecost.requests[0].path == "/model/assets");
+  CHECK(kubecost.requests[0].get_param_value("filterTypes") == "Node");
+  CHECK(kubecost.requests[0].get_param_value("accumulate") == "true");
+}
+
+TEST_CASE("kubecost api: the s3-export connection overrides") {
+  Config config;
+  config.kubecost.url = "http://kubecost:9090";
+  config.s3.connection_timeout = std::chrono::milliseconds(1234);
+  auto plain = s3_export_connection(config);
+  CHECK(plain.url == "http://kubecost:9090");
+  CHECK(plain.connect_timeout == std::chrono::milliseconds(1234));
+  CHECK_FALSE(plain.insecure_skip_verify);
+  config.s3.kubecost_endpoint = "https://other:9443";
+  config.s3.tls_verify = false;
+  auto other = s3_export_connection(config);
+  CHECK(other.url == "https://other:9443");
+  CHECK(other.insecure_skip_verify);
+}

@@ -1,0 +1,201 @@
+#include <catch2/catch.hpp>
+
+#include "exporter/s3export/object_key.hpp"
+#include "exporter/s3export/s3_export.hpp"
+#include "s3export/s3export_fakes.hpp"
+
+using namespace kci;
+using namespace kci::test;
+
+namespace {
+
+constexpr std::int64_t k_today = 19800;                   // 2024-03-18
+constexpr std::int64_t k_now = k_today * 86400 + 45'000;  // 12:30 UTC
+const ClusterArn k_cluster{"111122223333", "us-east-1", "eks-test"};
+
+// Back-fill 5 days: 2024-03-13 .. 2024-03-16.
+struct Run {
+  TempDir dir;
+  FakeKubecost kubecost;
+  MemoryStore store;
+  FixedClock clock{k_now};
+  RecordingReporter reporter;
+  S3ExportRunSettings settings;
+
+  Run() {
+    settings.cluster = k_cluster;
+    settings.bucket = "mem-bucket";
+    settings.backfill_days = 5;
+    settings.day.cluster = {"us-east-1", "arn:aws:eks:us-east-1:111122223333:cluster/eks-test",
+                            "eks-test"};
+    settings.day.work_dir = dir.path();
+    for (std::int64_t d = k_today - 5; d <= k_today - 2; ++d) give(d, 2);
+  }
+  // Kubecost has `rows` allocations on day d.
+  void give(std::int64_t d, int rows) {
+    kubecost.days.insert(d);
+    kubecost.day[d].clear();
+    for (int i = 0; i < rows; ++i) {
+      FakeAllocation a;
+      a.name = "alloc-" + std::to_string(i);
+      a.total_cost = 1.5;
+      kubecost.day[d].push_back(a);
+    }
+  }
+  int run() { return run_s3_export_days(settings, kubecost, store, clock, reporter); }
+  std::vector<std::string> puts() const { return store.calls_of("put"); }
+};
+
+std::string put(std::int64_t day) { return "put " + object_key(k_cluster, day); }
+
+}  // namespace
+
+TEST_CASE("s3-export run: exports the days Kubecost has and S3 lacks, oldest first") {
+  Run r;
+  r.store.objects[object_key(k_cluster, k_today - 5)] = "already there";
+  r.kubecost.days.erase(k_today - 3);
+  LogCapture logs;
+  CHECK(r.run() == 0);
+  CHECK(r.kubecost.days_asked ==
+        std::vector<std::pair<std::int64_t, std::int64_t>>{{k_today - 5, k_today - 2}});
+  CHECK(r.store.calls_of("list") ==
+        std::vector<std::string>{
+            "list account_id=111122223333/region=us-east-1/year=2024/month=03/"});
+  CHECK(r.puts() == std::vector<std::string>{put(k_today - 4), put(k_today - 2)});
+  CHECK(r.store.objects.at(object_key(k_cluster, k_today - 5)) == "already there");
+  CHECK(r.kubecost.allocations_asked == std::vector<std::int64_t>{k_today - 4, k_today - 2});
+  REQUIRE(r.reporter.reports.size() == 1);
+  CHECK(r.reporter.reports[0] == RunReport{true, 2, 4, 0, k_now});
+  CHECK(logs.lines_with({"level=info", "day already in S3: skipped", "day=2024-03-13"}).size() ==
+        1);
+  CHECK(logs.lines_with({"level=warn", "Kubecost has no data for the day", "day=2024-03-15"})
+            .size() == 1);
+  CHECK(logs.lines_with({"day exported", "day=2024-03-14", "rows=2", "total_cost=3.000000",
+                         "object=\"s3://mem-bucket/" + object_key(k_cluster, k_today - 4) + "\""})
+            .size() == 1);
+  CHECK(logs.lines_with({"s3-export back-fill period", "from=2024-03-13", "to=2024-03-16",
+                         "bucket=mem-bucket", "cluster=eks-test"})
+            .size() == 1);
+}
+
+TEST_CASE("s3-export run: a failed day does not stop the others; the exit code is 1") {
+  Run r;
+  r.kubecost.allocation_failures.emplace(
+      k_today - 4, Failure{FailureReason::http_status, "Kubecost answered code 500", 500});
+  LogCapture logs;
+  CHECK(r.run() == 1);
+  CHECK(r.puts() == std::vector<std::string>{put(k_today - 5), put(k_today - 3), put(k_today - 2)});
+  CHECK_FALSE(r.store.objects.count(object_key(k_cluster, k_today - 4)));
+  REQUIRE(r.reporter.reports.size() == 1);
+  CHECK(r.reporter.reports[0] == RunReport{false, 3, 6, 1, k_now});
+  CHECK(logs.lines_with({"level=error", "day export failed; the next run retries it",
+                         "day=2024-03-14", "reason=http_status",
+                         "error=\"allocation: Kubecost answered code 500\""})
+            .size() == 1);
+  CHECK(r.dir.files().empty());
+}
+
+TEST_CASE("s3-export run: a failed multipart part aborts that day only") {
+  Run r;
+  r.settings.day.upload = {0, 256};  // every day goes multipart, in 256-byte parts
+  r.store.fail_part = 3;             // every upload fails at its third part
+  r.give(k_today - 2, 0);            // ... but this day has nothing to upload
+  CHECK(r.run() == 1);
+  CHECK(r.store.calls_of("abort").size() == 3);
+  CHECK(r.store.calls_of("complete").empty());
+  CHECK(r.store.objects.empty());
+  CHECK(r.store.uploads.empty());
+  CHECK(r.reporter.reports.at(0) == RunReport{false, 0, 0, 3, k_now});
+  CHECK(r.dir.files().empty());
+}
+
+TEST_CASE("s3-export run: nothing missing uploads nothing and exits 0") {
+  Run r;
+  for (std::int64_t d = k_today - 5; d <= k_today - 2; ++d)
+    r.store.objects[object_key(k_cluster, d)] = "x";
+  LogCapture logs;
+  CHECK(r.run() == 0);
+  CHECK(r.puts().empty());
+  CHECK(r.kubecost.allocations_asked.empty());
+  CHECK(r.reporter.reports.at(0) == RunReport{true, 0, 0, 0, k_now});
+  CHECK(logs.lines_with({"day already in S3: skipped"}).size() == 4);
+}
+
+TEST_CASE("s3-export run: a day Kubecost answers without allocations is skipped, not failed") {
+  Run r;
+  r.give(k_today - 3, 0);
+  LogCapture logs;
+  CHECK(r.run() == 0);
+  CHECK(r.puts() == std::vector<std::string>{put(k_today - 5), put(k_today - 4), put(k_today - 2)});
+  CHECK(r.reporter.reports.at(0) == RunReport{true, 3, 6, 0, k_now});
+  CHECK(logs.lines_with(
+                {"level=warn", "Kubecost returned no allocations for the day", "day=2024-03-15"})
+            .size() == 1);
+}
+
+TEST_CASE("s3-export run: Kubecost's day list failing stops the run before the bucket") {
+  Run r;
+  r.kubecost.days_failure = Failure{FailureReason::connect, "connection refused"};
+  LogCapture logs;
+  CHECK(r.run() == 1);
+  CHECK(r.store.calls.empty());
+  CHECK(r.reporter.reports == std::vector<RunReport>{RunReport{false, 0, 0, 0, k_now}});
+  CHECK(logs.lines_with({"level=error", "cannot ask Kubecost which days it has", "reason=connect"})
+            .size() == 1);
+}
+
+TEST_CASE("s3-export run: the bucket listing failing stops the run before any day") {
+  Run r;
+  r.store.list_failure = Failure{FailureReason::aws, "s3:ListObjectsV2: AccessDenied", 403};
+  LogCapture logs;
+  CHECK(r.run() == 1);
+  CHECK(r.kubecost.allocations_asked.empty());
+  CHECK(r.puts().empty());
+  CHECK(r.reporter.reports == std::vector<RunReport>{RunReport{false, 0, 0, 0, k_now}});
+  CHECK(logs.lines_with({"level=error", "cannot list the bucket", "AccessDenied"}).size() == 1);
+}
+
+TEST_CASE("s3-export run: a window over a month boundary lists each month once") {
+  Run r;
+  r.clock = FixedClock{19754 * 86400 + 1};  // 2024-02-01
+  r.kubecost.days = {};
+  r.settings.backfill_days = 10;  // 2024-01-22 .. 2024-01-30
+  CHECK(r.run() == 0);
+  CHECK(r.store.calls_of("list") ==
+        std::vector<std::string>{
+            "list account_id=111122223333/region=us-east-1/year=2024/month=01/"});
+  r.clock = FixedClock{19756 * 86400};  // 2024-02-03: window 2024-01-24 .. 2024-02-01
+  r.store.calls.clear();
+  CHECK(r.run() == 0);
+  CHECK(r.store.calls_of("list") ==
+        std::vector<std::string>{
+            "list account_id=111122223333/region=us-east-1/year=2024/month=01/",
+            "list account_id=111122223333/region=us-east-1/year=2024/month=02/"});
+}
+
+TEST_CASE("s3-export run settings: taken from the config, the ARN and the region") {
+  Config config;
+  config.s3.bucket = "b";
+  config.s3.cluster_arn = "arn:aws:eks:us-east-1:111122223333:cluster/eks-test";
+  config.s3.backfill_days = 7;
+  config.s3.labels = {"app.kubernetes.io/name"};
+  config.s3.annotations = {"owner"};
+  config.s3.work_dir = "/work";
+  config.s3.compression = "zstd";
+  config.s3.multipart_threshold = 1234;
+  const auto s = s3_export_run_settings(config, k_cluster, "eu-west-1");
+  CHECK(s.bucket == "b");
+  CHECK(s.backfill_days == 7);
+  CHECK(s.cluster.name == "eks-test");
+  CHECK(s.day.cluster.region == "eu-west-1");
+  CHECK(s.day.cluster.cluster_arn == config.s3.cluster_arn);
+  CHECK(s.day.cluster.name == "eks-test");
+  CHECK(s.day.label_keys == config.s3.labels);
+  CHECK(s.day.annotation_keys == config.s3.annotations);
+  CHECK(s.day.work_dir == "/work");
+  CHECK(s.day.codec == parquet::Codec::zstd);
+  CHECK(s.day.upload.multipart_threshold == 1234);
+  CHECK(s.day.upload.min_part_size == k_min_part_size);
+  config.s3.compression = "snappy";
+  CHECK(s3_export_run_settings(config, k_cluster, "").day.codec == parquet::Codec::snappy);
+}
