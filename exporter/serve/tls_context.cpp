@@ -27,8 +27,7 @@ bool configure_tls(SSL_CTX& ctx, const TlsServerConfig& tls, std::string& error)
     return false;
   }
   SSL_CTX_set_min_proto_version(&ctx, tls_version(tls.min_version));
-  if (!tls.max_version.empty())
-    SSL_CTX_set_max_proto_version(&ctx, tls_version(tls.max_version));
+  if (!tls.max_version.empty()) SSL_CTX_set_max_proto_version(&ctx, tls_version(tls.max_version));
   int mode = SSL_VERIFY_NONE;
   const auto& t = tls.client_auth_type;
   if (t == "RequestClientCert" || t == "VerifyClientCertIfGiven") mode = SSL_VERIFY_PEER;
