@@ -1,6 +1,7 @@
 #include "exporter/app/serve_mode.hpp"
 
 #include <csignal>
+#include <cstdio>
 #include <future>
 #include <memory>
 #include <thread>
@@ -18,8 +19,8 @@ int run_serve(const Config& config) {
   // Signals go to sigwait() below, never to a worker thread: block them before any thread.
   sigset_t signals;
   sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
+  // SIGHUP reloads the web config; SIGUSR1/SIGUSR2 are ignored (their default would kill us).
+  for (int s : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2}) sigaddset(&signals, s);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   log::info("Starting Kubecost Allocation Exporter for CloudTuner",
@@ -48,7 +49,10 @@ int run_serve(const Config& config) {
     log::info("web config loaded",
               {{"tls", web.tls ? "true" : "false"},
                {"basic_auth_users", std::to_string(web.basic_auth_users.size())}});
-  if (!server.bind()) return 1;
+  if (!server.bind()) {
+    std::fprintf(stderr, "allocation-exporter: %s\n", server.bind_error().c_str());
+    return 2;
+  }
 
   std::unique_ptr<AllocationSource> source;
   if (config.demo) {
@@ -61,7 +65,24 @@ int run_serve(const Config& config) {
   poller.start();
 
   int sig = 0;
-  sigwait(&signals, &sig);
+  while (true) {
+    sigwait(&signals, &sig);
+    if (sig == SIGTERM || sig == SIGINT) break;
+    if (sig != SIGHUP) {
+      log::info("signal ignored", {{"signal", sig == SIGUSR1 ? "SIGUSR1" : "SIGUSR2"}});
+      continue;
+    }
+    if (config.web_config_file.empty()) {
+      log::info("SIGHUP: no web config file to reload");
+      continue;
+    }
+    try {
+      server.reload(load_web_config(config.web_config_file));
+      log::info("web config reloaded", {{"file", config.web_config_file}});
+    } catch (const ConfigError& e) {
+      log::error("web config reload failed; keeping the previous one", {{"error", e.what()}});
+    }
+  }
   log::info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   server.stop();
   http.join();

@@ -1,11 +1,23 @@
 #include "exporter/serve/web_server.hpp"
 
-#include <httplib.h>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
-#include <cmath>
-#include <cstdio>
+#include <atomic>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <utility>
+#include <vector>
 
-#include "exporter/serve/exposition.hpp"
+#include "exporter/serve/basic_auth.hpp"
+#include "exporter/serve/http_router.hpp"
 #include "exporter/serve/tls_context.hpp"
 #include "exporter/util/logging.hpp"
 #include "exporter/util/result.hpp"
@@ -13,214 +25,390 @@
 namespace kci {
 namespace {
 
-std::string html_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+const char* reason_phrase(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Status";
   }
-  return out;
 }
 
-// The route a path was served by, for the request counter (bounded: never the raw path).
-std::string_view handler_name(const std::string& path) {
-  for (std::string_view known : {"/metrics", "/healthz", "/readyz", "/"})
-    if (path == known) return known;
-  return "other";
+bool safe_header_text(std::string_view s) {
+  for (char c : s)
+    if (c == '\r' || c == '\n' || c == '\0') return false;
+  return true;
 }
 
-bool accepts_gzip(const httplib::Request& req) {
-  const auto& ae = req.get_header_value("Accept-Encoding");
-  return ae.find("gzip") != std::string::npos;
-}
+// The connection-independent parts of serving: shared by every session, replaced on reload.
+struct Settings {
+  std::shared_ptr<asio::ssl::context> tls;  // null: plain HTTP
+  std::shared_ptr<BasicAuth> auth;
+  std::vector<std::pair<std::string, std::string>> headers;  // http_server_config.headers
+};
 
-// Serves bytes kept alive by `owner` without copying them into the response.
-void serve_bytes(httplib::Response& res, std::shared_ptr<const Published> owner,
-                 const std::string& bytes, std::string_view content_type) {
-  if (bytes.empty()) {  // httplib mishandles a zero-length provider
-    res.set_content("", std::string(content_type));
-    return;
+std::shared_ptr<Settings> make_settings(const WebConfig& web) {
+  auto s = std::make_shared<Settings>();
+  if (web.tls) {
+    auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+    std::string error;
+    if (!configure_tls(*ctx->native_handle(), *web.tls, error))
+      throw ConfigError("web.config.file: " + (error.empty() ? "TLS setup failed" : error));
+    s->tls = std::move(ctx);
   }
-  res.set_content_provider(
-      bytes.size(), std::string(content_type),
-      [owner, &bytes](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
-        return sink.write(bytes.data() + offset, length);
-      });
-}
-
-std::unique_ptr<httplib::Server> make_server(const WebConfig& web) {
-  if (!web.tls) return std::make_unique<httplib::Server>();
-  std::string error;
-  auto server = std::make_unique<httplib::SSLServer>(
-      [&](SSL_CTX& ctx) { return configure_tls(ctx, *web.tls, error); });
-  if (!server->is_valid())
-    throw ConfigError("web.config.file: " + (error.empty() ? "TLS setup failed" : error));
-  return server;
+  s->auth = std::make_shared<BasicAuth>(web.basic_auth_users);
+  for (const auto& [k, v] : web.headers) {
+    if (!safe_header_text(k) || !safe_header_text(v) || k.empty())
+      throw ConfigError("web.config.file: http_server_config.headers: \"" + k +
+                        "\": names and values must not contain CR, LF or NUL");
+    s->headers.emplace_back(k, v);
+  }
+  return s;
 }
 
 }  // namespace
 
-std::string landing_page(const Config& config, const Published& state) {
-  std::string html =
-      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Kubecost allocation "
-      "exporter</title></head><body>\n<h1>Kubecost allocation exporter</h1>\n<p>Version " +
-      std::string(EXPORTER_VERSION) + " &middot; cluster <b>" + html_escape(config.cluster_name) +
-      "</b> &middot; Kubecost " + html_escape(redact_url(config.kubecost.url)) +
-      (config.demo ? " (demo data)" : "") +
-      "</p>\n<p><a href=\"/metrics\">/metrics</a> &middot; <a href=\"/healthz\">/healthz</a> "
-      "&middot; <a href=\"/readyz\">/readyz</a></p>\n<h2>Last poll</h2>\n<p>";
-  if (state.last_poll_ok) {
-    html += "OK";
-  } else if (state.last_success_timestamp == 0 && state.last_error.empty()) {
-    html += "no poll yet";
+// ---- the shared state of the server (event-loop thread unless noted) ----
+
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  virtual void close() = 0;
+  bool waiting_for_request = true;
+  Clock::time_point since = Clock::now();  // start of the current state
+};
+
+struct WebServer::Impl {
+  Impl(const Config& c, const MetricsPublisher& p, SelfMetrics* m, WebServerLimits l)
+      : config(c), publisher(p), metrics(m), limits(l), acceptor(io), retry_timer(io) {}
+
+  const Config& config;
+  const MetricsPublisher& publisher;
+  SelfMetrics* metrics;
+  WebServerLimits limits;
+  asio::io_context io{1};
+  tcp::acceptor acceptor;
+  asio::steady_timer retry_timer;
+  asio::thread_pool auth_pool{1};
+  std::atomic<std::size_t> pending_auth{0};
+  std::mutex settings_mutex;  // guards `settings` (reload() runs on another thread)
+  std::shared_ptr<Settings> settings;
+  std::list<std::weak_ptr<SessionBase>> sessions;
+  std::string bind_error;
+  int port = 0;
+
+  std::shared_ptr<Settings> current_settings() {
+    std::lock_guard lock(settings_mutex);
+    return settings;
+  }
+  void accept();
+  void on_accept(tcp::socket socket);
+  void make_room();
+  void count(std::string_view handler, int status) {
+    if (metrics) metrics->record_http_request(handler, status);
+  }
+};
+
+namespace {
+
+template <class Stream>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  Session(WebServer::Impl& server, std::shared_ptr<Settings> settings, Stream&& stream)
+      : m_server(server),
+        m_settings(std::move(settings)),
+        m_stream(std::move(stream)),
+        m_buffer(server.limits.max_header_bytes + 4096) {}
+
+  void start() {
+    lowest().expires_after(m_server.limits.first_request_timeout);
+    if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
+      m_stream.async_handshake(asio::ssl::stream_base::server,
+                               [self = this->shared_from_this()](beast::error_code ec) {
+                                 if (ec) return self->close();
+                                 self->read_request();
+                               });
+    } else {
+      read_request();
+    }
+  }
+
+  void close() override {
+    beast::error_code ec;
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+    lowest().socket().close(ec);
+  }
+
+ private:
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(m_stream); }
+
+  void read_request() {
+    waiting_for_request = true;
+    since = Clock::now();
+    m_parser.emplace();
+    m_parser->header_limit(static_cast<std::uint32_t>(m_server.limits.max_header_bytes));
+    m_parser->body_limit(0);
+    // The deadline of the first request was set before the TLS handshake and covers both.
+    if (m_requests > 0) lowest().expires_after(m_server.limits.keep_alive_timeout);
+    http::async_read(m_stream, m_buffer, *m_parser,
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                       self->on_read(ec);
+                     });
+  }
+
+  void on_read(beast::error_code ec) {
+    waiting_for_request = false;
+    since = Clock::now();
+    if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
+        ec == beast::error::timeout || ec == asio::error::eof ||
+        ec == asio::error::connection_reset || ec == asio::ssl::error::stream_truncated)
+      return close();
+    if (ec == http::error::header_limit || ec == http::error::buffer_overflow)
+      return reject(431, "request headers too large\n");
+    if (ec) return reject(400, "bad request\n");
+    const auto& req = m_parser->get();
+    if (static_cast<std::size_t>(std::distance(req.begin(), req.end())) >
+        m_server.limits.max_header_fields)
+      return reject(431, "too many request header fields\n");
+    ++m_requests;
+    m_method = std::string(req.method_string());
+    m_target = std::string(req.target());
+    m_accept_encoding = std::string(req[http::field::accept_encoding]);
+    m_keep_alive = req.keep_alive() && m_requests < m_server.limits.max_requests_per_connection;
+    const auto& auth = m_settings->auth;
+    if (!auth->enabled() || !needs_auth(path_of(m_target))) return respond(true);
+    if (m_server.pending_auth.load() >= m_server.limits.max_pending_auth) {
+      m_keep_alive = false;
+      return reject(503, "too many authentication checks in progress\n");
+    }
+    // bcrypt costs milliseconds of CPU: never on the event loop.
+    ++m_server.pending_auth;
+    std::string header(req[http::field::authorization]);
+    asio::post(m_server.auth_pool, [self = this->shared_from_this(), header = std::move(header),
+                                    auth]() {
+      const bool ok = auth->check(header);
+      --self->m_server.pending_auth;
+      asio::post(self->m_server.io, [self, ok] { self->respond(ok); });
+    });
+  }
+
+  void respond(bool authorized) {
+    HttpRequestView view{m_method, m_target, m_accept_encoding, authorized};
+    m_reply = route(view, m_server.publisher.current(), m_server.config);
+    write_reply();
+  }
+
+  void reject(int status, std::string body) {
+    m_keep_alive = false;
+    m_reply = HttpReply{};
+    m_reply.status = status;
+    m_reply.content_type = "text/plain; charset=utf-8";
+    m_reply.owned_body = std::move(body);
+    write_reply();
+  }
+
+  void write_reply() {
+    const auto body = m_reply.body();
+    std::size_t length = 0;
+    for (auto p : body) length += p.size();
+    m_head = "HTTP/1.1 " + std::to_string(m_reply.status) + " " + reason_phrase(m_reply.status) +
+             "\r\nContent-Type: " + m_reply.content_type +
+             "\r\nContent-Length: " + std::to_string(length) + "\r\n";
+    for (const auto& [k, v] : m_reply.headers) m_head += k + ": " + v + "\r\n";
+    for (const auto& [k, v] : m_settings->headers) m_head += k + ": " + v + "\r\n";
+    if (!m_keep_alive) m_head += "Connection: close\r\n";
+    m_head += "\r\n";
+    m_buffers.clear();
+    m_buffers.emplace_back(m_head.data(), m_head.size());
+    if (!m_reply.head)
+      for (auto p : body)
+        if (!p.empty()) m_buffers.emplace_back(p.data(), p.size());
+    since = Clock::now();
+    lowest().expires_after(m_server.limits.write_timeout);
+    asio::async_write(m_stream, m_buffers,
+                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                        self->on_write(ec);
+                      });
+  }
+
+  void on_write(beast::error_code ec) {
+    m_server.count(m_reply.handler, m_reply.status);
+    m_reply = HttpReply{};  // releases the published snapshot at once
+    m_buffers.clear();
+    if (ec || !m_keep_alive) return finish();
+    read_request();
+  }
+
+  // Closes after the last response: TLS close_notify (bounded), then the socket.
+  void finish() {
+    if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
+      lowest().expires_after(std::chrono::seconds(1));
+      m_stream.async_shutdown([self = this->shared_from_this()](beast::error_code) {
+        self->close();
+      });
+    } else {
+      beast::error_code ignored;
+      lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+      close();
+    }
+  }
+
+  WebServer::Impl& m_server;
+  std::shared_ptr<Settings> m_settings;
+  Stream m_stream;
+  beast::flat_buffer m_buffer;
+  std::optional<http::request_parser<http::empty_body>> m_parser;
+  std::string m_method, m_target, m_accept_encoding;
+  bool m_keep_alive = false;
+  unsigned m_requests = 0;
+  HttpReply m_reply;
+  std::string m_head;
+  std::vector<asio::const_buffer> m_buffers;
+};
+
+}  // namespace
+
+void WebServer::Impl::accept() {
+  acceptor.async_accept(io, [this](beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+    if (ec) {
+      // EMFILE and friends: say so, then try again shortly instead of spinning.
+      log::warn("accept failed", {{"error", ec.message()}});
+      retry_timer.expires_after(std::chrono::milliseconds(100));
+      retry_timer.async_wait([this](beast::error_code e) {
+        if (!e) accept();
+      });
+      return;
+    }
+    on_accept(std::move(socket));
+    accept();
+  });
+}
+
+void WebServer::Impl::make_room() {
+  sessions.remove_if([](const std::weak_ptr<SessionBase>& w) { return w.expired(); });
+  if (sessions.size() < limits.max_connections) return;
+  // The oldest connection that waits for a request, else the oldest of all.
+  std::shared_ptr<SessionBase> victim;
+  for (const auto& w : sessions) {
+    auto s = w.lock();
+    if (!s) continue;
+    if (!victim || (s->waiting_for_request && !victim->waiting_for_request) ||
+        (s->waiting_for_request == victim->waiting_for_request && s->since < victim->since))
+      victim = s;
+  }
+  if (victim) victim->close();
+  sessions.remove_if([&](const std::weak_ptr<SessionBase>& w) {
+    auto s = w.lock();
+    return !s || s == victim;
+  });
+}
+
+void WebServer::Impl::on_accept(tcp::socket socket) {
+  make_room();
+  beast::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  auto s = current_settings();
+  if (s->tls) {
+    auto session = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+        *this, s, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *s->tls));
+    sessions.push_back(session);
+    session->start();
   } else {
-    html += "FAILED: " + html_escape(state.last_error);
+    auto session = std::make_shared<Session<beast::tcp_stream>>(
+        *this, s, beast::tcp_stream(std::move(socket)));
+    sessions.push_back(session);
+    session->start();
   }
-  char buf[160];
-  std::snprintf(buf, sizeof buf,
-                "</p>\n<p>Last success: %.0f (Unix time); cost series: %zu%s</p>\n",
-                state.last_success_timestamp, state.cost_series, state.ready ? "" : " (not ready)");
-  html += buf;
-  html += "<h2>Top namespaces by total cost</h2>\n<table>\n<tr><th>namespace</th><th>" +
-          html_escape(config.currency) +
-          (config.metric_mode == MetricMode::rate ? " per hour" : " in window") + "</th></tr>\n";
-  for (const auto& [ns, cost] : state.top_namespaces) {
-    std::snprintf(buf, sizeof buf, "%.6f", cost);
-    html += "<tr><td>" + html_escape(ns) + "</td><td>" + buf + "</td></tr>\n";
-  }
-  html += "</table>\n</body></html>\n";
-  return html;
 }
 
 WebServer::WebServer(const Config& config, const MetricsPublisher& publisher, const WebConfig& web,
-                     SelfMetrics* metrics)
-    : m_config(config),
-      m_publisher(publisher),
-      m_server(make_server(web)),
-      m_auth(web.basic_auth_users),
-      m_metrics(metrics) {
-  auto& svr = *m_server;
-  if (m_metrics) {
-    svr.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-      m_metrics->record_http_request(handler_name(req.path), res.status);
-    });
-  }
-  // Probes stay open (kubelet has no credentials); everything else needs them when configured.
-  svr.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (!m_auth.enabled() || req.path == "/healthz" || req.path == "/readyz")
-      return httplib::Server::HandlerResponse::Unhandled;
-    if (m_auth.check(req.get_header_value("Authorization")))
-      return httplib::Server::HandlerResponse::Unhandled;
-    res.status = 401;
-    res.set_header("WWW-Authenticate", "Basic");
-    res.set_content("Unauthorized\n", "text/plain; charset=utf-8");
-    return httplib::Server::HandlerResponse::Handled;
-  });
-  if (!web.headers.empty()) {
-    svr.set_post_routing_handler(
-        [headers = web.headers](const httplib::Request&, httplib::Response& res) {
-          for (const auto& [k, v] : headers) res.set_header(k, v);
-        });
-  }
-  svr.new_task_queue = [] { return new httplib::ThreadPool(4); };
-  svr.set_read_timeout(10, 0);
-  svr.set_write_timeout(30, 0);
-  svr.set_keep_alive_timeout(30);
-  svr.set_payload_max_length(64 * 1024);
-
-  svr.Get("/metrics", [this](const httplib::Request& req, httplib::Response& res) {
-    auto state = m_publisher.current();
-    res.set_header("Cache-Control", "no-store");
-    res.set_header("Vary", "Accept-Encoding");
-    if (accepts_gzip(req)) {
-      res.set_header("Content-Encoding", "gzip");
-      serve_bytes(res, state, state->gzip, k_exposition_content_type);
-      return;
-    }
-    if (state->size() == 0) {  // httplib mishandles a zero-length provider
-      res.set_content("", std::string(k_exposition_content_type));
-      return;
-    }
-    // The two pieces back to back, straight from the published buffers.
-    const std::string_view costs =
-        state->costs ? std::string_view(*state->costs) : std::string_view();
-    const std::string_view health = state->health;
-    res.set_content_provider(
-        state->size(), std::string(k_exposition_content_type),
-        [state, costs, health](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
-          while (length > 0) {
-            std::string_view piece =
-                offset < costs.size() ? costs.substr(offset) : health.substr(offset - costs.size());
-            std::size_t n = std::min(length, piece.size());
-            if (!sink.write(piece.data(), n)) return false;
-            offset += n;
-            length -= n;
-          }
-          return true;
-        });
-  });
-  svr.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("ok\n", "text/plain; charset=utf-8");
-  });
-  svr.Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
-    auto state = m_publisher.current();
-    if (state->ready) {
-      res.set_content("ready\n", "text/plain; charset=utf-8");
-    } else {
-      res.status = 503;
-      res.set_content(state->last_success_timestamp == 0
-                          ? "not ready: no successful Kubecost poll yet\n"
-                          : "not ready: cost data is stale (" + state->last_error + ")\n",
-                      "text/plain; charset=utf-8");
-    }
-  });
-  svr.Get("/", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(landing_page(m_config, *m_publisher.current()), "text/html; charset=utf-8");
-  });
-  svr.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (res.status == 404) res.set_content("404 page not found\n", "text/plain; charset=utf-8");
-  });
+                     SelfMetrics* metrics, WebServerLimits limits)
+    : m_impl(std::make_unique<Impl>(config, publisher, metrics, limits)) {
+  m_impl->settings = make_settings(web);
 }
 
-WebServer::~WebServer() = default;
+WebServer::~WebServer() {
+  stop();
+  m_impl->auth_pool.join();
+}
 
 bool WebServer::bind() {
-  const auto& addr = m_config.listen_address;
-  auto colon = addr.rfind(':');
-  std::string host = addr.substr(0, colon);
+  const auto& addr = m_impl->config.listen_address;
+  const auto colon = addr.rfind(':');
+  std::string host = colon == std::string::npos ? "" : addr.substr(0, colon);
+  const std::string port = colon == std::string::npos ? addr : addr.substr(colon + 1);
   if (host.empty()) host = "0.0.0.0";
   if (host.size() > 2 && host.front() == '[' && host.back() == ']')
     host = host.substr(1, host.size() - 2);
-  int port = std::stoi(addr.substr(colon + 1));
-  if (port == 0) {
-    m_port = m_server->bind_to_any_port(host);
-  } else {
-    m_port = m_server->bind_to_port(host, port) ? port : -1;
+  beast::error_code ec;
+  tcp::resolver resolver(m_impl->io);
+  auto endpoints = resolver.resolve(host, port, tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+  if (!ec && endpoints.empty()) ec = asio::error::host_not_found;
+  if (!ec) {
+    const tcp::endpoint endpoint = *endpoints.begin();
+    auto& a = m_impl->acceptor;
+    a.open(endpoint.protocol(), ec);
+    // SO_REUSEADDR lets a restart bind past TIME_WAIT; on Linux it never lets two sockets
+    // listen on one port (SO_REUSEPORT would, and is not set).
+    if (!ec) a.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) a.bind(endpoint, ec);
+    if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+    if (!ec) m_impl->port = a.local_endpoint(ec).port();
   }
-  if (m_port <= 0) {
-    log::error("cannot listen", {{"address", addr}});
+  if (ec) {
+    m_impl->bind_error = "web.listen-address: cannot listen on " + addr + ": " + ec.message();
+    log::error("cannot listen", {{"address", addr}, {"error", ec.message()}});
     return false;
   }
-  log::info("listening", {{"address", host + ":" + std::to_string(m_port)}});
+  log::info("listening", {{"address", host + ":" + std::to_string(m_impl->port)},
+                          {"tls", m_impl->settings->tls ? "true" : "false"}});
   return true;
 }
 
-void WebServer::serve() { m_server->listen_after_bind(); }
+const std::string& WebServer::bind_error() const { return m_impl->bind_error; }
 
-void WebServer::stop() { m_server->stop(); }
+void WebServer::serve() {
+  m_impl->accept();
+  m_impl->io.run();
+}
+
+void WebServer::stop() {
+  asio::post(m_impl->io, [impl = m_impl.get()] {
+    beast::error_code ignored;
+    impl->acceptor.close(ignored);
+    impl->retry_timer.cancel();
+    for (const auto& w : impl->sessions)
+      if (auto s = w.lock()) s->close();
+    impl->sessions.clear();
+    impl->io.stop();
+  });
+}
+
+void WebServer::reload(const WebConfig& web) {
+  auto next = make_settings(web);  // throws ConfigError: the old settings stay
+  std::lock_guard lock(m_impl->settings_mutex);
+  m_impl->settings = std::move(next);
+}
+
+int WebServer::port() const { return m_impl->port; }
 
 }  // namespace kci

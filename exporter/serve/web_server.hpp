@@ -1,45 +1,67 @@
 #pragma once
-// The HTTP endpoints: /metrics (pre-rendered bytes, gzip when asked), /healthz, /readyz,
-// a landing page at / and 404 for anything else.
+// The HTTP(S) server for /metrics, the probes and the landing page: event-driven (Boost.Asio,
+// one thread, non-blocking sockets; HTTP parsing by Boost.Beast), so no client can hold a
+// worker. Guarantees, whatever clients do:
+//   - a request must arrive complete (TLS handshake and headers) within first_request_timeout
+//     of the connection, or keep_alive_timeout of the previous response: slow drips are cut;
+//   - a response must be written within write_timeout: slow readers are cut;
+//   - headers are capped in bytes (431) and count (431); a request body is refused (400);
+//   - at most max_connections are open; a new connection beyond that evicts the oldest one
+//     waiting for a request (then the oldest one at all), so /healthz is always reachable;
+//   - Range is ignored (the whole 200 body; see http_router.hpp), nothing is read past a buffer;
+//   - bcrypt checks run on their own thread, never on the event loop;
+//   - stop() returns from serve() at once, whatever the clients are doing.
+// The listening port is bound exclusively (SO_REUSEADDR, never SO_REUSEPORT): a second instance
+// on the same port fails to bind.
+#include <chrono>
+#include <cstddef>
 #include <memory>
 #include <string>
 
 #include "exporter/config/config.hpp"
 #include "exporter/config/web_config.hpp"
-#include "exporter/serve/basic_auth.hpp"
 #include "exporter/serve/metrics_publisher.hpp"
 #include "exporter/serve/self_metrics.hpp"
 
-namespace httplib {
-class Server;
-}
-
 namespace kci {
+
+struct WebServerLimits {
+  std::size_t max_connections = 512;
+  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_header_fields = 100;
+  std::chrono::milliseconds first_request_timeout{10'000};
+  std::chrono::milliseconds keep_alive_timeout{30'000};
+  std::chrono::milliseconds write_timeout{60'000};
+  unsigned max_requests_per_connection = 1000;
+  std::size_t max_pending_auth = 64;  // bcrypt checks queued; more are answered 503
+};
 
 class WebServer {
  public:
   // Throws ConfigError when the TLS material cannot be loaded.
-  // `metrics`, when given, counts every request by handler and status code.
   WebServer(const Config& config, const MetricsPublisher& publisher, const WebConfig& web = {},
-            SelfMetrics* metrics = nullptr);
+            SelfMetrics* metrics = nullptr, WebServerLimits limits = {});
   ~WebServer();
-  // Binds listen_address; returns false (and logs) when it cannot.
+  WebServer(const WebServer&) = delete;
+  WebServer& operator=(const WebServer&) = delete;
+
+  // Binds listen_address; false (with bind_error() naming the address and the reason) when it
+  // cannot, e.g. when the port is in use.
   bool bind();
+  const std::string& bind_error() const;
   // Serves until stop(); call after a successful bind().
   void serve();
+  // Thread-safe. Closes the listener and every connection; serve() returns.
   void stop();
-  int port() const { return m_port; }
+  // Thread-safe. New TLS material, users and headers for the connections accepted from now
+  // on. Throws ConfigError (and keeps the old ones) when the TLS material cannot be loaded.
+  void reload(const WebConfig& web);
+  int port() const;
+
+  struct Impl;  // the Asio state (web_server.cpp); opaque so Boost stays out of this header
 
  private:
-  const Config& m_config;
-  const MetricsPublisher& m_publisher;
-  std::unique_ptr<httplib::Server> m_server;
-  BasicAuth m_auth;
-  SelfMetrics* m_metrics;
-  int m_port = 0;
+  std::unique_ptr<Impl> m_impl;
 };
-
-// The landing page for `/`.
-std::string landing_page(const Config& config, const Published& state);
 
 }  // namespace kci
