@@ -62,8 +62,7 @@ std::string describe_non_json(std::string_view body) {
 
 AllocationStream::AllocationStream(const ParseOptions& options, const AllocationVisitor& visit,
                                    std::size_t max_allocation_bytes)
-    : m_options(options),
-      m_visit(visit),
+    : m_visit(visit),
       m_max(max_allocation_bytes),
       m_decoder(options, max_allocation_bytes),
       m_scalars(max_allocation_bytes + k_body_padding) {

@@ -62,7 +62,6 @@ class AllocationStream {
   std::size_t scan_capture(std::string_view chunk, std::size_t i);
   std::size_t scan_container(const char* p, std::size_t i, std::size_t n);
 
-  const ParseOptions& m_options;
   const AllocationVisitor& m_visit;
   std::size_t m_max;
   AllocationDecoder m_decoder;

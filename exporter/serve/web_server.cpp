@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "exporter/serve/basic_auth.hpp"
+#include "exporter/serve/http_request_parser.hpp"
 #include "exporter/serve/http_router.hpp"
 #include "exporter/serve/tls_context.hpp"
 #include "exporter/util/logging.hpp"
@@ -164,8 +165,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     waiting_for_request = true;
     since = Clock::now();
     m_parser.emplace();
-    m_parser->header_limit(static_cast<std::uint32_t>(m_server.limits.max_header_bytes));
-    m_parser->body_limit(0);
+    configure_request_parser(*m_parser, m_server.limits);
     // The deadline of the first request was set before the TLS handshake and covers both.
     if (m_requests > 0) lowest().expires_after(m_server.limits.keep_alive_timeout);
     http::async_read(m_stream, m_buffer, *m_parser,
@@ -185,25 +185,22 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       return reject(431, "request headers too large\n");
     if (ec) return reject(400, "bad request\n");
     const auto& req = m_parser->get();
-    if (static_cast<std::size_t>(std::distance(req.begin(), req.end())) >
-        m_server.limits.max_header_fields)
-      return reject(431, "too many request header fields\n");
+    if (auto status = refuse_status(req, m_server.limits))
+      return reject(*status, "too many request header fields\n");
     ++m_requests;
-    m_method = std::string(req.method_string());
-    m_target = std::string(req.target());
-    m_accept_encoding = std::string(req[http::field::accept_encoding]);
-    m_keep_alive = req.keep_alive() && m_requests < m_server.limits.max_requests_per_connection;
+    m_request.emplace(req);
+    m_keep_alive =
+        m_request->keep_alive && m_requests < m_server.limits.max_requests_per_connection;
     const auto& auth = m_settings->auth;
-    if (!auth->enabled() || !needs_auth(path_of(m_target))) return respond(true);
+    if (!auth->enabled() || !needs_auth(path_of(m_request->target))) return respond(true);
     if (m_server.pending_auth.load() >= m_server.limits.max_pending_auth) {
       m_keep_alive = false;
       return reject(503, "too many authentication checks in progress\n");
     }
     // bcrypt costs milliseconds of CPU: never on the event loop.
     ++m_server.pending_auth;
-    std::string header(req[http::field::authorization]);
-    asio::post(m_server.auth_pool, [self = this->shared_from_this(), header = std::move(header),
-                                    auth]() {
+    asio::post(m_server.auth_pool, [self = this->shared_from_this(),
+                                    header = m_request->authorization, auth]() {
       const bool ok = auth->check(header);
       --self->m_server.pending_auth;
       asio::post(self->m_server.io, [self, ok] { self->respond(ok); });
@@ -211,8 +208,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void respond(bool authorized) {
-    HttpRequestView view{m_method, m_target, m_accept_encoding, authorized};
-    m_reply = route(view, m_server.publisher.current(), m_server.config);
+    m_reply = route(m_request->view(authorized), m_server.publisher.current(), m_server.config);
     write_reply();
   }
 
@@ -276,7 +272,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   Stream m_stream;
   beast::flat_buffer m_buffer;
   std::optional<http::request_parser<http::empty_body>> m_parser;
-  std::string m_method, m_target, m_accept_encoding;
+  std::optional<RequestStrings> m_request;
   bool m_keep_alive = false;
   unsigned m_requests = 0;
   HttpReply m_reply;
