@@ -53,9 +53,26 @@ void HttpClient::cancel() {
   m_cv.notify_all();
 }
 
+Expected<void> HttpClient::get(const std::string& path_and_query, BodySink& sink) {
+  for (int attempt_no = 0;; ++attempt_no) {
+    sink.begin();
+    auto result = attempt(path_and_query, &sink);
+    if (result.ok()) return {};
+    if (attempt_no >= m_conn.retries || !retryable(result.failure()) || !sink.can_restart())
+      return result.failure();
+    auto backoff = std::chrono::milliseconds(std::min(500 << attempt_no, 5000));
+    log::warn("kubecost request failed, retrying", {{"reason", to_string(result.failure().reason)},
+                                                    {"error", result.failure().message},
+                                                    {"retry_in", format_duration(backoff)}});
+    std::unique_lock lock(m_mutex);
+    if (m_cv.wait_for(lock, backoff, [&] { return m_cancelled; })) return result.failure();
+    m_retries.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
 Expected<HttpResponse> HttpClient::get(const std::string& path_and_query) {
   for (int attempt_no = 0;; ++attempt_no) {
-    auto result = attempt(path_and_query);
+    auto result = attempt(path_and_query, nullptr);
     if (result.ok() || attempt_no >= m_conn.retries || !retryable(result.failure())) return result;
     auto backoff = std::chrono::milliseconds(std::min(500 << attempt_no, 5000));
     log::warn("kubecost request failed, retrying", {{"reason", to_string(result.failure().reason)},
@@ -67,7 +84,7 @@ Expected<HttpResponse> HttpClient::get(const std::string& path_and_query) {
   }
 }
 
-Expected<HttpResponse> HttpClient::attempt(const std::string& path_and_query) {
+Expected<HttpResponse> HttpClient::attempt(const std::string& path_and_query, BodySink* sink) {
   httplib::Client client(m_scheme_host_port);
   if (!client.is_valid()) return Failure{FailureReason::connect, "invalid Kubecost URL"};
   auto connect_s = m_conn.connect_timeout.count() / 1000;
@@ -92,6 +109,8 @@ Expected<HttpResponse> HttpClient::attempt(const std::string& path_and_query) {
   }
 
   HttpResponse response;
+  std::uint64_t received = 0;  // decompressed body bytes
+  bool sink_stopped = false;
   bool too_large = false;
   std::string bad_encoding;
   const std::uint64_t cap = m_conn.max_response_bytes;
@@ -130,17 +149,26 @@ Expected<HttpResponse> HttpClient::attempt(const std::string& path_and_query) {
             too_large = true;
             return false;
           }
-          response.body.reserve(len + k_body_padding);
+          if (!sink) response.body.reserve(len + k_body_padding);
         }
         if (r.status >= 300 && r.status < 400)
           response.body = "redirect to " + r.get_header_value("Location") + " not followed";
         return true;
       },
       [&](const char* data, std::size_t len) {
-        if (response.body.size() + len > cap) {
+        received += len;
+        if (received > cap) {
           too_large = true;
           return false;
         }
+        if (sink && response.status >= 200 && response.status < 300) {
+          if (!sink->write(std::string_view(data, len))) {
+            sink_stopped = true;
+            return false;
+          }
+          return true;
+        }
+        if (sink && response.body.size() >= 64 * 1024) return true;  // enough for the message
         if (response.body.capacity() < response.body.size() + len + k_body_padding)
           response.body.reserve(
               std::max(response.body.capacity() * 2, response.body.size() + len + k_body_padding));
@@ -157,6 +185,7 @@ Expected<HttpResponse> HttpClient::attempt(const std::string& path_and_query) {
   }
   watchdog.join();
 
+  if (sink_stopped) return sink_refused();
   if (too_large)
     return Failure{FailureReason::too_large,
                    "response larger than kubecostMaxResponseBytes=" + std::to_string(cap)};

@@ -9,7 +9,9 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
+#include "exporter/http/body_sink.hpp"
 #include "exporter/http/http_endpoint.hpp"
 #include "exporter/util/padded_buffer.hpp"
 #include "exporter/util/result.hpp"
@@ -26,6 +28,7 @@ struct HttpResponse {
   std::string body;  // capacity() >= size() + k_body_padding
 };
 
+
 class HttpClient {
  public:
   explicit HttpClient(HttpEndpoint endpoint);
@@ -36,6 +39,11 @@ class HttpClient {
   // GET base URL + path_and_query. Success only for a 2xx status.
   Expected<HttpResponse> get(const std::string& path_and_query);
 
+  // The same, with the 2xx body streamed into `sink`. The size cap counts decompressed bytes.
+  // A sink that stops the transfer yields sink_refused() (body_sink.hpp): the sink's own
+  // failure is the one to report. Non-2xx bodies are kept (up to 64 KiB) for the message only.
+  Expected<void> get(const std::string& path_and_query, BodySink& sink);
+
   // Thread-safe: aborts the request in flight and any backoff sleep; later calls fail fast.
   void cancel();
 
@@ -43,7 +51,7 @@ class HttpClient {
   std::uint64_t retries_total() const { return m_retries.load(std::memory_order_relaxed); }
 
  private:
-  Expected<HttpResponse> attempt(const std::string& path_and_query);
+  Expected<HttpResponse> attempt(const std::string& path_and_query, BodySink* sink);
 
   HttpEndpoint m_conn;
   std::string m_scheme_host_port;

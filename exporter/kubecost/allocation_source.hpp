@@ -3,7 +3,7 @@
 // cluster. The poller sees only this interface, so tests inject their own answers.
 #include <cstdint>
 
-#include "exporter/http/http_client.hpp"
+#include "exporter/http/body_sink.hpp"
 #include "exporter/util/result.hpp"
 
 namespace kci {
@@ -11,8 +11,10 @@ namespace kci {
 class AllocationSource {
  public:
   virtual ~AllocationSource() = default;
-  // One Allocation API answer (2xx) or the failure that prevented it.
-  virtual Expected<HttpResponse> fetch() = 0;
+  // One Allocation API answer, streamed into `sink` as it arrives (2xx only), or the failure
+  // that prevented it. A failure for which is_sink_refused() is true means the
+  // sink refused the bytes: its own failure is the one to report.
+  virtual Expected<void> fetch(BodySink& sink) = 0;
   // Thread-safe: aborts a fetch in flight; later fetches fail fast.
   virtual void cancel() {}
   // Extra attempts made so far (retries after timeouts, connection errors, 5xx); cumulative.

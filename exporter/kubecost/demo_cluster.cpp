@@ -220,7 +220,7 @@ std::string demo_allocation_response(const DemoOptions& o) {
 
 DemoSource::DemoSource(const Config& config) : m_config(config) {}
 
-Expected<HttpResponse> DemoSource::fetch() {
+Expected<void> DemoSource::fetch(BodySink& sink) {
   const double now =
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   DemoOptions o;
@@ -230,15 +230,14 @@ Expected<HttpResponse> DemoSource::fetch() {
   o.pod_level = m_config.wants_pods();
   o.pods = static_cast<std::size_t>(m_config.demo_pods);
   o.namespaces = std::max<std::size_t>(1, o.pods / 10);
-  HttpResponse r;
-  r.status = 200;
-  r.content_type = "application/json";
-  std::string body = demo_allocation_response(o);
-  r.body.reserve(body.size() + k_body_padding);
-  r.body = std::move(body);
-  if (r.body.capacity() < r.body.size() + k_body_padding)
-    r.body.reserve(r.body.size() + k_body_padding);
-  return r;
+  const std::string body = demo_allocation_response(o);
+  sink.begin();
+  // In 64 KiB pieces, as an HTTP body arrives.
+  constexpr std::size_t k_piece = 64 * 1024;
+  for (std::size_t at = 0; at < body.size(); at += k_piece)
+    if (!sink.write(std::string_view(body).substr(at, k_piece)))
+      return sink_refused();
+  return {};
 }
 
 }  // namespace kci

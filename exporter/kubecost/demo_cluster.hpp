@@ -26,7 +26,7 @@ std::string demo_allocation_response(const DemoOptions& options);
 class DemoSource : public AllocationSource {
  public:
   explicit DemoSource(const Config& config);
-  Expected<HttpResponse> fetch() override;
+  Expected<void> fetch(BodySink& sink) override;
 
  private:
   const Config& m_config;

@@ -8,10 +8,10 @@ namespace kci {
 KubecostSource::KubecostSource(const Config& config)
     : m_config(config), m_client(config.kubecost), m_flavour(config.kubecost.flavour) {}
 
-Expected<HttpResponse> KubecostSource::fetch() {
+Expected<void> KubecostSource::fetch(BodySink& sink) {
   if (m_flavour != Flavour::auto_detect)
-    return m_client.get(allocation_request(m_config, m_flavour));
-  auto kubecost = m_client.get(allocation_request(m_config, Flavour::kubecost));
+    return m_client.get(allocation_request(m_config, m_flavour), sink);
+  auto kubecost = m_client.get(allocation_request(m_config, Flavour::kubecost), sink);
   if (kubecost.ok() || kubecost.failure().http_status != 404) {
     if (kubecost.ok()) {
       m_flavour = Flavour::kubecost;
@@ -20,7 +20,7 @@ Expected<HttpResponse> KubecostSource::fetch() {
     }
     return kubecost;
   }
-  auto opencost = m_client.get(allocation_request(m_config, Flavour::opencost));
+  auto opencost = m_client.get(allocation_request(m_config, Flavour::opencost), sink);
   if (opencost.ok()) {
     m_flavour = Flavour::opencost;
     log::info("kubecost flavour detected", {{"flavour", "opencost"}, {"path", "/allocation"}});

@@ -10,7 +10,7 @@ namespace kci {
 class KubecostSource : public AllocationSource {
  public:
   explicit KubecostSource(const Config& config);
-  Expected<HttpResponse> fetch() override;
+  Expected<void> fetch(BodySink& sink) override;
   void cancel() override;
   std::uint64_t retries_total() const override { return m_client.retries_total(); }
 

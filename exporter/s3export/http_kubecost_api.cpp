@@ -1,6 +1,9 @@
 #include "exporter/s3export/http_kubecost_api.hpp"
 
 #include <cmath>
+#include <optional>
+
+#include "exporter/kubecost/allocation_stream.hpp"
 
 #include "exporter/kubecost/kubecost_query.hpp"
 #include "exporter/s3export/utc_day.hpp"
@@ -16,12 +19,50 @@ HttpEndpoint with_timeout(const KubecostConnection& connection,
   return e;
 }
 
-// An answer without allocations is a day without data, not a failure.
-Expected<void> parse_into(const HttpResponse& response, const ParseOptions& options,
-                          const AllocationVisitor& visit) {
-  auto parsed = parse_allocations(response.body, options, visit);
-  if (!parsed.ok() && parsed.failure().reason != FailureReason::empty) return parsed.failure();
-  return {};
+// An Allocation answer streamed into the visitor as it arrives: the day never sits in memory.
+// Rows the visitor wrote cannot be taken back, so a request is retried only before the first
+// allocation was handed over.
+class AllocationSink : public BodySink {
+ public:
+  AllocationSink(const ParseOptions& options, const AllocationVisitor& visit)
+      : m_options(options), m_visit(visit), m_counting([this](const ParsedAllocation& a) {
+          m_delivered = true;
+          m_visit(a);
+        }) {}
+  void begin() override {
+    m_stream.reset();
+    m_stream.emplace(m_options, m_counting);
+    m_failure.reset();
+  }
+  bool write(std::string_view chunk) override {
+    auto fed = m_stream->feed(chunk);
+    if (!fed.ok()) m_failure = fed.failure();
+    return fed.ok();
+  }
+  bool can_restart() const override { return !m_delivered; }
+  // An answer without allocations is a day without data, not a failure.
+  Expected<void> finish(const Expected<void>& fetched) {
+    if (!fetched.ok() && !is_sink_refused(fetched.failure())) return fetched.failure();
+    if (m_failure) return *m_failure;
+    auto done = m_stream->finish();
+    if (!done.ok() && done.failure().reason != FailureReason::empty) return done.failure();
+    return {};
+  }
+
+ private:
+  const ParseOptions& m_options;
+  const AllocationVisitor& m_visit;
+  AllocationVisitor m_counting;
+  std::optional<AllocationStream> m_stream;
+  std::optional<Failure> m_failure;
+  bool m_delivered = false;
+};
+
+Expected<void> stream_into(HttpClient& client, const std::string& query,
+                           const ParseOptions& options, const AllocationVisitor& visit) {
+  AllocationSink sink(options, visit);
+  auto fetched = client.get(query, sink);
+  return sink.finish(fetched);
 }
 
 }  // namespace
@@ -72,10 +113,9 @@ Expected<std::set<std::int64_t>> HttpKubecostApi::days_with_data(std::int64_t fi
       allocation_path() +
       "?window=" + url_encode(kubecost_window(first * k_day_seconds, (last + 1) * k_day_seconds)) +
       "&aggregate=cluster&step=1d&accumulate=false" + idle_params();
-  auto r = m_allocation_client.get(q);
-  if (!r.ok()) return r.failure();
   std::set<std::int64_t> days;
-  auto parsed = parse_into(r.value(), ParseOptions{}, [&](const ParsedAllocation& a) {
+  const ParseOptions plain;
+  auto parsed = stream_into(m_allocation_client, q, plain, [&](const ParsedAllocation& a) {
     if (std::isnan(a.window_start) || std::isnan(a.get(AllocField::total_cost))) return;
     days.insert(static_cast<std::int64_t>(std::floor(a.window_start / k_day_seconds)));
   });
@@ -109,9 +149,7 @@ Expected<void> HttpKubecostApi::allocations(std::int64_t day, const AllocationVi
         allocation_path() + "?window=" + url_encode(w) +
         "&aggregate=" + url_encode(s3_export_aggregate(m_s3.aggregation)) + "&step=" + step +
         "&accumulate=false&resolution=" + url_encode(m_s3.resolution) + idle_params();
-    auto r = m_allocation_client.get(q);
-    if (!r.ok()) return r.failure();
-    auto parsed = parse_into(r.value(), m_options, visit);
+    auto parsed = stream_into(m_allocation_client, q, m_options, visit);
     if (!parsed.ok()) return parsed.failure();
   }
   return {};

@@ -18,16 +18,45 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 }  // namespace
 
+SnapshotSink::SnapshotSink(const Config& config, double now)
+    : m_config(config),
+      m_now(now),
+      m_visit([this](const ParsedAllocation& a) { m_builder->add(a); }) {
+  for (const auto& key : config.label_keys) m_options.label_keys.push_back(sanitize_label_name(key));
+  begin();
+}
+
+void SnapshotSink::begin() {
+  m_stream.reset();
+  m_builder.emplace(m_config, m_now);
+  m_stream.emplace(m_options, m_visit);
+  m_failure.reset();
+  m_parse_seconds = 0;
+}
+
+bool SnapshotSink::write(std::string_view chunk) {
+  if (m_failure) return false;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto fed = m_stream->feed(chunk);
+  m_parse_seconds += seconds_since(t0);
+  if (!fed.ok()) m_failure = fed.failure();
+  return fed.ok();
+}
+
+Expected<CostSnapshot> SnapshotSink::finish() {
+  if (m_failure) return *m_failure;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto done = m_stream->finish();
+  m_parse_seconds += seconds_since(t0);
+  if (!done.ok()) return done.failure();
+  return std::move(*m_builder).finish();
+}
+
 Expected<CostSnapshot> build_snapshot(std::string body, const Config& config, double now) {
-  ParseOptions options;
-  for (const auto& key : config.label_keys) options.label_keys.push_back(sanitize_label_name(key));
-  SnapshotBuilder builder(config, now);
-  builder.reserve(body.size() / 1000);  // a Kubecost allocation is ~1.2-2.5 KB of JSON
-  auto parsed =
-      parse_allocations(body, options, [&](const ParsedAllocation& a) { builder.add(a); });
-  std::string().swap(body);  // the answer is done with: free it before rendering
-  if (!parsed.ok()) return parsed.failure();
-  return std::move(builder).finish();
+  SnapshotSink sink(config, now);
+  sink.write(body);
+  std::string().swap(body);
+  return sink.finish();
 }
 
 PollResult render_poll_result(const CostSnapshot& snap, const Config& config) {

@@ -4,11 +4,14 @@
 // the golden test, the fuzzer and the benchmarks all go through this function.
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "exporter/config/config.hpp"
+#include "exporter/http/body_sink.hpp"
+#include "exporter/kubecost/allocation_stream.hpp"
 #include "exporter/serve/cost_snapshot.hpp"
 #include "exporter/util/result.hpp"
 
@@ -24,6 +27,28 @@ struct PollResult {
   double window_hours = 0;  // the span the data covers
   double parse_seconds = 0;
   double render_seconds = 0;
+};
+
+// The parse stage as the answer arrives: every chunk goes through the stream parser into the
+// snapshot builder, so nothing holds the answer. begin() starts over (a retry).
+class SnapshotSink : public BodySink {
+ public:
+  SnapshotSink(const Config& config, double now);
+  void begin() override;
+  bool write(std::string_view chunk) override;
+  // The snapshot, or the failure of the answer (the stream's, also when write() refused).
+  Expected<CostSnapshot> finish();
+  double parse_seconds() const { return m_parse_seconds; }  // time spent in write/finish
+
+ private:
+  const Config& m_config;
+  double m_now;
+  ParseOptions m_options;
+  AllocationVisitor m_visit;
+  std::optional<SnapshotBuilder> m_builder;
+  std::optional<AllocationStream> m_stream;
+  std::optional<Failure> m_failure;
+  double m_parse_seconds = 0;
 };
 
 // The parse stage: `body` parsed into the snapshot at Unix time `now`. `body` is released as

@@ -108,24 +108,33 @@ void Poller::poll_and_publish() {
   std::optional<Failure> failure;
   PollResult result;
   {
-    auto response = m_source.fetch();
-    stages.fetch = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    SnapshotSink sink(m_config, m_clock());
+    auto fetched = m_source.fetch(sink);
     m_metrics.record_retries_total(m_source.retries_total());
-    if (!response.ok()) {
-      failure = response.failure();
+    std::optional<CostSnapshot> snapshot;
+    if (!fetched.ok() && !is_sink_refused(fetched.failure())) {
+      failure = fetched.failure();
     } else {
-      auto built = build_poll_result(std::move(response.value().body), m_config, m_clock());
-      if (!built.ok()) {
-        failure = built.failure();
+      auto finished = sink.finish();  // a refused answer: the stream's own failure
+      if (!finished.ok()) {
+        failure = finished.failure();
       } else {
-        result = std::move(built.value());
-        stages.parse = result.parse_seconds;
-        stages.render = result.render_seconds;
-        m_cost_text = result.cost_text;
-        m_cost_series = result.series;
-        m_top_namespaces = std::move(result.top_namespaces);
-        m_last_good = m_clock();
+        snapshot = std::move(finished.value());
       }
+    }
+    stages.parse = sink.parse_seconds();
+    stages.fetch =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() - stages.parse;
+    if (snapshot) {
+      const auto r0 = std::chrono::steady_clock::now();
+      result = render_poll_result(*snapshot, m_config);
+      snapshot.reset();
+      stages.render =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - r0).count();
+      m_cost_text = result.cost_text;
+      m_cost_series = result.series;
+      m_top_namespaces = std::move(result.top_namespaces);
+      m_last_good = m_clock();
     }
   }
   const double seconds =

@@ -9,6 +9,7 @@
 
 #include "exporter/http/http_client.hpp"
 #include "exporter/util/gzip.hpp"
+#include "collecting_sink.hpp"
 #include "local_http_server.hpp"
 
 using namespace kci;
@@ -203,4 +204,116 @@ TEST_CASE("http: cancel() aborts a request in flight promptly") {
   canceller.join();
   CHECK_FALSE(r.ok());
   CHECK(took < 4s);  // returned long before the server answers at 5 s (not a timing test)
+}
+
+TEST_CASE("http streaming: a gzip body split at every byte boundary arrives whole") {
+  // Kubecost's nginx compresses; the body arrives in TCP pieces cut anywhere, also inside the
+  // gzip header and trailer. Each request here cuts the compressed bytes at one offset.
+  const std::string json =
+      R"({"code":200,"data":[{"a\"b":{"properties":{"namespace":"n"},"totalCost":1.5}}]})";
+  const std::string gz = gzip_compress(json);  // outlives the server threads that read it
+  std::atomic<std::size_t> cut = 1;
+  LocalServer s;
+  s.server.Get("/gz", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Content-Encoding", "gzip");
+    const std::size_t at = cut.load();
+    // A sized provider (httplib would gzip a chunked one again): two writes, split at `at`.
+    res.set_content_provider(gz.size(), "application/json",
+                             [&gz, at](std::size_t off, std::size_t, httplib::DataSink& sink) {
+                               const std::size_t end = off < at ? at : gz.size();
+                               return sink.write(gz.data() + off, end - off);
+                             });
+  });
+  s.start();
+  HttpClient client(s.connection());
+  for (std::size_t at = 1; at < gz.size(); ++at) {
+    INFO("compressed bytes cut at " << at << " of " << gz.size());
+    cut = at;
+    kci::test::CollectingSink sink;
+    REQUIRE(client.get("/gz", sink).ok());
+    CHECK(sink.body == json);
+    CHECK(sink.attempts == 1);
+  }
+}
+
+TEST_CASE("http streaming: the cap counts decompressed bytes; a refusing sink stops the read") {
+  const std::string json(200 * 1024, ' ');   // whitespace compresses ~1000:1
+  const std::string gz = gzip_compress(json);  // a small body that inflates past the cap
+  LocalServer s;
+  s.server.Get("/bomb", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Content-Encoding", "gzip");
+    res.set_content_provider(gz.size(), "application/json",
+                             [&](std::size_t off, std::size_t len, httplib::DataSink& sink) {
+                               return sink.write(gz.data() + off, len);
+                             });
+  });
+  s.start();
+  auto c = s.connection();
+  c.max_response_bytes = 64 * 1024;
+  HttpClient client(c);
+  kci::test::CollectingSink sink;
+  auto bomb = client.get("/bomb", sink);
+  REQUIRE_FALSE(bomb.ok());
+  CHECK(gz.size() < c.max_response_bytes);
+  CHECK(bomb.failure().reason == FailureReason::too_large);
+  CHECK(sink.body.size() <= c.max_response_bytes);
+
+  c.max_response_bytes = 1 << 20;
+  HttpClient roomy(c);
+  kci::test::CollectingSink refusing;
+  refusing.refuse_after = 1000;
+  auto refused = roomy.get("/bomb", refusing);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(is_sink_refused(refused.failure()));
+  CHECK(refusing.body.size() < json.size());
+}
+
+TEST_CASE("http streaming: a retry starts the sink over; error bodies never reach it") {
+  std::atomic<int> calls = 0;
+  LocalServer s;
+  s.server.Get("/flaky", [&](const httplib::Request&, httplib::Response& res) {
+    if (++calls == 1) {
+      res.status = 503;
+      res.set_content("busy", "text/plain");
+      return;
+    }
+    res.set_content(R"({"data":[]})", "application/json");
+  });
+  s.server.Get("/missing", [&](const httplib::Request&, httplib::Response& res) {
+    res.status = 404;
+    res.set_content("no such path", "text/plain");
+  });
+  s.start();
+  auto c = s.connection();
+  c.retries = 1;
+  HttpClient client(c);
+  kci::test::CollectingSink sink;
+  REQUIRE(client.get("/flaky", sink).ok());
+  CHECK(sink.attempts == 2);
+  CHECK(sink.body == R"({"data":[]})");
+  kci::test::CollectingSink untouched;
+  auto missing = client.get("/missing", untouched);
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.failure().http_status == 404);
+  CHECK(missing.failure().message == "HTTP 404: no such path");
+  CHECK(untouched.body.empty());
+}
+
+TEST_CASE("http streaming: a slow-drip body hits the whole-request deadline") {
+  LocalServer s;
+  s.server.Get("/drip", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_chunked_content_provider("application/json", [](std::size_t, httplib::DataSink& sink) {
+      std::this_thread::sleep_for(100ms);
+      return sink.write(" ", 1);  // forever, one byte at a time
+    });
+  });
+  s.start();
+  auto c = s.connection();
+  c.request_timeout = 700ms;
+  HttpClient client(c);
+  kci::test::CollectingSink sink;
+  auto r = client.get("/drip", sink);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.failure().reason == FailureReason::timeout);
+  CHECK(sink.chunks > 0);  // it was streaming when the deadline cut it
 }

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "exporter/kubecost/kubecost_source.hpp"
+#include "collecting_sink.hpp"
 #include "local_http_server.hpp"
 
 using namespace kci;
@@ -24,7 +25,9 @@ TEST_CASE("kubecost source: flavour auto falls back to OpenCost's /allocation on
   config.kubecost = s.connection<KubecostConnection>();
   config.kubecost.flavour = Flavour::auto_detect;
   KubecostSource source(config);
-  REQUIRE(source.fetch().ok());
-  REQUIRE(source.fetch().ok());
+  kci::test::CollectingSink sink;
+  REQUIRE(source.fetch(sink).ok());
+  CHECK(sink.body == R"({"code":200,"data":[{"a":{"totalCost":1}}]})");
+  REQUIRE(source.fetch(sink).ok());
   CHECK(paths.size() == 2);  // the second poll goes straight to the detected path
 }

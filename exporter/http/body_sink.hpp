@@ -1,0 +1,29 @@
+#pragma once
+#include <string_view>
+
+#include "exporter/util/result.hpp"
+
+namespace kci {
+
+// Where a 2xx body goes as it arrives (decompressed), chunk by chunk, so no buffer the size of
+// the answer exists. begin() starts every attempt (a retry starts over); write() returning
+// false stops the transfer: the consumer found the answer bad and holds its own failure.
+class BodySink {
+ public:
+  virtual ~BodySink() = default;
+  virtual void begin() = 0;
+  virtual bool write(std::string_view chunk) = 0;
+  // False once the sink has acted on bytes it cannot take back (rows written to a file): the
+  // client then reports the failure instead of retrying.
+  virtual bool can_restart() const { return true; }
+};
+
+// The failure a source returns when its sink refused the bytes (the sink's failure is the one
+// to report), and the test for it.
+inline constexpr std::string_view k_sink_refused = "the answer was refused while it arrived";
+inline Failure sink_refused() { return Failure{FailureReason::parse, std::string(k_sink_refused)}; }
+inline bool is_sink_refused(const Failure& f) {
+  return f.reason == FailureReason::parse && f.message == k_sink_refused;
+}
+
+}  // namespace kci

@@ -1,0 +1,134 @@
+// The stream framing of Allocation answers: chunks of any size, the envelope in any order,
+// failures that arrive late, and the per-allocation bound.
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "exporter/kubecost/allocation_stream.hpp"
+
+using namespace kci;
+
+namespace {
+
+struct Seen {
+  std::vector<std::string> names;
+  std::vector<std::string> namespaces;
+  double total = 0;
+};
+
+struct Outcome {
+  Seen seen;
+  bool ok = false;
+  FailureReason reason = FailureReason::internal;
+  std::string message;
+};
+
+// Feeds `body` in pieces cut at `cuts` (byte offsets, ascending).
+Outcome run(const std::string& body, const std::vector<std::size_t>& cuts,
+            std::size_t max_bytes = k_default_max_allocation_bytes) {
+  Outcome out;
+  ParseOptions options;
+  AllocationVisitor visit = [&](const ParsedAllocation& a) {
+    out.seen.names.emplace_back(a.name);
+    out.seen.namespaces.emplace_back(a.namespace_name);
+    if (a.get(AllocField::total_cost) == a.get(AllocField::total_cost))
+      out.seen.total += a.get(AllocField::total_cost);
+  };
+  AllocationStream stream(options, visit, max_bytes);
+  std::size_t from = 0;
+  auto fail = [&](const Failure& f) {
+    out.reason = f.reason;
+    out.message = f.message;
+    return out;
+  };
+  for (std::size_t cut : cuts) {
+    auto fed = stream.feed(std::string_view(body).substr(from, cut - from));
+    if (!fed.ok()) return fail(fed.failure());
+    from = cut;
+  }
+  auto fed = stream.feed(std::string_view(body).substr(from));
+  if (!fed.ok()) return fail(fed.failure());
+  auto done = stream.finish();
+  if (!done.ok()) return fail(done.failure());
+  out.ok = true;
+  return out;
+}
+
+Outcome whole(const std::string& body, std::size_t max_bytes = k_default_max_allocation_bytes) {
+  return run(body, {}, max_bytes);
+}
+
+// Quotes, escapes, brackets inside strings, nested objects, a null set and a null allocation.
+const std::string k_small =
+    R"({"code":200,"status":"success","data":[null,{"a\"1":{"name":"a\"1","properties":)"
+    R"({"namespace":"n{s}[1]","labels":{"x":"\\\"]}"}},"totalCost":1.5,"window":)"
+    R"({"start":"2024-01-01T00:00:00Z","end":"2024-01-01T01:00:00Z"}},"b":null,)"
+    R"("c":{"properties":{"namespace":"ns2"},"totalCost":2.25,"extra":[[1,{"y":"}"}],[]]}}],)"
+    R"("message":"ok"})";
+
+}  // namespace
+
+TEST_CASE("stream: every cut of a small answer, and byte-by-byte, means the same") {
+  const Outcome reference = whole(k_small);
+  REQUIRE(reference.ok);
+  CHECK(reference.seen.names == std::vector<std::string>{"a\"1", "c"});
+  CHECK(reference.seen.namespaces == std::vector<std::string>{"n{s}[1]", "ns2"});
+  CHECK(reference.seen.total == 3.75);
+  for (std::size_t i = 1; i < k_small.size(); ++i) {
+    INFO("cut at byte " << i);
+    const Outcome o = run(k_small, {i});
+    REQUIRE(o.ok);
+    CHECK(o.seen.names == reference.seen.names);
+    CHECK(o.seen.namespaces == reference.seen.namespaces);
+    CHECK(o.seen.total == reference.seen.total);
+  }
+  std::vector<std::size_t> every;
+  for (std::size_t i = 1; i < k_small.size(); ++i) every.push_back(i);
+  const Outcome bytes = run(k_small, every);
+  REQUIRE(bytes.ok);
+  CHECK(bytes.seen.names == reference.seen.names);
+}
+
+TEST_CASE("stream: envelope fields after data are honoured") {
+  const Outcome ok = whole(R"({"data":[{"a":{"totalCost":1}}],"code":200,"message":"fine"})");
+  CHECK(ok.ok);
+  const Outcome late =
+      whole(R"({"data":[{"a":{"totalCost":1},"b":{"totalCost":2}}],"code":500,"message":"boom"})");
+  REQUIRE_FALSE(late.ok);
+  CHECK(late.reason == FailureReason::http_status);
+  CHECK(late.message == "Kubecost answered code 500: boom");
+  CHECK(late.seen.names.size() == 2);  // seen, and still refused: callers keep nothing
+}
+
+TEST_CASE("stream: a body cut inside an allocation is a parse failure, not a short answer") {
+  const std::string body = R"({"code":200,"data":[{"a":{"totalCost":1},"b":{"totalCost":2,"pro)";
+  const Outcome o = whole(body);
+  REQUIRE_FALSE(o.ok);
+  CHECK(o.reason == FailureReason::parse);
+  CHECK(o.message.find("truncated") != std::string::npos);
+  CHECK(o.seen.names == std::vector<std::string>{"a"});
+}
+
+TEST_CASE("stream: one allocation over the bound is too_large and names it") {
+  std::string big = R"({"code":200,"data":[{"small":{"totalCost":1},"huge":{"properties":{"x":")";
+  big += std::string(5000, 'x');
+  big += R"("},"totalCost":2}}]})";
+  const Outcome o = whole(big, 4096);
+  REQUIRE_FALSE(o.ok);
+  CHECK(o.reason == FailureReason::too_large);
+  CHECK(o.message == "allocation \"huge\" is larger than 4096 bytes");
+  CHECK(whole(big, 8192).ok);
+}
+
+TEST_CASE("stream: malformed framing is refused where it happens") {
+  CHECK(whole(R"({"code":200,"data":[{"a":{"totalCost":1}} {"b":{}}]})").reason ==
+        FailureReason::parse);  // missing comma between sets
+  CHECK(whole(R"({"code":200 "data":[]})").reason == FailureReason::parse);
+  CHECK(whole(R"({"code":200,"data":[{"a":{"totalCost":1}}]}]})").reason == FailureReason::parse);
+  CHECK(whole(R"({"code":2x0,"data":[{"a":{"totalCost":1}}]})").reason == FailureReason::parse);
+  CHECK(whole(R"({"data":[{"a":{"totalCost":1}}]})").ok);  // no code at all: fine
+  const Outcome single = whole(R"({"data":{"a":{"totalCost":4}}})");  // one set, not an array
+  REQUIRE(single.ok);
+  CHECK(single.seen.total == 4);
+}
