@@ -21,7 +21,7 @@ ARG RUNTIME_LIBRARIES
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
          $RUNTIME_LIBRARIES ca-certificates \
-    && rm -rf /var/lib/apt/lists/*
+    && apt-get clean && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/allocation-exporter /usr/local/bin/allocation-exporter
 USER 65534:65534
 EXPOSE 9103
