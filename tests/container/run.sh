@@ -16,9 +16,10 @@ pass() { checks=$((checks + 1)); echo "ok $checks - $*"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # --- the engine -------------------------------------------------------------------------------
-# podman, runc as its runtime (apt's first choice for podman's runtime is crun, which fails on
-# this host's hybrid cgroup v1/v2 setup), netavark + iptables for the published port, debootstrap for
-# the base image when no registry is reachable, curl for /metrics.
+# podman; runc as its runtime (apt's first choice is crun, known to fail on this host's hybrid
+# cgroup v1/v2 setup; not re-tried here, since installing it would change the runtime of every
+# podman user on the machine); netavark + iptables for the published port; debootstrap for the
+# base image when no registry is reachable; curl for /metrics.
 packages=(podman runc netavark iptables debootstrap curl)
 missing=()
 for p in "${packages[@]}"; do
