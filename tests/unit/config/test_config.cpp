@@ -5,6 +5,7 @@
 #include <map>
 
 #include "exporter/config/config.hpp"
+#include "exporter/config/config_file.hpp"
 #include "exporter/util/result.hpp"
 
 using namespace kci;
