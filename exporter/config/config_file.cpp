@@ -1,31 +1,23 @@
 #include "exporter/config/config_file.hpp"
 
-#include <yaml-cpp/yaml.h>
-
-#include <fstream>
-#include <sstream>
-
+#include "exporter/config/config_file_reader.hpp"
 #include "exporter/config/settings.hpp"
+#include "exporter/config/strict_yaml.hpp"
 #include "exporter/util/result.hpp"
 
 namespace kci {
 
 void apply_config_file(Config& config, const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ConfigError("config.file: cannot read \"" + path + "\"");
-  std::stringstream text;
-  text << in.rdbuf();
-  apply_yaml_text(config, text.str(), path);
+  apply_yaml_text(config, read_config_file("config.file", path), path);
 }
 
 void apply_yaml_text(Config& config, const std::string& text, const std::string& path) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    throw ConfigError("config.file: \"" + path + "\" is not valid YAML: " + e.msg + " at line " +
-                      std::to_string(e.mark.line + 1));
-  }
+  StrictYaml yaml = load_strict_yaml(text, "config.file", path);
+  if (yaml.duplicate)
+    throw ConfigError(yaml.duplicate->path + ": duplicate key in " + path + " (lines " +
+                      std::to_string(yaml.duplicate->first_line) + " and " +
+                      std::to_string(yaml.duplicate->second_line) + ")");
+  const YAML::Node& root = yaml.root;
   if (root.IsNull()) return;
   if (!root.IsMap()) throw ConfigError("config.file: \"" + path + "\" must be a YAML mapping");
   for (const auto& entry : root) {

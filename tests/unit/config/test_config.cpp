@@ -130,7 +130,7 @@ TEST_CASE("config: YAML is strict") {
   std::string broken = write_temp("window: [1h\n");
   CHECK(error_of({"--config.file", broken.c_str()}).starts_with("config.file: \""));
   CHECK(error_of({"--config.file", "/nonexistent/x.yaml"}) ==
-        "config.file: cannot read \"/nonexistent/x.yaml\"");
+        "config.file: cannot read \"/nonexistent/x.yaml\": No such file or directory");
   for (auto* p : {&unknown, &nested, &broken}) std::remove(p->c_str());
 }
 
@@ -167,4 +167,27 @@ TEST_CASE("config: regression: describe_config on a hand-built config") {
   Config c;
   apply_yaml_text(c, "", "fuzz");
   CHECK(describe_config(c).find("scrapeInterval = 2m  (default)") != std::string::npos);
+}
+
+TEST_CASE("config: --config.file must be a regular file of at most 1 MiB") {
+  CHECK(error_of({"--config.file", "/tmp"}) == "config.file: \"/tmp\" is not a regular file");
+  CHECK(error_of({"--config.file", "/dev/zero"}) ==
+        "config.file: \"/dev/zero\" is not a regular file");
+  std::string big = write_temp("# padding\n" + std::string(1U << 20, '#'));
+  CHECK(error_of({"--config.file", big.c_str()}) ==
+        "config.file: \"" + big + "\" is larger than 1 MiB");
+  std::remove(big.c_str());
+}
+
+TEST_CASE("config: a key given twice in --config.file is an error naming it") {
+  std::string twice = write_temp("scrapeInterval: 60s\nwindow: 2h\nscrapeInterval: 90s\n");
+  CHECK(error_of({"--config.file", twice.c_str()}) ==
+        "scrapeInterval: duplicate key in " + twice + " (lines 1 and 3)");
+  std::string quoted = write_temp("currency: USD\n\"currency\": EUR\n");
+  CHECK(error_of({"--config.file", quoted.c_str()}) ==
+        "currency: duplicate key in " + quoted + " (lines 1 and 2)");
+  std::string two_docs = write_temp("window: 2h\n---\nwindow: 3h\n");
+  CHECK(error_of({"--config.file", two_docs.c_str()}) ==
+        "config.file: \"" + two_docs + "\" holds more than one YAML document");
+  for (auto* p : {&twice, &quoted, &two_docs}) std::remove(p->c_str());
 }
