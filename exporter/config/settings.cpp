@@ -142,10 +142,7 @@ const std::vector<Setting>& settings() {
        },
        [](const Config& c) { return c.cluster_name; }},
       {"currency", "CURRENCY", "currency",
-       [](Config& c, auto& k, auto& v) {
-         if (v.empty() || v.size() > 16) bad_value(k, v, "expected a currency code such as USD");
-         c.currency = v;
-       },
+       [](Config& c, auto& k, auto& v) { c.currency = currency_code(k, v); },
        [](const Config& c) { return c.currency; }},
       {"enablePodMetrics", "ENABLE_POD_METRICS", "pod-metrics.enabled",
        [](Config& c, auto& k, auto& v) { c.enable_pod_metrics = parse_bool(k, v); },
@@ -157,10 +154,7 @@ const std::vector<Setting>& settings() {
        [](const Config& c) { return std::to_string(c.top_n_pods); }},
       {"labelKeys", "LABEL_KEYS", "label-keys",
        [](Config& c, auto& k, auto& v) {
-         c.label_keys = split_list(v);
-         for (auto& key : c.label_keys)
-           if (key.size() > 317 || key.find_first_of("\"\\\n= ") != std::string::npos)
-             bad_value(k, key, "not a Kubernetes label key");
+         c.label_keys = kubernetes_key_list(k, v, KeyExport::prometheus_label);
        },
        [](const Config& c) {
          std::string s;
@@ -220,7 +214,7 @@ const std::vector<Setting>& settings() {
        [](const Config& c) { return std::to_string(c.s3.backfill_days); }},
       {"aggregation", "AGGREGATION", "s3.aggregation",
        [](Config& c, auto& k, auto& v) {
-         std::string a = v;
+         const std::string& a = v;
          if (a != "container" && a != "pod" && a != "namespace" && a != "controller" &&
              a != "controllerKind" && a != "node" && a != "cluster")
            bad_value(
@@ -269,14 +263,18 @@ const std::vector<Setting>& settings() {
        [](Config& c, auto&, auto& v) { c.s3.ca_secret_region = v; },
        [](const Config& c) { return c.s3.ca_secret_region; }},
       {"labels", "LABELS", "s3.labels",
-       [](Config& c, auto&, auto& v) { c.s3.labels = split_list(v); },
+       [](Config& c, auto& k, auto& v) {
+         c.s3.labels = kubernetes_key_list(k, v, KeyExport::parquet_column);
+       },
        [](const Config& c) {
          std::string s;
          for (auto& k : c.s3.labels) s += (s.empty() ? "" : ",") + k;
          return s;
        }},
       {"annotations", "ANNOTATIONS", "s3.annotations",
-       [](Config& c, auto&, auto& v) { c.s3.annotations = split_list(v); },
+       [](Config& c, auto& k, auto& v) {
+         c.s3.annotations = kubernetes_key_list(k, v, KeyExport::parquet_column);
+       },
        [](const Config& c) {
          std::string s;
          for (auto& k : c.s3.annotations) s += (s.empty() ? "" : ",") + k;

@@ -9,8 +9,32 @@
 
 namespace kci {
 
+std::string quoted_value(const std::string& value) {
+  std::string out = "\"";
+  for (unsigned char c : value) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7f) {
+      static constexpr char k_hex[] = "0123456789abcdef";
+      out += "\\x";
+      out += k_hex[c >> 4];
+      out += k_hex[c & 0xf];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
 void bad_value(const std::string& key, const std::string& value, const std::string& why) {
-  throw ConfigError(key + ": invalid value \"" + value + "\": " + why);
+  throw ConfigError(key + ": invalid value " + quoted_value(value) + ": " + why);
 }
 
 std::string lower(std::string s) {
@@ -84,6 +108,46 @@ std::vector<std::string> split_list(const std::string& v) {
     if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
   }
   return out;
+}
+
+std::string currency_code(const std::string& key, const std::string& v) {
+  const bool ok =
+      v.size() == 3 && std::all_of(v.begin(), v.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+  if (!ok) bad_value(key, v, "expected an ISO 4217 code such as USD");
+  return v;
+}
+
+std::vector<std::string> kubernetes_key_list(const std::string& key, const std::string& v,
+                                             KeyExport how) {
+  std::vector<std::string> keys = split_list(v);
+  for (const auto& k : keys) {
+    const bool bad_char = std::any_of(k.begin(), k.end(), [](unsigned char c) {
+      return c < 0x20 || c == 0x7f || c == '"' || c == '\\' || c == '=' || c == ' ';
+    });
+    if (k.size() > 317 || bad_char) bad_value(key, k, "not a Kubernetes label key");
+  }
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      const std::string& a = keys[j];
+      const std::string& b = keys[i];
+      const std::string both = key + ": \"" + a + "\" and \"" + b + "\" ";
+      if (a == b) throw ConfigError(key + ": \"" + a + "\" is listed twice");
+      const std::string sa = sanitize_label_name(a);
+      if (sa == sanitize_label_name(b)) {
+        if (how == KeyExport::prometheus_label)
+          throw ConfigError(both + "both become the label label_" + sa +
+                            "; Prometheus rejects a scrape that repeats a label name");
+        throw ConfigError(
+            both + "both read Kubecost's " + sa +
+            " (Kubecost sanitises keys), so their columns would hold the same values");
+      }
+      if (how == KeyExport::parquet_column && lower(a) == lower(b))
+        throw ConfigError(both +
+                          "differ only in case: Athena, which lower-cases column names, "
+                          "would see one column");
+    }
+  }
+  return keys;
 }
 
 }  // namespace kci

@@ -191,3 +191,32 @@ TEST_CASE("config: a key given twice in --config.file is an error naming it") {
         "config.file: \"" + two_docs + "\" holds more than one YAML document");
   for (auto* p : {&twice, &quoted, &two_docs}) std::remove(p->c_str());
 }
+
+TEST_CASE("config: currency is an ISO 4217 code from every source") {
+  CHECK(load({}, {{"CURRENCY", "EUR"}}).currency == "EUR");
+  CHECK(error_of({}, {{"CURRENCY", "US D"}}) ==
+        "currency: invalid value \"US D\": expected an ISO 4217 code such as USD");
+  CHECK(error_of({"--currency", "US\\"}) ==
+        "currency: invalid value \"US\\\\\": expected an ISO 4217 code such as USD");
+  std::string file = write_temp("currency: \"USD\\nfake_metric 1\"\n");
+  CHECK(error_of({"--config.file", file.c_str()}) ==
+        "currency: invalid value \"USD\\nfake_metric 1\": expected an ISO 4217 code such as USD");
+  std::remove(file.c_str());
+}
+
+TEST_CASE("config: label keys that repeat a label or column name are refused") {
+  CHECK(error_of({}, {{"LABEL_KEYS", "team,team"}}) == "labelKeys: \"team\" is listed twice");
+  std::string file = write_temp("labelKeys: [app.kubernetes.io/name, app_kubernetes_io/name]\n");
+  CHECK(error_of({"--config.file", file.c_str()})
+            .starts_with("labelKeys: \"app.kubernetes.io/name\" and \"app_kubernetes_io/name\" "
+                         "both become the label label_app_kubernetes_io_name"));
+  std::remove(file.c_str());
+  CHECK(error_of({"--s3.labels", "team,Team"})
+            .starts_with("labels: \"team\" and \"Team\" differ only in case"));
+  CHECK(error_of({}, {{"ANNOTATIONS", "owner,owner"}}) == "annotations: \"owner\" is listed twice");
+  CHECK(error_of({}, {{"LABELS", "a\"b"}}) ==
+        "labels: invalid value \"a\\\"b\": not a Kubernetes label key");
+  Config c = load({}, {{"LABELS", "app.kubernetes.io/name,team"}, {"ANNOTATIONS", "owner"}});
+  CHECK(c.s3.labels == std::vector<std::string>{"app.kubernetes.io/name", "team"});
+  CHECK(c.s3.annotations == std::vector<std::string>{"owner"});
+}
