@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <utility>
 
 #include "exporter/config/config.hpp"
 #include "exporter/config/config_file.hpp"
@@ -13,7 +14,7 @@ using namespace kci;
 namespace {
 
 EnvLookup env_of(std::map<std::string, std::string> vars) {
-  return [vars](const std::string& name) -> std::optional<std::string> {
+  return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
     auto it = vars.find(name);
     if (it == vars.end()) return std::nullopt;
     return it->second;
@@ -22,7 +23,8 @@ EnvLookup env_of(std::map<std::string, std::string> vars) {
 
 Config load(std::vector<const char*> args, std::map<std::string, std::string> env = {}) {
   args.insert(args.begin(), "allocation-exporter");
-  return load_config(parse_command_line(static_cast<int>(args.size()), args.data()), env_of(env));
+  return load_config(parse_command_line(static_cast<int>(args.size()), args.data()),
+                     env_of(std::move(env)));
 }
 
 std::string error_of(std::vector<const char*> args, std::map<std::string, std::string> env = {}) {

@@ -77,10 +77,11 @@ TEST_CASE("value parsers: a Kubernetes key holds no quote, backslash, '=', blank
   const std::vector<std::pair<std::string, std::string>> bad = {
       {"a\"b", "a\\\"b"}, {"a\\b", "a\\\\b"}, {"a=b", "a=b"},    {"a b", "a b"},
       {"a\tb", "a\\tb"},  {"a\rb", "a\\rb"},  {"a\nb", "a\\nb"}, {"a\x7f", "a\\x7f"}};
-  for (const auto& [key, shown] : bad) {
+  for (const auto& entry : bad) {
+    const std::string& key = entry.first;
     INFO(key);
     CHECK(error_of([&] { keys("ok," + key); }) ==
-          "labelKeys: invalid value \"" + shown + "\": not a Kubernetes label key");
+          "labelKeys: invalid value \"" + entry.second + "\": not a Kubernetes label key");
   }
   CHECK(error_of([] { keys(std::string(318, 'a')); }).ends_with("not a Kubernetes label key"));
   CHECK(keys(std::string(317, 'a')).size() == 1);
