@@ -1,15 +1,20 @@
 #pragma once
 // Settings of every mode: defaults < YAML file < environment < command-line flags.
-// Each setting is declared once (key, env name, flag, parser) in config.cpp; the README
-// table and config/allocation-exporter.example.yaml document the same list.
+// The public entry of exporter/config: the Config the modes read, and load_config building it.
+// Each setting is declared once (key, env name, flag, parser) in the settings table
+// (settings.hpp); the README table and config/allocation-exporter.example.yaml document the same
+// list. The parts, one concern per file: value_parsers (one value's text), command_line,
+// environment, config_file (the YAML file), cluster_arn; config_loader.cpp implements the
+// functions below.
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <map>
-#include <optional>
 #include <string>
 #include <vector>
 
+#include "exporter/config/cluster_arn.hpp"
+#include "exporter/config/command_line.hpp"
+#include "exporter/config/environment.hpp"
 #include "exporter/http/http_endpoint.hpp"
 #include "exporter/util/durations.hpp"
 #include "exporter/util/logging.hpp"
@@ -85,35 +90,15 @@ struct Config {
   bool wants_pods() const { return enable_pod_metrics || aggregation_level == "pod"; }
 };
 
-// A parsed command line: the mode word and the --flag values in order.
-struct CommandLine {
-  std::string mode = "serve";  // serve | check-config | s3-export
-  std::vector<std::pair<std::string, std::string>> flags;
-  bool show_version = false;
-  bool show_help = false;
-};
-
-// Throws ConfigError naming the flag on an unknown flag or a missing value.
-CommandLine parse_command_line(int argc, const char* const* argv);
-
-using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
-EnvLookup process_environment();
-
-// Builds the effective config. Throws ConfigError with one line naming the key and the value.
+// Builds the effective config: defaults, then the --config.file YAML (config_file.hpp), then the
+// environment, then the flags, each parsed by the settings table. Throws ConfigError with one
+// line naming the key and the value.
 Config load_config(const CommandLine& cli, const EnvLookup& env);
-
-// Applies YAML text (the --config.file format) on top of `config`. Throws ConfigError.
-void apply_yaml_text(Config& config, const std::string& text, const std::string& source_name);
 
 // "key = value  (origin)" lines for every setting; secrets are never printed.
 std::string describe_config(const Config& config);
 
 // The usage text (every flag, with its env and YAML twins).
 std::string usage_text();
-
-struct ClusterArn {
-  std::string account_id, region, name;
-};
-std::optional<ClusterArn> parse_cluster_arn(const std::string& arn);
 
 }  // namespace kci

@@ -3,10 +3,14 @@
 #include <openssl/ssl.h>  // TLS1_*_VERSION
 #include <yaml-cpp/yaml.h>
 
-#include <fstream>
-#include <sstream>
+#include <algorithm>
 #include <vector>
 
+#include "exporter/config/bcrypt_hash.hpp"
+#include "exporter/config/config_file_reader.hpp"
+#include "exporter/config/strict_yaml.hpp"
+#include "exporter/config/tls_material.hpp"
+#include "exporter/util/logging.hpp"
 #include "exporter/util/result.hpp"
 
 namespace kci {
@@ -21,12 +25,6 @@ std::string scalar(const YAML::Node& node, const std::string& key) {
   return node.as<std::string>();
 }
 
-void require_readable(const std::string& key, const std::string& path) {
-  if (path.empty()) fail(key, "must be set");
-  std::ifstream in(path);
-  if (!in) fail(key, "cannot read \"" + path + "\"");
-}
-
 int tls_version(const std::string& key, const std::string& v) {
   if (v == "TLS10") return TLS1_VERSION;
   if (v == "TLS11") return TLS1_1_VERSION;
@@ -35,10 +33,17 @@ int tls_version(const std::string& key, const std::string& v) {
   fail(key, "invalid value \"" + v + "\": expected TLS10, TLS11, TLS12 or TLS13");
 }
 
-// A bcrypt hash ($2a$, $2b$ or $2y$, cost, 53 characters of salt+digest).
-bool is_bcrypt(const std::string& h) {
-  return h.size() == 60 && h[0] == '$' && h[1] == '2' &&
-         (h[2] == 'a' || h[2] == 'b' || h[2] == 'y') && h[3] == '$' && h[6] == '$';
+// A bcrypt hash that crypt(3) can verify at a cost the server can afford; returns its cost.
+int bcrypt_cost(const std::string& key, const std::string& hash) {
+  std::string why;
+  const auto parsed = parse_bcrypt_hash(hash, &why);
+  if (!parsed) fail(key, "not a bcrypt hash: " + why);
+  if (parsed->cost > k_bcrypt_max_cost)
+    fail(key, "bcrypt cost " + std::to_string(parsed->cost) + " is above " +
+                  std::to_string(k_bcrypt_max_cost) +
+                  ": each password check would take over 250 ms of CPU; hash it again with cost "
+                  "10 to 12");
+  return parsed->cost;
 }
 
 // Relative paths are relative to the web config file, as in exporter-toolkit.
@@ -52,22 +57,17 @@ std::string resolve(const std::string& base_dir, const std::string& p) {
 WebConfig load_web_config(const std::string& path) {
   const auto slash = path.rfind('/');
   const std::string base_dir = slash == std::string::npos ? "" : path.substr(0, slash);
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  if (in) text << in.rdbuf();
-  if (!in) throw ConfigError("web.config.file: cannot read \"" + path + "\"");
-  return parse_web_config(text.str(), path, base_dir);
+  return parse_web_config(read_config_file("web.config.file", path), path, base_dir);
 }
 
 WebConfig parse_web_config(const std::string& text, const std::string& name,
                            const std::string& base_dir) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    throw ConfigError("web.config.file: \"" + name + "\" is not valid YAML: " + e.msg +
-                      " at line " + std::to_string(e.mark.line + 1));
-  }
+  const StrictYaml yaml = load_strict_yaml(text, "web.config.file", name);
+  if (yaml.duplicate)
+    fail(yaml.duplicate->path, "duplicate key (lines " +
+                                   std::to_string(yaml.duplicate->first_line) + " and " +
+                                   std::to_string(yaml.duplicate->second_line) + ")");
+  const YAML::Node& root = yaml.root;
   WebConfig config;
   if (root.IsNull()) return config;
   if (!root.IsMap()) fail("(root)", "expected a mapping");
@@ -98,8 +98,6 @@ WebConfig parse_web_config(const std::string& text, const std::string& name,
         else
           fail(full, "unknown key");
       }
-      require_readable(key + ".cert_file", tls.cert_file);
-      require_readable(key + ".key_file", tls.key_file);
       tls_version(key + ".min_version", tls.min_version);
       if (!tls.max_version.empty()) {
         if (tls_version(key + ".max_version", tls.max_version) <
@@ -111,19 +109,30 @@ WebConfig parse_web_config(const std::string& text, const std::string& name,
           t != "VerifyClientCertIfGiven" && t != "RequireAndVerifyClientCert")
         fail(key + ".client_auth_type", "invalid value \"" + t + "\"");
       if (!tls.client_ca_file.empty()) {
-        require_readable(key + ".client_ca_file", tls.client_ca_file);
         if (t == "NoClientCert") tls.client_auth_type = "RequireAndVerifyClientCert";
       } else if (t == "VerifyClientCertIfGiven" || t == "RequireAndVerifyClientCert") {
         fail(key + ".client_ca_file", "must be set when client_auth_type is " + t);
       }
+      verify_tls_files(tls);
       config.tls = tls;
     } else if (key == "basic_auth_users") {
       if (!node.IsMap()) fail(key, "expected a mapping of user: bcrypt hash");
+      std::vector<int> costs;
       for (const auto& e : node) {
         const std::string user = scalar(e.first, key + " (user name)");
         const std::string hash = scalar(e.second, key + "." + user);
-        if (!is_bcrypt(hash)) fail(key + "." + user, "not a bcrypt hash (expected $2y$...)");
+        costs.push_back(bcrypt_cost(key + "." + user, hash));
         config.basic_auth_users[user] = hash;
+      }
+      // Unknown users are checked at the highest cost (BasicAuth): a user with a lower cost
+      // answers faster than an unknown one, so login timing tells that it exists.
+      if (!costs.empty()) {
+        const auto [lo, hi] = std::minmax_element(costs.begin(), costs.end());
+        if (*lo != *hi)
+          log::warn(
+              "basic_auth_users mix bcrypt costs: login timing can tell users below the highest "
+              "cost from unknown users; hash every password at one cost",
+              {{"lowest_cost", std::to_string(*lo)}, {"highest_cost", std::to_string(*hi)}});
       }
     } else if (key == "http_server_config") {
       if (!node.IsMap()) fail(key, "expected a mapping");

@@ -3,8 +3,14 @@
 #include <crypt.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <iterator>
 #include <memory>
+
+#include "exporter/config/bcrypt_hash.hpp"
 
 namespace kci {
 namespace {
@@ -37,12 +43,39 @@ bool bcrypt_matches(const std::string& password, const std::string& hash) {
          CRYPTO_memcmp(computed.data(), hash.data(), hash.size()) == 0;
 }
 
-// bcrypt("not a password", cost 10): what unknown users are checked against.
-constexpr const char* k_fake_hash = "$2y$10$JLO0yHIRggyU7hgnzVVnzelfDeNkeTyscG4ukMEWpFcXxEmG3Nije";
-
 }  // namespace
 
-BasicAuth::BasicAuth(std::map<std::string, std::string> users) : m_users(std::move(users)) {}
+int unknown_user_cost(const std::map<std::string, std::string>& users) {
+  int cost = 0;
+  for (const auto& [user, hash] : users)
+    if (auto parsed = parse_bcrypt_hash(hash)) cost = std::max(cost, parsed->cost);
+  return cost > 0 ? cost : 10;
+}
+
+std::string make_dummy_bcrypt_hash(int cost) {
+  cost = std::clamp(cost, k_bcrypt_min_cost, k_bcrypt_max_format_cost);
+  unsigned char random[16];
+  if (RAND_bytes(random, sizeof random) != 1) {
+    // No entropy: any salt will do, the dummy only has to cost the same as a real check.
+    std::fill(std::begin(random), std::end(random), 0x5a);
+  }
+  char setting[CRYPT_GENSALT_OUTPUT_SIZE];
+  if (crypt_gensalt_rn("$2y$", static_cast<unsigned long>(cost),
+                       reinterpret_cast<const char*>(random), sizeof random, setting,
+                       sizeof setting) == nullptr) {
+    // crypt_gensalt refuses only an out-of-range cost, clamped above; keep a usable fallback.
+    std::snprintf(setting, sizeof setting, "$2y$%02d$......................", cost);
+  }
+  // The password does not matter: check() never accepts an unknown user, whatever matches.
+  auto data = std::make_unique<crypt_data>();
+  const char* out = crypt_r("unknown user", setting, data.get());
+  if (out == nullptr || out[0] == '*') return setting;  // still costs `cost` to check against
+  return out;
+}
+
+BasicAuth::BasicAuth(std::map<std::string, std::string> users)
+    : m_users(std::move(users)),
+      m_unknown_user_hash(enabled() ? make_dummy_bcrypt_hash(unknown_user_cost(m_users)) : "") {}
 
 bool BasicAuth::check(const std::string& header) {
   if (!header.starts_with("Basic ")) return false;
@@ -51,7 +84,7 @@ bool BasicAuth::check(const std::string& header) {
   if (colon == std::string::npos) return false;
   std::string user = decoded.substr(0, colon), password = decoded.substr(colon + 1);
   auto it = m_users.find(user);
-  const std::string& hash = it != m_users.end() ? it->second : std::string(k_fake_hash);
+  const std::string& hash = it != m_users.end() ? it->second : m_unknown_user_hash;
   std::string key = sha256(user + ":" + password + ":" + hash);
   {
     std::lock_guard lock(m_mutex);

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "exporter/config/config.hpp"
+#include "exporter/config/config_file.hpp"
 #include "exporter/util/result.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

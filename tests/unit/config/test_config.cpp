@@ -3,8 +3,10 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <utility>
 
 #include "exporter/config/config.hpp"
+#include "exporter/config/config_file.hpp"
 #include "exporter/util/result.hpp"
 
 using namespace kci;
@@ -12,7 +14,7 @@ using namespace kci;
 namespace {
 
 EnvLookup env_of(std::map<std::string, std::string> vars) {
-  return [vars](const std::string& name) -> std::optional<std::string> {
+  return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
     auto it = vars.find(name);
     if (it == vars.end()) return std::nullopt;
     return it->second;
@@ -21,7 +23,8 @@ EnvLookup env_of(std::map<std::string, std::string> vars) {
 
 Config load(std::vector<const char*> args, std::map<std::string, std::string> env = {}) {
   args.insert(args.begin(), "allocation-exporter");
-  return load_config(parse_command_line(static_cast<int>(args.size()), args.data()), env_of(env));
+  return load_config(parse_command_line(static_cast<int>(args.size()), args.data()),
+                     env_of(std::move(env)));
 }
 
 std::string error_of(std::vector<const char*> args, std::map<std::string, std::string> env = {}) {
@@ -129,7 +132,7 @@ TEST_CASE("config: YAML is strict") {
   std::string broken = write_temp("window: [1h\n");
   CHECK(error_of({"--config.file", broken.c_str()}).starts_with("config.file: \""));
   CHECK(error_of({"--config.file", "/nonexistent/x.yaml"}) ==
-        "config.file: cannot read \"/nonexistent/x.yaml\"");
+        "config.file: cannot read \"/nonexistent/x.yaml\": No such file or directory");
   for (auto* p : {&unknown, &nested, &broken}) std::remove(p->c_str());
 }
 
@@ -166,4 +169,56 @@ TEST_CASE("config: regression: describe_config on a hand-built config") {
   Config c;
   apply_yaml_text(c, "", "fuzz");
   CHECK(describe_config(c).find("scrapeInterval = 2m  (default)") != std::string::npos);
+}
+
+TEST_CASE("config: --config.file must be a regular file of at most 1 MiB") {
+  CHECK(error_of({"--config.file", "/tmp"}) == "config.file: \"/tmp\" is not a regular file");
+  CHECK(error_of({"--config.file", "/dev/zero"}) ==
+        "config.file: \"/dev/zero\" is not a regular file");
+  std::string big = write_temp("# padding\n" + std::string(1U << 20, '#'));
+  CHECK(error_of({"--config.file", big.c_str()}) ==
+        "config.file: \"" + big + "\" is larger than 1 MiB");
+  std::remove(big.c_str());
+}
+
+TEST_CASE("config: a key given twice in --config.file is an error naming it") {
+  std::string twice = write_temp("scrapeInterval: 60s\nwindow: 2h\nscrapeInterval: 90s\n");
+  CHECK(error_of({"--config.file", twice.c_str()}) ==
+        "scrapeInterval: duplicate key in " + twice + " (lines 1 and 3)");
+  std::string quoted = write_temp("currency: USD\n\"currency\": EUR\n");
+  CHECK(error_of({"--config.file", quoted.c_str()}) ==
+        "currency: duplicate key in " + quoted + " (lines 1 and 2)");
+  std::string two_docs = write_temp("window: 2h\n---\nwindow: 3h\n");
+  CHECK(error_of({"--config.file", two_docs.c_str()}) ==
+        "config.file: \"" + two_docs + "\" holds more than one YAML document");
+  for (auto* p : {&twice, &quoted, &two_docs}) std::remove(p->c_str());
+}
+
+TEST_CASE("config: currency is an ISO 4217 code from every source") {
+  CHECK(load({}, {{"CURRENCY", "EUR"}}).currency == "EUR");
+  CHECK(error_of({}, {{"CURRENCY", "US D"}}) ==
+        "currency: invalid value \"US D\": expected an ISO 4217 code such as USD");
+  CHECK(error_of({"--currency", "US\\"}) ==
+        "currency: invalid value \"US\\\\\": expected an ISO 4217 code such as USD");
+  std::string file = write_temp("currency: \"USD\\nfake_metric 1\"\n");
+  CHECK(error_of({"--config.file", file.c_str()}) ==
+        "currency: invalid value \"USD\\nfake_metric 1\": expected an ISO 4217 code such as USD");
+  std::remove(file.c_str());
+}
+
+TEST_CASE("config: label keys that repeat a label or column name are refused") {
+  CHECK(error_of({}, {{"LABEL_KEYS", "team,team"}}) == "labelKeys: \"team\" is listed twice");
+  std::string file = write_temp("labelKeys: [app.kubernetes.io/name, app_kubernetes_io/name]\n");
+  CHECK(error_of({"--config.file", file.c_str()})
+            .starts_with("labelKeys: \"app.kubernetes.io/name\" and \"app_kubernetes_io/name\" "
+                         "both become the label label_app_kubernetes_io_name"));
+  std::remove(file.c_str());
+  CHECK(error_of({"--s3.labels", "team,Team"})
+            .starts_with("labels: \"team\" and \"Team\" differ only in case"));
+  CHECK(error_of({}, {{"ANNOTATIONS", "owner,owner"}}) == "annotations: \"owner\" is listed twice");
+  CHECK(error_of({}, {{"LABELS", "a\"b"}}) ==
+        "labels: invalid value \"a\\\"b\": not a Kubernetes label key");
+  Config c = load({}, {{"LABELS", "app.kubernetes.io/name,team"}, {"ANNOTATIONS", "owner"}});
+  CHECK(c.s3.labels == std::vector<std::string>{"app.kubernetes.io/name", "team"});
+  CHECK(c.s3.annotations == std::vector<std::string>{"owner"});
 }

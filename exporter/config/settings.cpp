@@ -1,104 +1,19 @@
-#include "exporter/config/config.hpp"
-
-#include <yaml-cpp/yaml.h>
+#include "exporter/config/settings.hpp"
 
 #include <algorithm>
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
+#include <cctype>
 
-#include "exporter/util/result.hpp"
+#include "exporter/config/cluster_arn.hpp"
+#include "exporter/config/value_parsers.hpp"
+#include "exporter/util/durations.hpp"
+#include "exporter/util/text_util.hpp"
 
 namespace kci {
 namespace {
 
-[[noreturn]] void bad_value(const std::string& key, const std::string& value,
-                            const std::string& why) {
-  throw ConfigError(key + ": invalid value \"" + value + "\": " + why);
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
-bool parse_bool(const std::string& key, const std::string& v) {
-  std::string l = lower(v);
-  if (l == "true" || l == "1" || l == "yes" || l == "on") return true;
-  if (l == "false" || l == "0" || l == "no" || l == "off") return false;
-  bad_value(key, v, "expected true or false");
-}
-
-std::chrono::milliseconds parse_duration_at_least(const std::string& key, const std::string& v,
-                                                  std::chrono::milliseconds min) {
-  auto d = parse_duration(v);
-  if (!d) bad_value(key, v, "expected a duration such as 120, 90s, 2m or 1h");
-  if (*d < min) bad_value(key, v, "must be at least " + format_duration(min));
-  return *d;
-}
-
-long long parse_int_in(const std::string& key, const std::string& v, long long lo, long long hi) {
-  long long n = 0;
-  std::size_t used = 0;
-  try {
-    n = std::stoll(v, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != v.size()) bad_value(key, v, "expected a whole number");
-  if (n < lo || n > hi)
-    bad_value(key, v, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
-  return n;
-}
-
-std::string one_of(const std::string& key, const std::string& v,
-                   std::initializer_list<const char*> allowed) {
-  std::string l = lower(v);
-  std::string list;
-  for (const char* a : allowed) {
-    if (l == a) return l;
-    list += (list.empty() ? "" : "|") + std::string(a);
-  }
-  bad_value(key, v, "expected one of " + list);
-}
-
-std::string http_url(const std::string& key, const std::string& v) {
-  if (!(v.starts_with("http://") || v.starts_with("https://")) ||
-      v.find_first_of(" \t\r\n") != std::string::npos || v.size() <= v.find("//") + 2)
-    bad_value(key, redact_url(v), "expected an http:// or https:// URL");
-  std::string out = v;
-  while (out.size() > 8 && out.back() == '/') out.pop_back();
-  return out;
-}
-
-std::string host_port(const std::string& key, const std::string& v) {
-  auto colon = v.rfind(':');
-  if (colon == std::string::npos) bad_value(key, v, "expected HOST:PORT, e.g. :9103");
-  parse_int_in(key, v.substr(colon + 1), 0, 65535);
-  return v;
-}
-
-std::vector<std::string> split_list(const std::string& v) {
-  std::vector<std::string> out;
-  std::stringstream ss(v);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    auto b = item.find_first_not_of(" \t");
-    auto e = item.find_last_not_of(" \t");
-    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
-  }
-  return out;
-}
-
-struct Setting {
-  const char* key;   // YAML key
-  const char* env;   // environment variable ("" for none)
-  const char* flag;  // command-line flag without "--" ("" for none)
-  std::function<void(Config&, const std::string& key, const std::string& value)> apply;
-  std::function<std::string(const Config&)> show;
-};
-
 std::string show_bool(bool b) { return b ? "true" : "false"; }
+
+}  // namespace
 
 const std::vector<Setting>& settings() {
   using std::chrono::milliseconds;
@@ -227,10 +142,7 @@ const std::vector<Setting>& settings() {
        },
        [](const Config& c) { return c.cluster_name; }},
       {"currency", "CURRENCY", "currency",
-       [](Config& c, auto& k, auto& v) {
-         if (v.empty() || v.size() > 16) bad_value(k, v, "expected a currency code such as USD");
-         c.currency = v;
-       },
+       [](Config& c, auto& k, auto& v) { c.currency = currency_code(k, v); },
        [](const Config& c) { return c.currency; }},
       {"enablePodMetrics", "ENABLE_POD_METRICS", "pod-metrics.enabled",
        [](Config& c, auto& k, auto& v) { c.enable_pod_metrics = parse_bool(k, v); },
@@ -242,10 +154,7 @@ const std::vector<Setting>& settings() {
        [](const Config& c) { return std::to_string(c.top_n_pods); }},
       {"labelKeys", "LABEL_KEYS", "label-keys",
        [](Config& c, auto& k, auto& v) {
-         c.label_keys = split_list(v);
-         for (auto& key : c.label_keys)
-           if (key.size() > 317 || key.find_first_of("\"\\\n= ") != std::string::npos)
-             bad_value(k, key, "not a Kubernetes label key");
+         c.label_keys = kubernetes_key_list(k, v, KeyExport::prometheus_label);
        },
        [](const Config& c) {
          std::string s;
@@ -305,7 +214,7 @@ const std::vector<Setting>& settings() {
        [](const Config& c) { return std::to_string(c.s3.backfill_days); }},
       {"aggregation", "AGGREGATION", "s3.aggregation",
        [](Config& c, auto& k, auto& v) {
-         std::string a = v;
+         const std::string& a = v;
          if (a != "container" && a != "pod" && a != "namespace" && a != "controller" &&
              a != "controllerKind" && a != "node" && a != "cluster")
            bad_value(
@@ -354,14 +263,18 @@ const std::vector<Setting>& settings() {
        [](Config& c, auto&, auto& v) { c.s3.ca_secret_region = v; },
        [](const Config& c) { return c.s3.ca_secret_region; }},
       {"labels", "LABELS", "s3.labels",
-       [](Config& c, auto&, auto& v) { c.s3.labels = split_list(v); },
+       [](Config& c, auto& k, auto& v) {
+         c.s3.labels = kubernetes_key_list(k, v, KeyExport::parquet_column);
+       },
        [](const Config& c) {
          std::string s;
          for (auto& k : c.s3.labels) s += (s.empty() ? "" : ",") + k;
          return s;
        }},
       {"annotations", "ANNOTATIONS", "s3.annotations",
-       [](Config& c, auto&, auto& v) { c.s3.annotations = split_list(v); },
+       [](Config& c, auto& k, auto& v) {
+         c.s3.annotations = kubernetes_key_list(k, v, KeyExport::parquet_column);
+       },
        [](const Config& c) {
          std::string s;
          for (auto& k : c.s3.annotations) s += (s.empty() ? "" : ",") + k;
@@ -392,178 +305,22 @@ const std::vector<Setting>& settings() {
   return table;
 }
 
-void apply(Config& config, const Setting& s, const std::string& value, std::string origin) {
+const Setting* find_setting_by_key(std::string_view key) {
+  auto it = std::find_if(settings().begin(), settings().end(),
+                         [&](const Setting& s) { return key == s.key; });
+  return it == settings().end() ? nullptr : &*it;
+}
+
+const Setting* find_setting_by_flag(std::string_view flag) {
+  if (flag.empty()) return nullptr;
+  auto it = std::find_if(settings().begin(), settings().end(),
+                         [&](const Setting& s) { return *s.flag && flag == s.flag; });
+  return it == settings().end() ? nullptr : &*it;
+}
+
+void apply_setting(Config& config, const Setting& s, const std::string& value, std::string origin) {
   s.apply(config, s.key, value);
   config.origin[s.key] = std::move(origin);
-}
-
-void apply_yaml_file(Config& config, const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ConfigError("config.file: cannot read \"" + path + "\"");
-  std::stringstream text;
-  text << in.rdbuf();
-  apply_yaml_text(config, text.str(), path);
-}
-
-}  // namespace
-
-CommandLine parse_command_line(int argc, const char* const* argv) {
-  CommandLine cli;
-  int i = 1;
-  if (i < argc && argv[i][0] != '-') {
-    std::string mode = argv[i++];
-    if (mode != "serve" && mode != "check-config" && mode != "s3-export")
-      throw ConfigError("command: unknown command \"" + mode +
-                        "\" (expected serve, check-config or s3-export)");
-    cli.mode = mode;
-  }
-  for (; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--version") {
-      cli.show_version = true;
-      continue;
-    }
-    if (arg == "--help" || arg == "-h") {
-      cli.show_help = true;
-      continue;
-    }
-    if (!arg.starts_with("--"))
-      throw ConfigError("command line: unexpected argument \"" + arg + "\"");
-    std::string name = arg.substr(2), value;
-    bool has_value = false;
-    if (auto eq = name.find('='); eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-      has_value = true;
-    }
-    bool known = name == "config.file" ||
-                 std::any_of(settings().begin(), settings().end(),
-                             [&](const Setting& s) { return *s.flag && name == s.flag; });
-    if (!known) throw ConfigError("--" + name + ": unknown flag (see --help)");
-    if (!has_value) {
-      // Boolean flags stand alone ("--demo"); others take the next argument.
-      auto it = std::find_if(settings().begin(), settings().end(),
-                             [&](const Setting& s) { return *s.flag && name == s.flag; });
-      std::string shown = it != settings().end() ? it->show(Config{}) : "";
-      bool boolean = shown == "true" || shown == "false";
-      if (boolean && (i + 1 >= argc || std::string_view(argv[i + 1]).starts_with("--"))) {
-        value = "true";
-      } else if (i + 1 < argc) {
-        value = argv[++i];
-      } else {
-        throw ConfigError("--" + name + ": missing value");
-      }
-    }
-    cli.flags.emplace_back(name, value);
-  }
-  return cli;
-}
-
-EnvLookup process_environment() {
-  return [](const std::string& name) -> std::optional<std::string> {
-    const char* v = std::getenv(name.c_str());
-    if (v == nullptr) return std::nullopt;
-    return std::string(v);
-  };
-}
-
-Config load_config(const CommandLine& cli, const EnvLookup& env) {
-  Config config;
-  for (const auto& s : settings()) config.origin[s.key] = "default";
-  for (const auto& [name, value] : cli.flags)
-    if (name == "config.file") apply_yaml_file(config, value);
-  for (const auto& s : settings()) {
-    if (!*s.env) continue;
-    if (auto v = env(s.env)) apply(config, s, *v, std::string("env ") + s.env);
-  }
-  for (const auto& [name, value] : cli.flags) {
-    for (const auto& s : settings())
-      if (*s.flag && name == s.flag) apply(config, s, value, "flag --" + name);
-  }
-  if (config.max_staleness.count() > 0 && config.max_staleness < config.scrape_interval)
-    throw ConfigError("maxStaleness: invalid value \"" + format_duration(config.max_staleness) +
-                      "\": must be at least scrapeInterval (" +
-                      format_duration(config.scrape_interval) + ")");
-  return config;
-}
-
-void apply_yaml_text(Config& config, const std::string& text, const std::string& path) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    throw ConfigError("config.file: \"" + path + "\" is not valid YAML: " + e.msg + " at line " +
-                      std::to_string(e.mark.line + 1));
-  }
-  if (root.IsNull()) return;
-  if (!root.IsMap()) throw ConfigError("config.file: \"" + path + "\" must be a YAML mapping");
-  for (const auto& entry : root) {
-    if (!entry.first.IsScalar()) throw ConfigError("config.file: keys must be plain names");
-    std::string key = entry.first.as<std::string>();
-    auto it = std::find_if(settings().begin(), settings().end(),
-                           [&](const Setting& s) { return key == s.key; });
-    if (it == settings().end()) throw ConfigError(key + ": unknown key in " + path);
-    const YAML::Node& node = entry.second;
-    std::string value;
-    if (node.IsSequence()) {
-      for (const auto& item : node) {
-        if (!item.IsScalar()) throw ConfigError(key + ": list items must be plain values");
-        value += (value.empty() ? "" : ",") + item.as<std::string>();
-      }
-    } else if (node.IsScalar()) {
-      value = node.as<std::string>();
-    } else if (node.IsNull()) {
-      value = "";
-    } else {
-      throw ConfigError(key + ": expected a plain value, not a mapping");
-    }
-    apply(config, *it, value, "file");
-  }
-}
-
-std::string describe_config(const Config& config) {
-  std::string out;
-  for (const auto& s : settings()) {
-    out += s.key;
-    out += " = ";
-    out += s.show(config);
-    auto origin = config.origin.find(s.key);
-    out +=
-        "  (" + (origin == config.origin.end() ? std::string("default") : origin->second) + ")\n";
-  }
-  return out;
-}
-
-std::string usage_text() {
-  std::string out =
-      "Usage: allocation-exporter [serve|check-config|s3-export] [flags]\n"
-      "       allocation-exporter --version\n\n"
-      "Flags (each also settable by YAML key or environment variable; flags win):\n"
-      "  --config.file FILE   YAML file with the keys below (unknown keys are errors)\n";
-  for (const auto& s : settings()) {
-    std::string flag = *s.flag ? std::string("--") + s.flag : std::string("(no flag)");
-    out += "  " + flag + std::string(flag.size() < 32 ? 32 - flag.size() : 1, ' ') + "yaml " +
-           s.key + (*s.env ? std::string(", env ") + s.env : "") + "\n";
-  }
-  return out;
-}
-
-std::optional<ClusterArn> parse_cluster_arn(const std::string& arn) {
-  // arn:<partition>:eks:<region>:<12-digit account>:cluster/<name>
-  std::vector<std::string> parts;
-  std::size_t start = 0;
-  for (int i = 0; i < 5; ++i) {
-    auto colon = arn.find(':', start);
-    if (colon == std::string::npos) return std::nullopt;
-    parts.push_back(arn.substr(start, colon - start));
-    start = colon + 1;
-  }
-  std::string resource = arn.substr(start);
-  if (parts[0] != "arn" || !parts[1].starts_with("aws") || parts[2] != "eks" || parts[3].empty() ||
-      parts[4].size() != 12 || parts[4].find_first_not_of("0123456789") != std::string::npos ||
-      !resource.starts_with("cluster/") || resource.size() <= 8)
-    return std::nullopt;
-  return ClusterArn{parts[4], parts[3], resource.substr(8)};
 }
 
 }  // namespace kci

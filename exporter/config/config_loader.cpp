@@ -1,0 +1,58 @@
+// load_config, describe_config and usage_text (declared in config.hpp): the precedence of the
+// sources and the two texts printed from the settings table. (The table itself is settings.cpp,
+// which git still tracks as the former config.cpp, so edits made to the table there follow it.)
+#include "exporter/config/config.hpp"
+#include "exporter/config/config_file.hpp"
+#include "exporter/config/settings.hpp"
+#include "exporter/util/result.hpp"
+
+namespace kci {
+
+Config load_config(const CommandLine& cli, const EnvLookup& env) {
+  Config config;
+  for (const auto& s : settings()) config.origin[s.key] = "default";
+  for (const auto& [name, value] : cli.flags)
+    if (name == "config.file") apply_config_file(config, value);
+  for (const auto& s : settings()) {
+    if (!*s.env) continue;
+    if (auto v = env(s.env)) apply_setting(config, s, *v, std::string("env ") + s.env);
+  }
+  for (const auto& [name, value] : cli.flags) {
+    if (const Setting* s = find_setting_by_flag(name))
+      apply_setting(config, *s, value, "flag --" + name);
+  }
+  if (config.max_staleness.count() > 0 && config.max_staleness < config.scrape_interval)
+    throw ConfigError("maxStaleness: invalid value \"" + format_duration(config.max_staleness) +
+                      "\": must be at least scrapeInterval (" +
+                      format_duration(config.scrape_interval) + ")");
+  return config;
+}
+
+std::string describe_config(const Config& config) {
+  std::string out;
+  for (const auto& s : settings()) {
+    out += s.key;
+    out += " = ";
+    out += s.show(config);
+    auto origin = config.origin.find(s.key);
+    out +=
+        "  (" + (origin == config.origin.end() ? std::string("default") : origin->second) + ")\n";
+  }
+  return out;
+}
+
+std::string usage_text() {
+  std::string out =
+      "Usage: allocation-exporter [serve|check-config|s3-export] [flags]\n"
+      "       allocation-exporter --version\n\n"
+      "Flags (each also settable by YAML key or environment variable; flags win):\n"
+      "  --config.file FILE   YAML file with the keys below (unknown keys are errors)\n";
+  for (const auto& s : settings()) {
+    std::string flag = *s.flag ? std::string("--") + s.flag : std::string("(no flag)");
+    out += "  " + flag + std::string(flag.size() < 32 ? 32 - flag.size() : 1, ' ') + "yaml " +
+           s.key + (*s.env ? std::string(", env ") + s.env : "") + "\n";
+  }
+  return out;
+}
+
+}  // namespace kci

@@ -1,0 +1,153 @@
+#include "exporter/config/value_parsers.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+#include "exporter/util/durations.hpp"
+#include "exporter/util/result.hpp"
+#include "exporter/util/text_util.hpp"
+
+namespace kci {
+
+std::string quoted_value(const std::string& value) {
+  std::string out = "\"";
+  for (unsigned char c : value) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7f) {
+      static constexpr char k_hex[] = "0123456789abcdef";
+      out += "\\x";
+      out += k_hex[c >> 4];
+      out += k_hex[c & 0xf];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+void bad_value(const std::string& key, const std::string& value, const std::string& why) {
+  throw ConfigError(key + ": invalid value " + quoted_value(value) + ": " + why);
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+bool parse_bool(const std::string& key, const std::string& v) {
+  std::string l = lower(v);
+  if (l == "true" || l == "1" || l == "yes" || l == "on") return true;
+  if (l == "false" || l == "0" || l == "no" || l == "off") return false;
+  bad_value(key, v, "expected true or false");
+}
+
+std::chrono::milliseconds parse_duration_at_least(const std::string& key, const std::string& v,
+                                                  std::chrono::milliseconds min) {
+  auto d = parse_duration(v);
+  if (!d) bad_value(key, v, "expected a duration such as 120, 90s, 2m or 1h");
+  if (*d < min) bad_value(key, v, "must be at least " + format_duration(min));
+  return *d;
+}
+
+long long parse_int_in(const std::string& key, const std::string& v, long long lo, long long hi) {
+  long long n = 0;
+  std::size_t used = 0;
+  try {
+    n = std::stoll(v, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != v.size()) bad_value(key, v, "expected a whole number");
+  if (n < lo || n > hi)
+    bad_value(key, v, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+  return n;
+}
+
+std::string one_of(const std::string& key, const std::string& v,
+                   std::initializer_list<const char*> allowed) {
+  std::string l = lower(v);
+  std::string list;
+  for (const char* a : allowed) {
+    if (l == a) return l;
+    list += (list.empty() ? "" : "|") + std::string(a);
+  }
+  bad_value(key, v, "expected one of " + list);
+}
+
+std::string http_url(const std::string& key, const std::string& v) {
+  if (!(v.starts_with("http://") || v.starts_with("https://")) ||
+      v.find_first_of(" \t\r\n") != std::string::npos || v.size() <= v.find("//") + 2)
+    bad_value(key, redact_url(v), "expected an http:// or https:// URL");
+  std::string out = v;
+  while (out.size() > 8 && out.back() == '/') out.pop_back();
+  return out;
+}
+
+std::string host_port(const std::string& key, const std::string& v) {
+  auto colon = v.rfind(':');
+  if (colon == std::string::npos) bad_value(key, v, "expected HOST:PORT, e.g. :9103");
+  parse_int_in(key, v.substr(colon + 1), 0, 65535);
+  return v;
+}
+
+std::vector<std::string> split_list(const std::string& v) {
+  std::vector<std::string> out;
+  std::stringstream ss(v);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    auto b = item.find_first_not_of(" \t");
+    auto e = item.find_last_not_of(" \t");
+    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+  }
+  return out;
+}
+
+std::string currency_code(const std::string& key, const std::string& v) {
+  const bool ok =
+      v.size() == 3 && std::all_of(v.begin(), v.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+  if (!ok) bad_value(key, v, "expected an ISO 4217 code such as USD");
+  return v;
+}
+
+std::vector<std::string> kubernetes_key_list(const std::string& key, const std::string& v,
+                                             KeyExport how) {
+  std::vector<std::string> keys = split_list(v);
+  for (const auto& k : keys) {
+    const bool bad_char = std::any_of(k.begin(), k.end(), [](unsigned char c) {
+      return c < 0x20 || c == 0x7f || c == '"' || c == '\\' || c == '=' || c == ' ';
+    });
+    if (k.size() > 317 || bad_char) bad_value(key, k, "not a Kubernetes label key");
+  }
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      const std::string& a = keys[j];
+      const std::string& b = keys[i];
+      const std::string both = key + ": \"" + a + "\" and \"" + b + "\" ";
+      if (a == b) throw ConfigError(key + ": \"" + a + "\" is listed twice");
+      const std::string sa = sanitize_label_name(a);
+      if (sa == sanitize_label_name(b)) {
+        if (how == KeyExport::prometheus_label)
+          throw ConfigError(both + "both become the label label_" + sa +
+                            "; Prometheus rejects a scrape that repeats a label name");
+        throw ConfigError(
+            both + "both read Kubecost's " + sa +
+            " (Kubecost sanitises keys), so their columns would hold the same values");
+      }
+      if (how == KeyExport::parquet_column && lower(a) == lower(b))
+        throw ConfigError(both +
+                          "differ only in case: Athena, which lower-cases column names, "
+                          "would see one column");
+    }
+  }
+  return keys;
+}
+
+}  // namespace kci
