@@ -21,7 +21,14 @@ class KeyChecker : public YAML::EventHandler {
   int documents = 0;
   std::optional<DuplicateKey> duplicate;
 
-  void OnDocumentStart(const YAML::Mark&) override {
+  // yaml-cpp 0.7 answers a stray ',' outside any collection with an endless run of empty
+  // documents that all start at the same place (and YAML::Load with an empty config): a
+  // document starting where the previous one did is no progress, so parsing stops there.
+  std::optional<YAML::Mark> stuck_at;
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    if (documents > 0 && mark.pos == m_last_document_pos) stuck_at = mark;
+    m_last_document_pos = mark.pos;
     ++documents;
     m_stack.clear();
   }
@@ -53,6 +60,7 @@ class KeyChecker : public YAML::EventHandler {
     std::map<std::string, int> key_lines;
   };
   std::vector<Frame> m_stack;
+  int m_last_document_pos = -1;
 
   // A scalar, null or alias: a mapping key when the enclosing mapping expects one.
   void leaf(const YAML::Mark& mark, const std::string* scalar) {
@@ -111,12 +119,19 @@ StrictYaml load_strict_yaml(const std::string& text, const std::string& what,
   try {
     std::istringstream in(text);
     YAML::Parser parser(in);
-    while (parser.HandleNextDocument(checker)) {
+    while (parser.HandleNextDocument(checker) && !checker.stuck_at) {
     }
-    out.root = YAML::Load(text);
+    if (!checker.stuck_at) out.root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     throw ConfigError(what + ": \"" + name + "\" is not valid YAML: " + e.msg + " at line " +
                       std::to_string(e.mark.line + 1));
+  }
+  if (checker.stuck_at) {
+    const auto pos = static_cast<std::size_t>(checker.stuck_at->pos);
+    const char c = pos < text.size() ? text[pos] : '\0';
+    const std::string token = c > ' ' && c < 0x7f ? "'" + std::string(1, c) + "'" : "input";
+    throw ConfigError(what + ": \"" + name + "\" is not valid YAML: unexpected " + token +
+                      " at line " + std::to_string(checker.stuck_at->line + 1));
   }
   if (checker.documents > 1)
     throw ConfigError(what + ": \"" + name + "\" holds more than one YAML document");

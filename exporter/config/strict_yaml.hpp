@@ -25,6 +25,8 @@ struct StrictYaml {
 // Parses `text` (named `name` in errors, for the setting `what`). Throws ConfigError:
 //   <what>: "<name>" is not valid YAML: <parser message> at line N
 //   <what>: "<name>" holds more than one YAML document
+//   <what>: "<name>" is not valid YAML: unexpected ',' at line N   (what yaml-cpp reads as
+//            endless empty documents, and YAML::Load as an empty file)
 // A repeated key is returned rather than thrown, so each loader can name it in its own style.
 StrictYaml load_strict_yaml(const std::string& text, const std::string& what,
                             const std::string& name);

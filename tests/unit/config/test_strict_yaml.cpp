@@ -67,3 +67,17 @@ TEST_CASE("strict yaml: one document; syntax errors name the file and line") {
   CHECK(error_of("a: [1\n").starts_with("config.file: \"t.yaml\" is not valid YAML: "));
   CHECK(error_of("a: 1\n---\nb: [\n").starts_with("config.file: \"t.yaml\" is not valid YAML: "));
 }
+
+// Found by fuzz_config_loader: yaml-cpp reads a stray ',' outside a collection as an endless
+// run of empty documents (the event loop never ended) and YAML::Load as an empty file (the
+// config was silently empty).
+TEST_CASE("strict yaml: regression: a stray ',' is invalid YAML, not endless empty documents") {
+  CHECK(error_of(",%") == "config.file: \"t.yaml\" is not valid YAML: unexpected ',' at line 1");
+  CHECK(error_of(",a: 1\n") ==
+        "config.file: \"t.yaml\" is not valid YAML: unexpected ',' at line 1");
+  CHECK(error_of("# c\n  ,\n") ==
+        "config.file: \"t.yaml\" is not valid YAML: unexpected ',' at line 2");
+  CHECK(error_of("[a]\n,\n") ==
+        "config.file: \"t.yaml\" is not valid YAML: unexpected ',' at line 2");
+  CHECK(error_of("---\n---\n") == "config.file: \"t.yaml\" holds more than one YAML document");
+}
