@@ -77,6 +77,19 @@ BasicAuth::BasicAuth(std::map<std::string, std::string> users)
     : m_users(std::move(users)),
       m_unknown_user_hash(enabled() ? make_dummy_bcrypt_hash(unknown_user_cost(m_users)) : "") {}
 
+bool BasicAuth::check_cached(const std::string& header) {
+  if (!header.starts_with("Basic ")) return false;
+  std::string decoded = base64_decode(header.substr(6));
+  auto colon = decoded.find(':');
+  if (colon == std::string::npos) return false;
+  std::string user = decoded.substr(0, colon), password = decoded.substr(colon + 1);
+  auto it = m_users.find(user);
+  if (it == m_users.end()) return false;
+  std::string key = sha256(user + ":" + password + ":" + it->second);
+  std::lock_guard lock(m_mutex);
+  return m_cache.count(key) > 0;
+}
+
 bool BasicAuth::check(const std::string& header) {
   if (!header.starts_with("Basic ")) return false;
   std::string decoded = base64_decode(header.substr(6));

@@ -19,6 +19,9 @@ class BasicAuth {
   explicit BasicAuth(std::map<std::string, std::string> users);
   bool enabled() const { return !m_users.empty(); }
   bool check(const std::string& authorization_header);
+  // Only the cache of earlier successes (a SHA-256, no bcrypt): cheap enough for the event loop,
+  // so credentials that already passed are never queued behind a flood of wrong ones.
+  bool check_cached(const std::string& authorization_header);
 
   // The hash unknown users are checked against (its cost is unknown_user_cost(users)).
   const std::string& unknown_user_hash() const { return m_unknown_user_hash; }

@@ -193,6 +193,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         m_request->keep_alive && m_requests < m_server.limits.max_requests_per_connection;
     const auto& auth = m_settings->auth;
     if (!auth->enabled() || !needs_auth(path_of(m_request->target))) return respond(true);
+    if (auth->check_cached(m_request->authorization)) return respond(true);
     if (m_server.pending_auth.load() >= m_server.limits.max_pending_auth) {
       m_keep_alive = false;
       return reject(503, "too many authentication checks in progress\n");
