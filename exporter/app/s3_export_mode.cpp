@@ -4,6 +4,9 @@
 #include <regex>
 
 #include "exporter/aws/aws_client.hpp"
+#include "exporter/aws/credentials.hpp"
+#include "exporter/aws/s3.hpp"
+#include "exporter/aws/secrets_manager.hpp"
 #include "exporter/s3export/http_kubecost_api.hpp"
 #include "exporter/s3export/pushgateway.hpp"
 #include "exporter/s3export/s3_export.hpp"
