@@ -2,11 +2,66 @@
 
 #include <httplib.h>
 
-#include <chrono>
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
 #include <ctime>
+#include <mutex>
+#include <optional>
 #include <thread>
 
+#include "exporter/util/durations.hpp"
+#include "exporter/util/text_util.hpp"
+
 namespace kci::aws {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+struct Url {
+  std::string scheme_host_port;  // without userinfo
+  std::string authority;         // host[:port], as signed and sent in Host
+  std::string base_path;
+};
+
+std::optional<Url> parse_url(const std::string& url) {
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) return std::nullopt;
+  const std::string scheme = url.substr(0, scheme_end);
+  if (scheme != "http" && scheme != "https") return std::nullopt;
+  const auto path_start = url.find_first_of("/?#", scheme_end + 3);
+  std::string authority =
+      url.substr(scheme_end + 3,
+                 path_start == std::string::npos ? std::string::npos : path_start - scheme_end - 3);
+  // Userinfo has no meaning to AWS or the Pod Identity agent: never sent, never printed.
+  if (auto at = authority.rfind('@'); at != std::string::npos) authority.erase(0, at + 1);
+  if (authority.empty()) return std::nullopt;
+  Url u{scheme + "://" + authority, authority,
+        path_start == std::string::npos ? "" : url.substr(path_start)};
+  return u;
+}
+
+void set_timeouts(httplib::Client& http, milliseconds remaining) {
+  const auto ms = std::max<long long>(remaining.count(), 1);
+  const auto connect = std::min<long long>(ms, 30'000);
+  http.set_connection_timeout(static_cast<time_t>(connect / 1000),
+                              static_cast<time_t>((connect % 1000) * 1000));
+  http.set_read_timeout(static_cast<time_t>(ms / 1000), static_cast<time_t>((ms % 1000) * 1000));
+  http.set_write_timeout(static_cast<time_t>(ms / 1000), static_cast<time_t>((ms % 1000) * 1000));
+}
+
+std::string mib(std::size_t bytes) {
+  return bytes % (1u << 20) == 0 ? std::to_string(bytes >> 20) + " MiB"
+                                 : std::to_string(bytes) + " bytes";
+}
+
+}  // namespace
+
+bool is_safe_header_value(std::string_view value) {
+  return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
 
 Endpoints Endpoints::from_environment(const EnvLookup& env, const std::string& region) {
   Endpoints e;
@@ -26,74 +81,161 @@ Endpoints Endpoints::from_environment(const EnvLookup& env, const std::string& r
   return e;
 }
 
-Client::Client(Endpoints endpoints, std::chrono::milliseconds timeout)
-    : m_endpoints(std::move(endpoints)), m_timeout(timeout) {}
+Client::Client(Endpoints endpoints, ClientOptions options, const Cancellation& cancel)
+    : m_endpoints(std::move(endpoints)), m_options(std::move(options)), m_cancel(cancel) {}
 
-Expected<Response> Client::send(const std::string& method, const std::string& base_url,
-                                const std::string& path, const Pairs& query, Pairs headers,
-                                const std::string& body, const std::string& service,
-                                const Credentials* credentials, const std::string& region) {
-  auto scheme_end = base_url.find("://");
-  if (scheme_end == std::string::npos)
-    return Failure{FailureReason::connect, "invalid endpoint URL \"" + base_url + "\""};
-  auto path_start = base_url.find('/', scheme_end + 3);
-  const std::string scheme_host_port = base_url.substr(0, path_start);
-  const std::string host = scheme_host_port.substr(scheme_end + 3);
-  const std::string base_path = path_start == std::string::npos ? "" : base_url.substr(path_start);
-  const std::string canonical_path = uri_encode(base_path + path, false);
-  const std::string query_string = canonical_query(query);
-  const std::string payload_hash = sha256_hex(body);
+Expected<Response> Client::send(const Request& req, const Credentials* credentials) const {
+  const milliseconds timeout =
+      req.cleanup ? std::min(m_options.call_timeout, k_cleanup_timeout) : m_options.call_timeout;
+  const Clock::time_point deadline = Clock::now() + timeout;
+  auto fail = [&](FailureReason reason, const std::string& what) {
+    return Failure{reason, req.call + ": " + what};
+  };
+  const std::string deadline_text = "no complete answer within " + format_duration(timeout) + " (" +
+                                    m_options.call_timeout_name + ")";
+  const std::string cap_text = "answer larger than " + mib(m_options.max_response_bytes) +
+                               " (the cap for an AWS answer): refused";
+
+  const auto url = parse_url(req.base_url);
+  if (!url)
+    return fail(FailureReason::connect,
+                "invalid endpoint URL \"" + redact_url(req.base_url) + "\"");
+  for (const auto& [name, value] : req.headers)
+    if (!is_safe_header_value(value))
+      return fail(FailureReason::credentials,
+                  "the " + name + " header value holds a CR, LF or NUL character: refused");
+  if (credentials && (!is_safe_header_value(credentials->access_key_id) ||
+                      !is_safe_header_value(credentials->session_token)))
+    return fail(FailureReason::credentials,
+                "the credentials hold a CR, LF or NUL character: refused");
+
+  const std::string canonical_path = uri_encode(url->base_path + req.path, false);
+  const std::string query_string = canonical_query(req.query);
+  const std::string target = canonical_path + (query_string.empty() ? "" : "?" + query_string);
+  const std::string payload_hash = sha256_hex(req.body);
+  const std::string region = req.region.empty() ? m_endpoints.region : req.region;
+
+  // The wait before another attempt; false when the deadline leaves no room for one.
+  auto backoff = [&](int attempt) {
+    const milliseconds delay(300 << attempt);
+    if (Clock::now() + delay >= deadline) return false;
+    if (req.cleanup)
+      std::this_thread::sleep_for(delay);
+    else
+      m_cancel.wait_for(delay);  // a cancellation ends the wait; the loop then reports it
+    return true;
+  };
 
   for (int attempt = 0;; ++attempt) {
-    Pairs sent = headers;
-    sent.emplace_back("host", host);
+    if (!req.cleanup && m_cancel.cancelled())
+      return fail(FailureReason::cancelled, "cancelled: " + m_cancel.reason());
+    const auto remaining = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+    if (remaining.count() <= 0) return fail(FailureReason::timeout, deadline_text);
+
+    Pairs sent = req.headers;
+    sent.emplace_back("host", url->authority);
     if (credentials) {
       const std::string date = amz_date(std::time(nullptr));
       sent.emplace_back("x-amz-date", date);
       sent.emplace_back("x-amz-content-sha256", payload_hash);
       if (!credentials->session_token.empty())
         sent.emplace_back("x-amz-security-token", credentials->session_token);
-      RequestToSign r{method, canonical_path, query, sent, payload_hash};
-      sent.emplace_back("Authorization",
-                        authorization(r, *credentials, region.empty() ? m_endpoints.region : region,
-                                      service, date));
+      RequestToSign r{req.method, canonical_path, req.query, sent, payload_hash};
+      sent.emplace_back("Authorization", authorization(r, *credentials, region, req.service, date));
     }
-    httplib::Client http(scheme_host_port);
-    http.set_connection_timeout(
-        std::chrono::duration_cast<std::chrono::seconds>(m_timeout).count() / 4 + 1);
-    http.set_read_timeout(std::chrono::duration_cast<std::chrono::seconds>(m_timeout).count() + 1);
-    http.set_write_timeout(std::chrono::duration_cast<std::chrono::seconds>(m_timeout).count() + 1);
+    httplib::Request http_req;
+    http_req.method = req.method;
+    http_req.path = target;
+    http_req.body = req.body;
+    bool has_content_type = false;
+    for (const auto& [k, v] : sent) {
+      http_req.headers.emplace(k == "host" ? "Host" : k, v);
+      has_content_type = has_content_type || k == "Content-Type";
+    }
+    if (!has_content_type && (req.method == "PUT" || req.method == "POST"))
+      http_req.headers.emplace("Content-Type", "application/octet-stream");
+
+    Response response;
+    std::atomic<bool> too_large{false}, deadline_hit{false};
+    const std::size_t cap = m_options.max_response_bytes;
+    http_req.response_handler = [&](const httplib::Response& r) {
+      response.status = r.status;
+      if (r.has_header("Content-Length")) {
+        const auto len = std::strtoull(r.get_header_value("Content-Length").c_str(), nullptr, 10);
+        if (len > cap) {
+          too_large = true;
+          return false;
+        }
+        response.body.reserve(static_cast<std::size_t>(len));
+      }
+      return true;
+    };
+    http_req.content_receiver = [&](const char* data, std::size_t n, std::uint64_t, std::uint64_t) {
+      if (response.body.size() + n > cap) {
+        too_large = true;
+        return false;
+      }
+      if (Clock::now() >= deadline) {
+        deadline_hit = true;
+        return false;
+      }
+      response.body.append(data, n);
+      return true;
+    };
+
+    httplib::Client http(url->scheme_host_port);
+    set_timeouts(http, remaining);
     http.enable_server_certificate_verification(true);
     http.set_keep_alive(false);
-    httplib::Headers h;
-    std::string content_type = "application/octet-stream";
-    for (const auto& [k, v] : sent) {
-      if (k == "host") continue;  // httplib sets Host itself, to the same value
-      if (k == "Content-Type") {
-        content_type = v;
-        continue;
+    http.set_follow_location(false);
+
+    // A watchdog enforces the deadline and the cancellation whatever phase is slow: a slow-drip
+    // answer never trips a read timeout (each recv() succeeds), and stop() only takes effect
+    // once the socket exists, so it is repeated until the request returns.
+    std::mutex mutex;
+    std::condition_variable cv;
+    bool done = false, stop_requested = false;
+    Cancellation::Subscription subscription;
+    if (!req.cleanup)
+      subscription = m_cancel.on_cancel([&] {
+        std::lock_guard lock(mutex);
+        stop_requested = true;
+        cv.notify_all();
+      });
+    std::thread watchdog([&] {
+      std::unique_lock lock(mutex);
+      cv.wait_until(lock, deadline, [&] { return done || stop_requested; });
+      if (done) return;
+      if (!stop_requested) deadline_hit = true;
+      while (!done) {
+        lock.unlock();
+        http.stop();
+        lock.lock();
+        cv.wait_for(lock, milliseconds(20), [&] { return done; });
       }
-      h.emplace(k, v);
+    });
+    httplib::Result res = http.send(http_req);
+    bool cancelled;
+    {
+      std::lock_guard lock(mutex);
+      done = true;
+      cancelled = stop_requested;
+      cv.notify_all();
     }
-    const std::string target = canonical_path + (query_string.empty() ? "" : "?" + query_string);
-    httplib::Result res = method == "GET"      ? http.Get(target, h)
-                          : method == "PUT"    ? http.Put(target, h, body, content_type)
-                          : method == "POST"   ? http.Post(target, h, body, content_type)
-                          : method == "DELETE" ? http.Delete(target, h)
-                                               : http.Head(target, h);
+    watchdog.join();
+
+    if (too_large) return fail(FailureReason::too_large, cap_text);
+    if (cancelled && !res) return fail(FailureReason::cancelled, "cancelled: " + m_cancel.reason());
+    if (deadline_hit) return fail(FailureReason::timeout, deadline_text);
     if (!res) {
-      if (attempt < 2) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(300 << attempt));
-        continue;
-      }
-      return Failure{FailureReason::connect,
-                     httplib::to_string(res.error()) + " (" + scheme_host_port + ")"};
+      if (attempt < 2 && backoff(attempt)) continue;
+      return fail(FailureReason::connect,
+                  httplib::to_string(res.error()) + " (" + redact_url(url->scheme_host_port) + ")");
     }
-    if (res->status >= 500 && attempt < 2) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(300 << attempt));
-      continue;
-    }
-    return Response{res->status, res->body, res->get_header_value("ETag")};
+    response.status = res->status;
+    response.etag = res->get_header_value("ETag");
+    if (response.status >= 500 && attempt < 2 && backoff(attempt)) continue;
+    return response;
   }
 }
 

@@ -2,14 +2,19 @@
 // Where the AWS services are and how one request reaches them: the endpoints (the standard
 // overrides AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3 / _STS / _SECRETS_MANAGER; custom endpoints
 // use path-style S3 addressing) and the send, SigV4-signed when credentials are given, over
-// cpp-httplib with TLS verification, a bounded retry on connection errors and 5xx, and no
-// keep-alive. Keys, tokens and signatures are never part of a returned message.
+// cpp-httplib with TLS verification and no keep-alive. Every call is bounded: one deadline
+// covers connecting, sending, the whole answer and the retries; the answer is capped in size;
+// a cancellation stops the request in flight. Keys, tokens, signatures and URL userinfo are
+// never part of a returned message.
 #include <chrono>
+#include <cstddef>
 #include <string>
+#include <string_view>
 
 #include "exporter/aws/aws_response.hpp"
 #include "exporter/aws/sigv4.hpp"
 #include "exporter/config/config.hpp"
+#include "exporter/util/cancellation.hpp"
 #include "exporter/util/result.hpp"
 
 namespace kci::aws {
@@ -22,23 +27,63 @@ struct Endpoints {
   static Endpoints from_environment(const EnvLookup& env, const std::string& region);
 };
 
+// The largest AWS answer read. A ListObjectsV2 page holds at most 1 000 keys of at most 1 024
+// bytes ("Amazon S3 API Reference: ListObjectsV2", MaxKeys; "Naming Amazon S3 objects"), well
+// under 2 MiB of XML; STS, Secrets Manager (a secret is at most 64 KiB) and the S3 write calls
+// answer far less. A bigger answer is refused, not read.
+inline constexpr std::size_t k_max_response_bytes = 16u << 20;
+
+// How long a clean-up call (AbortMultipartUpload after a failure or a SIGTERM) may take: it must
+// fit in the 30 s Kubernetes grants between SIGTERM and SIGKILL by default.
+inline constexpr std::chrono::milliseconds k_cleanup_timeout{10'000};
+
+struct ClientOptions {
+  // The whole of one call: connecting, sending, every byte of the answer, and the retries.
+  std::chrono::milliseconds call_timeout{120'000};
+  // How a deadline failure names the setting behind call_timeout.
+  std::string call_timeout_name = "the AWS call timeout";
+  std::size_t max_response_bytes = k_max_response_bytes;
+};
+
+struct Request {
+  std::string call;  // e.g. "s3:PutObject s3://bucket/key": starts every failure message
+  std::string method = "GET";
+  std::string base_url;  // scheme://host[:port][/base path]; userinfo is dropped, never sent
+  std::string path = "/";
+  Pairs query;    // raw names and values
+  Pairs headers;  // "Content-Type" among them when the body has one
+  std::string body;
+  std::string service;   // the SigV4 service name, for a signed request
+  std::string region;    // "" = the endpoints' region
+  bool cleanup = false;  // runs even after cancellation, within k_cleanup_timeout
+};
+
+// False for a header value holding CR, LF or NUL: sent as is, it would end the header and
+// start another one (cpp-httplib 0.11 writes header values verbatim).
+bool is_safe_header_value(std::string_view value);
+
 class Client {
  public:
-  Client(Endpoints endpoints, std::chrono::milliseconds timeout);
+  // `cancel` must outlive the client.
+  Client(Endpoints endpoints, ClientOptions options,
+         const Cancellation& cancel = Cancellation::never());
 
-  // Signed when `credentials` is set; for `region` ("" = the endpoints' region). Any answer
-  // with a status is a Response (the caller judges the status); only a request that got no
-  // answer is a Failure.
-  Expected<Response> send(const std::string& method, const std::string& base_url,
-                          const std::string& path, const Pairs& query, Pairs headers,
-                          const std::string& body, const std::string& service,
-                          const Credentials* credentials, const std::string& region = "");
+  // Sends `request`, signed with `credentials` when set. Any answer with a status is a
+  // Response (the caller judges the status and the body). A Failure, its message starting with
+  // request.call, means there was no complete answer: reason `connect` (no connection after 3
+  // attempts, or an invalid URL), `timeout` (the call deadline passed), `too_large` (the answer
+  // exceeds max_response_bytes; it is not read further), `cancelled` (the cancellation fired;
+  // a cleanup request ignores it), or `credentials` (a header value or credential holding CR,
+  // LF or NUL: refused before anything is sent). Connection errors and 5xx answers are retried
+  // twice with backoff while the deadline allows.
+  Expected<Response> send(const Request& request, const Credentials* credentials) const;
 
   const Endpoints& endpoints() const { return m_endpoints; }
 
  private:
   Endpoints m_endpoints;
-  std::chrono::milliseconds m_timeout;
+  ClientOptions m_options;
+  const Cancellation& m_cancel;
 };
 
 }  // namespace kci::aws

@@ -15,13 +15,20 @@
 
 namespace kci::aws {
 
+// A failure (reason `credentials`, naming `source` and the field, never its value) when a key,
+// secret or session token holds a control character (CR, LF, NUL, ...): such a value would
+// inject a header into every signed request (x-amz-security-token) or the Authorization line.
+Expected<void> check_credentials(const Credentials& credentials, const std::string& source);
+
 class CredentialChain {
  public:
   // `client` must outlive the chain.
   CredentialChain(Client& client, EnvLookup env, std::string parent_role_arn);
   // Cached until five minutes before expiry. Failures carry reason `credentials` (nothing
-  // usable configured, a token file unreadable, an answer without keys) or `aws` (STS or the
-  // Pod Identity agent refused), with the call named and no secret in the message.
+  // usable configured, a token file unreadable, an answer without keys or with a control
+  // character in one: check_credentials) or `aws` (STS or the Pod Identity agent refused), or
+  // the Client's reasons (timeout, too_large, cancelled, ...), with the call named and no
+  // secret in the message (the Pod Identity URI is redacted).
   Expected<Credentials> get();
   std::string describe() const { return m_source; }  // e.g. "irsa+assume-role" (no secrets)
 
