@@ -229,8 +229,8 @@ Expected<Response> Client::send(const Request& req, const Credentials* credentia
     if (deadline_hit) return fail(FailureReason::timeout, deadline_text);
     if (!res) {
       if (attempt < 2 && backoff(attempt)) continue;
-      return fail(FailureReason::connect,
-                  httplib::to_string(res.error()) + " (" + redact_url(url->scheme_host_port) + ")");
+      return fail(FailureReason::connect, httplib::to_string(res.error()) + " error (" +
+                                              redact_url(url->scheme_host_port) + ")");
     }
     response.status = res->status;
     response.etag = res->get_header_value("ETag");
