@@ -3,11 +3,16 @@
 #include <fstream>
 #include <regex>
 
+#include "exporter/app/run_stopper.hpp"
 #include "exporter/aws/aws_client.hpp"
+#include "exporter/aws/credentials.hpp"
+#include "exporter/aws/s3.hpp"
+#include "exporter/aws/secrets_manager.hpp"
 #include "exporter/s3export/http_kubecost_api.hpp"
 #include "exporter/s3export/pushgateway.hpp"
 #include "exporter/s3export/s3_export.hpp"
 #include "exporter/s3export/s3_object_store.hpp"
+#include "exporter/util/cancellation.hpp"
 #include "exporter/util/logging.hpp"
 
 namespace kci {
@@ -35,9 +40,15 @@ ClusterArn checked_cluster(const S3ExportConfig& s3) {
 int run_s3_export(const Config& config, const EnvLookup& env) {
   const S3ExportConfig& s3 = config.s3;
   const ClusterArn arn = checked_cluster(s3);
+  // First, before any thread: SIGTERM/SIGINT and the run deadline become `cancel`.
+  Cancellation cancel;
+  RunStopper stopper(cancel, s3.run_timeout, "s3ExportRunTimeout");
   const std::string region =
       env("AWS_REGION").value_or(env("AWS_DEFAULT_REGION").value_or(arn.region));
-  aws::Client aws(aws::Endpoints::from_environment(env, region), std::chrono::seconds(120));
+  aws::ClientOptions options;
+  options.call_timeout = s3.aws_call_timeout;
+  options.call_timeout_name = "s3ExportAwsTimeout";
+  aws::Client aws(aws::Endpoints::from_environment(env, region), options, cancel);
   aws::CredentialChain chain(aws, env, s3.parent_role_arn);
   SystemClock clock;
   Pushgateway pushgateway(s3.pushgateway_url, arn.name);
@@ -63,8 +74,14 @@ int run_s3_export(const Config& config, const EnvLookup& env) {
   aws::S3 s3_client(aws, chain);
   S3ObjectStore store(s3_client, s3.bucket);
   HttpKubecostApi api(kubecost, s3);
-  return run_s3_export_days(s3_export_run_settings(config, arn, region), api, store, clock,
-                            pushgateway);
+  const auto stop_kubecost = cancel.on_cancel([&] { api.cancel(); });
+  const int rc = run_s3_export_days(s3_export_run_settings(config, arn, region), api, store, clock,
+                                    pushgateway, cancel);
+  if (cancel.cancelled()) {
+    log::error("s3-export ended early, exit code 1", {{"reason", cancel.reason()}});
+    return 1;
+  }
+  return rc;
 }
 
 }  // namespace kci

@@ -1,31 +1,23 @@
 #pragma once
-// The small part of AWS this product needs, over cpp-httplib with our SigV4 signer: S3
-// (ListObjectsV2, PutObject, multipart upload), STS (AssumeRoleWithWebIdentity, AssumeRole),
-// EKS Pod Identity credentials and Secrets Manager GetSecretValue. Endpoints follow the
-// standard overrides AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3 / _STS / _SECRETS_MANAGER (custom
-// endpoints use path-style S3 addressing). AWS error bodies (XML or JSON) become one line with
-// the error code. Keys, tokens and signatures are never logged.
-#include <functional>
-#include <optional>
+// Where the AWS services are and how one request reaches them: the endpoints (the standard
+// overrides AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3 / _STS / _SECRETS_MANAGER; custom endpoints
+// use path-style S3 addressing) and the send, SigV4-signed when credentials are given, over
+// cpp-httplib with TLS verification and no keep-alive. Every call is bounded: one deadline
+// covers connecting, sending, the whole answer and the retries; the answer is capped in size;
+// a cancellation stops the request in flight. Keys, tokens, signatures and URL userinfo are
+// never part of a returned message.
+#include <chrono>
+#include <cstddef>
 #include <string>
-#include <vector>
+#include <string_view>
 
+#include "exporter/aws/aws_response.hpp"
 #include "exporter/aws/sigv4.hpp"
 #include "exporter/config/config.hpp"
+#include "exporter/util/cancellation.hpp"
 #include "exporter/util/result.hpp"
 
 namespace kci::aws {
-
-struct Response {
-  int status = 0;
-  std::string body;
-  std::string etag;
-};
-
-// "<Code>: <Message>" from an AWS error body, or the status and the start of the body.
-std::string error_line(const Response& response);
-// Inner texts of every <tag>...</tag> in an XML document (entities decoded).
-std::vector<std::string> xml_values(const std::string& xml, const std::string& tag);
 
 struct Endpoints {
   std::string region;
@@ -35,81 +27,63 @@ struct Endpoints {
   static Endpoints from_environment(const EnvLookup& env, const std::string& region);
 };
 
+// The largest AWS answer read. A ListObjectsV2 page holds at most 1 000 keys of at most 1 024
+// bytes ("Amazon S3 API Reference: ListObjectsV2", MaxKeys; "Naming Amazon S3 objects"), well
+// under 2 MiB of XML; STS, Secrets Manager (a secret is at most 64 KiB) and the S3 write calls
+// answer far less. A bigger answer is refused, not read.
+inline constexpr std::size_t k_max_response_bytes = 16u << 20;
+
+// How long a clean-up call (AbortMultipartUpload after a failure or a SIGTERM) may take: it must
+// fit in the 30 s Kubernetes grants between SIGTERM and SIGKILL by default.
+inline constexpr std::chrono::milliseconds k_cleanup_timeout{10'000};
+
+struct ClientOptions {
+  // The whole of one call: connecting, sending, every byte of the answer, and the retries.
+  std::chrono::milliseconds call_timeout{120'000};
+  // How a deadline failure names the setting behind call_timeout.
+  std::string call_timeout_name = "the AWS call timeout";
+  std::size_t max_response_bytes = k_max_response_bytes;
+};
+
+struct Request {
+  std::string call;  // e.g. "s3:PutObject s3://bucket/key": starts every failure message
+  std::string method = "GET";
+  std::string base_url;  // scheme://host[:port][/base path]; userinfo is dropped, never sent
+  std::string path = "/";
+  Pairs query;    // raw names and values
+  Pairs headers;  // "Content-Type" among them when the body has one
+  std::string body;
+  std::string service;   // the SigV4 service name, for a signed request
+  std::string region;    // "" = the endpoints' region
+  bool cleanup = false;  // runs even after cancellation, within k_cleanup_timeout
+};
+
+// False for a header value holding CR, LF or NUL: sent as is, it would end the header and
+// start another one (cpp-httplib 0.11 writes header values verbatim).
+bool is_safe_header_value(std::string_view value);
+
 class Client {
  public:
-  Client(Endpoints endpoints, std::chrono::milliseconds timeout);
+  // `cancel` must outlive the client.
+  Client(Endpoints endpoints, ClientOptions options,
+         const Cancellation& cancel = Cancellation::never());
 
-  // Signed when `credentials` is set; for `region` ("" = the endpoints' region).
-  Expected<Response> send(const std::string& method, const std::string& base_url,
-                          const std::string& path, const Pairs& query, Pairs headers,
-                          const std::string& body, const std::string& service,
-                          const Credentials* credentials, const std::string& region = "");
+  // Sends `request`, signed with `credentials` when set. Any answer with a status is a
+  // Response (the caller judges the status and the body). A Failure, its message starting with
+  // request.call, means there was no complete answer: reason `connect` (no connection after 3
+  // attempts, or an invalid URL), `timeout` (the call deadline passed), `too_large` (the answer
+  // exceeds max_response_bytes; it is not read further), `cancelled` (the cancellation fired;
+  // a cleanup request ignores it), or `credentials` (a header value or credential holding CR,
+  // LF or NUL: refused before anything is sent). Connection errors and 5xx answers are retried
+  // twice with backoff while the deadline allows.
+  Expected<Response> send(const Request& request, const Credentials* credentials) const;
 
   const Endpoints& endpoints() const { return m_endpoints; }
 
  private:
   Endpoints m_endpoints;
-  std::chrono::milliseconds m_timeout;
+  ClientOptions m_options;
+  const Cancellation& m_cancel;
 };
-
-// The credential chain: static env keys, then IRSA web identity, then EKS Pod Identity; then,
-// when parent_role_arn is set, sts:AssumeRole into it with the first credentials (role chaining).
-class CredentialChain {
- public:
-  CredentialChain(Client& client, EnvLookup env, std::string parent_role_arn);
-  // Cached until five minutes before expiry.
-  Expected<Credentials> get();
-  std::string describe() const { return m_source; }  // e.g. "irsa+assume-role" (no secrets)
-
- private:
-  Expected<Credentials> base();
-  Client& m_client;
-  EnvLookup m_env;
-  std::string m_parent_role_arn;
-  std::optional<Credentials> m_cached;
-  std::string m_source;
-};
-
-class S3 {
- public:
-  S3(Client& client, CredentialChain& credentials);
-  Expected<std::vector<std::string>> list_keys(const std::string& bucket,
-                                               const std::string& prefix);
-  // One PUT (Content-MD5 + signed SHA-256 payload hash, so S3 rejects a damaged body).
-  Expected<void> put_object(const std::string& bucket, const std::string& key,
-                            const std::string& body);
-  // Multipart upload, one call per step; the caller drives the parts and must abort an upload
-  // it does not complete (s3export/upload does), or S3 keeps the parts and bills for them.
-  // CreateMultipartUpload: the UploadId.
-  Expected<std::string> create_multipart_upload(const std::string& bucket, const std::string& key);
-  // UploadPart (Content-MD5 checked by S3): the part's ETag.
-  Expected<std::string> upload_part(const std::string& bucket, const std::string& key,
-                                    const std::string& upload_id, int part_number,
-                                    const std::string& body);
-  // CompleteMultipartUpload of parts 1..etags.size(); a 200 with an <Error> body is a failure.
-  Expected<void> complete_multipart_upload(const std::string& bucket, const std::string& key,
-                                           const std::string& upload_id,
-                                           const std::vector<std::string>& etags);
-  // AbortMultipartUpload: S3 drops the parts uploaded so far.
-  Expected<void> abort_multipart_upload(const std::string& bucket, const std::string& key,
-                                        const std::string& upload_id);
-
- private:
-  struct Target {
-    std::string base_url;
-    std::string path;
-  };
-  Target target(const std::string& bucket, const std::string& key) const;
-  Expected<Response> call(const std::string& method, const std::string& bucket,
-                          const std::string& key, const Pairs& query, Pairs headers,
-                          const std::string& body);
-  Client& m_client;
-  CredentialChain& m_credentials;
-};
-
-// Secrets Manager GetSecretValue -> SecretString, in `region` when set (the secret may live in
-// another region than the cluster; a custom endpoint override still wins).
-Expected<std::string> get_secret_string(Client& client, CredentialChain& credentials,
-                                        const std::string& secret_id, const std::string& region);
 
 }  // namespace kci::aws

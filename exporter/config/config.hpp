@@ -52,6 +52,9 @@ struct S3ExportConfig {
   std::string compression = "snappy";
   std::string work_dir = "/tmp";
   std::uint64_t multipart_threshold = 16ULL << 20;
+  // Deadlines against a slow or hostile S3/STS (s3ExportAwsTimeout, s3ExportRunTimeout).
+  std::chrono::milliseconds aws_call_timeout{120'000};  // one AWS call, retries included
+  std::chrono::milliseconds run_timeout{45 * 60'000};   // the whole run
 };
 
 struct Config {

@@ -296,6 +296,17 @@ const std::vector<Setting>& settings() {
          c.s3.multipart_threshold = parse_int_in(k, v, 0, 5LL << 30);
        },
        [](const Config& c) { return std::to_string(c.s3.multipart_threshold); }},
+      // --- s3-export deadlines (a slow or hostile S3/STS cannot hold a run) ---
+      {"s3ExportAwsTimeout", "S3_EXPORT_AWS_TIMEOUT", "s3.aws-timeout",
+       [](Config& c, auto& k, auto& v) {
+         c.s3.aws_call_timeout = parse_duration_at_least(k, v, milliseconds(1000));
+       },
+       [](const Config& c) { return format_duration(c.s3.aws_call_timeout); }},
+      {"s3ExportRunTimeout", "S3_EXPORT_RUN_TIMEOUT", "s3.run-timeout",
+       [](Config& c, auto& k, auto& v) {
+         c.s3.run_timeout = parse_duration_at_least(k, v, milliseconds(1000));
+       },
+       [](const Config& c) { return format_duration(c.s3.run_timeout); }},
       {"demoPods", "DEMO_PODS", "demo.pods",
        [](Config& c, auto& k, auto& v) {
          c.demo_pods = static_cast<int>(parse_int_in(k, v, 1, 1'000'000));

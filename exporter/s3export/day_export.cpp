@@ -22,11 +22,13 @@ struct RemoveOnExit {
 
 }  // namespace
 
-DayExporter::DayExporter(DayExportSettings settings, KubecostApi& api, ObjectStore& store)
+DayExporter::DayExporter(DayExportSettings settings, KubecostApi& api, ObjectStore& store,
+                         const Cancellation& cancel)
     : m_settings(std::move(settings)),
       m_columns(dataset_columns(m_settings.label_keys, m_settings.annotation_keys)),
       m_api(api),
-      m_store(store) {}
+      m_store(store),
+      m_cancel(cancel) {}
 
 Expected<DayOutcome> DayExporter::export_day(std::int64_t day, const std::string& key) {
   // 1. Node facts, joined on (cluster, node).
@@ -64,7 +66,7 @@ Expected<DayOutcome> DayExporter::export_day(std::int64_t day, const std::string
   out.bytes = summary.value().bytes;
 
   // 3. Upload: one PUT for small files, multipart for large ones; never a partial object.
-  auto put = upload_file(m_store, key, tmp, out.bytes, m_settings.upload);
+  auto put = upload_file(m_store, key, tmp, out.bytes, m_settings.upload, m_cancel);
   if (!put.ok()) return put.failure();
   return out;
 }

@@ -11,6 +11,7 @@
 #include "exporter/s3export/kubecost_api.hpp"
 #include "exporter/s3export/object_store.hpp"
 #include "exporter/s3export/upload.hpp"
+#include "exporter/util/cancellation.hpp"
 
 namespace kci {
 
@@ -30,11 +31,13 @@ struct DayOutcome {
 
 class DayExporter {
  public:
-  // `api` and `store` must outlive the exporter.
-  DayExporter(DayExportSettings settings, KubecostApi& api, ObjectStore& store);
+  // `api`, `store` and `cancel` must outlive the exporter.
+  DayExporter(DayExportSettings settings, KubecostApi& api, ObjectStore& store,
+              const Cancellation& cancel = Cancellation::never());
 
   // Exports `day` to `key`. Failures keep their reason; Kubecost's are prefixed "assets: " or
-  // "allocation: ". A failed day leaves no object under `key` and no file in the work dir.
+  // "allocation: ". A failed day leaves no object under `key` and no file in the work dir, also
+  // when `cancel` fires (between the steps, or in a call the owner of `cancel` interrupts).
   Expected<DayOutcome> export_day(std::int64_t day, const std::string& key);
 
  private:
@@ -42,6 +45,7 @@ class DayExporter {
   std::vector<DatasetColumn> m_columns;
   KubecostApi& m_api;
   ObjectStore& m_store;
+  const Cancellation& m_cancel;
 };
 
 }  // namespace kci

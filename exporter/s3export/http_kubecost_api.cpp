@@ -98,6 +98,11 @@ HttpKubecostApi::HttpKubecostApi(const KubecostConnection& connection, const S3E
   m_options.all_properties = true;
 }
 
+void HttpKubecostApi::cancel() {
+  m_allocation_client.cancel();
+  m_assets_client.cancel();
+}
+
 std::string HttpKubecostApi::allocation_path() const {
   return m_opencost ? "/allocation" : "/model/allocation";
 }

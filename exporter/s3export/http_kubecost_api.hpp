@@ -27,6 +27,9 @@ class HttpKubecostApi : public KubecostApi {
   Expected<NodeFactsMap> node_facts(std::int64_t day) override;
   Expected<void> allocations(std::int64_t day, const AllocationVisitor& visit) override;
 
+  // Thread-safe: aborts the request in flight; every later call fails at once.
+  void cancel();
+
  private:
   std::string allocation_path() const;
   std::string idle_params() const;

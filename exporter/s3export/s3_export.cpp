@@ -41,7 +41,7 @@ S3ExportRunSettings s3_export_run_settings(const Config& config, const ClusterAr
 }
 
 int run_s3_export_days(const S3ExportRunSettings& settings, KubecostApi& api, ObjectStore& store,
-                       const Clock& clock, RunReporter& reporter) {
+                       const Clock& clock, RunReporter& reporter, const Cancellation& cancel) {
   RunReport report;
   auto finish = [&](bool succeeded) {
     report.succeeded = succeeded;
@@ -65,10 +65,15 @@ int run_s3_export_days(const S3ExportRunSettings& settings, KubecostApi& api, Ob
     log::error("s3-export cannot list the bucket", {{"error", keys.failure().message}});
     return finish(false);
   }
-  DayExporter exporter(settings.day, api, store);
+  DayExporter exporter(settings.day, api, store, cancel);
   for (const PlannedDay& planned :
        plan_backfill(window, have.value(), keys.value(), settings.cluster.name)) {
     const std::string date = format_day(planned.day);
+    if (cancel.cancelled()) {
+      log::error("s3-export stopped: no further day is started; the next run fills the gap",
+                 {{"reason", cancel.reason()}, {"next_day", date}});
+      return finish(false);
+    }
     if (planned.action == DayAction::already_in_s3) {
       log::info("day already in S3: skipped", {{"day", date}});
       continue;
@@ -101,6 +106,10 @@ int run_s3_export_days(const S3ExportRunSettings& settings, KubecostApi& api, Ob
                                {"bytes", std::to_string(r.value().bytes)},
                                {"total_cost", cost},
                                {"object", store.uri(key)}});
+  }
+  if (cancel.cancelled()) {
+    log::error("s3-export stopped after the last day", {{"reason", cancel.reason()}});
+    return finish(false);
   }
   log::info("s3-export done", {{"days_written", std::to_string(report.days_written)},
                                {"rows", std::to_string(report.rows_written)},

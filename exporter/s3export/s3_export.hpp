@@ -10,6 +10,7 @@
 #include "exporter/s3export/kubecost_api.hpp"
 #include "exporter/s3export/object_store.hpp"
 #include "exporter/s3export/run_report.hpp"
+#include "exporter/util/cancellation.hpp"
 
 namespace kci {
 
@@ -27,10 +28,13 @@ S3ExportRunSettings s3_export_run_settings(const Config& config, const ClusterAr
 // Asks Kubecost which days of the back-fill window it has, lists the window's month prefixes,
 // then exports every day Kubecost has and the bucket lacks, oldest first. Days already in the
 // bucket are skipped (info), days Kubecost lacks or answers without allocations are skipped
-// (warning; nothing written). A failed day is logged and does not stop the others. Reports
-// once, also when the run stops early (Kubecost's day list or the listing failing). Returns 0
-// when no day failed (also when nothing was due), 1 otherwise.
+// (warning; nothing written). A failed day is logged and does not stop the others; `cancel`
+// firing does: the day in progress fails cleanly (its multipart upload aborted, its file
+// removed) and no further day starts. Reports once, also when the run stops early (Kubecost's
+// day list or the listing failing, a cancellation). Returns 0 when no day failed and the run
+// was not cancelled (also when nothing was due), 1 otherwise.
 int run_s3_export_days(const S3ExportRunSettings& settings, KubecostApi& api, ObjectStore& store,
-                       const Clock& clock, RunReporter& reporter);
+                       const Clock& clock, RunReporter& reporter,
+                       const Cancellation& cancel = Cancellation::never());
 
 }  // namespace kci

@@ -1,7 +1,7 @@
 #pragma once
 // The ObjectStore over Amazon S3 (or an S3-compatible endpoint): one bucket of aws::S3, whose
 // requests are signed with the credential chain it was built with.
-#include "exporter/aws/aws_client.hpp"
+#include "exporter/aws/s3.hpp"
 #include "exporter/s3export/object_store.hpp"
 
 namespace kci {

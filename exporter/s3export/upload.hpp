@@ -1,12 +1,13 @@
 #pragma once
 // Uploading one finished file: a single PUT up to the threshold, a multipart upload above it.
 // Either the whole object appears under the key or nothing does: a multipart upload that fails
-// at any step after it was created is aborted.
+// at any step after it was created, or is cancelled (SIGTERM, the run deadline), is aborted.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
 #include "exporter/s3export/object_store.hpp"
+#include "exporter/util/cancellation.hpp"
 
 namespace kci {
 
@@ -25,9 +26,12 @@ struct UploadPolicy {
 std::size_t part_size_for(std::uint64_t bytes, std::size_t min_part_size);
 
 // Uploads the `bytes`-byte file at `path` to `key`. Fails with reason `io` when the file cannot
-// be read, else with the store's failure (after aborting a multipart upload). The abort's own
+// be read, with reason `cancelled` when `cancel` fired before the upload or between two parts,
+// else with the store's failure (a cancellation during a call makes the store's call fail with
+// `cancelled` too). A multipart upload that does not complete is aborted; the abort's own
 // failure is logged, not returned: the upload's failure is what the caller reports.
 Expected<void> upload_file(ObjectStore& store, const std::string& key, const std::string& path,
-                           std::uint64_t bytes, const UploadPolicy& policy);
+                           std::uint64_t bytes, const UploadPolicy& policy,
+                           const Cancellation& cancel = Cancellation::never());
 
 }  // namespace kci

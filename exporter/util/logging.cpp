@@ -58,7 +58,7 @@ void append_json_string(std::string& out, std::string_view s) {
 }
 
 void append_logfmt_value(std::string& out, std::string_view s) {
-  bool quote = s.empty() || s.find_first_of(" =\"\\\n\t") != std::string_view::npos;
+  bool quote = s.empty() || s.find_first_of(" =\"\\\n\r\t") != std::string_view::npos;
   if (!quote) {
     out += s;
     return;

@@ -26,6 +26,7 @@ enum class FailureReason : int {
   credentials,  // no usable AWS credentials (files, env, token exchange)
   parquet,      // the Parquet writer refused a value or a write
   io,           // a local file could not be written, read or removed
+  cancelled,    // the run was interrupted (SIGTERM/SIGINT) or passed its deadline
   count
 };
 inline constexpr std::size_t k_failure_reason_count =

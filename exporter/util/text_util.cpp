@@ -1,5 +1,7 @@
 #include "exporter/util/text_util.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <ctime>
 
 namespace kci {
@@ -51,12 +53,34 @@ std::string sanitize_label_name(std::string_view key) {
 
 std::string redact_url(const std::string& url) {
   auto scheme = url.find("://");
-  if (scheme == std::string::npos) return url;
-  auto host_start = scheme + 3;
-  auto at = url.find('@', host_start);
-  auto slash = url.find('/', host_start);
-  if (at == std::string::npos || (slash != std::string::npos && at > slash)) return url;
-  return url.substr(0, host_start) + "REDACTED@" + url.substr(at + 1);
+  // "://" only counts as the scheme's end when nothing before it ends an authority.
+  if (scheme != std::string::npos && url.find_first_of("/?#@") < scheme) scheme = std::string::npos;
+  const std::size_t host_start = scheme == std::string::npos ? 0 : scheme + 3;
+  const std::size_t authority_end = std::min(url.find_first_of("/?#", host_start), url.size());
+  std::string out = url;
+  const std::size_t at = url.rfind('@', authority_end == 0 ? 0 : authority_end - 1);
+  if (at != std::string::npos && at >= host_start && at < authority_end)
+    out = url.substr(0, host_start) + "REDACTED" + url.substr(at);
+
+  const std::size_t query = out.find('?');
+  if (query == std::string::npos) return out;
+  std::string redacted = out.substr(0, query + 1);
+  std::size_t pos = query + 1;
+  const std::size_t fragment = std::min(out.find('#', pos), out.size());
+  while (pos <= fragment) {
+    std::size_t end = std::min(out.find('&', pos), fragment);
+    std::string param = out.substr(pos, end - pos);
+    std::string name = param.substr(0, param.find('='));
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (param.find('=') != std::string::npos &&
+        (name == "x-amz-signature" || name == "x-amz-security-token" || name == "x-amz-credential"))
+      param = param.substr(0, param.find('=') + 1) + "REDACTED";
+    redacted += param;
+    if (end == fragment) break;
+    redacted += '&';
+    pos = end + 1;
+  }
+  return redacted + out.substr(fragment);
 }
 
 }  // namespace kci

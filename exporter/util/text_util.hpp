@@ -20,7 +20,11 @@ std::string format_utc(std::int64_t unix_seconds, const char* format = "%Y-%m-%d
 // ("app.kubernetes.io/name" -> "app_kubernetes_io_name").
 std::string sanitize_label_name(std::string_view key);
 
-// The URL with any user:password removed, for logs and the info metric.
+// The URL for logs, error messages and the info metric: any userinfo ("user:password@") in the
+// authority becomes "REDACTED@", with or without a scheme ("user:pw@host:9000" too) and also
+// when the password holds an unencoded '@' (the authority ends at the first '/', '?' or '#'; its
+// last '@' ends the userinfo). The values of the query parameters that carry a presigned
+// request's secrets (X-Amz-Signature, X-Amz-Security-Token, X-Amz-Credential) become REDACTED.
 std::string redact_url(const std::string& url);
 
 }  // namespace kci

@@ -5,6 +5,10 @@ Credentials: `static` keys are accepted as configured; AssumeRoleWithWebIdentity
 checks the web identity token and issues "web" session keys; AssumeRole must be signed by such
 keys and issues "parent" keys. When `require_parent` is set, S3 accepts only parent keys (proof
 of role chaining). Keys listed in `expired` are refused with ExpiredToken.
+
+Hostile modes (`hostile`, a set of the names below) make it a broken or lying peer, each on the
+documented shape it breaks; see HOSTILE_MODES. Every request that arrives with an X-Injected
+header (a header smuggled through a CR/LF) is recorded in `injected`.
 """
 import datetime
 import hashlib
@@ -12,6 +16,8 @@ import json
 import base64
 import http.server
 import secrets
+import threading
+import time
 import urllib.parse
 
 import botocore.auth
@@ -29,6 +35,47 @@ AMZ_DATE = "%Y%m%dT%H%M%SZ"
 # (15 minutes), and the RequestTimeTooSkewed entry of its error code list,
 # https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html (403 Forbidden).
 S3_MAX_SKEW = datetime.timedelta(minutes=15)
+
+# The hostile modes, and the documented behaviour each one breaks or abuses.
+HOSTILE_MODES = {
+    # ListObjectsV2 ("Amazon S3 API Reference: ListObjectsV2",
+    # https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html): a page holds at
+    # most MaxKeys (1 000) keys; when IsTruncated is true, NextContinuationToken is sent and the
+    # next request passes it as continuation-token. A real listing always advances.
+    "list-repeat-token": "every page is truncated and names the same NextContinuationToken",
+    # Same page size rule: 1 000 keys of at most 1 024 bytes ("Naming Amazon S3 objects",
+    # https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html) is under 2 MiB.
+    "list-huge": "one page of ~230 MB, chunked (no Content-Length)",
+    "list-huge-length": "one page of ~230 MB announced by Content-Length",
+    # A peer that sends a byte at a time keeps every read timeout happy and never finishes.
+    "list-slow-drip": "the page announces 10 MB and sends one byte every 200 ms",
+    # XML 1.0 entity and character references (https://www.w3.org/TR/xml/#sec-references);
+    # S3 escapes '&' in keys as &amp;. This page holds a key of 12 MB of '&' then one ';'.
+    "list-entities": "a page with a 12 MB key of '&' characters ending in ';'",
+    # CompleteMultipartUpload "could fail after the initial 200 OK response has been sent. This
+    # means that a 200 OK response can contain either a success or an error" ("Amazon S3 API
+    # Reference: CompleteMultipartUpload", https://docs.aws.amazon.com/AmazonS3/latest/API/
+    # API_CompleteMultipartUpload.html); the error body is the <Error> document of "Error
+    # responses" (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html). PutObject
+    # is not documented to do so; a lying or broken peer may.
+    "put-error-200": "PutObject answers 200 with an <Error> body and stores nothing",
+    "complete-error-200": "CompleteMultipartUpload answers 200 with an <Error> body; the upload stays open",
+    # AssumeRoleWithWebIdentity returns Credentials {AccessKeyId, SecretAccessKey, SessionToken,
+    # Expiration} ("AWS STS API Reference: AssumeRoleWithWebIdentity", https://docs.aws.amazon.com/
+    # STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html); the token is opaque and of no
+    # fixed size, but it is sent back as the x-amz-security-token header, so CR/LF in it would
+    # inject a header into every S3 request.
+    "sts-crlf-token": "the SessionToken holds a raw CR/LF and an X-Injected header",
+    "sts-crlf-entity": "the SessionToken holds &#13;&#10; and an X-Injected header",
+    # UploadPart that never answers, so a test can send SIGTERM while it is in flight;
+    # AbortMultipartUpload frees the parts of an upload ("Amazon S3 API Reference:
+    # AbortMultipartUpload", https://docs.aws.amazon.com/AmazonS3/latest/API/
+    # API_AbortMultipartUpload.html: 204 No Content).
+    "stall-part": "UploadPart reads the part, then answers nothing until released",
+}
+ERROR_200 = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InternalError</Code>'
+             b'<Message>We encountered an internal error. Please try again.</Message>'
+             b'<RequestId>656c76696e6727732072657175657374</RequestId></Error>')
 
 
 def sign_at(req, creds, region, service, amz_date):
@@ -77,6 +124,10 @@ class AwsStandIn(LoopbackServer):
         self.secrets = {}
         self.pod_identity_token = None
         self.debug = bool(__import__("os").environ.get("KCI_AWS_DEBUG"))
+        self.hostile = set()
+        self.injected = []  # (method, path) of requests that carried an X-Injected header
+        self.part_started = threading.Event()  # stall-part: a part is held
+        self.release_part = threading.Event()  # stall-part: let it answer
         standin = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -92,7 +143,10 @@ class AwsStandIn(LoopbackServer):
                 for k, v in headers:
                     self.send_header(k, v)
                 self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the client gave up (a deadline, a SIGTERM)
 
             def error(self, status, code, message):
                 body = (f"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code>"
@@ -161,6 +215,10 @@ class AwsStandIn(LoopbackServer):
             def issue(self, kind, role, action):
                 key = ("ASIAWEB" if kind == "web" else "ASIAPARENT") + secrets.token_hex(6).upper()
                 secret, token = secrets.token_urlsafe(30), secrets.token_urlsafe(60)
+                if "sts-crlf-token" in standin.hostile:
+                    token += "\r\nX-Injected: yes"
+                if "sts-crlf-entity" in standin.hostile:
+                    token += "&#13;&#10;X-Injected: yes"
                 standin.keys[key] = (secret, token, kind)
                 standin.log.append((action, role, 200))
                 exp = (datetime.datetime.utcnow() + datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -192,6 +250,15 @@ class AwsStandIn(LoopbackServer):
                     if up is None:
                         return self.error(404, "NoSuchUpload", "The specified upload does not exist.")
                     etag = '"' + hashlib.md5(body).hexdigest() + '"'
+                    if "stall-part" in standin.hostile:
+                        standin.log.append(("UploadPartStalled", key, 0))
+                        standin.part_started.set()
+                        standin.release_part.wait(120)
+                        if q["uploadId"][0] not in standin.uploads:
+                            # Aborted meanwhile: "if any part uploads are currently in progress,
+                            # those part uploads might or might not succeed" (AbortMultipartUpload).
+                            standin.log.append(("UploadPartAfterAbort", key, 404))
+                            return self.error(404, "NoSuchUpload", "The specified upload does not exist.")
                     up[int(q["partNumber"][0])] = (etag, body)
                     standin.log.append(("UploadPart", key, 200))
                     return self.reply(200, headers=[("ETag", etag)])
@@ -199,14 +266,21 @@ class AwsStandIn(LoopbackServer):
                     if standin.fail_next_put:
                         standin.fail_next_put = False
                         return self.error(500, "InternalError", "We encountered an internal error.")
+                    if "put-error-200" in standin.hostile:
+                        standin.log.append(("PutObject", key, "200-error"))
+                        return self.reply(200, ERROR_200)
                     standin.objects[(bucket, key)] = body
                     standin.log.append(("PutObject", key, 200))
                     return self.reply(200, headers=[("ETag", '"' + hashlib.md5(body).hexdigest() + '"')])
                 if self.command == "POST" and "uploads" in q:
                     uid = secrets.token_hex(8)
                     standin.uploads[uid] = {}
+                    standin.log.append(("CreateMultipartUpload", key, 200, uid))
                     return self.reply(200, f"<InitiateMultipartUploadResult><Bucket>{bucket}</Bucket><Key>{key}</Key><UploadId>{uid}</UploadId></InitiateMultipartUploadResult>".encode())
                 if self.command == "POST" and "uploadId" in q:
+                    if "complete-error-200" in standin.hostile and q["uploadId"][0] in standin.uploads:
+                        standin.log.append(("CompleteMultipartUpload", key, "200-error"))
+                        return self.reply(200, ERROR_200)
                     up = standin.uploads.pop(q["uploadId"][0], None)
                     if up is None:
                         return self.error(404, "NoSuchUpload", "The specified upload does not exist.")
@@ -220,12 +294,59 @@ class AwsStandIn(LoopbackServer):
                     return self.reply(200, b"<CompleteMultipartUploadResult/>")
                 if self.command == "DELETE" and "uploadId" in q:
                     standin.uploads.pop(q["uploadId"][0], None)
-                    standin.log.append(("AbortMultipartUpload", key, 204))
+                    standin.log.append(("AbortMultipartUpload", key, 204, q["uploadId"][0]))
                     return self.reply(204)
                 return self.error(400, "NotImplemented", "stand-in does not implement this")
 
+            def stream(self, chunks, length=None, pause=0.0):
+                """Sends a 200 whose body is `chunks` (chunked unless `length` is given), until
+                the client goes away."""
+                self.send_response(200)
+                self.send_header("Content-Type", "application/xml")
+                if length is None:
+                    self.send_header("Transfer-Encoding", "chunked")
+                else:
+                    self.send_header("Content-Length", str(length))
+                self.end_headers()
+                try:
+                    for chunk in chunks:
+                        if length is None:
+                            self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                        else:
+                            self.wfile.write(chunk)
+                        self.wfile.flush()
+                        if pause:
+                            time.sleep(pause)
+                    if length is None:
+                        self.wfile.write(b"0\r\n\r\n")
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+                self.close_connection = True
+
+            def hostile_list(self, prefix):
+                if "list-repeat-token" in standin.hostile:
+                    standin.log.append(("ListObjectsV2", prefix, 200))
+                    xml = (f"<ListBucketResult><Contents><Key>{prefix}junk</Key></Contents>"
+                           "<IsTruncated>true</IsTruncated>"
+                           "<NextContinuationToken>same-token</NextContinuationToken></ListBucketResult>")
+                    return self.reply(200, xml.encode())
+                if standin.hostile & {"list-huge", "list-huge-length"}:
+                    standin.log.append(("ListObjectsV2", prefix, 200))
+                    entry = f"<Contents><Key>{prefix}junk-0000000000</Key></Contents>".encode()
+                    chunk = entry * (65536 // len(entry))
+                    n = 230_000_000 // len(chunk)
+                    chunks = [b"<ListBucketResult>"] + [chunk] * n + [b"<IsTruncated>false</IsTruncated></ListBucketResult>"]
+                    length = sum(len(c) for c in chunks) if "list-huge-length" in standin.hostile else None
+                    return self.stream(iter(chunks), length)
+                if "list-slow-drip" in standin.hostile:
+                    standin.log.append(("ListObjectsV2", prefix, 200))
+                    return self.stream((b" " for _ in range(600)), 10_000_000, pause=0.2)
+                return False
+
             def list(self, bucket, q):
                 prefix = q.get("prefix", [""])[0]
+                if self.hostile_list(prefix) is not False:
+                    return None
                 keys = sorted(k for (b, k) in standin.objects if b == bucket and k.startswith(prefix))
                 start = int(q.get("continuation-token", ["0"])[0])
                 page = keys[start:start + 2]  # tiny pages: pagination is exercised
@@ -234,6 +355,8 @@ class AwsStandIn(LoopbackServer):
                 xml += f"<IsTruncated>{'true' if more else 'false'}</IsTruncated>"
                 if more:
                     xml += f"<NextContinuationToken>{start + 2}</NextContinuationToken>"
+                if "list-entities" in standin.hostile:
+                    xml += f"<Contents><Key>{prefix}{'&' * 12_000_000};</Key></Contents>"
                 standin.log.append(("ListObjectsV2", prefix, 200))
                 return self.reply(200, (xml + "</ListBucketResult>").encode())
 
@@ -264,6 +387,8 @@ class AwsStandIn(LoopbackServer):
 
             def dispatch(self):
                 body = self.body()
+                if any(k.lower() == "x-injected" for k in self.headers.keys()):
+                    standin.injected.append((self.command, self.path))
                 if self.command == "GET" and self.path == "/pod-identity/credentials":
                     return self.pod_identity()
                 if self.path == "/" and self.command == "POST":

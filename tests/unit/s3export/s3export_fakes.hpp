@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -88,6 +89,10 @@ class MemoryStore : public ObjectStore {
   std::vector<std::string> calls;
   std::optional<Failure> list_failure, put_failure, create_failure, complete_failure, abort_failure;
   int fail_part = 0;  // the part number whose upload fails (0: none)
+  // Called as a part arrives, before it is stored; what it returns (when anything) is the
+  // answer, as when a SIGTERM cuts the request in flight.
+  std::function<std::optional<Failure>(int part_number)> on_part;
+  std::function<void(const std::string& key)> on_put;  // called as a PUT arrives
 
   Expected<std::vector<std::string>> list_keys(const std::string& prefix) override {
     calls.push_back("list " + prefix);
@@ -99,6 +104,7 @@ class MemoryStore : public ObjectStore {
   }
   Expected<void> put_object(const std::string& key, const std::string& body) override {
     calls.push_back("put " + key);
+    if (on_put) on_put(key);
     if (put_failure) return *put_failure;
     objects[key] = body;
     return {};
@@ -114,6 +120,8 @@ class MemoryStore : public ObjectStore {
                                     int part_number, const std::string& body) override {
     calls.push_back("part " + key + " " + upload_id + " " + std::to_string(part_number) + " " +
                     std::to_string(body.size()));
+    if (on_part)
+      if (auto f = on_part(part_number)) return *f;
     if (part_number == fail_part) return Failure{FailureReason::aws, "s3:UploadPart: SlowDown"};
     uploads.at(upload_id)[part_number] = body;
     return "etag-" + std::to_string(part_number);

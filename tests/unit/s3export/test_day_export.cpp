@@ -168,3 +168,28 @@ TEST_CASE("day export: node facts are joined on (cluster, node)") {
   CHECK(object.find("arn:aws:eks:us-east-1:111122223333:cluster/eks-test") != std::string::npos);
   CHECK(object.find("platform") != std::string::npos);
 }
+
+TEST_CASE("day export: cancelled during the upload: aborted, no object, no file left") {
+  TempDir dir;
+  FakeKubecost kubecost;
+  MemoryStore store;
+  Cancellation cancel;
+  for (int i = 0; i < 50; ++i)
+    kubecost.day[k_day].push_back(alloc("alloc-" + std::to_string(i), i));
+  DayExportSettings s = settings(dir);
+  s.upload = {0, 1024};
+  std::vector<std::string> files_during_upload;
+  store.on_part = [&](int) -> std::optional<Failure> {
+    files_during_upload = dir.files();
+    cancel.cancel("interrupted by SIGTERM");
+    return Failure{FailureReason::cancelled, "s3:UploadPart: cancelled: interrupted by SIGTERM"};
+  };
+  DayExporter exporter(s, kubecost, store, cancel);
+  auto r = exporter.export_day(k_day, k_key);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.failure().reason == FailureReason::cancelled);
+  CHECK(files_during_upload.size() == 1);  // the file existed while the part was in flight
+  CHECK(store.calls_of("abort").size() == 1);
+  CHECK(store.objects.empty());
+  CHECK(dir.files().empty());
+}

@@ -199,3 +199,32 @@ TEST_CASE("s3-export run settings: taken from the config, the ARN and the region
   config.s3.compression = "snappy";
   CHECK(s3_export_run_settings(config, k_cluster, "").day.codec == parquet::Codec::snappy);
 }
+
+TEST_CASE("s3-export run: a cancellation stops the run after the day in flight, exit 1") {
+  Run r;
+  Cancellation cancel;
+  r.store.on_put = [&](const std::string&) { cancel.cancel("interrupted by SIGTERM"); };
+  LogCapture logs;
+  CHECK(run_s3_export_days(r.settings, r.kubecost, r.store, r.clock, r.reporter, cancel) == 1);
+  // The first day's PUT completed as the signal came; no other day was started.
+  CHECK(r.kubecost.allocations_asked == std::vector<std::int64_t>{k_today - 5});
+  CHECK(r.puts() == std::vector<std::string>{put(k_today - 5)});
+  REQUIRE(r.reporter.reports.size() == 1);
+  CHECK_FALSE(r.reporter.reports[0].succeeded);
+  CHECK(r.reporter.reports[0].days_written == 1);
+  CHECK(logs.lines_with({"level=error", "s3-export stopped", "reason=\"interrupted by SIGTERM\"",
+                         "next_day=2024-03-14"})
+            .size() == 1);
+  CHECK(r.dir.files().empty());
+}
+
+TEST_CASE("s3-export run: cancelled before it starts: nothing is exported, exit 1") {
+  Run r;
+  Cancellation cancel;
+  cancel.cancel("interrupted by SIGINT");
+  CHECK(run_s3_export_days(r.settings, r.kubecost, r.store, r.clock, r.reporter, cancel) == 1);
+  CHECK(r.kubecost.allocations_asked.empty());
+  CHECK(r.puts().empty());
+  REQUIRE(r.reporter.reports.size() == 1);
+  CHECK_FALSE(r.reporter.reports[0].succeeded);
+}

@@ -152,3 +152,58 @@ TEST_CASE("upload: a failed single PUT is returned as is") {
   CHECK(r.failure().http_status == 400);
   CHECK(store.objects.empty());
 }
+
+TEST_CASE("upload: a cancellation between parts stops before the next one and aborts") {
+  TempDir dir;
+  MemoryStore store;
+  Cancellation cancel;
+  store.on_part = [&](int number) -> std::optional<Failure> {
+    if (number == 1) cancel.cancel("interrupted by SIGTERM");  // arrives while part 1 is sent
+    return std::nullopt;
+  };
+  const std::string path = write_file(dir, k_body);
+  LogCapture logs;
+  auto r = upload_file(store, k_key, path, k_body.size(), {0, 10}, cancel);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.failure().reason == FailureReason::cancelled);
+  CHECK(r.failure().message ==
+        "upload of s3://mem-bucket/" + k_key + " stopped before part 2: interrupted by SIGTERM");
+  const std::vector<std::string> want = {"create " + k_key, "part " + k_key + " upload-1 1 10",
+                                         "abort " + k_key + " upload-1"};
+  CHECK(store.calls == want);
+  CHECK(store.uploads.empty());
+  CHECK(store.objects.empty());
+  CHECK(logs.lines_with({"s3 multipart upload aborted", "reason=cancelled"}).size() == 1);
+}
+
+TEST_CASE("upload: a part cut by the cancellation in flight is aborted too") {
+  TempDir dir;
+  MemoryStore store;
+  Cancellation cancel;
+  store.on_part = [&](int number) -> std::optional<Failure> {
+    if (number != 2) return std::nullopt;
+    cancel.cancel("interrupted by SIGTERM");
+    return Failure{FailureReason::cancelled, "s3:UploadPart: cancelled: interrupted by SIGTERM"};
+  };
+  const std::string path = write_file(dir, k_body);
+  auto r = upload_file(store, k_key, path, k_body.size(), {0, 10}, cancel);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.failure().reason == FailureReason::cancelled);
+  CHECK(store.calls_of("abort") == std::vector<std::string>{"abort " + k_key + " upload-1"});
+  CHECK(store.calls_of("complete").empty());
+  CHECK(store.objects.empty());
+}
+
+TEST_CASE("upload: cancelled before it begins: nothing is sent") {
+  TempDir dir;
+  MemoryStore store;
+  Cancellation cancel;
+  cancel.cancel("the run took longer than s3ExportRunTimeout=45m");
+  const std::string path = write_file(dir, k_body);
+  for (std::uint64_t threshold : {std::uint64_t{0}, std::uint64_t{100}}) {
+    auto r = upload_file(store, k_key, path, k_body.size(), {threshold, 10}, cancel);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.failure().reason == FailureReason::cancelled);
+  }
+  CHECK(store.calls.empty());
+}

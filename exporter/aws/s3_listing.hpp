@@ -1,0 +1,40 @@
+#pragma once
+// The pagination rules of S3 ListObjectsV2, apart from the network so they can be tested alone.
+// S3 answers at most 1 000 keys per page; a page with <IsTruncated>true</IsTruncated> carries a
+// <NextContinuationToken> to send as `continuation-token` for the next page ("Amazon S3 API
+// Reference: ListObjectsV2", https://docs.aws.amazon.com/AmazonS3/latest/API/
+// API_ListObjectsV2.html). A server that breaks them must not keep us listing forever.
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "exporter/util/result.hpp"
+
+namespace kci::aws {
+
+struct ListPage {
+  std::vector<std::string> keys;
+  bool truncated = false;
+  std::string next_token;  // "" when the page has none
+};
+
+// One ListObjectsV2 answer body: its <Key>s, <IsTruncated> and <NextContinuationToken>.
+ListPage parse_list_page(std::string_view xml);
+
+struct ListLimits {
+  std::size_t max_pages = 10'000;    // 10 million keys at S3's page size
+  std::size_t max_keys = 1'000'000;  // ~100 MB of key strings at most
+};
+
+// Every key of a listing: `fetch(token)` answers one page ("" asks for the first). Fails, with
+// `what` naming the listing and reason `aws`, when a truncated page has no next token (the rest
+// of the listing would be silently lost), when a next token is one already sent (a cycle: the
+// listing never ends; the most hostile case, a token that never changes, costs two requests),
+// or past `limits`. fetch's own failures are returned as they are.
+Expected<std::vector<std::string>> list_all_pages(
+    const std::function<Expected<ListPage>(const std::string& token)>& fetch,
+    const std::string& what, const ListLimits& limits = {});
+
+}  // namespace kci::aws

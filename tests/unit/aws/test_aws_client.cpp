@@ -1,0 +1,221 @@
+// The AWS send against an in-process HTTP server on 127.0.0.1: the call deadline over a slow
+// drip, the answer cap, header injection refused before sending, cancellation of the request
+// in flight (and clean-up calls that survive it), userinfo never sent nor printed.
+#include <httplib.h>
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "exporter/aws/aws_client.hpp"
+#include "local_http_server.hpp"
+
+using namespace kci;
+using namespace kci::aws;
+using namespace std::chrono_literals;
+using kci::test::LocalServer;
+
+namespace {
+
+Client client_for(std::chrono::milliseconds timeout, std::size_t cap = k_max_response_bytes,
+                  const Cancellation& cancel = Cancellation::never()) {
+  ClientOptions o;
+  o.call_timeout = timeout;
+  o.call_timeout_name = "testAwsTimeout";
+  o.max_response_bytes = cap;
+  return Client(Endpoints{"us-east-1", "", "", ""}, o, cancel);
+}
+
+Request get(const LocalServer& s, const std::string& path) {
+  Request r;
+  r.call = "s3:ListObjectsV2 s3://b/p";
+  r.base_url = "http://127.0.0.1:" + std::to_string(s.port);
+  r.path = path;
+  return r;
+}
+
+const Credentials k_creds{"AKIDEXAMPLE", "secret/key", "session-token", {}};
+
+}  // namespace
+
+TEST_CASE("aws_client: a slow-drip answer ends at the call deadline") {
+  LocalServer s;
+  s.server.Get("/drip", [](const httplib::Request&, httplib::Response& res) {
+    res.set_chunked_content_provider("application/xml", [](std::size_t, httplib::DataSink& sink) {
+      std::this_thread::sleep_for(100ms);
+      return sink.write("<", 1);  // one byte per 100 ms, forever
+    });
+  });
+  s.start();
+  Client c = client_for(1s);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = c.send(get(s, "/drip"), nullptr);
+  const auto took = std::chrono::steady_clock::now() - t0;
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.failure().reason == FailureReason::timeout);
+  CHECK(r.failure().message ==
+        "s3:ListObjectsV2 s3://b/p: no complete answer within 1s (testAwsTimeout)");
+  CHECK(took < 10s);  // bounded by the deadline, not a hang (not a timing assertion)
+}
+
+TEST_CASE("aws_client: an answer over the cap is refused, by Content-Length and by size read") {
+  std::string big(64 * 1024, 'x');  // outlives the server threads that read it
+  LocalServer s;
+  s.server.Get("/len", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content(big, "application/xml");
+  });
+  s.server.Get("/chunked", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_chunked_content_provider("application/xml", [&](std::size_t, httplib::DataSink& sink) {
+      return sink.write(big.data(), big.size());  // endless
+    });
+  });
+  s.server.Get("/mib", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content(std::string((1u << 20) + 1, 'x'), "application/xml");
+  });
+  s.start();
+  Client c = client_for(10s, 16 * 1024);
+  for (const char* path : {"/len", "/chunked"}) {
+    INFO(path);
+    auto r = c.send(get(s, path), nullptr);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.failure().reason == FailureReason::too_large);
+    CHECK(r.failure().message ==
+          "s3:ListObjectsV2 s3://b/p: answer larger than 16384 bytes (the cap for an AWS "
+          "answer): refused");
+  }
+  Client mib = client_for(10s, 1u << 20);
+  auto r = mib.send(get(s, "/mib"), nullptr);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.failure().message.find("answer larger than 1 MiB") != std::string::npos);
+}
+
+TEST_CASE("aws_client: CR/LF in a header value or a credential is refused before sending") {
+  std::atomic<int> requests = 0;
+  LocalServer s;
+  s.server.Get("/x", [&](const httplib::Request&, httplib::Response& res) {
+    ++requests;
+    res.set_content("ok", "text/plain");
+  });
+  s.start();
+  Client c = client_for(5s);
+  Request bad = get(s, "/x");
+  bad.headers = {{"Authorization", "token\r\nX-Injected: yes"}};
+  auto r = c.send(bad, nullptr);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.failure().reason == FailureReason::credentials);
+  CHECK(r.failure().message ==
+        "s3:ListObjectsV2 s3://b/p: the Authorization header value holds a CR, LF or NUL "
+        "character: refused");
+  Credentials injected = k_creds;
+  injected.session_token = "tok\nX-Injected: yes";
+  Request signed_req = get(s, "/x");
+  signed_req.service = "s3";
+  auto r2 = c.send(signed_req, &injected);
+  REQUIRE_FALSE(r2.ok());
+  CHECK(r2.failure().reason == FailureReason::credentials);
+  CHECK(r2.failure().message.find("X-Injected") == std::string::npos);
+  CHECK(requests == 0);
+  CHECK(c.send(signed_req, &k_creds).ok());
+  CHECK(requests == 1);
+  CHECK(is_safe_header_value("AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/s3"));
+  CHECK_FALSE(is_safe_header_value(std::string("a\0b", 3)));
+}
+
+TEST_CASE("aws_client: a cancellation cuts the request in flight; a clean-up call still runs") {
+  std::atomic<int> deletes = 0;
+  LocalServer s;
+  s.server.Get("/stall", [](const httplib::Request&, httplib::Response& res) {
+    res.set_chunked_content_provider("application/xml", [](std::size_t, httplib::DataSink& sink) {
+      std::this_thread::sleep_for(100ms);
+      return sink.write(" ", 1);
+    });
+  });
+  s.server.Delete("/abort", [&](const httplib::Request&, httplib::Response& res) {
+    ++deletes;
+    res.status = 204;
+  });
+  s.start();
+  Cancellation cancel;
+  Client c = client_for(60s, k_max_response_bytes, cancel);
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(300ms);
+    cancel.cancel("interrupted by SIGTERM");
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = c.send(get(s, "/stall"), nullptr);
+  const auto took = std::chrono::steady_clock::now() - t0;
+  stopper.join();
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.failure().reason == FailureReason::cancelled);
+  CHECK(r.failure().message == "s3:ListObjectsV2 s3://b/p: cancelled: interrupted by SIGTERM");
+  CHECK(took < 30s);  // cut, not left to the 60 s deadline (not a timing assertion)
+  // Later calls fail at once; a clean-up call goes through.
+  auto later = c.send(get(s, "/stall"), nullptr);
+  REQUIRE_FALSE(later.ok());
+  CHECK(later.failure().reason == FailureReason::cancelled);
+  Request abort = get(s, "/abort");
+  abort.method = "DELETE";
+  abort.cleanup = true;
+  auto cleaned = c.send(abort, nullptr);
+  REQUIRE(cleaned.ok());
+  CHECK(cleaned.value().status == 204);
+  CHECK(deletes == 1);
+}
+
+TEST_CASE("aws_client: userinfo in an endpoint URL is never sent nor printed") {
+  std::string seen_host, seen_auth;
+  LocalServer s;
+  s.server.Get("/creds", [&](const httplib::Request& req, httplib::Response& res) {
+    seen_host = req.get_header_value("Host");
+    seen_auth = req.get_header_value("Authorization");
+    res.set_content("{}", "application/json");
+  });
+  s.start();
+  Client c = client_for(5s);
+  Request r = get(s, "/creds");
+  r.base_url = "http://user:pod-secret-pw@127.0.0.1:" + std::to_string(s.port);
+  auto ok = c.send(r, nullptr);
+  REQUIRE(ok.ok());
+  CHECK(seen_host == "127.0.0.1:" + std::to_string(s.port));
+  CHECK(seen_auth.empty());
+
+  // Nothing listens on a port we just had and released.
+  const int closed = s.port;
+  s.server.stop();
+  s.thread.join();
+  Request gone = r;
+  gone.call = "EKS Pod Identity http://REDACTED@127.0.0.1:" + std::to_string(closed) + "/creds";
+  gone.base_url = "http://user:pod-secret-pw@127.0.0.1:" + std::to_string(closed);
+  auto failed = c.send(gone, nullptr);
+  REQUIRE_FALSE(failed.ok());
+  CHECK(failed.failure().reason == FailureReason::connect);
+  CHECK(failed.failure().message.find("pod-secret-pw") == std::string::npos);
+  CHECK(failed.failure().message.find("127.0.0.1:" + std::to_string(closed)) != std::string::npos);
+  Request invalid = r;
+  invalid.base_url = "user:pod-secret-pw@127.0.0.1:9";
+  auto bad = c.send(invalid, nullptr);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.failure().message ==
+        "s3:ListObjectsV2 s3://b/p: invalid endpoint URL \"REDACTED@127.0.0.1:9\"");
+}
+
+TEST_CASE("aws_client: 5xx is retried within the deadline") {
+  std::atomic<int> calls = 0;
+  LocalServer s;
+  s.server.Get("/x", [&](const httplib::Request&, httplib::Response& res) {
+    if (++calls < 3) {
+      res.status = 503;
+      res.set_content("<Error><Code>SlowDown</Code></Error>", "application/xml");
+    } else {
+      res.set_content("<ok/>", "application/xml");
+    }
+  });
+  s.start();
+  Client c = client_for(30s);
+  auto r = c.send(get(s, "/x"), nullptr);
+  REQUIRE(r.ok());
+  CHECK(r.value().status == 200);
+  CHECK(r.value().body == "<ok/>");
+  CHECK(calls == 3);
+}

@@ -1,0 +1,112 @@
+// ListObjectsV2 pagination against a lying server: a token that never changes, a cycle, a
+// truncated page without a token, and the caps.
+#include <catch2/catch.hpp>
+
+#include <map>
+
+#include "exporter/aws/s3_listing.hpp"
+
+using namespace kci;
+using namespace kci::aws;
+
+namespace {
+
+// Pages keyed by the token that asks for them.
+struct FakeListing {
+  std::map<std::string, ListPage> pages;
+  std::vector<std::string> asked;
+  Expected<ListPage> operator()(const std::string& token) {
+    asked.push_back(token);
+    return pages.at(token);
+  }
+};
+
+ListPage page(std::vector<std::string> keys, const std::string& next) {
+  return ListPage{std::move(keys), !next.empty(), next};
+}
+
+}  // namespace
+
+TEST_CASE("s3_listing: pages are followed to the last one") {
+  FakeListing f;
+  f.pages[""] = page({"a", "b"}, "t1");
+  f.pages["t1"] = page({"c"}, "t2");
+  f.pages["t2"] = page({"d"}, "");
+  auto keys = list_all_pages(std::ref(f), "s3:ListObjectsV2 s3://b/p");
+  REQUIRE(keys.ok());
+  CHECK(keys.value() == std::vector<std::string>{"a", "b", "c", "d"});
+  CHECK(f.asked == std::vector<std::string>{"", "t1", "t2"});
+}
+
+TEST_CASE("s3_listing: a continuation token that never changes costs two requests") {
+  FakeListing f;
+  f.pages[""] = page({"a"}, "same");
+  f.pages["same"] = page({"a"}, "same");
+  auto keys = list_all_pages(std::ref(f), "s3:ListObjectsV2 s3://b/p");
+  REQUIRE_FALSE(keys.ok());
+  CHECK(keys.failure().reason == FailureReason::aws);
+  CHECK(keys.failure().message ==
+        "s3:ListObjectsV2 s3://b/p: continuation token \"same\" (page 2) was already used: the "
+        "listing does not advance");
+  CHECK(f.asked.size() == 2);
+}
+
+TEST_CASE("s3_listing: a cycle of tokens is caught when it comes round") {
+  FakeListing f;
+  f.pages[""] = page({"a"}, "A");
+  f.pages["A"] = page({"b"}, "B");
+  f.pages["B"] = page({"c"}, "A");
+  auto keys = list_all_pages(std::ref(f), "list");
+  REQUIRE_FALSE(keys.ok());
+  CHECK(keys.failure().message.find("continuation token \"A\" (page 3) was already used") !=
+        std::string::npos);
+  CHECK(f.asked.size() == 3);
+}
+
+TEST_CASE("s3_listing: a truncated page without a token fails instead of losing keys") {
+  FakeListing f;
+  f.pages[""] = ListPage{{"a"}, true, ""};
+  auto keys = list_all_pages(std::ref(f), "list");
+  REQUIRE_FALSE(keys.ok());
+  CHECK(keys.failure().message ==
+        "list: page 1 is truncated but has no NextContinuationToken: the listing cannot go on");
+}
+
+TEST_CASE("s3_listing: fresh tokens forever stop at the page and key caps") {
+  int calls = 0;
+  auto endless = [&](const std::string&) -> Expected<ListPage> {
+    ++calls;
+    return page({"k" + std::to_string(calls)}, "t" + std::to_string(calls));
+  };
+  auto keys = list_all_pages(endless, "list", {.max_pages = 50, .max_keys = 1000});
+  REQUIRE_FALSE(keys.ok());
+  CHECK(keys.failure().message == "list: more than 50 pages: refused");
+  CHECK(calls == 50);
+  calls = 0;
+  auto few = list_all_pages(endless, "list", {.max_pages = 50, .max_keys = 10});
+  REQUIRE_FALSE(few.ok());
+  CHECK(few.failure().message == "list: more than 10 keys: refused");
+  CHECK(calls == 11);
+}
+
+TEST_CASE("s3_listing: a failed page is returned as it is") {
+  auto failing = [](const std::string&) -> Expected<ListPage> {
+    return Failure{FailureReason::timeout, "s3:ListObjectsV2 s3://b/p: no complete answer"};
+  };
+  auto keys = list_all_pages(failing, "list");
+  REQUIRE_FALSE(keys.ok());
+  CHECK(keys.failure().reason == FailureReason::timeout);
+}
+
+TEST_CASE("s3_listing: a page body is parsed") {
+  auto p = parse_list_page(
+      "<ListBucketResult><Contents><Key>x/1</Key></Contents><Contents><Key>x/2</Key></Contents>"
+      "<IsTruncated>true</IsTruncated><NextContinuationToken>1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/"
+      "wm36Hy4vbOwM=</NextContinuationToken></ListBucketResult>");
+  CHECK(p.keys == std::vector<std::string>{"x/1", "x/2"});
+  CHECK(p.truncated);
+  CHECK(p.next_token == "1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=");
+  CHECK_FALSE(parse_list_page("<ListBucketResult><IsTruncated>false</IsTruncated>"
+                              "</ListBucketResult>")
+                  .truncated);
+}
