@@ -28,7 +28,6 @@ struct HttpResponse {
   std::string body;  // capacity() >= size() + k_body_padding
 };
 
-
 class HttpClient {
  public:
   explicit HttpClient(HttpEndpoint endpoint);

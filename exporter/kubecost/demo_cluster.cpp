@@ -235,8 +235,7 @@ Expected<void> DemoSource::fetch(BodySink& sink) {
   // In 64 KiB pieces, as an HTTP body arrives.
   constexpr std::size_t k_piece = 64 * 1024;
   for (std::size_t at = 0; at < body.size(); at += k_piece)
-    if (!sink.write(std::string_view(body).substr(at, k_piece)))
-      return sink_refused();
+    if (!sink.write(std::string_view(body).substr(at, k_piece))) return sink_refused();
   return {};
 }
 

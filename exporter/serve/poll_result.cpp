@@ -22,7 +22,8 @@ SnapshotSink::SnapshotSink(const Config& config, double now)
     : m_config(config),
       m_now(now),
       m_visit([this](const ParsedAllocation& a) { m_builder->add(a); }) {
-  for (const auto& key : config.label_keys) m_options.label_keys.push_back(sanitize_label_name(key));
+  for (const auto& key : config.label_keys)
+    m_options.label_keys.push_back(sanitize_label_name(key));
   begin();
 }
 

@@ -129,8 +129,7 @@ void Poller::poll_and_publish() {
       const auto r0 = std::chrono::steady_clock::now();
       result = render_poll_result(*snapshot, m_config);
       snapshot.reset();
-      stages.render =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - r0).count();
+      stages.render = std::chrono::duration<double>(std::chrono::steady_clock::now() - r0).count();
       m_cost_text = result.cost_text;
       m_cost_series = result.series;
       m_top_namespaces = std::move(result.top_namespaces);

@@ -200,12 +200,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     }
     // bcrypt costs milliseconds of CPU: never on the event loop.
     ++m_server.pending_auth;
-    asio::post(m_server.auth_pool, [self = this->shared_from_this(),
-                                    header = m_request->authorization, auth]() {
-      const bool ok = auth->check(header);
-      --self->m_server.pending_auth;
-      asio::post(self->m_server.io, [self, ok] { self->respond(ok); });
-    });
+    asio::post(m_server.auth_pool,
+               [self = this->shared_from_this(), header = m_request->authorization, auth]() {
+                 const bool ok = auth->check(header);
+                 --self->m_server.pending_auth;
+                 asio::post(self->m_server.io, [self, ok] { self->respond(ok); });
+               });
   }
 
   void respond(bool authorized) {
@@ -258,9 +258,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void finish() {
     if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
       lowest().expires_after(std::chrono::seconds(1));
-      m_stream.async_shutdown([self = this->shared_from_this()](beast::error_code) {
-        self->close();
-      });
+      m_stream.async_shutdown(
+          [self = this->shared_from_this()](beast::error_code) { self->close(); });
     } else {
       beast::error_code ignored;
       lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -326,7 +325,8 @@ void WebServer::Impl::on_accept(tcp::socket socket) {
   auto s = current_settings();
   if (s->tls) {
     auto session = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
-        *this, s, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *s->tls));
+        *this, s,
+        beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *s->tls));
     sessions.push_back(session);
     session->start();
   } else {
@@ -358,7 +358,8 @@ bool WebServer::bind() {
     host = host.substr(1, host.size() - 2);
   beast::error_code ec;
   tcp::resolver resolver(m_impl->io);
-  auto endpoints = resolver.resolve(host, port, tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+  auto endpoints =
+      resolver.resolve(host, port, tcp::resolver::passive | tcp::resolver::numeric_service, ec);
   if (!ec && endpoints.empty()) ec = asio::error::host_not_found;
   if (!ec) {
     const tcp::endpoint endpoint = *endpoints.begin();

@@ -40,7 +40,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     boost::beast::error_code ec;
     std::size_t used = 0;
     while (!parser.is_done() && used < bytes.size()) {
-      const std::size_t n = parser.put(boost::asio::buffer(bytes.data() + used, bytes.size() - used), ec);
+      const std::size_t n =
+          parser.put(boost::asio::buffer(bytes.data() + used, bytes.size() - used), ec);
       if (ec == boost::beast::http::error::need_more) {
         ec = {};
         break;

@@ -7,9 +7,9 @@
 #include <cstdio>
 #include <thread>
 
+#include "collecting_sink.hpp"
 #include "exporter/http/http_client.hpp"
 #include "exporter/util/gzip.hpp"
-#include "collecting_sink.hpp"
 #include "local_http_server.hpp"
 
 using namespace kci;
@@ -237,7 +237,7 @@ TEST_CASE("http streaming: a gzip body split at every byte boundary arrives whol
 }
 
 TEST_CASE("http streaming: the cap counts decompressed bytes; a refusing sink stops the read") {
-  const std::string json(200 * 1024, ' ');   // whitespace compresses ~1000:1
+  const std::string json(200 * 1024, ' ');     // whitespace compresses ~1000:1
   const std::string gz = gzip_compress(json);  // a small body that inflates past the cap
   LocalServer s;
   s.server.Get("/bomb", [&](const httplib::Request&, httplib::Response& res) {

@@ -127,7 +127,7 @@ TEST_CASE("stream: malformed framing is refused where it happens") {
   CHECK(whole(R"({"code":200 "data":[]})").reason == FailureReason::parse);
   CHECK(whole(R"({"code":200,"data":[{"a":{"totalCost":1}}]}]})").reason == FailureReason::parse);
   CHECK(whole(R"({"code":2x0,"data":[{"a":{"totalCost":1}}]})").reason == FailureReason::parse);
-  CHECK(whole(R"({"data":[{"a":{"totalCost":1}}]})").ok);  // no code at all: fine
+  CHECK(whole(R"({"data":[{"a":{"totalCost":1}}]})").ok);             // no code at all: fine
   const Outcome single = whole(R"({"data":{"a":{"totalCost":4}}})");  // one set, not an array
   REQUIRE(single.ok);
   CHECK(single.seen.total == 4);

@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "exporter/kubecost/kubecost_source.hpp"
 #include "collecting_sink.hpp"
+#include "exporter/kubecost/kubecost_source.hpp"
 #include "local_http_server.hpp"
 
 using namespace kci;
