@@ -77,34 +77,40 @@ BasicAuth::BasicAuth(std::map<std::string, std::string> users)
     : m_users(std::move(users)),
       m_unknown_user_hash(enabled() ? make_dummy_bcrypt_hash(unknown_user_cost(m_users)) : "") {}
 
-bool BasicAuth::check_cached(const std::string& header) {
+namespace {
+
+// user and password of an `Authorization: Basic` header; false when it is not one.
+bool split_basic(const std::string& header, std::string& user, std::string& password) {
   if (!header.starts_with("Basic ")) return false;
-  std::string decoded = base64_decode(header.substr(6));
-  auto colon = decoded.find(':');
+  const std::string decoded = base64_decode(header.substr(6));
+  const auto colon = decoded.find(':');
   if (colon == std::string::npos) return false;
-  std::string user = decoded.substr(0, colon), password = decoded.substr(colon + 1);
+  user = decoded.substr(0, colon);
+  password = decoded.substr(colon + 1);
+  return true;
+}
+
+}  // namespace
+
+bool BasicAuth::check_cached(const std::string& header) {
+  std::string user, password;
+  if (!split_basic(header, user, password)) return false;
   auto it = m_users.find(user);
   if (it == m_users.end()) return false;
-  std::string key = sha256(user + ":" + password + ":" + it->second);
+  const std::string key = sha256(user + ":" + password + ":" + it->second);
   std::lock_guard lock(m_mutex);
   return m_cache.count(key) > 0;
 }
 
 bool BasicAuth::check(const std::string& header) {
-  if (!header.starts_with("Basic ")) return false;
-  std::string decoded = base64_decode(header.substr(6));
-  auto colon = decoded.find(':');
-  if (colon == std::string::npos) return false;
-  std::string user = decoded.substr(0, colon), password = decoded.substr(colon + 1);
+  if (check_cached(header)) return true;
+  std::string user, password;
+  if (!split_basic(header, user, password)) return false;
   auto it = m_users.find(user);
   const std::string& hash = it != m_users.end() ? it->second : m_unknown_user_hash;
-  std::string key = sha256(user + ":" + password + ":" + hash);
-  {
-    std::lock_guard lock(m_mutex);
-    if (it != m_users.end() && m_cache.count(key)) return true;
-  }
-  bool ok = bcrypt_matches(password, hash) && it != m_users.end();
+  const bool ok = bcrypt_matches(password, hash) && it != m_users.end();
   if (ok) {
+    const std::string key = sha256(user + ":" + password + ":" + hash);
     std::lock_guard lock(m_mutex);
     if (m_cache.size() > 1024) m_cache.clear();
     m_cache.insert(key);
