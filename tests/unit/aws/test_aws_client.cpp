@@ -60,7 +60,7 @@ TEST_CASE("aws_client: a slow-drip answer ends at the call deadline") {
 }
 
 TEST_CASE("aws_client: an answer over the cap is refused, by Content-Length and by size read") {
-  std::string big(64 * 1024, 'x');  // outlives the server threads that read it
+  std::string big(std::size_t{64} * 1024, 'x');  // outlives the server threads that read it
   LocalServer s;
   s.server.Get("/len", [&](const httplib::Request&, httplib::Response& res) {
     res.set_content(big, "application/xml");
@@ -74,7 +74,7 @@ TEST_CASE("aws_client: an answer over the cap is refused, by Content-Length and 
     res.set_content(std::string((1u << 20) + 1, 'x'), "application/xml");
   });
   s.start();
-  Client c = client_for(10s, 16 * 1024);
+  Client c = client_for(10s, std::size_t{16} * 1024);
   for (const char* path : {"/len", "/chunked"}) {
     INFO(path);
     auto r = c.send(get(s, path), nullptr);

@@ -11,7 +11,7 @@ using namespace kci::test;
 namespace {
 
 std::string write_file(const TempDir& dir, const std::string& body) {
-  const std::string path = dir.path() + "/day.parquet";
+  std::string path = dir.path() + "/day.parquet";
   std::ofstream(path, std::ios::binary) << body;
   return path;
 }
