@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "exporter/util/durations.hpp"
+#include "exporter/util/tcp_bytes.hpp"
 #include "exporter/util/text_util.hpp"
 
 namespace kci::aws {
@@ -19,6 +20,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
+
+// How much the status line and headers of an AWS answer may add to its body (S3 sends well
+// under 4 KiB of them).
+constexpr std::uint64_t k_header_allowance = 1u << 20;
+// How often the watchdog counts the bytes received; what a fast peer sends in one interval is
+// the overshoot past the cap before the request is cut.
+constexpr milliseconds k_watch_interval{10};
 
 struct Url {
   std::string scheme_host_port;  // without userinfo
@@ -158,6 +166,9 @@ Expected<Response> Client::send(const Request& req, const Credentials* credentia
     Response response;
     std::atomic<bool> too_large{false}, deadline_hit{false};
     const std::size_t cap = m_options.max_response_bytes;
+    // What the socket may receive in all: the body, its chunk framing and TLS records (an
+    // eighth more is generous for both) and the status line and headers.
+    const std::uint64_t wire_cap = cap + cap / 8 + k_header_allowance;
     http_req.response_handler = [&](const httplib::Response& r) {
       response.status = r.status;
       if (r.has_header("Content-Length")) {
@@ -189,9 +200,13 @@ Expected<Response> Client::send(const Request& req, const Credentials* credentia
     http.set_keep_alive(false);
     http.set_follow_location(false);
 
-    // A watchdog enforces the deadline and the cancellation whatever phase is slow: a slow-drip
-    // answer never trips a read timeout (each recv() succeeds), and stop() only takes effect
-    // once the socket exists, so it is repeated until the request returns.
+    // A watchdog enforces the deadline, the cancellation and the size cap whatever phase is
+    // slow or large: a slow-drip answer never trips a read timeout (each recv() succeeds); an
+    // endless run of header lines is never seen by a content receiver (cpp-httplib 0.11 caps a
+    // header line, not their number), so the bytes the socket received are counted instead; and
+    // stop() only takes effect once the socket exists, so it is repeated until send() returns.
+    std::atomic<int> fd{-1};
+    http.set_socket_options([&](int sock) { fd = sock; });
     std::mutex mutex;
     std::condition_variable cv;
     bool done = false, stop_requested = false;
@@ -204,9 +219,17 @@ Expected<Response> Client::send(const Request& req, const Credentials* credentia
       });
     std::thread watchdog([&] {
       std::unique_lock lock(mutex);
-      cv.wait_until(lock, deadline, [&] { return done || stop_requested; });
+      while (!done && !stop_requested && Clock::now() < deadline) {
+        cv.wait_until(lock, std::min(deadline, Clock::now() + k_watch_interval),
+                      [&] { return done || stop_requested; });
+        // Only while send() runs: the socket is open and the fd is this request's.
+        if (!done && tcp_bytes_received(fd) > wire_cap) {
+          too_large = true;
+          break;
+        }
+      }
       if (done) return;
-      if (!stop_requested) deadline_hit = true;
+      if (!stop_requested && !too_large) deadline_hit = true;
       while (!done) {
         lock.unlock();
         http.stop();

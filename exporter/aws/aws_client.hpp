@@ -71,11 +71,12 @@ class Client {
   // Sends `request`, signed with `credentials` when set. Any answer with a status is a
   // Response (the caller judges the status and the body). A Failure, its message starting with
   // request.call, means there was no complete answer: reason `connect` (no connection after 3
-  // attempts, or an invalid URL), `timeout` (the call deadline passed), `too_large` (the answer
-  // exceeds max_response_bytes; it is not read further), `cancelled` (the cancellation fired;
-  // a cleanup request ignores it), or `credentials` (a header value or credential holding CR,
-  // LF or NUL: refused before anything is sent). Connection errors and 5xx answers are retried
-  // twice with backoff while the deadline allows.
+  // attempts, or an invalid URL), `timeout` (the call deadline passed), `too_large` (the body
+  // exceeds max_response_bytes, by Content-Length or as read, or the socket received more than
+  // that plus an allowance for headers and framing: it is not read further), `cancelled` (the
+  // cancellation fired; a cleanup request ignores it), or `credentials` (a header value or
+  // credential holding CR, LF or NUL: refused before anything is sent). Connection errors and 5xx
+  // answers are retried twice with backoff while the deadline allows.
   Expected<Response> send(const Request& request, const Credentials* credentials) const;
 
   const Endpoints& endpoints() const { return m_endpoints; }

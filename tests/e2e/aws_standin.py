@@ -47,6 +47,10 @@ HOSTILE_MODES = {
     # https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html) is under 2 MiB.
     "list-huge": "one page of ~230 MB, chunked (no Content-Length)",
     "list-huge-length": "one page of ~230 MB announced by Content-Length",
+    # HTTP/1.1 leaves the number and size of header fields to the recipient ("a recipient MAY
+    # ... reject" what it finds too large: RFC 9110 section 5.4, https://www.rfc-editor.org/rfc/
+    # rfc9110#section-5.4); an endless run of header lines must be cut by the client.
+    "list-header-flood": "the answer's header lines never end (4 KB each, as fast as TCP goes)",
     # A peer that sends a byte at a time keeps every read timeout happy and never finishes.
     "list-slow-drip": "the page announces 10 MB and sends one byte every 200 ms",
     # XML 1.0 entity and character references (https://www.w3.org/TR/xml/#sec-references);
@@ -338,6 +342,18 @@ class AwsStandIn(LoopbackServer):
                     chunks = [b"<ListBucketResult>"] + [chunk] * n + [b"<IsTruncated>false</IsTruncated></ListBucketResult>"]
                     length = sum(len(c) for c in chunks) if "list-huge-length" in standin.hostile else None
                     return self.stream(iter(chunks), length)
+                if "list-header-flood" in standin.hostile:
+                    standin.log.append(("ListObjectsV2", prefix, 200))
+                    self.send_response(200)
+                    line = b"X-Flood: " + b"a" * 4000 + b"\r\n"
+                    try:
+                        self.flush_headers()  # the status line (and Server, Date), no end of headers
+                        for _ in range(1_000_000):  # 4 GB, unless the client hangs up first
+                            self.wfile.write(line * 256)
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass
+                    self.close_connection = True
+                    return None
                 if "list-slow-drip" in standin.hostile:
                     standin.log.append(("ListObjectsV2", prefix, 200))
                     return self.stream((b" " for _ in range(600)), 10_000_000, pause=0.2)

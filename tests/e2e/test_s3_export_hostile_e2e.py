@@ -9,7 +9,8 @@ upload is left open, that no temporary file is left in S3_EXPORT_WORK_DIR, and t
 (keys, session tokens, web identity token, URL userinfo passwords) reaches any log line.
 
 Cases: a continuation token that never changes; a 230 MB listing (chunked, and announced by
-Content-Length); a slow-drip answer past the AWS call deadline, and past the run deadline;
+Content-Length); header lines that never end; a slow-drip answer past the AWS call deadline,
+and past the run deadline;
 entity-heavy XML (a 12 MB key of '&'); 200 with an <Error> body on PutObject and on
 CompleteMultipartUpload; an STS SessionToken with CR/LF (raw and as character references);
 SIGTERM and SIGINT while an UploadPart is in flight; userinfo in the Pod Identity URI and in
@@ -168,6 +169,14 @@ def main():
             clean(o, mode)
             one_error(o, f"s3:ListObjectsV2 s3://{BUCKET}/{prefix}",
                       "answer larger than 16 MiB (the cap for an AWS answer): refused")
+        checks += 1
+
+        # 2b. Header lines that never end: cut by the bytes the socket received.
+        reset("list-header-flood")
+        o = run(args.binary, env, os.path.join(tmp, "header-flood.log"))
+        clean(o, "endless header lines")
+        one_error(o, f"s3:ListObjectsV2 s3://{BUCKET}/{prefix}",
+                  "answer larger than 16 MiB (the cap for an AWS answer): refused")
         checks += 1
 
         # 3. A slow drip past the AWS call deadline, then past the run deadline.

@@ -4,7 +4,13 @@
 #include <httplib.h>
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <thread>
 
@@ -60,7 +66,7 @@ TEST_CASE("aws_client: a slow-drip answer ends at the call deadline") {
 }
 
 TEST_CASE("aws_client: an answer over the cap is refused, by Content-Length and by size read") {
-  std::string big(64 * 1024, 'x');  // outlives the server threads that read it
+  std::string big(std::size_t{64} * 1024, 'x');  // outlives the server threads that read it
   LocalServer s;
   s.server.Get("/len", [&](const httplib::Request&, httplib::Response& res) {
     res.set_content(big, "application/xml");
@@ -74,7 +80,7 @@ TEST_CASE("aws_client: an answer over the cap is refused, by Content-Length and 
     res.set_content(std::string((1u << 20) + 1, 'x'), "application/xml");
   });
   s.start();
-  Client c = client_for(10s, 16 * 1024);
+  Client c = client_for(10s, std::size_t{16} * 1024);
   for (const char* path : {"/len", "/chunked"}) {
     INFO(path);
     auto r = c.send(get(s, path), nullptr);
@@ -88,6 +94,65 @@ TEST_CASE("aws_client: an answer over the cap is refused, by Content-Length and 
   auto r = mib.send(get(s, "/mib"), nullptr);
   REQUIRE_FALSE(r.ok());
   CHECK(r.failure().message.find("answer larger than 1 MiB") != std::string::npos);
+}
+
+TEST_CASE("aws_client: header lines that never end are cut at the cap too") {
+  // cpp-httplib caps one header line, not their number: a raw server sends them forever.
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(listener >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  socklen_t len = sizeof addr;
+  REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  REQUIRE(::listen(listener, 1) == 0);
+  std::atomic<std::uint64_t> sent = 0;
+  std::atomic<bool> client_done = false;
+  std::thread server([&] {
+    int c = ::accept(listener, nullptr, nullptr);
+    if (c < 0) return;
+    char buf[4096];
+    (void)::recv(c, buf, sizeof buf, 0);
+    std::string flood = "HTTP/1.1 200 OK\r\n";
+    const std::string line = "X-Flood: " + std::string(4000, 'a') + "\r\n";
+    for (int i = 0; i < 64; ++i) flood += line;
+    // Until the client is done: once it has closed, a send() can block on a full queue that
+    // is never read, so sends time out and the loop looks at client_done.
+    const timeval send_timeout{0, 100'000};
+    ::setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout);
+    bool open = true;
+    for (int i = 0; i < 100'000 && open && !client_done; ++i) {  // up to 25 GB
+      for (std::size_t off = 0; off < flood.size() && !client_done;) {
+        const ssize_t n = ::send(c, flood.data() + off, flood.size() - off, MSG_NOSIGNAL);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) continue;
+        if (n <= 0) {
+          open = false;
+          break;
+        }
+        off += static_cast<std::size_t>(n);
+        sent += static_cast<std::uint64_t>(n);
+      }
+      flood.erase(0, flood.find("X-Flood"));  // the status line only once
+    }
+    ::close(c);
+  });
+  Client c = client_for(30s, std::size_t{1} << 20);
+  Request r;
+  r.call = "s3:ListObjectsV2 s3://b/p";
+  r.base_url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  auto got = c.send(r, nullptr);
+  const std::uint64_t sent_when_cut = sent;
+  client_done = true;
+  server.join();
+  ::close(listener);
+  REQUIRE_FALSE(got.ok());
+  CHECK(got.failure().reason == FailureReason::too_large);
+  CHECK(got.failure().message ==
+        "s3:ListObjectsV2 s3://b/p: answer larger than 1 MiB (the cap for an AWS answer): refused");
+  // Cut soon after the cap plus the header allowance (the rest is socket buffers and the
+  // watchdog's interval), far from the 25 GB on offer.
+  CHECK(sent_when_cut < std::uint64_t{256} << 20);
 }
 
 TEST_CASE("aws_client: CR/LF in a header value or a credential is refused before sending") {

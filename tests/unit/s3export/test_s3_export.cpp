@@ -164,7 +164,7 @@ TEST_CASE("s3-export run: a window over a month boundary lists each month once")
   CHECK(r.store.calls_of("list") ==
         std::vector<std::string>{
             "list account_id=111122223333/region=us-east-1/year=2024/month=01/"});
-  r.clock = FixedClock{19756 * 86400};  // 2024-02-03: window 2024-01-24 .. 2024-02-01
+  r.clock = FixedClock{std::int64_t{19756} * 86400};  // 2024-02-03: window 2024-01-24 .. 2024-02-01
   r.store.calls.clear();
   CHECK(r.run() == 0);
   CHECK(r.store.calls_of("list") ==
