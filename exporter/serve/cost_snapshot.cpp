@@ -1,7 +1,6 @@
 #include "exporter/serve/cost_snapshot.hpp"
 
 #include <algorithm>
-#include <numeric>
 
 namespace kci {
 namespace {
@@ -91,7 +90,19 @@ double rate_divisor(const CostSnapshot& snapshot, const Config& config) {
                                                                              : 1.0;
 }
 
-SnapshotBuilder::SnapshotBuilder(const Config& config, double now) : m_config(config), m_now(now) {
+namespace {
+// One set per answer (accumulate, no step) brings each pod's costs at once, so only the top N
+// need be held; answers of several sets bring a pod back, so every pod is held until the end.
+std::size_t pods_held(const Config& config) {
+  const auto keep = static_cast<std::size_t>(std::max(config.top_n_pods, 0));
+  return config.accumulate && !config.time_series ? keep : static_cast<std::size_t>(-1);
+}
+}  // namespace
+
+SnapshotBuilder::SnapshotBuilder(const Config& config, double now)
+    : m_config(config),
+      m_now(now),
+      m_top_pods(static_cast<std::size_t>(std::max(config.top_n_pods, 0)), pods_held(config)) {
   m_snap.pods_enabled = config.wants_pods();
 }
 
@@ -124,13 +135,6 @@ CostRow& SnapshotBuilder::namespace_row(std::string_view ns, const ParsedAllocat
   return row;
 }
 
-void SnapshotBuilder::reserve(std::size_t allocations) {
-  if (m_snap.pods_enabled) {
-    m_pod_index.reserve(allocations);
-    m_all_pods.reserve(allocations);
-  }
-}
-
 void SnapshotBuilder::add(const ParsedAllocation& a) {
   ++m_snap.allocations;
   if (a.set_index >= m_set_windows.size()) m_set_windows.resize(a.set_index + 1, {NAN, NAN});
@@ -156,18 +160,7 @@ void SnapshotBuilder::add(const ParsedAllocation& a) {
   }
   CostRow& ns_row = namespace_row(ns, a);
   ns_row.acc.add(a);
-  if (!m_snap.pods_enabled) return;
-
-  m_key.assign(ns);
-  m_key += '/';
-  m_key += pod;
-  auto [it, inserted] = m_pod_index.try_emplace(m_key, m_all_pods.size());
-  if (inserted) {
-    CostRow row{std::string(ns), std::string(pod), {}, {}};
-    if (a.label_values) row.labels.assign(a.label_values->begin(), a.label_values->end());
-    m_all_pods.push_back(std::move(row));
-  }
-  m_all_pods[it->second].acc.add(a);
+  if (m_snap.pods_enabled) m_top_pods.add(m_last_ns, ns, pod, a);
 }
 
 CostSnapshot SnapshotBuilder::finish() && {
@@ -184,53 +177,18 @@ CostSnapshot SnapshotBuilder::finish() && {
   m_snap.window_hours =
       (complete && seconds > 0) ? seconds / 3600.0 : m_config.window.nominal_hours;
 
-  std::sort(m_snap.namespaces.begin(), m_snap.namespaces.end(),
-            [](const CostRow& a, const CostRow& b) { return a.namespace_name < b.namespace_name; });
-  for (const auto& row : m_snap.namespaces) m_snap.cluster.merge(row.acc);
-  m_snap.cluster.merge(m_snap.idle);
-
+  // The pods first: their remainders are keyed by the namespaces' order of arrival.
   if (m_snap.pods_enabled) {
-    std::vector<std::size_t> order(m_all_pods.size());
-    std::iota(order.begin(), order.end(), 0);
-    auto total = [&](std::size_t i) {
-      double v = m_all_pods[i].acc.cost_of(CostFamily::total);
-      return std::isnan(v) ? -INFINITY : v;
-    };
-    const std::size_t n = std::min<std::size_t>(order.size(), m_config.top_n_pods);
-    std::partial_sort(order.begin(), order.begin() + n, order.end(),
-                      [&](std::size_t a, std::size_t b) {
-                        double ta = total(a), tb = total(b);
-                        if (ta != tb) return ta > tb;
-                        return a < b;  // stable tie-break: first seen
-                      });
-    std::vector<bool> top(m_all_pods.size(), false);
-    for (std::size_t k = 0; k < n; ++k) top[order[k]] = true;
-    std::vector<CostRow> others;
-    others.reserve(m_snap.namespaces.size());
-    std::unordered_map<std::string_view, std::size_t> other_index;
-    for (const auto& row : m_snap.namespaces) {
-      other_index.emplace(row.namespace_name, others.size());
-      others.push_back(CostRow{row.namespace_name, "__other__", row.labels, {}});
-    }
-    for (std::size_t i = 0; i < m_all_pods.size(); ++i) {
-      if (top[i]) {
-        m_snap.pods.push_back(std::move(m_all_pods[i]));
-      } else {
-        others[other_index.at(m_all_pods[i].namespace_name)].acc.merge(m_all_pods[i].acc);
-      }
-    }
-    for (std::size_t k = 0; k < others.size(); ++k) {
-      // The remainder exists for every cost family the namespace has, even when it is 0.
-      for (std::size_t f = 0; f < k_cost_family_count; ++f)
-        others[k].acc.has_cost[f] |= m_snap.namespaces[k].acc.has_cost[f];
-      m_snap.pods.push_back(std::move(others[k]));
-    }
+    m_snap.pods = std::move(m_top_pods).finish(m_snap.namespaces);
     std::sort(m_snap.pods.begin(), m_snap.pods.end(), [](const CostRow& a, const CostRow& b) {
       if (a.namespace_name != b.namespace_name) return a.namespace_name < b.namespace_name;
       return a.pod < b.pod;
     });
   }
-  m_all_pods.clear();
+  std::sort(m_snap.namespaces.begin(), m_snap.namespaces.end(),
+            [](const CostRow& a, const CostRow& b) { return a.namespace_name < b.namespace_name; });
+  for (const auto& row : m_snap.namespaces) m_snap.cluster.merge(row.acc);
+  m_snap.cluster.merge(m_snap.idle);
   return std::move(m_snap);
 }
 
