@@ -155,7 +155,9 @@ RowLabels label_texts(const Common& k, const std::vector<CostRow>& rows) {
   return out;
 }
 
-std::string render_costs(const CostSnapshot& snap, const Config& config, std::size_t& series) {
+std::size_t render_costs(const CostSnapshot& snap, const Config& config,
+                         const ExpositionSink& sink) {
+  std::size_t series = 0;
   const Common k = make_common(config);
   const RowLabels ns_labels = label_texts(k, snap.namespaces);
   const RowLabels pod_labels = label_texts(k, snap.pods);
@@ -169,7 +171,7 @@ std::string render_costs(const CostSnapshot& snap, const Config& config, std::si
       rate ? " per hour (window total divided by window hours, " + config.currency + "/h)."
            : " over the query window (" + config.currency + ").";
   std::string out;
-  out.reserve(256 * (snap.namespaces.size() + snap.pods.size()) * 4 + 8192);
+  out.reserve(k_exposition_piece + 4096);
   std::string name;
 
   auto sample = [&](std::string_view labels, double v) {
@@ -180,6 +182,10 @@ std::string render_costs(const CostSnapshot& snap, const Config& config, std::si
     append_sample_value(out, v);
     out += '\n';
     ++series;
+    if (out.size() >= k_exposition_piece) {
+      sink(out);
+      out.clear();
+    }
   };
 
   struct ScopeDef {
@@ -250,7 +256,14 @@ std::string render_costs(const CostSnapshot& snap, const Config& config, std::si
         sample(pod_labels.with(r), snap.pods[r].acc.cost_of(f) / divisor);
     }
   }
-  return out;
+  if (!out.empty()) sink(out);
+  return series;
+}
+
+std::string render_costs(const CostSnapshot& snap, const Config& config, std::size_t& series) {
+  std::string text;
+  series += render_costs(snap, config, [&](std::string_view piece) { text += piece; });
+  return text;
 }
 
 }  // namespace kci

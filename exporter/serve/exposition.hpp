@@ -1,9 +1,11 @@
 #pragma once
 // Prometheus text exposition format 0.0.4 for the cost snapshot (the exporter's own series are
 // serve/self_metrics).
-// Rendered once per poll; /metrics serves the bytes as they are.
+// Rendered once per poll, a piece at a time, straight into the compressor (poll_result): the
+// whole text never exists unless a client that refuses gzip asks for it.
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -21,7 +23,15 @@ void append_label_value(std::string& out, std::string_view value);
 // Shortest text that reads back as the same double; NaN/Inf in Prometheus spelling.
 void append_sample_value(std::string& out, double value);
 
-// Cost series of a snapshot. Adds the number of series written to `series`.
+// Receives the text in order, in pieces of about k_exposition_piece bytes.
+using ExpositionSink = std::function<void(std::string_view)>;
+inline constexpr std::size_t k_exposition_piece = 64 * 1024;
+
+// Cost series of a snapshot into `sink`. Returns the number of series written.
+std::size_t render_costs(const CostSnapshot& snap, const Config& config,
+                         const ExpositionSink& sink);
+
+// The same as one string (tests, golden files, benchmarks). Adds the series to `series`.
 std::string render_costs(const CostSnapshot& snap, const Config& config, std::size_t& series);
 
 }  // namespace kci

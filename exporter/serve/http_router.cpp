@@ -114,9 +114,11 @@ HttpReply route(const HttpRequestView& request, std::shared_ptr<const Published>
     r.headers.emplace_back("Vary", "Accept-Encoding");
     if (accepts_gzip(request.accept_encoding)) {
       r.headers.emplace_back("Content-Encoding", "gzip");
-      r.pieces.emplace_back(state->gzip);
+      r.pieces.emplace_back(gzip_header());
+      if (state->costs) r.pieces.emplace_back(state->costs->deflated().blocks);
+      r.pieces.emplace_back(state->gzip_tail);
     } else {
-      if (state->costs) r.pieces.emplace_back(*state->costs);
+      if (state->costs) r.pieces.emplace_back(state->costs->text());
       r.pieces.emplace_back(state->health);
     }
     r.owner = std::move(state);

@@ -62,7 +62,9 @@ Expected<CostSnapshot> build_snapshot(std::string body, const Config& config, do
 
 PollResult render_poll_result(const CostSnapshot& snap, const Config& config) {
   PollResult result;
-  result.cost_text = std::make_shared<const std::string>(render_costs(snap, config, result.series));
+  DeflateWriter writer;
+  result.series = render_costs(snap, config, [&](std::string_view piece) { writer.write(piece); });
+  result.costs = std::make_shared<const CostExposition>(std::move(writer).finish(), result.series);
   const double divisor = rate_divisor(snap, config);
   for (const auto& row : snap.namespaces) {
     const double v = row.acc.cost_of(CostFamily::total);

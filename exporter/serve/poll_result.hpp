@@ -12,14 +12,15 @@
 #include "exporter/config/config.hpp"
 #include "exporter/http/body_sink.hpp"
 #include "exporter/kubecost/allocation_stream.hpp"
+#include "exporter/serve/cost_exposition.hpp"
 #include "exporter/serve/cost_snapshot.hpp"
 #include "exporter/util/result.hpp"
 
 namespace kci {
 
 struct PollResult {
-  std::shared_ptr<const std::string> cost_text;  // exposition text of the cost families
-  std::size_t series = 0;                        // samples in cost_text
+  std::shared_ptr<const CostExposition> costs;  // the cost families, compressed
+  std::size_t series = 0;                       // samples in costs
   // At most 10 namespaces by total cost, in the unit the series use (per hour in rate mode).
   std::vector<std::pair<std::string, double>> top_namespaces;
   std::size_t allocations = 0;
@@ -55,7 +56,8 @@ class SnapshotSink : public BodySink {
 // soon as it is parsed (padding added when it lacks it).
 Expected<CostSnapshot> build_snapshot(std::string body, const Config& config, double now);
 
-// The render stage: the cost series text, series count and top namespaces of a snapshot.
+// The render stage: the cost series (rendered straight into the compressor), their count and the
+// top namespaces of a snapshot.
 PollResult render_poll_result(const CostSnapshot& snapshot, const Config& config);
 
 // Both stages, timed. Parses `body` (padded, see util/padded_buffer.hpp; released as soon as it is

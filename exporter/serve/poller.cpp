@@ -7,7 +7,7 @@
 #include <optional>
 
 #include "exporter/serve/poll_result.hpp"
-#include "exporter/util/gzip.hpp"
+#include "exporter/util/deflate_stream.hpp"
 #include "exporter/util/logging.hpp"
 #include "exporter/util/text_util.hpp"
 
@@ -130,7 +130,7 @@ void Poller::poll_and_publish() {
       result = render_poll_result(*snapshot, m_config);
       snapshot.reset();
       stages.render = std::chrono::duration<double>(std::chrono::steady_clock::now() - r0).count();
-      m_cost_text = result.cost_text;
+      m_cost_text = result.costs;
       m_cost_series = result.series;
       m_top_namespaces = std::move(result.top_namespaces);
       m_last_good = m_clock();
@@ -178,7 +178,7 @@ void Poller::publish() {
   m_metrics.set_series_count(m_cost_text ? m_cost_series : 0);
   p->health = m_metrics.render();
   p->costs = m_cost_text;
-  p->gzip = gzip_compress({p->costs ? std::string_view(*p->costs) : std::string_view(), p->health});
+  p->gzip_tail = gzip_tail(p->costs ? p->costs->deflated() : DeflatedText{}, p->health);
   p->ready = m_cost_text != nullptr;
   p->last_poll_ok = m_last_ok;
   p->last_error = m_last_error;

@@ -48,7 +48,7 @@ class Poller {
   AllocationSource& m_source;
   SelfMetrics& m_metrics;
   Clock m_clock;
-  std::shared_ptr<const std::string> m_cost_text;  // last good, until stale
+  std::shared_ptr<const CostExposition> m_cost_text;  // last good, until stale
   std::size_t m_cost_series = 0;
   double m_last_good = 0;
   bool m_last_ok = false;

@@ -41,7 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   auto r = kci::build_poll_result_from(body, config, 1.7e9);
   if (r.ok()) {
-    const std::string& text = *r.value().cost_text;
+    const std::string_view text = r.value().costs->text();
     // Every line of the exposition is a comment or `name{...} value`: no raw newline leaks.
     for (std::size_t p = 0, nl; p < text.size(); p = nl + 1) {
       nl = text.find('\n', p);

@@ -30,7 +30,7 @@ TEST_CASE("golden: demo cluster renders to the checked-in /metrics text") {
 
   auto r = build_poll_result_from(body, config, 2e9);
   REQUIRE(r.ok());
-  std::string text = *r.value().cost_text;
+  std::string text(r.value().costs->text());
   SelfMetrics metrics(config);
   const Failure timeout{FailureReason::timeout, "deadline"};
   metrics.record_poll({10, 0, 0}, &timeout, 0);

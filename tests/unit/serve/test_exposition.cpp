@@ -15,7 +15,7 @@ std::string render(const std::string& body, Config& config, std::size_t* series_
   auto r = build_poll_result_from(body, config, 2e9);
   REQUIRE(r.ok());
   if (series_out) *series_out = r.value().series;
-  return *r.value().cost_text;
+  return std::string(r.value().costs->text());
 }
 
 const char* k_body = R"({"data":[{

@@ -115,6 +115,7 @@ TEST_CASE("top pods: several sets merge a pod across sets and cut exactly at the
   CHECK(out.kept == brute_force_top(in, 20));
   // A pod whose costs are spread over sets: a one-set bound would have cut it early.
   std::vector<Input> spread;
+  spread.reserve(150);
   for (int p = 0; p < 30; ++p) spread.push_back({0, "big" + std::to_string(p), 1.0});
   for (int p = 0; p < 30; ++p) spread.push_back({0, "small" + std::to_string(p), 0.5});
   for (int set = 0; set < 3; ++set)
@@ -124,6 +125,7 @@ TEST_CASE("top pods: several sets merge a pod across sets and cut exactly at the
 
 TEST_CASE("top pods: a key repeated within a set never gives two rows with one name") {
   std::vector<Input> in;
+  in.reserve(12);
   for (int i = 0; i < 10; ++i) in.push_back({0, "p" + std::to_string(i), 10.0 + i});
   in.push_back({0, "p0", 100.0});  // pushed out earlier, seen again: starts over
   in.push_back({0, "p9", 1.0});    // kept, seen again: merged

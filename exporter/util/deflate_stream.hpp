@@ -1,0 +1,50 @@
+#pragma once
+// gzip (RFC 1952) of text that is made in two parts: a bulk compressed once, piece by piece as it
+// is produced, and a small tail that changes more often (serve mode: the cost series of a poll,
+// and the health series of every publish). The bulk becomes raw deflate blocks (RFC 1951) that
+// end on a full flush: byte-aligned and independent of what follows, so a tail's own final
+// blocks can follow them in the same gzip member, with the trailer's CRC-32 combined from both
+// (the way pigz joins blocks). Neither the bulk's text nor a recompression of it is ever needed.
+// Compressor: ISA-L igzip level 1 (README, Performance: chosen by measurement over zlib and
+// libdeflate).
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "exporter/util/result.hpp"
+
+namespace kci {
+
+struct DeflatedText {
+  std::string blocks;      // raw deflate, not final, ending on a full flush ("" for no text)
+  std::uint32_t crc = 0;   // CRC-32 of the text
+  std::uint64_t size = 0;  // bytes of text
+};
+
+class DeflateWriter {
+ public:
+  DeflateWriter();
+  ~DeflateWriter();
+  DeflateWriter(const DeflateWriter&) = delete;
+  DeflateWriter& operator=(const DeflateWriter&) = delete;
+
+  void write(std::string_view text);
+  DeflatedText finish() &&;
+
+ private:
+  struct State;
+  std::unique_ptr<State> m_state;
+};
+
+// The 10 bytes every member starts with (deflate, no name, no time, OS unknown).
+std::string_view gzip_header();
+
+// What follows gzip_header() + body.blocks to make one gzip member of body's text + `tail`:
+// `tail` compressed as the final blocks, then the trailer.
+std::string gzip_tail(const DeflatedText& body, std::string_view tail);
+
+// The text of `deflated` back, checked against its size and CRC-32.
+Expected<std::string> inflate_text(const DeflatedText& deflated);
+
+}  // namespace kci

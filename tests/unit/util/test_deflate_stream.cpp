@@ -1,0 +1,88 @@
+// DeflateWriter + gzip_tail: the bytes zlib (an independent inflater) reads back as one member.
+#include <zlib.h>
+
+#include <catch2/catch.hpp>
+#include <random>
+#include <string>
+
+#include "exporter/util/deflate_stream.hpp"
+
+namespace {
+
+std::string gunzip(const std::string& gz, bool* one_member) {
+  z_stream zs{};
+  REQUIRE(inflateInit2(&zs, 15 + 16) == Z_OK);
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
+  zs.avail_in = static_cast<uInt>(gz.size());
+  std::string out;
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    char buf[4096];
+    zs.next_out = reinterpret_cast<Bytef*>(buf);
+    zs.avail_out = sizeof buf;
+    rc = inflate(&zs, Z_NO_FLUSH);
+    out.append(buf, sizeof buf - zs.avail_out);
+  }
+  *one_member = rc == Z_STREAM_END && zs.avail_in == 0;  // Z_DATA_ERROR on a bad CRC or size
+  inflateEnd(&zs);
+  return out;
+}
+
+std::string sample_text(std::size_t bytes, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::string s;
+  while (s.size() < bytes)
+    s += "cloudtuner_kubecost_namespace_total_cost{namespace=\"ns" + std::to_string(rng() % 5000) +
+         "\"} " + std::to_string(rng() % 100000) + "\n";
+  s.resize(bytes);
+  return s;
+}
+
+std::string member(const kci::DeflatedText& body, std::string_view tail) {
+  return std::string(kci::gzip_header()) + body.blocks + kci::gzip_tail(body, tail);
+}
+
+}  // namespace
+
+TEST_CASE("deflate stream: bulk written in pieces plus a tail is one gzip member") {
+  for (std::size_t bytes :
+       {std::size_t{0}, std::size_t{1}, std::size_t{70'000}, std::size_t{3'000'000}}) {
+    INFO("bulk bytes " << bytes);
+    const std::string bulk = sample_text(bytes, 1);
+    kci::DeflateWriter writer;
+    // Uneven pieces, as the renderer hands them over.
+    for (std::size_t at = 0, step = 1; at < bulk.size(); at += step, step = step * 3 % 65'537 + 1)
+      writer.write(std::string_view(bulk).substr(at, step));
+    const kci::DeflatedText body = std::move(writer).finish();
+    CHECK(body.size == bulk.size());
+    if (bytes > 10'000) CHECK(body.blocks.size() < bulk.size() / 3);  // it compresses
+    for (const std::string& tail :
+         {std::string(), std::string("health 1\n"), sample_text(9000, 2)}) {
+      bool one_member = false;
+      CHECK(gunzip(member(body, tail), &one_member) == bulk + tail);
+      CHECK(one_member);
+    }
+    // The same blocks serve again behind a different tail (a publish after a failed poll).
+    auto back = kci::inflate_text(body);
+    REQUIRE(back.ok());
+    CHECK(back.value() == bulk);
+  }
+}
+
+TEST_CASE("deflate stream: a wrong CRC or size is refused by zlib and by inflate_text") {
+  kci::DeflateWriter writer;
+  writer.write(sample_text(50'000, 3));
+  kci::DeflatedText body = std::move(writer).finish();
+  bool one_member = true;
+  kci::DeflatedText wrong_crc = body;
+  wrong_crc.crc ^= 1;
+  gunzip(member(wrong_crc, "x"), &one_member);
+  CHECK_FALSE(one_member);
+  CHECK_FALSE(kci::inflate_text(wrong_crc).ok());
+  kci::DeflatedText wrong_size = body;
+  wrong_size.size -= 1;
+  CHECK_FALSE(kci::inflate_text(wrong_size).ok());
+  kci::DeflatedText cut = body;
+  cut.blocks.resize(cut.blocks.size() / 2);
+  CHECK_FALSE(kci::inflate_text(cut).ok());
+}
