@@ -51,7 +51,7 @@ struct S3ExportConfig {
   std::string pushgateway_url;
   std::string compression = "snappy";
   std::string work_dir = "/tmp";
-  std::uint64_t multipart_threshold = 16ULL << 20;
+  std::uint64_t multipart_threshold = 8ULL << 20;  // boto3 TransferConfig's default
   // Deadlines against a slow or hostile S3/STS (s3ExportAwsTimeout, s3ExportRunTimeout).
   std::chrono::milliseconds aws_call_timeout{120'000};  // one AWS call, retries included
   std::chrono::milliseconds run_timeout{45 * 60'000};   // the whole run

@@ -15,7 +15,7 @@ struct HttpEndpoint {
   std::string ca_file;
   bool insecure_skip_verify = false;
   std::string bearer_token_file;  // re-read on every request so rotated tokens are picked up
-  std::uint64_t max_response_bytes = 512ULL << 20;
+  std::uint64_t max_response_bytes = 4ULL << 30;  // decompressed; streamed, so not a memory bound
 };
 
 }  // namespace kci

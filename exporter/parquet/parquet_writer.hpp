@@ -27,7 +27,7 @@ struct ColumnSpec {
 
 struct WriterOptions {
   Codec codec = Codec::snappy;
-  std::size_t row_group_bytes = 32u << 20;  // flush a row group once this much is buffered
+  std::size_t row_group_bytes = 16u << 20;  // flush a row group once it holds this much memory
   int zstd_level = 3;
   std::string created_by = "kubecost-integration allocation-exporter";
 };

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <fstream>
-#include <sstream>
 #include <vector>
 
 #include "exporter/util/logging.hpp"
@@ -13,9 +12,13 @@ namespace {
 Expected<void> put_whole(ObjectStore& store, const std::string& key, const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Failure{FailureReason::io, "cannot read " + path};
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return store.put_object(key, ss.str());
+  // Read straight into the body: one copy of the file, not a stream buffer and then a string.
+  in.seekg(0, std::ios::end);
+  std::string body(static_cast<std::size_t>(std::max<std::streamoff>(in.tellg(), 0)), '\0');
+  in.seekg(0, std::ios::beg);
+  if (!in.read(body.data(), static_cast<std::streamsize>(body.size())))
+    return Failure{FailureReason::io, "cannot read " + path};
+  return store.put_object(key, body);
 }
 
 Failure cancelled(const ObjectStore& store, const std::string& key, const Cancellation& cancel,

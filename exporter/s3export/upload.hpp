@@ -17,8 +17,8 @@ inline constexpr std::size_t k_min_part_size = 8u << 20;
 inline constexpr std::uint64_t k_max_parts_used = 9000;
 
 struct UploadPolicy {
-  std::uint64_t multipart_threshold = 16ULL << 20;  // files of more bytes go multipart
-  std::size_t min_part_size = k_min_part_size;      // tests shrink it
+  std::uint64_t multipart_threshold = 8ULL << 20;  // more bytes go multipart (boto3's default)
+  std::size_t min_part_size = k_min_part_size;     // tests shrink it
 };
 
 // The part size for a file of `bytes`: min_part_size, or larger when that would need more than

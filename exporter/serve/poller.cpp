@@ -1,6 +1,5 @@
 #include "exporter/serve/poller.hpp"
 
-#include <malloc.h>
 
 #include <algorithm>
 #include <cmath>
@@ -155,9 +154,6 @@ void Poller::poll_and_publish() {
   }
   expire_if_stale();
   publish();
-  // The response, parser and snapshot are gone: hand their pages back to the OS so the
-  // steady-state RSS between polls is the published bytes, not the last poll's peak.
-  malloc_trim(0);
 }
 
 void Poller::expire_if_stale() {
