@@ -316,6 +316,7 @@ test("NOTES.txt prints the verification commands", () => {
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /port-forward svc\/kubecost-allocation-exporter 9103:9103/);
   assert.match(r.stdout, /curl -s http:\/\/localhost:9103\/metrics \| grep cloudtuner_kubecost_namespace_total_cost/);
+  assert.match(r.stdout, /exec deploy\/kubecost-allocation-exporter -- allocation-exporter doctor --prometheus.url/);
 });
 
 test("rendered object count per scenario", () => {
