@@ -1,9 +1,10 @@
-// allocation-exporter: serve (default), check-config, s3-export. Thin: all logic is in
+// allocation-exporter: serve (default), check-config, doctor, s3-export. Thin: all logic is in
 // exporter_core.
 #include <csignal>
 #include <cstdio>
 #include <iostream>
 
+#include "exporter/app/doctor_mode.hpp"
 #include "exporter/app/s3_export_mode.hpp"
 #include "exporter/app/serve_mode.hpp"
 #include "exporter/config/config.hpp"
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     log::setup(config.log_level, config.log_format);
+    if (cli.mode == "doctor") return run_doctor(config);
     if (cli.mode == "s3-export") return run_s3_export(config, process_environment());
     return run_serve(config);
   } catch (const ConfigError& e) {

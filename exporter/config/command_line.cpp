@@ -12,9 +12,9 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   int i = 1;
   if (i < argc && argv[i][0] != '-') {
     std::string mode = argv[i++];
-    if (mode != "serve" && mode != "check-config" && mode != "s3-export")
+    if (mode != "serve" && mode != "check-config" && mode != "s3-export" && mode != "doctor")
       throw ConfigError("command: unknown command \"" + mode +
-                        "\" (expected serve, check-config or s3-export)");
+                        "\" (expected serve, check-config, doctor or s3-export)");
     cli.mode = mode;
   }
   for (; i < argc; ++i) {

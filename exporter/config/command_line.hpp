@@ -10,7 +10,7 @@ namespace kci {
 
 // A parsed command line: the mode word and the --flag values in order.
 struct CommandLine {
-  std::string mode = "serve";                              // serve | check-config | s3-export
+  std::string mode = "serve";  // serve | check-config | doctor | s3-export
   std::vector<std::pair<std::string, std::string>> flags;  // name without "--", value
   bool show_version = false;
   bool show_help = false;

@@ -57,8 +57,16 @@ struct S3ExportConfig {
   std::chrono::milliseconds run_timeout{45 * 60'000};   // the whole run
 };
 
+// `allocation-exporter doctor`'s Prometheus checks (doctor_mode.hpp).
+struct DoctorConfig {
+  std::string prometheus_url;     // "" = no Prometheus checks
+  std::string prometheus_job;     // "" = find the target by cloudtuner_kubecost_exporter_info
+  std::string remote_write_name;  // "" = every remote_write queue
+};
+
 struct Config {
   KubecostConnection kubecost;
+  DoctorConfig doctor;
   S3ExportConfig s3;
   std::string listen_address = "0.0.0.0:9103";
   std::string web_config_file;

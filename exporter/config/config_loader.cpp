@@ -3,10 +3,30 @@
 // which git still tracks as the former config.cpp, so edits made to the table there follow it.)
 #include "exporter/config/config.hpp"
 #include "exporter/config/config_file.hpp"
+#include "exporter/config/request_credentials.hpp"
 #include "exporter/config/settings.hpp"
 #include "exporter/util/result.hpp"
 
 namespace kci {
+namespace {
+
+// The credential settings fit together and their files are good now (exit 2 at start-up rather
+// than a failing poll); HttpClient reads the files again before every request.
+void check_kubecost_credentials(const HttpEndpoint& k) {
+  if (k.basic_auth_username.empty() != k.basic_auth_password_file.empty())
+    throw ConfigError(
+        "kubecostBasicAuthUsername and kubecostBasicAuthPasswordFile: set both or neither");
+  const bool basic = !k.basic_auth_username.empty();
+  if (basic && !k.bearer_token_file.empty())
+    throw ConfigError(
+        "kubecostBearerTokenFile and kubecostBasicAuthUsername both set the Authorization "
+        "header; configure one of them");
+  if (basic) read_password_file(k.basic_auth_password_file);
+  if (!k.headers_file.empty())
+    read_headers_file(k.headers_file, basic || !k.bearer_token_file.empty());
+}
+
+}  // namespace
 
 Config load_config(const CommandLine& cli, const EnvLookup& env) {
   Config config;
@@ -25,6 +45,7 @@ Config load_config(const CommandLine& cli, const EnvLookup& env) {
     throw ConfigError("maxStaleness: invalid value \"" + format_duration(config.max_staleness) +
                       "\": must be at least scrapeInterval (" +
                       format_duration(config.scrape_interval) + ")");
+  check_kubecost_credentials(config.kubecost);
   return config;
 }
 
@@ -43,7 +64,7 @@ std::string describe_config(const Config& config) {
 
 std::string usage_text() {
   std::string out =
-      "Usage: allocation-exporter [serve|check-config|s3-export] [flags]\n"
+      "Usage: allocation-exporter [serve|check-config|doctor|s3-export] [flags]\n"
       "       allocation-exporter --version\n\n"
       "Flags (each also settable by YAML key or environment variable; flags win):\n"
       "  --config.file FILE   YAML file with the keys below (unknown keys are errors)\n";

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "exporter/config/cluster_arn.hpp"
+#include "exporter/config/request_credentials.hpp"
 #include "exporter/config/value_parsers.hpp"
 #include "exporter/util/durations.hpp"
 #include "exporter/util/text_util.hpp"
@@ -19,7 +20,7 @@ const std::vector<Setting>& settings() {
   using std::chrono::milliseconds;
   static const std::vector<Setting> table = {
       {"kubecostUrl", "KUBECOST_URL", "kubecost.url",
-       [](Config& c, auto& k, auto& v) { c.kubecost.url = http_url(k, v); },
+       [](Config& c, auto& k, auto& v) { c.kubecost.url = http_url_without_userinfo(k, v); },
        [](const Config& c) { return redact_url(c.kubecost.url); }},
       {"kubecostFlavor", "KUBECOST_FLAVOR", "kubecost.flavor",
        [](Config& c, auto& k, auto& v) {
@@ -56,6 +57,20 @@ const std::vector<Setting>& settings() {
       {"kubecostBearerTokenFile", "KUBECOST_BEARER_TOKEN_FILE", "kubecost.bearer-token-file",
        [](Config& c, auto&, auto& v) { c.kubecost.bearer_token_file = v; },
        [](const Config& c) { return c.kubecost.bearer_token_file; }},
+      // Behind an ingress (request_credentials.hpp): checked by load_config, re-read per request.
+      {"kubecostHeadersFile", "KUBECOST_HEADERS_FILE", "kubecost.headers-file",
+       [](Config& c, auto&, auto& v) { c.kubecost.headers_file = v; },
+       [](const Config& c) { return c.kubecost.headers_file; }},
+      {"kubecostBasicAuthUsername", "KUBECOST_BASIC_AUTH_USERNAME", "kubecost.basic-auth-username",
+       [](Config& c, auto& k, auto& v) {
+         if (!v.empty()) check_basic_auth_username(k, v);
+         c.kubecost.basic_auth_username = v;
+       },
+       [](const Config& c) { return c.kubecost.basic_auth_username; }},
+      {"kubecostBasicAuthPasswordFile", "KUBECOST_BASIC_AUTH_PASSWORD_FILE",
+       "kubecost.basic-auth-password-file",
+       [](Config& c, auto&, auto& v) { c.kubecost.basic_auth_password_file = v; },
+       [](const Config& c) { return c.kubecost.basic_auth_password_file; }},
       {"kubecostMaxResponseBytes", "KUBECOST_MAX_RESPONSE_BYTES", "kubecost.max-response-bytes",
        [](Config& c, auto& k, auto& v) {
          c.kubecost.max_response_bytes = parse_int_in(k, v, 1024, 1LL << 40);
@@ -176,6 +191,18 @@ const std::vector<Setting>& settings() {
        }},
       {"demo", "DEMO", "demo", [](Config& c, auto& k, auto& v) { c.demo = parse_bool(k, v); },
        [](const Config& c) { return show_bool(c.demo); }},
+      // --- doctor's Prometheus checks ---
+      {"doctorPrometheusUrl", "DOCTOR_PROMETHEUS_URL", "prometheus.url",
+       [](Config& c, auto& k, auto& v) {
+         c.doctor.prometheus_url = v.empty() ? v : http_url(k, v);
+       },
+       [](const Config& c) { return redact_url(c.doctor.prometheus_url); }},
+      {"doctorPrometheusJob", "DOCTOR_PROMETHEUS_JOB", "prometheus.job",
+       [](Config& c, auto&, auto& v) { c.doctor.prometheus_job = v; },
+       [](const Config& c) { return c.doctor.prometheus_job; }},
+      {"doctorRemoteWriteName", "DOCTOR_REMOTE_WRITE_NAME", "prometheus.remote-write-name",
+       [](Config& c, auto&, auto& v) { c.doctor.remote_write_name = v; },
+       [](const Config& c) { return c.doctor.remote_write_name; }},
       // --- s3-export (names of the AWS kubecost-s3-exporter) ---
       {"s3BucketName", "S3_BUCKET_NAME", "s3.bucket",
        [](Config& c, auto& k, auto& v) {
@@ -205,7 +232,9 @@ const std::vector<Setting>& settings() {
        },
        [](const Config& c) { return c.s3.parent_role_arn; }},
       {"kubecostApiEndpoint", "KUBECOST_API_ENDPOINT", "s3.kubecost-api-endpoint",
-       [](Config& c, auto& k, auto& v) { c.s3.kubecost_endpoint = v.empty() ? v : http_url(k, v); },
+       [](Config& c, auto& k, auto& v) {
+         c.s3.kubecost_endpoint = v.empty() ? v : http_url_without_userinfo(k, v);
+       },
        [](const Config& c) { return redact_url(c.s3.kubecost_endpoint); }},
       {"backfillPeriodDays", "BACKFILL_PERIOD_DAYS", "s3.backfill-days",
        [](Config& c, auto& k, auto& v) {

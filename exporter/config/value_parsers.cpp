@@ -91,6 +91,18 @@ std::string http_url(const std::string& key, const std::string& v) {
   return out;
 }
 
+std::string http_url_without_userinfo(const std::string& key, const std::string& v) {
+  std::string url = http_url(key, v);
+  const std::size_t host = url.find("//") + 2;
+  const std::size_t authority_end = std::min(url.find_first_of("/?#", host), url.size());
+  if (url.find('@', host) < authority_end)
+    bad_value(key, redact_url(url),
+              "credentials in the URL are not sent; put the user name in "
+              "kubecostBasicAuthUsername and the password in the file "
+              "kubecostBasicAuthPasswordFile");
+  return url;
+}
+
 std::string host_port(const std::string& key, const std::string& v) {
   auto colon = v.rfind(':');
   if (colon == std::string::npos) bad_value(key, v, "expected HOST:PORT, e.g. :9103");

@@ -38,6 +38,12 @@ std::string one_of(const std::string& key, const std::string& v,
 // shown with its credentials redacted.
 std::string http_url(const std::string& key, const std::string& v);
 
+// http_url, and also refused when the authority holds userinfo ("user:password@host"): the
+// client would not send it (it is neither basic auth nor a header), so every poll would fail.
+// The error shows the URL redacted and points at kubecostBasicAuthUsername and
+// kubecostBasicAuthPasswordFile.
+std::string http_url_without_userinfo(const std::string& key, const std::string& v);
+
 // HOST:PORT (HOST may be empty) with PORT in 0..65535; returned unchanged.
 std::string host_port(const std::string& key, const std::string& v);
 

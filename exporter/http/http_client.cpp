@@ -8,6 +8,7 @@
 #include <sstream>
 #include <thread>
 
+#include "exporter/config/request_credentials.hpp"
 #include "exporter/util/durations.hpp"
 #include "exporter/util/logging.hpp"
 #include "exporter/util/text_util.hpp"
@@ -106,6 +107,22 @@ Expected<HttpResponse> HttpClient::attempt(const std::string& path_and_query, Bo
     std::string token = read_token(m_conn.bearer_token_file, error);
     if (!error.empty()) return Failure{FailureReason::connect, error};
     headers.emplace("Authorization", "Bearer " + token);
+  }
+  // Basic auth and extra headers are re-read per request too (a rotated Secret); a file that
+  // turned bad since start-up fails this request with the file's one-line error (no values).
+  try {
+    if (!m_conn.basic_auth_username.empty())
+      headers.emplace("Authorization",
+                      basic_authorization(m_conn.basic_auth_username,
+                                          read_password_file(m_conn.basic_auth_password_file)));
+    if (!m_conn.headers_file.empty()) {
+      const bool authorization_taken =
+          !m_conn.bearer_token_file.empty() || !m_conn.basic_auth_username.empty();
+      for (auto& h : read_headers_file(m_conn.headers_file, authorization_taken))
+        headers.emplace(std::move(h.name), std::move(h.value));
+    }
+  } catch (const ConfigError& e) {
+    return Failure{FailureReason::connect, e.what()};
   }
 
   HttpResponse response;

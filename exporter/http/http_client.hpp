@@ -1,7 +1,8 @@
 #pragma once
 // A GET client for Kubecost/OpenCost: connect and whole-request deadlines, bounded retries
 // with backoff on timeouts, connection errors and 5xx, gzip, TLS verification (CA file or an
-// explicit insecure switch), an optional bearer-token file and a response-size cap.
+// explicit insecure switch), an optional bearer-token file, basic auth and extra headers from
+// files (config/request_credentials.hpp; re-read before every request) and a response-size cap.
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>

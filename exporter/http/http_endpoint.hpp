@@ -1,6 +1,7 @@
 #pragma once
-// Where an HTTP peer is and how to talk to it: deadlines, retries, TLS trust, a bearer token
-// and a cap on what it may send. Plain data; HttpClient gives it meaning.
+// Where an HTTP peer is and how to talk to it: deadlines, retries, TLS trust, credentials (a
+// bearer token, basic auth, extra headers; all from files) and a cap on what it may send. Plain
+// data; HttpClient gives it meaning.
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -15,6 +16,10 @@ struct HttpEndpoint {
   std::string ca_file;
   bool insecure_skip_verify = false;
   std::string bearer_token_file;  // re-read on every request so rotated tokens are picked up
+  // Behind an ingress or auth proxy (config/request_credentials.hpp); files re-read per request.
+  std::string headers_file;              // "Name: value" lines
+  std::string basic_auth_username;       // with basic_auth_password_file
+  std::string basic_auth_password_file;  // the password, one line
   std::uint64_t max_response_bytes = 4ULL << 30;  // decompressed; streamed, so not a memory bound
 };
 

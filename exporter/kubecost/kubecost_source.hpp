@@ -13,6 +13,8 @@ class KubecostSource : public AllocationSource {
   Expected<void> fetch(BodySink& sink) override;
   void cancel() override;
   std::uint64_t retries_total() const override { return m_client.retries_total(); }
+  // The configured flavour, or the detected one once a fetch under `auto` succeeded.
+  Flavour flavour() const { return m_flavour; }
 
  private:
   const Config& m_config;

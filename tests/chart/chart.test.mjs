@@ -247,11 +247,76 @@ test("a config change rolls the pod (checksum annotation changes)", () => {
   }
 });
 
+function renderWith(values) {
+  const dir = mkdtempSync(path.join(tmpdir(), "kci-chart-"));
+  try {
+    const f = path.join(dir, "v.yaml");
+    writeFileSync(f, YAML.stringify(values));
+    return render([f]);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+}
+
+// Kubecost's own service naming (kubecost/cost-analyzer-helm-chart cost-analyzer/templates/
+// _helpers.tpl "cost-analyzer.serviceName", "frontend.serviceName"; frontend-service-template.yaml).
+test("the default Kubecost URL follows Kubecost's service naming", () => {
+  const url = (kubecost) => {
+    const docs = renderWith({ kubecost, allocationExporter: { config: { tenantId: "T" } } });
+    return envOf(find(docs, "Deployment", "kubecost-allocation-exporter").spec.template.spec.containers[0]).KUBECOST_URL;
+  };
+  const ns = `${NAMESPACE}.svc.cluster.local`;
+  assert.equal(url({}), `http://${RELEASE}-cost-analyzer.${ns}:9090`);
+  assert.equal(url({ nameOverride: "kc" }), `http://${RELEASE}-kc.${ns}:9090`);
+  // A release name that already holds the name is used alone.
+  assert.equal(url({ nameOverride: "k8s" }), `http://${RELEASE}.${ns}:9090`);
+  assert.equal(url({ fullnameOverride: "my-kubecost", nameOverride: "kc" }), `http://my-kubecost.${ns}:9090`);
+  // haMode: the frontend Deployment's own Service wins over the overrides.
+  assert.equal(url({ kubecostFrontend: { deployMethod: "haMode" }, fullnameOverride: "x" }),
+               `http://${RELEASE}-frontend.${ns}:9090`);
+  assert.equal(url({ kubecostFrontend: { deployMethod: "singlepod" } }), `http://${RELEASE}-cost-analyzer.${ns}:9090`);
+  assert.equal(url({ service: { port: 9091 } }), `http://${RELEASE}-cost-analyzer.${ns}:9091`);
+  assert.equal(url({ fullnameOverride: "a".repeat(70) }), `http://${"a".repeat(63)}.${ns}:9090`);
+});
+
+test("kubecostAuth mounts the headers and basic-auth Secrets into the exporter and the CronJob", async () => {
+  const docs = renderWith({
+    allocationExporter: {
+      config: { tenantId: "T" },
+      kubecostAuth: { headersSecret: "kc-ingress", headersSecretKey: "cookie", basicAuthSecret: "kc-basic" },
+    },
+    s3Export: { enabled: true, serviceAccount: { irsaRoleArn: "arn:aws:iam::111122223333:role/child" },
+                env: { S3_BUCKET_NAME: "bucket", CLUSTER_ID: "arn:aws:eks:eu-west-1:111122223333:cluster/c" } },
+  });
+  for (const obj of docs) await validateObject(obj);
+  const dep = find(docs, "Deployment", "kubecost-allocation-exporter").spec.template.spec;
+  const job = find(docs, "CronJob", "kubecost-s3-exporter").spec.jobTemplate.spec.template.spec;
+  for (const pod of [dep, job]) {
+    const c = pod.containers[0];
+    const env = Object.fromEntries(c.env.map((e) => [e.name, e]));
+    assert.equal(env.KUBECOST_HEADERS_FILE.value, "/etc/kubecost-auth/headers/cookie");
+    assert.deepEqual(env.KUBECOST_BASIC_AUTH_USERNAME.valueFrom, { secretKeyRef: { name: "kc-basic", key: "username" } });
+    assert.equal(env.KUBECOST_BASIC_AUTH_PASSWORD_FILE.value, "/etc/kubecost-auth/basic/password");
+    const mounts = Object.fromEntries(c.volumeMounts.map((m) => [m.name, m]));
+    assert.deepEqual(mounts["kubecost-headers"], { name: "kubecost-headers", mountPath: "/etc/kubecost-auth/headers", readOnly: true });
+    assert.deepEqual(mounts["kubecost-basic-auth"], { name: "kubecost-basic-auth", mountPath: "/etc/kubecost-auth/basic", readOnly: true });
+    assert.ok(c.volumeMounts.every((m) => !m.subPath), "subPath mounts would not see a rotated Secret");
+    const vols = Object.fromEntries(pod.volumes.map((v) => [v.name, v]));
+    assert.deepEqual(vols["kubecost-headers"].secret, { secretName: "kc-ingress", items: [{ key: "cookie", path: "cookie" }] });
+    assert.deepEqual(vols["kubecost-basic-auth"].secret, { secretName: "kc-basic", items: [{ key: "password", path: "password" }] });
+  }
+  // Nothing of it without kubecostAuth.
+  const plain = find(renderWith({ allocationExporter: { config: { tenantId: "T" } } }), "Deployment").spec.template.spec;
+  assert.equal(plain.volumes, undefined);
+  assert.ok(!plain.containers[0].env.some((e) => e.name.startsWith("KUBECOST_BASIC_AUTH") || e.name === "KUBECOST_HEADERS_FILE"));
+});
+
 test("NOTES.txt prints the verification commands", () => {
   const r = run(["-f", path.join(CHART, "ci", "exporter-only-values.yaml"), "--notes"]);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /port-forward svc\/kubecost-allocation-exporter 9103:9103/);
   assert.match(r.stdout, /curl -s http:\/\/localhost:9103\/metrics \| grep cloudtuner_kubecost_namespace_total_cost/);
+  assert.match(r.stdout, /exec deploy\/kubecost-allocation-exporter -- allocation-exporter doctor --prometheus.url/);
 });
 
 test("rendered object count per scenario", () => {

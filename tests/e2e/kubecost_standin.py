@@ -4,7 +4,16 @@ It answers /model/allocation (Kubecost) and /allocation (OpenCost) with allocati
 the namespace-level fixture answers, and can be switched into failure modes: HTTP 500, a hang
 longer than the client's timeout, garbage, a truncated body, an empty 200 body, an HTML 504 page
 (the 500, empty and 504 bodies are the fixtures in refused/).
+
+Behind an ingress (`ingress_cookie`, `ingress_basic`) it answers 401 unless the request carries
+that cookie or those basic-auth credentials, the way Kubecost's documented ingress setups do:
+ingress-nginx's `auth-type: basic` answers 401 with `WWW-Authenticate: Basic realm=...`
+(https://kubernetes.github.io/ingress-nginx/examples/auth/basic/, linked from Kubecost's
+https://docs.kubecost.com/install-and-configure/install/ingress-examples), and an
+oauth2-proxy/SAML front (Kubecost's SAML guide) answers 401 to API calls without its session
+cookie.
 """
+import base64
 import copy
 import http.server
 import json
@@ -76,7 +85,7 @@ def build_allocations(fixtures_dir, drop_namespace=None, drop_pods=()):
 
 
 class StandIn(LoopbackServer):
-    def __init__(self, fixtures_dir, port, token=None):
+    def __init__(self, fixtures_dir, port, token=None, ingress_cookie=None, ingress_basic=None):
         self.fixtures_dir = fixtures_dir
         self.mode = "ok"
         self.allocations = build_allocations(fixtures_dir)
@@ -86,6 +95,9 @@ class StandIn(LoopbackServer):
         self.requests = []
         self.auth_headers = []
         self.token = token
+        self.ingress_cookie = ingress_cookie  # e.g. "token=abc": required in the Cookie header
+        self.ingress_basic = ingress_basic    # (user, password) required as basic auth
+        self.headers_seen = []                # every request's headers, as a dict
         standin = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -109,6 +121,17 @@ class StandIn(LoopbackServer):
                 url = urllib.parse.urlparse(self.path)
                 standin.requests.append((url.path, urllib.parse.parse_qs(url.query)))
                 standin.auth_headers.append(self.headers.get("Authorization"))
+                standin.headers_seen.append(dict(self.headers.items()))
+                if not standin.ingress_allows(self.headers):
+                    self.send_response(401)
+                    self.send_header("WWW-Authenticate", 'Basic realm="Authentication Required"')
+                    body = b"<html><head><title>401 Authorization Required</title></head></html>\n"
+                    self.send_header("Content-Type", "text/html")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.send_header("Connection", "close")
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
                 if url.path not in ("/model/allocation", "/allocation"):
                     return self.send(404, b"404 page not found\n", "text/plain")
                 mode = standin.mode
@@ -129,6 +152,17 @@ class StandIn(LoopbackServer):
                 return self.send(200, standin.body())
 
         self.serve(port, Handler)
+
+    def ingress_allows(self, headers):
+        if self.ingress_cookie is not None:
+            cookies = [c.strip() for c in (headers.get("Cookie") or "").split(";")]
+            if self.ingress_cookie not in cookies:
+                return False
+        if self.ingress_basic is not None:
+            want = "Basic " + base64.b64encode(":".join(self.ingress_basic).encode()).decode()
+            if headers.get("Authorization") != want:
+                return False
+        return True
 
     def body(self):
         return json.dumps({"code": 200, "status": "success",

@@ -8,7 +8,10 @@ Proves: values in the TSDB equal the stand-in's numbers (namespace and top-N pod
 tenant_id/cluster intact; the guide's write_relabel_configs keep only the listed families; a
 wrong password or a missing Cloud-Account-Id is a remote_write error and nothing of it lands;
 the WAL carries the series over a receiver outage with no gap; a namespace that leaves Kubecost
-goes stale in Prometheus with no ghost value; wrong scrape credentials give a 401.
+goes stale in Prometheus with no ghost value; wrong scrape credentials give a 401;
+`allocation-exporter doctor --prometheus.url` against this Prometheus says the target is up, our
+series are ingested and the cloudtuner queue is healthy (exit 0), and fails (exit 1) on the
+failing queues, a job Prometheus does not scrape, another tenant's id and Kubecost down.
 
 Debian's prometheus 2.42.0+ds does not send remote_write `headers` (prometheus/prometheus#13030;
 upstream builds do). So the queues that should carry Cloud-Account-Id go through a second nginx
@@ -292,6 +295,46 @@ def main():
         assert not query(vm, 'count({pipeline=~".+"})'), "rejected samples reached the TSDB"
         access = open(f"{tmp}/nginx-access.log").read()
         assert '" 401 ' in access and '" 400 ' in access, access[-500:]
+        checks += 1
+
+        # 4b. doctor against this Prometheus: healthy with our job and queue; FAIL lines otherwise.
+        def doctor(*extra, **env_over):
+            env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "KUBECOST_RETRIES": "0",
+                   "KUBECOST_URL": f"http://127.0.0.1:{ports['kubecost']}", "TENANT_ID": TENANT}
+            env.update(env_over)
+            p = subprocess.run([args.binary, "doctor", "--prometheus.url", prom, *extra], env=env,
+                               capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+            return p.returncode, p.stdout.splitlines(), p.stdout + p.stderr
+        job = "kubecost-allocation-exporter"
+        target = f'1 target up: job="{job}" instance="127.0.0.1:{ports["exporter"]}"'
+        rc, lines, out = doctor("--prometheus.job", job, "--prometheus.remote-write-name", "cloudtuner")
+        assert rc == 0 and len(lines) == 5, out
+        assert lines[0].startswith("WARN kubecost: kubecost flavour, 6 namespaces, idle present"), out
+        assert lines[1] == f'ok   tenant id: "{TENANT}"', out
+        assert lines[2] == "ok   prometheus target: " + target, out
+        assert re.fullmatch(r'ok   prometheus series: (\d+) cloudtuner_kubecost_\* series, (\d+) with '
+                            f'tenant_id="{TENANT}"', lines[3]), out
+        assert re.fullmatch(r"ok   prometheus remote_write: queue cloudtuner: 0 failing, \d+ pending",
+                            lines[4]), out
+        # Without a job it finds the target by cloudtuner_kubecost_exporter_info; every queue is
+        # checked, and the wrongpass and noheader queues are failing.
+        rc, lines, out = doctor()
+        assert rc == 1 and lines[2] == "ok   prometheus target: " + target, out
+        assert lines[4].startswith("FAIL prometheus remote_write: queue noheader: ") and \
+            "queue wrongpass: " in lines[4] and "queue cloudtuner: 0 failing" in lines[4], out
+        rc, lines, out = doctor("--prometheus.job", "not-scraped", "--prometheus.remote-write-name",
+                                "cloudtuner")
+        assert rc == 1 and lines[2] == ('FAIL prometheus target: no target with job="not-scraped": '
+                                        "Prometheus is not scraping the exporter under that job"), out
+        rc, lines, out = doctor("--prometheus.remote-write-name", "cloudtuner", TENANT_ID="other")
+        assert rc == 1 and lines[3].startswith("FAIL prometheus series: ") and \
+            'none with tenant_id="other"' in lines[3], out
+        rc, lines, out = doctor("--prometheus.remote-write-name", "cloudtuner",
+                                KUBECOST_URL=f"http://127.0.0.1:{free_port()}")
+        assert rc == 1 and lines[0].startswith("FAIL kubecost: ") and "reason=connect" in lines[0] \
+            and lines[2].startswith("ok   prometheus target"), out
+        rc, lines, out = doctor("--prometheus.remote-write-name", "cloudtuner", TENANT_ID="")
+        assert rc == 1 and lines[1].startswith("FAIL tenant id: not set"), out
         checks += 1
 
         # 5. Receiver down for a while: the WAL brings the series over, with no gap.

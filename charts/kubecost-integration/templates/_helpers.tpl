@@ -50,25 +50,80 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 
 {{/*
 The Kubecost URL: an explicit allocationExporter.config.kubecostUrl; else the bundled
-cost-analyzer's Service (its fullname is <release>-cost-analyzer unless the release name already
-contains "cost-analyzer", or kubecost.fullnameOverride is set); else the exporter's default.
+cost-analyzer's frontend Service, named the way Kubecost's own chart names it
+(kubecost/cost-analyzer-helm-chart cost-analyzer/templates/_helpers.tpl "cost-analyzer.serviceName"
+and "frontend.serviceName", frontend-service-template.yaml; chart 2.3.3 at b01e76c9, the same
+helpers in the 2.x line CloudTuner pins):
+- kubecostFrontend.deployMethod haMode: the frontend Deployment's own Service <release>-frontend;
+- else kubecost.fullnameOverride;
+- else <release>-<name> with name = kubecost.nameOverride or the chart name "cost-analyzer", or just
+  <release> when the release name already contains that name;
+each cut to 63 characters, on kubecost.service.port (Kubecost's default 9090). Without the
+bundled Kubecost: the exporter's default.
 */}}
 {{- define "kci.kubecostUrl" -}}
 {{- if .Values.allocationExporter.config.kubecostUrl -}}
 {{- .Values.allocationExporter.config.kubecostUrl -}}
 {{- else if .Values.kubecost.enabled -}}
+{{- $kc := .Values.kubecost -}}
 {{- $svc := "" -}}
-{{- if .Values.kubecost.fullnameOverride -}}
-{{- $svc = .Values.kubecost.fullnameOverride -}}
-{{- else if contains "cost-analyzer" .Release.Name -}}
+{{- if eq (($kc.kubecostFrontend).deployMethod | default "") "haMode" -}}
+{{- $svc = printf "%s-frontend" .Release.Name -}}
+{{- else if $kc.fullnameOverride -}}
+{{- $svc = $kc.fullnameOverride -}}
+{{- else -}}
+{{- $name := $kc.nameOverride | default "cost-analyzer" -}}
+{{- if contains $name .Release.Name -}}
 {{- $svc = .Release.Name -}}
 {{- else -}}
-{{- $svc = printf "%s-cost-analyzer" .Release.Name -}}
+{{- $svc = printf "%s-%s" .Release.Name $name -}}
 {{- end -}}
-{{- printf "http://%s.%s.svc.cluster.local:9090" ($svc | trunc 63 | trimSuffix "-") .Release.Namespace -}}
+{{- end -}}
+{{- $port := (($kc.service).port) | default 9090 -}}
+{{- printf "http://%s.%s.svc.cluster.local:%v" ($svc | trunc 63 | trimSuffix "-") .Release.Namespace $port -}}
 {{- else -}}
 http://kubecost-cost-analyzer.kubecost.svc.cluster.local:9090
 {{- end -}}
+{{- end -}}
+
+{{/*
+Kubecost behind an ingress (allocationExporter.kubecostAuth): the env entries, volume mounts and
+volumes that give the exporter (and the s3-export CronJob) the headers file and the basic-auth
+password from Secrets. Whole-Secret volumes, never subPath: the kubelet updates them in place
+when the Secret rotates, and the exporter re-reads the files before every request.
+*/}}
+{{- define "kci.kubecostAuthEnv" -}}
+{{- $a := .Values.allocationExporter.kubecostAuth | default dict -}}
+{{- if $a.headersSecret }}
+- {name: KUBECOST_HEADERS_FILE, value: {{ printf "/etc/kubecost-auth/headers/%s" ($a.headersSecretKey | default "headers") | quote }}}
+{{- end }}
+{{- if $a.basicAuthSecret }}
+- name: KUBECOST_BASIC_AUTH_USERNAME
+  valueFrom: {secretKeyRef: {name: {{ $a.basicAuthSecret | quote }}, key: username}}
+- {name: KUBECOST_BASIC_AUTH_PASSWORD_FILE, value: /etc/kubecost-auth/basic/password}
+{{- end }}
+{{- end -}}
+
+{{- define "kci.kubecostAuthMounts" -}}
+{{- $a := .Values.allocationExporter.kubecostAuth | default dict -}}
+{{- if $a.headersSecret }}
+- {name: kubecost-headers, mountPath: /etc/kubecost-auth/headers, readOnly: true}
+{{- end }}
+{{- if $a.basicAuthSecret }}
+- {name: kubecost-basic-auth, mountPath: /etc/kubecost-auth/basic, readOnly: true}
+{{- end }}
+{{- end -}}
+
+{{- define "kci.kubecostAuthVolumes" -}}
+{{- $a := .Values.allocationExporter.kubecostAuth | default dict -}}
+{{- if $a.headersSecret }}
+- name: kubecost-headers
+  secret: {secretName: {{ $a.headersSecret | quote }}, items: [{key: {{ $a.headersSecretKey | default "headers" | quote }}, path: {{ $a.headersSecretKey | default "headers" | quote }}}]}
+{{- end }}
+{{- if $a.basicAuthSecret }}
+- name: kubecost-basic-auth
+  secret: {secretName: {{ $a.basicAuthSecret | quote }}, items: [{key: password, path: password}]}
+{{- end }}
 {{- end -}}
 
 {{/*
@@ -106,5 +161,5 @@ Kubecost's remote_write. Both set and different is refused: the guide's most com
 
 {{/* Checksum of everything that configures the exporter pod: a change rolls it. */}}
 {{- define "kci.configChecksum" -}}
-{{- dict "config" .Values.allocationExporter.config "tenant" (include "kci.tenantId" .) "url" (include "kci.kubecostUrl" .) "env" .Values.allocationExporter.extraEnv | toJson | sha256sum -}}
+{{- dict "config" .Values.allocationExporter.config "tenant" (include "kci.tenantId" .) "url" (include "kci.kubecostUrl" .) "env" .Values.allocationExporter.extraEnv "auth" .Values.allocationExporter.kubecostAuth | toJson | sha256sum -}}
 {{- end -}}

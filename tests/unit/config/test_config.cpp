@@ -154,8 +154,63 @@ TEST_CASE("config: the shipped example file is valid and complete") {
 TEST_CASE("config: secrets and credentials stay out of descriptions") {
   CHECK(redact_url("https://user:pw@kubecost:9090/x") == "https://REDACTED@kubecost:9090/x");
   CHECK(redact_url("http://kubecost:9090/a@b") == "http://kubecost:9090/a@b");
-  Config c = load({}, {{"KUBECOST_URL", "https://user:hunter2@kubecost:9090"}});
-  CHECK(describe_config(c).find("hunter2") == std::string::npos);
+  Config c = load({}, {{"KUBECOST_URL", "https://kubecost:9090"}});
+  CHECK(describe_config(c).find("https://kubecost:9090") != std::string::npos);
+}
+
+TEST_CASE("config: a user:password@ Kubecost URL is refused, pointing at the basic-auth settings") {
+  for (const char* env : {"KUBECOST_URL", "KUBECOST_API_ENDPOINT"}) {
+    INFO(env);
+    auto e = error_of({}, {{env, "https://user:hunter2@kubecost:9090/model"}});
+    CHECK(e.find("https://REDACTED@kubecost:9090/model") != std::string::npos);
+    CHECK(e.find("kubecostBasicAuthPasswordFile") != std::string::npos);
+    CHECK(e.find("hunter2") == std::string::npos);
+    CHECK(e.find('\n') == std::string::npos);
+  }
+  CHECK(error_of({"--kubecost.url", "http://u@kubecost:9090"}).starts_with("kubecostUrl: "));
+  // An '@' after the authority is a path, not credentials.
+  CHECK(load({"--kubecost.url", "http://kubecost:9090/a@b"}).kubecost.url ==
+        "http://kubecost:9090/a@b");
+}
+
+TEST_CASE("config: headers and basic-auth files are checked at load") {
+  const std::string headers = write_temp("# proxy cookie\nCookie: token=abc\n\nX-Org: 7\n");
+  const std::string bad = write_temp("Cookie: token=abc\nHost: evil\n");
+  const std::string pw = write_temp("s3cr3t-pw\n");
+  const std::string empty_pw = write_temp("");
+  Config c = load({"--kubecost.headers-file", headers.c_str(), "--kubecost.basic-auth-username",
+                   "kc", "--kubecost.basic-auth-password-file", pw.c_str()});
+  CHECK(c.kubecost.headers_file == headers);
+  CHECK(c.kubecost.basic_auth_username == "kc");
+  CHECK(describe_config(c).find("s3cr3t") == std::string::npos);
+  CHECK(describe_config(c).find("token=abc") == std::string::npos);
+
+  CHECK(error_of({"--kubecost.headers-file", bad.c_str()}) ==
+        "kubecostHeadersFile: \"" + bad +
+            "\" line 2: \"Host\" is set by the exporter and cannot "
+            "be overridden");
+  CHECK(error_of({"--kubecost.headers-file", "/nonexistent/h"}) ==
+        "kubecostHeadersFile: cannot read \"/nonexistent/h\": No such file or directory");
+  CHECK(error_of({"--kubecost.basic-auth-username", "kc"}) ==
+        "kubecostBasicAuthUsername and kubecostBasicAuthPasswordFile: set both or neither");
+  CHECK(error_of({"--kubecost.basic-auth-password-file", pw.c_str()}).find("set both") !=
+        std::string::npos);
+  CHECK(error_of({"--kubecost.basic-auth-username", "k:c", "--kubecost.basic-auth-password-file",
+                  pw.c_str()})
+            .starts_with("kubecostBasicAuthUsername: invalid value \"k:c\""));
+  CHECK(error_of({"--kubecost.basic-auth-username", "kc", "--kubecost.basic-auth-password-file",
+                  empty_pw.c_str()}) ==
+        "kubecostBasicAuthPasswordFile: \"" + empty_pw + "\" holds an empty password");
+  CHECK(error_of({"--kubecost.basic-auth-username", "kc", "--kubecost.basic-auth-password-file",
+                  pw.c_str(), "--kubecost.bearer-token-file", pw.c_str()})
+            .find("configure one of them") != std::string::npos);
+  const std::string auth_header = write_temp("Authorization: Bearer x\n");
+  CHECK(load({"--kubecost.headers-file", auth_header.c_str()}).kubecost.headers_file ==
+        auth_header);
+  CHECK(error_of({"--kubecost.headers-file", auth_header.c_str(), "--kubecost.bearer-token-file",
+                  pw.c_str()})
+            .find("\"Authorization\" conflicts with") != std::string::npos);
+  for (const auto& p : {headers, bad, pw, empty_pw, auth_header}) std::remove(p.c_str());
 }
 
 TEST_CASE("config: label keys sanitise like Kubecost") {

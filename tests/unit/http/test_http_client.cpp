@@ -39,6 +39,76 @@ TEST_CASE("http: 2xx body with padding; bearer token read from its file") {
   std::remove(path);
 }
 
+namespace {
+
+void write_file(const std::string& path, const std::string& text) {
+  FILE* f = std::fopen(path.c_str(), "w");
+  REQUIRE(f != nullptr);
+  std::fputs(text.c_str(), f);
+  std::fclose(f);
+}
+
+}  // namespace
+
+TEST_CASE("http: extra headers and basic auth from files, re-read for every request") {
+  std::string seen_auth, seen_cookie, seen_org, seen_accept;
+  LocalServer s;
+  s.server.Get("/model/allocation", [&](const httplib::Request& req, httplib::Response& res) {
+    seen_auth = req.get_header_value("Authorization");
+    seen_cookie = req.get_header_value("Cookie");
+    seen_org = req.get_header_value("X-Scope-OrgID");
+    seen_accept = req.get_header_value("Accept");
+    res.set_content("{}", "application/json");
+  });
+  s.start();
+  char dir[] = "/tmp/kci-ingress-XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  const std::string headers = std::string(dir) + "/headers";
+  const std::string password = std::string(dir) + "/password";
+  write_file(headers, "Cookie: token=one\nX-Scope-OrgID: 7\n");
+  write_file(password, "open sesame\n");
+  auto c = s.connection();
+  c.headers_file = headers;
+  c.basic_auth_username = "Aladdin";
+  c.basic_auth_password_file = password;
+  HttpClient client(c);
+  REQUIRE(client.get("/model/allocation").ok());
+  CHECK(seen_cookie == "token=one");
+  CHECK(seen_org == "7");
+  CHECK(seen_accept == "application/json");
+  CHECK(seen_auth == "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");  // RFC 7617's example
+
+  // The Secret rotates: the next request sends the new values, without a restart.
+  write_file(headers, "Cookie: token=two\n");
+  write_file(password, "new-password");
+  REQUIRE(client.get("/model/allocation").ok());
+  CHECK(seen_cookie == "token=two");
+  CHECK(seen_org.empty());
+  CHECK(seen_auth == "Basic QWxhZGRpbjpuZXctcGFzc3dvcmQ=");
+
+  // A file that turned bad fails the request with its one-line error, naming no value.
+  write_file(headers, "Cookie: token=three\r\n");
+  auto r = client.get("/model/allocation");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.failure().reason == FailureReason::connect);
+  CHECK(r.failure().message ==
+        "kubecostHeadersFile: \"" + headers + "\" line 1: holds a CR (use LF line ends)");
+  std::remove(headers.c_str());
+  r = client.get("/model/allocation");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.failure().message.find("cannot read") != std::string::npos);
+  write_file(headers, "Cookie: token=four\n");
+  write_file(password, "bad\r\n");
+  r = client.get("/model/allocation");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.failure().message == "kubecostBasicAuthPasswordFile: \"" + password +
+                                   "\": the password holds a CR, LF or control byte");
+  CHECK(seen_cookie == "token=two");  // no request went out with a bad file
+  std::remove(headers.c_str());
+  std::remove(password.c_str());
+  rmdir(dir);
+}
+
 TEST_CASE("http: retries 5xx with backoff, then succeeds") {
   std::atomic<int> calls = 0;
   LocalServer s;
