@@ -29,6 +29,9 @@ enum class MetricMode { rate, total };
 struct KubecostConnection : HttpEndpoint {
   KubecostConnection() { url = "http://kubecost-cost-analyzer.kubecost.svc.cluster.local:9090"; }
   Flavour flavour = Flavour::kubecost;
+  // KUBECOST_CLUSTER_ID: Kubecost's id of this cluster (its properties.cluster), for
+  // filter=cluster:"<id>"; "" = derived (s3-export: the CLUSTER_ID ARN's cluster name).
+  std::string cluster_id;
 };
 
 // s3-export settings, named as the AWS kubecost-s3-exporter names them.

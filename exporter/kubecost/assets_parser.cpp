@@ -36,16 +36,22 @@ NodeFacts facts_of(const Labels& labels, const std::string& node_type, const std
                         "topology_gke_io_zone"});
   f.region = first_of(
       labels, {"topology_kubernetes_io_region", "failure_domain_beta_kubernetes_io_region"});
-  // Capacity type: Karpenter, EKS managed node groups, GKE, AKS, then Kubecost's preemptible.
+  // Capacity type: the node label's own value, as AWS's exporter writes it (main.py
+  // kubecost_allocation_data_to_parquet: eks_amazonaws_com_capacityType +
+  // karpenter_sh_capacity_type, so EKS ON_DEMAND/SPOT, Karpenter on-demand/spot), else "" on AWS.
+  // Off AWS (where AWS's exporter does not run): GKE, AKS, then Kubecost's preemptible, as "spot" /
+  // "on-demand".
   std::string cap =
-      lower(first_of(labels, {"karpenter_sh_capacity_type", "eks_amazonaws_com_capacityType"}));
-  if (cap == "on_demand") cap = "on-demand";
-  if (cap.empty() && (first_of(labels, {"cloud_google_com_gke_spot"}) == "true" ||
-                      first_of(labels, {"cloud_google_com_gke_preemptible"}) == "true" ||
-                      first_of(labels, {"cloud_google_com_gke_provisioning"}) == "spot" ||
-                      lower(first_of(labels, {"kubernetes_azure_com_scalesetpriority"})) == "spot"))
-    cap = "spot";
-  if (cap.empty() && preemptible == preemptible) cap = preemptible > 0 ? "spot" : "on-demand";
+      first_of(labels, {"eks_amazonaws_com_capacityType", "karpenter_sh_capacity_type"});
+  if (cap.empty() && provider != "AWS") {
+    if (first_of(labels, {"cloud_google_com_gke_spot"}) == "true" ||
+        first_of(labels, {"cloud_google_com_gke_preemptible"}) == "true" ||
+        first_of(labels, {"cloud_google_com_gke_provisioning"}) == "spot" ||
+        lower(first_of(labels, {"kubernetes_azure_com_scalesetpriority"})) == "spot")
+      cap = "spot";
+    else if (preemptible == preemptible)
+      cap = preemptible > 0 ? "spot" : "on-demand";
+  }
   f.capacity_type = cap;
   f.architecture = first_of(labels, {"kubernetes_io_arch", "beta_kubernetes_io_arch"});
   f.os = first_of(labels, {"kubernetes_io_os", "beta_kubernetes_io_os"});

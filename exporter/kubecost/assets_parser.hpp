@@ -16,7 +16,7 @@ struct NodeFacts {
   std::string instance_type;
   std::string availability_zone;
   std::string region;
-  std::string capacity_type;  // "spot" | "on-demand" | ""
+  std::string capacity_type;  // the label's value: ON_DEMAND, SPOT, on-demand, spot; or ""
   std::string architecture;
   std::string os;
   std::string nodegroup;

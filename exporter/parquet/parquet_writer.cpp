@@ -435,14 +435,17 @@ Expected<FileSummary> Writer::finish() {
       w.begin_struct();
       w.end_struct();
       w.end_struct();
-    } else if (c->spec.type == ColumnType::timestamp_micros) {
+    } else if (c->spec.type == ColumnType::timestamp_micros ||
+               c->spec.type == ColumnType::local_timestamp_micros) {
+      // The converted type is set for naive timestamps too, as Arrow does for old readers
+      // (ARROW-5878, parquet/types.cc TimestampLogicalType force_set_converted_type).
       w.field_i32(6, k_timestamp_micros);
       w.field_struct(10);
       w.begin_struct();
       w.field_struct(8);  // TIMESTAMP
       w.begin_struct();
-      w.field_bool(1, true);  // isAdjustedToUTC
-      w.field_struct(2);      // unit
+      w.field_bool(1, c->spec.type == ColumnType::timestamp_micros);  // isAdjustedToUTC
+      w.field_struct(2);                                              // unit
       w.begin_struct();
       w.field_struct(2);  // MICROS
       w.begin_struct();

@@ -1,10 +1,11 @@
 #pragma once
 // A Parquet file writer, written to the Apache Parquet format specification
 // (https://github.com/apache/parquet-format): flat schemas of nullable strings (BYTE_ARRAY,
-// STRING logical type, dictionary-encoded), doubles and UTC timestamps (INT64,
-// TIMESTAMP(isAdjustedToUTC=true, MICROS)); data pages v1 with RLE definition levels; Snappy,
-// zstd or no compression; min/max/null-count statistics per column chunk; row groups bounded by
-// their buffered size so memory stays flat however many rows are written.
+// STRING logical type, dictionary-encoded), doubles and timestamps (INT64, TIMESTAMP(MICROS),
+// isAdjustedToUTC=true for `timestamp_micros`, false for `local_timestamp_micros`: a naive
+// wall-clock value that readers in any time zone show unchanged); data pages v1 with RLE definition
+// levels; Snappy, zstd or no compression; min/max/null-count statistics per column chunk; row
+// groups bounded by their buffered size so memory stays flat however many rows are written.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -17,7 +18,7 @@
 
 namespace kci::parquet {
 
-enum class ColumnType { string, float64, timestamp_micros };
+enum class ColumnType { string, float64, timestamp_micros, local_timestamp_micros };
 enum class Codec { uncompressed, snappy, zstd };
 
 struct ColumnSpec {

@@ -6,8 +6,10 @@
 namespace kci {
 
 BackfillWindow backfill_window(std::int64_t now_unix_seconds, int backfill_days) {
-  const std::int64_t today = utc_day(now_unix_seconds);
-  return {today - backfill_days, today - 2};
+  // midnight(now - P days + 1 day) .. midnight(now - 2 days), end excluded.
+  const std::int64_t first = utc_day(now_unix_seconds - (backfill_days - 1) * k_day_seconds);
+  const std::int64_t end = utc_day(now_unix_seconds - 2 * k_day_seconds);
+  return {first, end - 1};
 }
 
 std::vector<PlannedDay> plan_backfill(const BackfillWindow& window,

@@ -15,9 +15,12 @@ struct BackfillWindow {
   std::int64_t last = -1;
 };
 
-// From `backfill_days` days ago up to two days ago: reconciled costs settle after about 48
-// hours, so the last two days are left for a later run. Empty when backfill_days < 2 (the
-// config refuses values under 3).
+// The AWS kubecost-s3-exporter's Kubecost window, in UTC: [midnight(now - P days + 1 day),
+// midnight(now - 2 days)) with P = backfill_days (awslabs/containers-cost-allocation-dashboard
+// main.py kubecost_backfill_period_window_calc), i.e. the days today-P+1 .. today-3. The day
+// that ended less than 48 hours ago is left for a later run: reconciled costs (RIs, Savings
+// Plans, Spot) settle after about 48 hours. Empty when backfill_days < 4 (P = 3, the smallest
+// value the config takes, gives an empty window, as in AWS's exporter).
 BackfillWindow backfill_window(std::int64_t now_unix_seconds, int backfill_days);
 
 enum class DayAction {

@@ -10,9 +10,7 @@ using TextOf = std::function<std::string_view(const DatasetRow&)>;
 DatasetColumn text(std::string name, TextOf get) {
   return {std::move(name), parquet::ColumnType::string,
           [get = std::move(get)](const DatasetRow& row) -> CellValue {
-            std::string_view v = get(row);
-            if (v.empty()) return std::monostate{};
-            return v;
+            return get(row);  // "" when there is no value, as in AWS's files
           }};
 }
 
@@ -22,7 +20,10 @@ DatasetColumn number(std::string name, AllocField field) {
 }
 
 DatasetColumn timestamp(std::string name, double ParsedAllocation::*seconds) {
-  return {std::move(name), parquet::ColumnType::timestamp_micros,
+  // Naive (isAdjustedToUTC=false) UTC wall-clock time, as pandas/pyarrow write AWS's
+  // `window.start`/`window.end` (main.py kubecost_allocation_data_to_parquet: pd.to_datetime
+  // of "YYYY-MM-DD HH:MM:SS.000" without a zone): readers in any time zone see the UTC day.
+  return {std::move(name), parquet::ColumnType::local_timestamp_micros,
           [seconds](const DatasetRow& row) -> CellValue {
             const double s = row.allocation.*seconds;
             if (std::isnan(s)) return std::monostate{};

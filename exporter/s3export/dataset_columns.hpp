@@ -31,7 +31,8 @@ struct DatasetRow {
 };
 
 // A cell: monostate = NULL, string_view for `string` columns, double for `float64` (NaN is
-// written as NULL by the writer), int64 microseconds for `timestamp_micros`.
+// written as NULL by the writer), int64 microseconds for `local_timestamp_micros` (the UTC
+// wall-clock time, naive).
 using CellValue = std::variant<std::monostate, std::string_view, double, std::int64_t>;
 
 struct DatasetColumn {
@@ -43,7 +44,9 @@ struct DatasetColumn {
 // name, window.start, window.end; the 36 numeric columns; the 19 `properties.*` columns; then
 // one `properties.labels.<key>` per label key and one `properties.annotations.<key>` per
 // annotation key, in the order given (the keys as configured; their values come from the
-// allocation's label_values / annotation_values at the same index). Empty strings are NULL.
+// allocation's label_values / annotation_values at the same index). String columns without a
+// value hold "" (as AWS's exporter writes them, its fillna("")); numbers Kubecost sent as null
+// or left out are NULL (AWS writes 0).
 std::vector<DatasetColumn> dataset_columns(const std::vector<std::string>& label_keys,
                                            const std::vector<std::string>& annotation_keys);
 

@@ -7,6 +7,8 @@
 #include <fstream>
 
 #include "exporter/s3export/utc_day.hpp"
+#include "exporter/util/logging.hpp"
+#include "exporter/util/text_util.hpp"
 
 namespace kci {
 namespace {
@@ -20,6 +22,29 @@ struct RemoveOnExit {
   }
 };
 
+std::string describe_window(double start, double end) {
+  if (std::isnan(start) || std::isnan(end)) return "has no closed window";
+  return "spans " + format_utc(static_cast<std::int64_t>(std::floor(start))) + ".." +
+         format_utc(static_cast<std::int64_t>(std::floor(end)));
+}
+
+// Why `a` does not belong in the day's file, or "" when it does.
+std::string misfit(const ParsedAllocation& a, std::int64_t day, bool hourly,
+                   const std::string& cluster) {
+  const auto day_start = static_cast<double>(day * k_day_seconds);
+  const double day_end = day_start + k_day_seconds;
+  const double s = a.window_start, e = a.window_end;
+  const bool inside = !std::isnan(s) && !std::isnan(e) && s >= day_start && e <= day_end;
+  const bool shaped = hourly ? e - s == 3600 : (s == day_start && e == day_end);
+  if (!inside || !shaped)
+    return "set " + std::to_string(a.set_index) + " " + describe_window(s, e) + ", want " +
+           (hourly ? "1h sets inside " : "the single day set ") + format_day(day);
+  if (!cluster.empty() && a.cluster != cluster)
+    return "allocation \"" + std::string(a.name) + "\" is of cluster \"" + std::string(a.cluster) +
+           "\", want only \"" + cluster + "\" (KUBECOST_CLUSTER_ID)";
+  return {};
+}
+
 }  // namespace
 
 DayExporter::DayExporter(DayExportSettings settings, KubecostApi& api, ObjectStore& store,
@@ -31,9 +56,19 @@ DayExporter::DayExporter(DayExportSettings settings, KubecostApi& api, ObjectSto
       m_cancel(cancel) {}
 
 Expected<DayOutcome> DayExporter::export_day(std::int64_t day, const std::string& key) {
-  // 1. Node facts, joined on (cluster, node).
+  DayOutcome out;
+  // 1. Node facts, joined on (cluster, node): a helper, not a dependency.
   auto nodes = m_api.node_facts(day);
-  if (!nodes.ok()) return Failure{nodes.failure().reason, "assets: " + nodes.failure().message};
+  NodeFactsMap no_nodes;
+  if (!nodes.ok()) {
+    if (m_cancel.cancelled()) return Failure{FailureReason::cancelled, m_cancel.reason()};
+    out.assets_failed = true;
+    log::warn("Assets API failed: the day is exported with the node columns empty",
+              {{"day", format_day(day)},
+               {"reason", to_string(nodes.failure().reason)},
+               {"error", nodes.failure().message}});
+  }
+  const NodeFactsMap& node_map = nodes.ok() ? nodes.value() : no_nodes;
 
   // 2. The day's allocations, streamed into the Parquet writer.
   const std::string tmp = m_settings.work_dir + "/" + format_day(day) + "_" +
@@ -46,11 +81,14 @@ Expected<DayOutcome> DayExporter::export_day(std::int64_t day, const std::string
   parquet::Writer writer(dataset_schema(m_columns), options, [&](std::string_view b) {
     return static_cast<bool>(file.write(b.data(), static_cast<std::streamsize>(b.size())));
   });
-  DayOutcome out;
   const NodeFacts unknown_node;
+  std::string refused;
   auto listed = m_api.allocations(day, [&](const ParsedAllocation& a) {
-    auto it = nodes.value().find({std::string(a.cluster), std::string(a.node)});
-    const NodeFacts& node = it == nodes.value().end() ? unknown_node : it->second;
+    if (!refused.empty()) return;
+    refused = misfit(a, day, m_settings.hourly, m_settings.kubecost_cluster);
+    if (!refused.empty()) return;
+    auto it = node_map.find({std::string(a.cluster), std::string(a.node)});
+    const NodeFacts& node = it == node_map.end() ? unknown_node : it->second;
     write_dataset_row(writer, m_columns, DatasetRow{a, node, m_settings.cluster});
     ++out.rows;
     const double cost = a.get(AllocField::total_cost);
@@ -58,6 +96,7 @@ Expected<DayOutcome> DayExporter::export_day(std::int64_t day, const std::string
   });
   if (!listed.ok())
     return Failure{listed.failure().reason, "allocation: " + listed.failure().message};
+  if (!refused.empty()) return Failure{FailureReason::parse, "allocation: " + refused};
   if (out.rows == 0) return out;  // reported and skipped by the caller, never written empty
   auto summary = writer.finish();
   file.close();

@@ -5,6 +5,7 @@
 
 #include "exporter/kubecost/allocation_stream.hpp"
 
+#include "exporter/config/cluster_arn.hpp"
 #include "exporter/kubecost/kubecost_query.hpp"
 #include "exporter/s3export/utc_day.hpp"
 #include "exporter/util/text_util.hpp"
@@ -76,6 +77,13 @@ KubecostConnection s3_export_connection(const Config& config) {
   return conn;
 }
 
+std::string s3_export_kubecost_cluster(const KubecostConnection& connection,
+                                       const S3ExportConfig& s3) {
+  if (!connection.cluster_id.empty()) return connection.cluster_id;
+  auto arn = parse_cluster_arn(s3.cluster_arn);
+  return arn ? arn->name : std::string();
+}
+
 std::string s3_export_aggregate(const std::string& aggregation) {
   // The node is kept wherever pods are, so allocations can be joined to node facts.
   if (aggregation == "container")
@@ -91,6 +99,7 @@ std::string s3_export_aggregate(const std::string& aggregation) {
 HttpKubecostApi::HttpKubecostApi(const KubecostConnection& connection, const S3ExportConfig& s3)
     : m_s3(s3),
       m_opencost(connection.flavour == Flavour::opencost),
+      m_cluster(s3_export_kubecost_cluster(connection, s3)),
       m_allocation_client(with_timeout(connection, s3.allocation_read_timeout)),
       m_assets_client(with_timeout(connection, s3.assets_read_timeout)) {
   for (const auto& k : s3.labels) m_options.label_keys.push_back(sanitize_label_name(k));
@@ -103,8 +112,16 @@ void HttpKubecostApi::cancel() {
   m_assets_client.cancel();
 }
 
-std::string HttpKubecostApi::allocation_path() const {
+std::string HttpKubecostApi::allocation_path(bool on_demand) const {
+  if (on_demand) return m_opencost ? "/allocation/compute" : "/model/allocation/compute";
   return m_opencost ? "/allocation" : "/model/allocation";
+}
+
+// Kubecost v2 / OpenCost filter syntax `cluster:"<id>"` (reference/kubecost-api.md §2.4;
+// KC-DOCS filters-api.md); the settings refuse quotes in the id.
+std::string HttpKubecostApi::filter_param() const {
+  return m_cluster.empty() ? std::string()
+                           : "&filter=" + url_encode("cluster:\"" + m_cluster + "\"");
 }
 
 std::string HttpKubecostApi::idle_params() const {
@@ -115,9 +132,9 @@ std::string HttpKubecostApi::idle_params() const {
 Expected<std::set<std::int64_t>> HttpKubecostApi::days_with_data(std::int64_t first,
                                                                  std::int64_t last) {
   const std::string q =
-      allocation_path() +
+      allocation_path(false) +
       "?window=" + url_encode(kubecost_window(first * k_day_seconds, (last + 1) * k_day_seconds)) +
-      "&aggregate=cluster&step=1d&accumulate=false" + idle_params();
+      "&aggregate=cluster&step=1d&accumulate=false" + idle_params() + filter_param();
   std::set<std::int64_t> days;
   const ParseOptions plain;
   auto parsed = stream_into(m_allocation_client, q, plain, [&](const ParsedAllocation& a) {
@@ -141,19 +158,21 @@ Expected<NodeFactsMap> HttpKubecostApi::node_facts(std::int64_t day) {
 
 Expected<void> HttpKubecostApi::allocations(std::int64_t day, const AllocationVisitor& visit) {
   const std::int64_t start = day * k_day_seconds;
+  const bool hourly = m_s3.granularity != "daily";
+  // Pagination applies to hourly exports only, as in AWS's exporter (`step == "1h" and paginate`).
   std::vector<std::string> windows;
-  if (m_s3.paginate) {
+  if (hourly && m_s3.paginate) {
     for (std::int64_t h = 0; h < 24; ++h)
       windows.push_back(kubecost_window(start + h * 3600, start + (h + 1) * 3600));
   } else {
     windows.push_back(kubecost_window(start, start + k_day_seconds));
   }
-  const std::string step = m_s3.granularity == "daily" ? "1d" : "1h";
+  const std::string step =
+      hourly ? "&step=1h&resolution=" + url_encode(m_s3.resolution) : std::string("&step=1d");
   for (const auto& w : windows) {
-    const std::string q =
-        allocation_path() + "?window=" + url_encode(w) +
-        "&aggregate=" + url_encode(s3_export_aggregate(m_s3.aggregation)) + "&step=" + step +
-        "&accumulate=false&resolution=" + url_encode(m_s3.resolution) + idle_params();
+    const std::string q = allocation_path(hourly) + "?window=" + url_encode(w) +
+                          "&aggregate=" + url_encode(s3_export_aggregate(m_s3.aggregation)) + step +
+                          "&accumulate=false" + idle_params() + filter_param();
     auto parsed = stream_into(m_allocation_client, q, m_options, visit);
     if (!parsed.ok()) return parsed.failure();
   }

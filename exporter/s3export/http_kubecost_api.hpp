@@ -1,9 +1,16 @@
 #pragma once
-// KubecostApi over HTTP (reference/kubecost-api.md): Kubecost `/model/allocation` and
-// `/model/assets?filterTypes=Node`, OpenCost `/allocation` and `/assets?filter=assetType:"node"`
-// (flavour `auto` is asked as Kubecost). Allocations come `step=1h` (or `1d` with granularity
-// daily), `accumulate=false`, idle split by node, aggregated as AGGREGATION asks with the node
-// kept wherever pods are; with pagination, as 24 one-hour windows.
+// KubecostApi over HTTP (reference/kubecost-api.md), flavour `auto` asked as Kubecost:
+//  - GRANULARITY=hourly: the Allocation On-Demand API, Kubecost `/model/allocation/compute`
+//    (OpenCost `/allocation/compute`), `step=1h&resolution=<KUBECOST_ALLOCATION_API_RESOLUTION>`,
+//    as AWS's kubecost-s3-exporter did before it moved to the ETL API (awslabs/containers-cost-
+//    allocation-dashboard main.py at c2019c7^, execute_kubecost_allocation_api): the ETL
+//    `/model/allocation` keeps hourly sets only for etlHourlyStoreDurationHours (49 h) and answers
+//    older windows in whole days (reference/kubecost-api.md §2.2).
+//  - GRANULARITY=daily: Kubecost `/model/allocation` (OpenCost `/allocation`) with `step=1d`.
+// `accumulate=false`, idle split by node, aggregated as AGGREGATION asks with the node kept
+// wherever pods are, `filter=cluster:"<id>"` (Kubecost v2 / OpenCost filter syntax, reference/
+// kubecost-api.md §2.4); with pagination, as 24 one-hour windows. Node facts: Kubecost
+// `/model/assets?filterTypes=Node`, OpenCost `/assets?filter=assetType:"node"`.
 #include "exporter/config/config.hpp"
 #include "exporter/http/http_client.hpp"
 #include "exporter/s3export/kubecost_api.hpp"
@@ -13,6 +20,11 @@ namespace kci {
 // The connection s3-export uses: kubecostUrl unless KUBECOST_API_ENDPOINT is set, its own
 // connect timeout, and verification off when either setting turns it off.
 KubecostConnection s3_export_connection(const Config& config);
+
+// Kubecost's id of this cluster (its properties.cluster): KUBECOST_CLUSTER_ID, else the
+// CLUSTER_ID ARN's cluster name ("" when neither is set).
+std::string s3_export_kubecost_cluster(const KubecostConnection& connection,
+                                       const S3ExportConfig& s3);
 
 // The `aggregate` value for an AGGREGATION setting ("container", "pod", ...; else "cluster").
 std::string s3_export_aggregate(const std::string& aggregation);
@@ -31,11 +43,13 @@ class HttpKubecostApi : public KubecostApi {
   void cancel();
 
  private:
-  std::string allocation_path() const;
+  std::string allocation_path(bool on_demand) const;
   std::string idle_params() const;
+  std::string filter_param() const;
 
   S3ExportConfig m_s3;
   bool m_opencost;
+  std::string m_cluster;
   ParseOptions m_options;
   HttpClient m_allocation_client;
   HttpClient m_assets_client;

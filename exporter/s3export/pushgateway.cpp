@@ -30,6 +30,10 @@ std::string pushgateway_body(const RunReport& report) {
         static_cast<double>(report.rows_written));
   gauge(registry, "cloudtuner_kubecost_s3_export_days_failed",
         "Cluster-days that failed in the last run.", static_cast<double>(report.days_failed));
+  gauge(registry, "cloudtuner_kubecost_s3_export_assets_failures",
+        "Cluster-days of the last run exported with empty node columns because the Assets API "
+        "failed.",
+        static_cast<double>(report.assets_failures));
   return serialize_text(registry);
 }
 

@@ -10,7 +10,8 @@ struct RunReport {
   std::uint64_t days_written = 0;
   std::uint64_t rows_written = 0;
   std::uint64_t days_failed = 0;
-  std::int64_t finished_at = 0;  // Unix seconds, from the run's clock
+  std::int64_t finished_at = 0;       // Unix seconds, from the run's clock
+  std::uint64_t assets_failures = 0;  // days exported without node columns (Assets API failed)
 
   bool operator==(const RunReport&) const = default;
 };

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "exporter/s3export/backfill_plan.hpp"
+#include "exporter/s3export/http_kubecost_api.hpp"
 #include "exporter/s3export/object_key.hpp"
 #include "exporter/s3export/utc_day.hpp"
 #include "exporter/util/logging.hpp"
@@ -32,6 +33,8 @@ S3ExportRunSettings s3_export_run_settings(const Config& config, const ClusterAr
   settings.bucket = s3.bucket;
   settings.backfill_days = s3.backfill_days;
   settings.day.cluster = DatasetCluster{region, s3.cluster_arn, cluster.name};
+  settings.day.kubecost_cluster = s3_export_kubecost_cluster(config.kubecost, s3);
+  settings.day.hourly = s3.granularity != "daily";
   settings.day.label_keys = s3.labels;
   settings.day.annotation_keys = s3.annotations;
   settings.day.work_dir = s3.work_dir;
@@ -92,6 +95,7 @@ int run_s3_export_days(const S3ExportRunSettings& settings, KubecostApi& api, Ob
                   {"error", r.failure().message}});
       continue;
     }
+    if (r.value().assets_failed) ++report.assets_failures;
     if (r.value().rows == 0) {
       log::warn("Kubecost returned no allocations for the day: skipped, nothing written",
                 {{"day", date}});

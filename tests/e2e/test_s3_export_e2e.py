@@ -41,9 +41,33 @@ def day_start(d):
     return datetime.datetime(1970, 1, 1) + datetime.timedelta(days=d)
 
 
+ETL_HOURLY_HOURS = 49  # Kubecost etlHourlyStoreDurationHours (reference/kubecost-api.md §2.2)
+
+
+def parse_day(stamp):
+    return (datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ") - datetime.datetime(1970, 1, 1)).days
+
+
+def parse_seconds(stamp):
+    return int((datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ") - datetime.datetime(1970, 1, 1)).total_seconds())
+
+
 class KubecostS3StandIn(LoopbackServer):
-    """Answers the three queries s3-export makes: days (aggregate=cluster, step=1d), the day's
-    hourly allocations, and node assets."""
+    """Answers the queries s3-export makes as Kubecost does: days (aggregate=cluster, step=1d),
+    a day's allocations and node assets.
+
+    - `/model/allocation/compute` (the On-Demand API) answers `step=1h` in hourly sets, `1d` in
+      one day set (KC-DOCS api-allocation.md "Allocation On-Demand API"; OpenCost
+      pkg/costmodel/costmodel.go steps by `step` from the window start).
+    - `/model/allocation` (ETL) answers `step=1d` in day sets, and `step=1h` in hourly sets only
+      for windows that began less than etlHourlyStoreDurationHours (49 h) ago: older windows
+      come in whole-day sets (reference/kubecost-api.md §2.2; KC-DOCS etl-backed
+      "etlHourlyStoreDurationHours").
+    - `filter=cluster:"<id>"` keeps that cluster's allocations (Kubecost v2 filter syntax,
+      KC-DOCS filters-api.md); `clusters` lists the clusters it answers for (two: an
+      aggregator); `ignore_filter` plays a Kubecost that ignores the parameter.
+    - `assets_mode` "500" / "garbage" makes `/model/assets` fail; `compute_shape` "day" makes
+      the On-Demand API answer a whole-day set for step=1h (a wrong shape)."""
 
     def __init__(self, fixtures, port, days_without_data, tls=None):
         with open(os.path.join(fixtures, "kubecost_allocation_container-level.json")) as f:
@@ -52,7 +76,13 @@ class KubecostS3StandIn(LoopbackServer):
             self.error_500 = f.read()
         self.days_without_data = set(days_without_data)
         self.fail_days = set()
-        self.served = {}  # day -> list of allocations served (for the expectations)
+        self.clusters = ["cluster-one"]
+        self.ignore_filter = False
+        self.assets_mode = "ok"
+        self.compute_shape = "hourly"
+        self.paths = []  # (path, step) of every allocation query
+        self.served = {}  # day -> list of cluster-one's hourly allocations (for the expectations)
+        self.served_other = {}  # day -> other clusters' hourly allocations
         standin = self
 
         class H(http.server.BaseHTTPRequestHandler):
@@ -73,23 +103,44 @@ class KubecostS3StandIn(LoopbackServer):
                 u = urllib.parse.urlparse(self.path)
                 q = urllib.parse.parse_qs(u.query)
                 start, end = q["window"][0].split(",")
-                d0 = (datetime.datetime.strptime(start, "%Y-%m-%dT%H:%M:%SZ") - datetime.datetime(1970, 1, 1)).days
+                d0 = parse_day(start)
                 if u.path == "/model/assets":
+                    if standin.assets_mode == "500":
+                        return self.send(500, standin.error_500)
+                    if standin.assets_mode == "garbage":
+                        return self.send(200, b"<html><title>502 Bad Gateway</title></html>")
                     return self.send(200, {"code": 200, "data": [standin.assets()]})
+                if u.path not in ("/model/allocation", "/model/allocation/compute"):
+                    return self.send(404, b"404 page not found\n")
+                clusters = standin.clusters
+                filt = q.get("filter", [""])[0]
+                if filt and not standin.ignore_filter:
+                    assert filt.startswith('cluster:"') and filt.endswith('"'), filt
+                    clusters = [c for c in clusters if c == filt[len('cluster:"'):-1]]
+                standin.paths.append((u.path, q.get("step", [""])[0]))
                 if q.get("aggregate") == ["cluster"]:
-                    d1 = (datetime.datetime.strptime(end, "%Y-%m-%dT%H:%M:%SZ") - datetime.datetime(1970, 1, 1)).days
+                    d1 = parse_day(end)
                     sets = []
                     for d in range(d0, d1):
                         w = {"start": day_start(d).strftime("%Y-%m-%dT%H:%M:%SZ"),
                              "end": day_start(d + 1).strftime("%Y-%m-%dT%H:%M:%SZ")}
-                        sets.append(None if d in standin.days_without_data else
-                                    {"cluster-one": {"name": "cluster-one", "window": w, "totalCost": 12.5}})
+                        sets.append(None if d in standin.days_without_data or not clusters else
+                                    {c: {"name": c, "properties": {"cluster": c}, "window": w, "totalCost": 12.5}
+                                     for c in clusters})
                     return self.send(200, {"code": 200, "data": sets})
                 if d0 in standin.fail_days:
                     return self.send(500, standin.error_500)
-                assert q["step"] == ["1h"] and q["accumulate"] == ["false"] and q["idle"] == ["true"], q
+                assert q["accumulate"] == ["false"] and q["idle"] == ["true"], q
                 assert q["aggregate"] == ["cluster,node,namespace,controllerKind,controller,pod,container"], q
-                return self.send(200, {"code": 200, "data": standin.day_sets(d0)})
+                step = q["step"][0]
+                hourly = step == "1h"
+                if u.path == "/model/allocation/compute":
+                    assert q.get("resolution"), q
+                    if standin.compute_shape == "day":
+                        hourly = False
+                elif hourly and parse_seconds(start) < time.time() - ETL_HOURLY_HOURS * 3600:
+                    hourly = False  # the ETL keeps hourly sets for 49 h only
+                return self.send(200, {"code": 200, "data": standin.day_sets(d0, clusters, hourly)})
 
         self.serve(port, H, tls)
         self.start()
@@ -106,46 +157,80 @@ class KubecostS3StandIn(LoopbackServer):
         nodes["AWS/x/Storage/cluster-one/Disk/pv-1"] = {"type": "Disk", "properties": {"cluster": "cluster-one", "name": "pv-1"}}
         return nodes
 
-    def day_sets(self, d):
-        if d in self.served:
-            allocs = self.served[d]
-        else:
-            allocs = []
-            for h in range(24):
-                s, e = day_start(d) + datetime.timedelta(hours=h), day_start(d) + datetime.timedelta(hours=h + 1)
-                w = {"start": s.strftime("%Y-%m-%dT%H:%M:%SZ"), "end": e.strftime("%Y-%m-%dT%H:%M:%SZ")}
-                for c in range(6):
-                    a = copy.deepcopy(self.template)
-                    node = "node-a" if c % 2 == 0 else "node-b"
-                    ns = ["kubecost", "données", "web"][c % 3]
-                    pod = f"{ns}-pod-{c}"
-                    a["name"] = f"cluster-one/{node}/{ns}/{pod}/app-{c}"
-                    a["properties"].update({"cluster": "cluster-one", "node": node, "namespace": ns, "pod": pod,
-                                            "container": f"app-{c}", "controller": f"{ns}-deploy",
-                                            "controllerKind": "deployment", "providerID": f"i-{c % 2}"})
-                    a["properties"]["labels"] = {"app_kubernetes_io_name": LABEL_VALUE if c == 1 else f"app-{c}",
-                                                 "team": "🙂 team" if c == 2 else "platform"}
-                    a["properties"]["annotations"] = {"owner": "équipe-ü"}
-                    a["window"] = w
-                    f = (h + 1) * (c + 1) * (1 + (d % 5)) / 7.0
-                    for k in COST_KEYS + ["cpuCores", "ramBytes", "minutes"]:
-                        if isinstance(a.get(k), (int, float)):
-                            a[k] = round(a[k] * f, 6)
-                    if c == 3:
-                        a["cpuEfficiency"] = None
-                        a["pvCost"] = None
-                    allocs.append(a)
-                for node in ("node-a", "node-b"):
-                    allocs.append({"name": f"cluster-one/{node}/__idle__",
-                                   "properties": {"cluster": "cluster-one", "node": node},
-                                   "window": w, "minutes": 60, "cpuCost": 0.01 * (h + 1), "ramCost": 0.002,
-                                   "totalCost": 0.01 * (h + 1) + 0.002, "cpuEfficiency": 0})
-            self.served[d] = allocs
-        sets = [{} for _ in range(24)]
-        for a in allocs:
-            sets[int(a["window"]["start"][11:13])][a["name"]] = a
-        return sets
+    def hourly_allocations(self, d, cluster):
+        store = self.served if cluster == "cluster-one" else self.served_other
+        key = d if cluster == "cluster-one" else (d, cluster)
+        if key in store:
+            return store[key]
+        allocs = []
+        for h in range(24):
+            s, e = day_start(d) + datetime.timedelta(hours=h), day_start(d) + datetime.timedelta(hours=h + 1)
+            w = {"start": s.strftime("%Y-%m-%dT%H:%M:%SZ"), "end": e.strftime("%Y-%m-%dT%H:%M:%SZ")}
+            for c in range(6):
+                a = copy.deepcopy(self.template)
+                node = "node-a" if c % 2 == 0 else "node-b"
+                ns = ["kubecost", "données", "web"][c % 3]
+                pod = f"{ns}-pod-{c}"
+                a["name"] = f"{cluster}/{node}/{ns}/{pod}/app-{c}"
+                a["properties"].update({"cluster": cluster, "node": node, "namespace": ns, "pod": pod,
+                                        "container": f"app-{c}", "controller": f"{ns}-deploy",
+                                        "controllerKind": "deployment", "providerID": f"i-{c % 2}"})
+                a["properties"]["labels"] = {"app_kubernetes_io_name": LABEL_VALUE if c == 1 else f"app-{c}",
+                                             "team": "🙂 team" if c == 2 else "platform"}
+                a["properties"]["annotations"] = {"owner": "équipe-ü"}
+                a["window"] = w
+                f = (h + 1) * (c + 1) * (1 + (d % 5)) / 7.0
+                for k in COST_KEYS + ["cpuCores", "ramBytes", "minutes"]:
+                    if isinstance(a.get(k), (int, float)):
+                        a[k] = round(a[k] * f, 6)
+                if c == 3:
+                    a["cpuEfficiency"] = None
+                    a["pvCost"] = None
+                allocs.append(a)
+            for node in ("node-a", "node-b"):
+                allocs.append({"name": f"{cluster}/{node}/__idle__",
+                               "properties": {"cluster": cluster, "node": node},
+                               "window": w, "minutes": 60, "cpuCost": 0.01 * (h + 1), "ramCost": 0.002,
+                               "totalCost": 0.01 * (h + 1) + 0.002, "cpuEfficiency": 0})
+        store[key] = allocs
+        return allocs
 
+    def day_sets(self, d, clusters, hourly):
+        allocs = [a for c in clusters for a in self.hourly_allocations(d, c)]
+        if hourly:
+            sets = [{} for _ in range(24)]
+            for a in allocs:
+                sets[int(a["window"]["start"][11:13])][a["name"]] = a
+            return sets
+        # One whole-day set: each allocation's hours summed under the day's window.
+        w = {"start": day_start(d).strftime("%Y-%m-%dT%H:%M:%SZ"),
+             "end": day_start(d + 1).strftime("%Y-%m-%dT%H:%M:%SZ")}
+        day = {}
+        for a in allocs:
+            if a["name"] not in day:
+                day[a["name"]] = dict(copy.deepcopy(a), window=w)
+                continue
+            acc = day[a["name"]]
+            for k, v in a.items():
+                if isinstance(v, (int, float)) and isinstance(acc.get(k), (int, float)):
+                    acc[k] = acc[k] + v
+        return [day]
+
+
+def day_key(d):
+    return (f"account_id={ACCOUNT}/region={REGION}/year={day_start(d):%Y}/month={day_start(d):%m}/"
+            f"{day_start(d):%Y-%m-%d}_{CLUSTER}.snappy.parquet")
+
+
+def duck_rows(readers, tmp, body, sql):
+    """The rows DuckDB reads from an uploaded object with `sql` ({file} is its path)."""
+    path = os.path.join(tmp, "query.parquet")
+    with open(path, "wb") as f:
+        f.write(body)
+    r = subprocess.run(["node", os.path.join(readers, "duckdb_query.mjs"), path, sql],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
 
 
 def signed_list(port, when, key, secret):
@@ -195,7 +280,8 @@ def main():
                AWS_WEB_IDENTITY_TOKEN_FILE=token,
                IRSA_PARENT_IAM_ROLE_ARN="arn:aws:iam::444455556666:role/kubecost-s3-exporter-parent",
                AWS_ENDPOINT_URL=f"http://127.0.0.1:{aport}", AWS_REGION=REGION,
-               KUBECOST_API_ENDPOINT=f"http://127.0.0.1:{kport}", BACKFILL_PERIOD_DAYS="5",
+               KUBECOST_API_ENDPOINT=f"http://127.0.0.1:{kport}", BACKFILL_PERIOD_DAYS="6",
+               KUBECOST_CLUSTER_ID="cluster-one",
                LABELS="app.kubernetes.io/name,team", ANNOTATIONS="owner", S3_EXPORT_WORK_DIR=tmp,
                KUBECOST_RETRIES="0", LOG_FORMAT="logfmt")
     checks, logs = 0, []
@@ -212,13 +298,19 @@ def main():
         del aws.keys["AKIACLOCKCHECK000000"]
         checks += 1
 
-        # 1. Back-fill: days today-5 .. today-2, one without data.
+        # 1. Back-fill: AWS's window [midnight(now-6d+1d), midnight(now-2d)) = today-5 .. today-3,
+        #    one day without data; today-2 (ended < 48 h ago) is never asked for nor written.
         rc, err = run(args.binary, env)
         logs.append(err)
         assert rc == 0, err
         keys = sorted(k for (_, k) in aws.objects)
-        want_days = [d for d in range(today - 5, today - 1) if d != no_data]
-        assert len(keys) == len(want_days), (keys, err)
+        want_days = [d for d in range(today - 5, today - 2) if d != no_data]
+        assert keys == sorted(day_key(d) for d in want_days), (keys, err)
+        assert f"from={day_start(today - 5):%Y-%m-%d} to={day_start(today - 3):%Y-%m-%d}" in err, err
+        # Hourly: every day from the On-Demand API with step=1h (the ETL API's sets for these
+        # days would be whole days); the days query from the ETL API with step=1d.
+        assert ("/model/allocation", "1d") in kube.paths, kube.paths
+        assert {p for p in kube.paths if p != ("/model/allocation", "1d")} == {("/model/allocation/compute", "1h")}, kube.paths
         assert f"{day_start(no_data):%Y-%m-%d}" in err and "no data" in err, err
         assert len(aws.ops("AssumeRoleWithWebIdentity")) == 1 and len(aws.ops("AssumeRole")) == 1
         assert "source=irsa+assume-role" in err, err
@@ -233,8 +325,7 @@ def main():
         checks += 1
 
         # 3. Kubecost fails mid-run: exit 1, the other day uploaded, no partial object; next run fills it.
-        gone = [f"account_id={ACCOUNT}/region={REGION}/year={day_start(d):%Y}/month={day_start(d):%m}/{day_start(d):%Y-%m-%d}_{CLUSTER}.snappy.parquet"
-                for d in want_days[:2]]
+        gone = [day_key(d) for d in want_days[:2]]
         for k in gone:
             del aws.objects[(BUCKET, k)]
         kube.fail_days = {want_days[1]}
@@ -337,9 +428,96 @@ def main():
         with open(os.path.join(out_dir, "expectations.json"), "w") as f:
             json.dump({"files": exp, "label_value": LABEL_VALUE}, f, ensure_ascii=False)
         r = subprocess.run(["node", os.path.join(args.readers, "check_s3_parquet.mjs"), out_dir],
-                           capture_output=True, text=True)
+                           capture_output=True, text=True, env=dict(os.environ, TZ="America/Los_Angeles"))
         print(r.stdout.strip())
         assert r.returncode == 0, r.stdout + r.stderr
+        checks += 1
+
+        # 8. A wrong shape from the On-Demand API (a whole-day set for step=1h): the day fails,
+        #    naming the set, and nothing is uploaded.
+        with open(token, "w") as f:  # step 4 broke it
+            f.write(WEB_TOKEN + "\n")
+        saved = dict(aws.objects)
+        aws.objects.clear()
+        kube.compute_shape = "day"
+        rc, err = run(args.binary, env)
+        logs.append(err)
+        d = want_days[0]
+        assert rc == 1 and not aws.objects, err
+        assert (f"set 0 spans {day_start(d):%Y-%m-%d}T00:00:00Z..{day_start(d + 1):%Y-%m-%d}T00:00:00Z, "
+                f"want 1h sets inside {day_start(d):%Y-%m-%d}") in err, err
+        kube.compute_shape = "hourly"
+        checks += 1
+
+        # 9. An aggregator answering for two clusters: the filter keeps this cluster's rows; a
+        #    Kubecost that ignores it makes the day fail with nothing uploaded.
+        kube.clusters = ["cluster-one", "cluster-two"]
+        rc, err = run(args.binary, env)
+        logs.append(err)
+        assert rc == 0 and len(aws.objects) == len(want_days), err
+        for key in aws.objects:
+            assert duck_rows(args.readers, tmp, aws.objects[key],
+                             'SELECT DISTINCT "properties.cluster" AS c FROM read_parquet({file})') == [{"c": "cluster-one"}]
+        aws.objects.clear()
+        kube.ignore_filter = True
+        rc, err = run(args.binary, env)
+        logs.append(err)
+        assert rc == 1 and not aws.objects, err
+        assert err.count("day export failed") == len(want_days) and "cluster-two" in err and "want only" in err, err
+        kube.ignore_filter = False
+        kube.clusters = ["cluster-one"]
+        checks += 1
+
+        # 10. The Assets API failing (HTTP 500, then an HTML page): every day is exported with the
+        #     node columns empty, one warning a day, counted in the pushed metrics; exit 0.
+        pport = free_port()
+        pushed = []
+
+        class Push2(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_PUT(self):
+                pushed.append(self.rfile.read(int(self.headers["Content-Length"])).decode())
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        push = http.server.ThreadingHTTPServer(("127.0.0.1", pport), Push2)
+        threading.Thread(target=push.serve_forever, daemon=True).start()
+        try:
+            for mode in ("500", "garbage"):
+                aws.objects.clear()
+                kube.assets_mode = mode
+                rc, err = run(args.binary, dict(env, PUSHGATEWAY_URL=f"http://127.0.0.1:{pport}"))
+                logs.append(err)
+                assert rc == 0 and len(aws.objects) == len(want_days), (mode, err)
+                assert err.count("Assets API failed") == len(want_days), (mode, err)
+                assert f"cloudtuner_kubecost_s3_export_assets_failures {len(want_days)}\n" in pushed[-1], pushed[-1]
+                for key in aws.objects:
+                    got = duck_rows(args.readers, tmp, aws.objects[key],
+                                    'SELECT DISTINCT "properties.node_instance_type" AS t, '
+                                    '"properties.node_capacity_type" AS c FROM read_parquet({file})')
+                    assert got == [{"t": "", "c": ""}], (mode, got)
+        finally:
+            push.shutdown()
+            push.server_close()
+        kube.assets_mode = "ok"
+        checks += 1
+
+        # 11. GRANULARITY=daily: the ETL API with step=1d, one day set per object.
+        aws.objects.clear()
+        kube.paths.clear()
+        rc, err = run(args.binary, dict(env, GRANULARITY="daily"))
+        logs.append(err)
+        assert rc == 0 and len(aws.objects) == len(want_days), err
+        assert set(kube.paths) == {("/model/allocation", "1d")}, kube.paths
+        for key in aws.objects:
+            got = duck_rows(args.readers, tmp, aws.objects[key],
+                            'SELECT count(DISTINCT "window.start")::BIGINT AS sets, count(*)::BIGINT AS n FROM read_parquet({file})')
+            assert got == [{"sets": 1, "n": 8}], got
+        aws.objects.clear()
+        aws.objects.update(saved)
         checks += 1
 
         # 7. No secret in any log.

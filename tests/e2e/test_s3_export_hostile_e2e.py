@@ -112,15 +112,15 @@ def main():
     env = dict(base, S3_BUCKET_NAME=BUCKET, CLUSTER_ID=f"arn:aws:eks:{REGION}:{ACCOUNT}:cluster/{CLUSTER}",
                AWS_ACCESS_KEY_ID=STATIC_KEY, AWS_SECRET_ACCESS_KEY=STATIC_SECRET,
                AWS_ENDPOINT_URL=f"http://127.0.0.1:{aport}", AWS_REGION=REGION,
-               KUBECOST_API_ENDPOINT=f"http://127.0.0.1:{kport}", BACKFILL_PERIOD_DAYS="3",
-               S3_EXPORT_WORK_DIR=work, KUBECOST_RETRIES="0", LOG_FORMAT="logfmt")
+               KUBECOST_API_ENDPOINT=f"http://127.0.0.1:{kport}", BACKFILL_PERIOD_DAYS="5",
+               KUBECOST_CLUSTER_ID="cluster-one", S3_EXPORT_WORK_DIR=work, KUBECOST_RETRIES="0", LOG_FORMAT="logfmt")
     irsa = {k: v for k, v in env.items() if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
     irsa.update(AWS_ROLE_ARN=f"arn:aws:iam::{ACCOUNT}:role/kubecost-s3-exporter", AWS_WEB_IDENTITY_TOKEN_FILE=token_file)
     prefix = f"account_id={ACCOUNT}/region={REGION}/year="
     day_keys = [f"account_id={ACCOUNT}/region={REGION}/year={time.strftime('%Y', time.gmtime(d * 86400))}/"
                 f"month={time.strftime('%m', time.gmtime(d * 86400))}/"
                 f"{time.strftime('%Y-%m-%d', time.gmtime(d * 86400))}_{CLUSTER}.snappy.parquet"
-                for d in (today - 3, today - 2)]
+                for d in (today - 4, today - 3)]  # AWS's window for 5 days
     outcomes, checks = [], 0
 
     def reset(*modes):

@@ -19,7 +19,9 @@ for (const [name, want] of Object.entries(files)) {
   const desc = await duck(`DESCRIBE SELECT * FROM read_parquet('${file}')`);
   const types = Object.fromEntries(desc.map((d) => [d.column_name, d.column_type]));
   assert.equal(types["name"], "VARCHAR");
-  assert.equal(types["window.start"], "TIMESTAMP WITH TIME ZONE");
+  // Naive (isAdjustedToUTC=false) as pandas/pyarrow write AWS's files: no reader shifts it.
+  assert.equal(types["window.start"], "TIMESTAMP");
+  assert.equal(types["window.end"], "TIMESTAMP");
   assert.equal(types["totalcost"], "DOUBLE");
   assert.equal(types["properties.node_capacity_type"], "VARCHAR");
   assert.equal(types["properties.labels.app.kubernetes.io/name"], "VARCHAR");
@@ -44,7 +46,19 @@ for (const [name, want] of Object.entries(files)) {
   assert.ok(labels.some((r) => r.l === label_value), `${name}: label ${JSON.stringify(label_value)} survived (duckdb)`);
   assert.ok(rows.some((r) => r["properties.labels.app.kubernetes.io/name"] === label_value), `${name}: label (hyparquet)`);
   assert.ok(rows.some((r) => r["properties.labels.team"] === "🙂 team"));
-  const spot = await duck(`SELECT count(*)::BIGINT AS c FROM read_parquet('${file}') WHERE "properties.node_capacity_type" = 'spot' AND "properties.node_instance_type" = 'c6g.xlarge'`);
+  // The day does not shift in another time zone (the caller also sets TZ=America/Los_Angeles).
+  const day = path.basename(name).split("__").pop().slice(0, 10);
+  await duck(`SET TimeZone = 'America/Los_Angeles'`);
+  const [{ first, last }] = await duck(`SELECT strftime(min("window.start"), '%Y-%m-%d %H:%M') AS first, strftime(max("window.end"), '%Y-%m-%d %H:%M') AS last FROM read_parquet('${file}')`);
+  assert.equal(first, `${day} 00:00`, `${name}: first window.start in America/Los_Angeles`);
+  assert.ok(last.endsWith(" 00:00") && last > day, `${name}: last window.end ${last}`);
+  assert.ok(rows.every((r) => r["window.start"].toISOString().startsWith(day)), `${name}: hyparquet day`);
+  // Strings without a value are "" (AWS's fillna("")), never NULL: idle rows have no container.
+  const [{ nulls, blanks }] = await duck(`SELECT (count(*) - count("properties.container"))::BIGINT AS nulls, count(*) FILTER (WHERE "properties.container" = '')::BIGINT AS blanks FROM read_parquet('${file}')`);
+  assert.equal(Number(nulls), 0, `${name}: NULL strings`);
+  assert.ok(Number(blanks) > 0, `${name}: "" strings`);
+  // The node label's own value (EKS SPOT / ON_DEMAND), as AWS writes it.
+  const spot = await duck(`SELECT count(*)::BIGINT AS c FROM read_parquet('${file}') WHERE "properties.node_capacity_type" = 'SPOT' AND "properties.node_instance_type" = 'c6g.xlarge'`);
   assert.ok(Number(spot[0].c) > 0, `${name}: node facts joined`);
   passed++;
 }

@@ -277,3 +277,23 @@ TEST_CASE("config: label keys that repeat a label or column name are refused") {
   CHECK(c.s3.labels == std::vector<std::string>{"app.kubernetes.io/name", "team"});
   CHECK(c.s3.annotations == std::vector<std::string>{"owner"});
 }
+
+TEST_CASE("config: kubecostClusterId from YAML, env or flag; quotes refused in one line") {
+  CHECK(load({}).kubecost.cluster_id.empty());  // "": derived by the mode that needs it
+  CHECK(load({}, {{"KUBECOST_CLUSTER_ID", "cluster-one"}}).kubecost.cluster_id == "cluster-one");
+  CHECK(load({"--kubecost.cluster-id", "flagged"}, {{"KUBECOST_CLUSTER_ID", "env"}})
+            .kubecost.cluster_id == "flagged");
+  std::string file = write_temp("kubecostClusterId: from-yaml\n");
+  CHECK(load({"--config.file", file.c_str()}).kubecost.cluster_id == "from-yaml");
+  std::remove(file.c_str());
+  CHECK(error_of({}, {{"KUBECOST_CLUSTER_ID", "a\"b"}})
+            .starts_with("kubecostClusterId: invalid value \"a\\\"b\""));
+}
+
+TEST_CASE("config: the On-Demand API resolution takes 1m, 5m, 1h; refuses others in one line") {
+  for (const char* ok : {"1m", "5m", "1h"})
+    CHECK(load({}, {{"KUBECOST_ALLOCATION_API_RESOLUTION", ok}}).s3.resolution == ok);
+  const std::string bad = error_of({}, {{"KUBECOST_ALLOCATION_API_RESOLUTION", "fast"}});
+  CHECK(bad.starts_with("allocationApiResolution: invalid value \"fast\""));
+  CHECK(bad.find('\n') == std::string::npos);
+}

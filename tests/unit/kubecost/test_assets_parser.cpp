@@ -62,7 +62,7 @@ TEST_CASE("assets: truncated and elided answers fail with reason parse") {
   }
 }
 
-TEST_CASE("assets: EKS, Karpenter and preemptible capacity types; both label spellings") {
+TEST_CASE("assets: capacity type is the EKS / Karpenter label's own value, as AWS writes it") {
   auto r = parse_node_assets(R"({"code":200,"data":[{
     "a":{"type":"Node","properties":{"cluster":"c","name":"n1","provider":"AWS"},
          "labels":{"label_node_kubernetes_io_instance_type":"m5.large","eks_amazonaws_com_capacityType":"ON_DEMAND",
@@ -77,7 +77,7 @@ TEST_CASE("assets: EKS, Karpenter and preemptible capacity types; both label spe
   REQUIRE(m.size() == 3);
   auto n1 = m.at({"c", "n1"});
   CHECK(n1.instance_type == "m5.large");
-  CHECK(n1.capacity_type == "on-demand");
+  CHECK(n1.capacity_type == "ON_DEMAND");  // not rewritten: AWS's files hold the label value
   CHECK(n1.availability_zone == "us-east-1a");
   CHECK(n1.architecture == "arm64");
   CHECK(n1.nodegroup == "ng-1");
@@ -90,6 +90,19 @@ TEST_CASE("assets: EKS, Karpenter and preemptible capacity types; both label spe
   auto n3 = m.at({"c", "n3"});
   CHECK(n3.capacity_type == "spot");
   CHECK(n3.nodegroup == "pool-x");
+}
+
+TEST_CASE("assets: an AWS node without a capacity label has \"\" (no guess from preemptible)") {
+  auto r = parse_node_assets(R"({"code":200,"data":[{
+    "a":{"type":"Node","properties":{"cluster":"c","name":"n1","provider":"AWS"},"preemptible":0,
+         "labels":{"eks_amazonaws_com_capacityType":"SPOT"}},
+    "b":{"type":"Node","properties":{"cluster":"c","name":"n2","provider":"AWS"},"preemptible":0,
+         "labels":{"label_karpenter_sh_capacity_type":"on-demand"}},
+    "c":{"type":"Node","properties":{"cluster":"c","name":"n3","provider":"AWS"},"preemptible":1}}]})");
+  REQUIRE(r.ok());
+  CHECK(r.value().at({"c", "n1"}).capacity_type == "SPOT");
+  CHECK(r.value().at({"c", "n2"}).capacity_type == "on-demand");
+  CHECK(r.value().at({"c", "n3"}).capacity_type.empty());
 }
 
 TEST_CASE("assets: OpenCost's single-map data and bad bodies") {

@@ -6,6 +6,8 @@
 #include <spdlog/spdlog.h>
 #include <stdlib.h>
 
+#include <cstdint>
+
 #include <cmath>
 #include <filesystem>
 #include <functional>
@@ -30,7 +32,9 @@ struct FakeAllocation {
   std::string cluster = "cluster-one", node = "node-a", namespace_name = "web", pod = "web-0",
               container = "app";
   double total_cost = 1.0;
+  // NaN: the fake gives the i-th allocation of day d the hour set [d + i % 24 h, +1 h).
   double window_start = NAN, window_end = NAN;
+  std::size_t set_index = SIZE_MAX;              // SIZE_MAX: the hour (i % 24)
   std::vector<std::string> labels, annotations;  // one per configured key
 };
 
@@ -59,7 +63,9 @@ class FakeKubecost : public KubecostApi {
   Expected<void> allocations(std::int64_t d, const AllocationVisitor& visit) override {
     allocations_asked.push_back(d);
     if (auto it = allocation_failures.find(d); it != allocation_failures.end()) return it->second;
+    std::size_t i = 0;
     for (const FakeAllocation& f : day[d]) {
+      const std::size_t hour = i++ % 24;
       ParsedAllocation a;
       a.values.fill(NAN);
       a.name = f.name;
@@ -68,8 +74,11 @@ class FakeKubecost : public KubecostApi {
       a.namespace_name = f.namespace_name;
       a.pod = f.pod;
       a.container = f.container;
-      a.window_start = f.window_start;
-      a.window_end = f.window_end;
+      const double hour_start =
+          static_cast<double>(d * 86400 + static_cast<std::int64_t>(hour) * 3600);
+      a.window_start = std::isnan(f.window_start) ? hour_start : f.window_start;
+      a.window_end = std::isnan(f.window_end) ? hour_start + 3600 : f.window_end;
+      a.set_index = f.set_index == SIZE_MAX ? hour : f.set_index;
       a.values[static_cast<std::size_t>(AllocField::total_cost)] = f.total_cost;
       std::vector<std::string_view> labels(f.labels.begin(), f.labels.end());
       std::vector<std::string_view> annotations(f.annotations.begin(), f.annotations.end());

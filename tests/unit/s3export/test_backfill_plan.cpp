@@ -14,16 +14,20 @@ std::string key(std::int64_t day) { return object_key(k_cluster, day); }
 
 }  // namespace
 
-TEST_CASE("backfill window: from backfill_days ago to two days ago, whatever the time of day") {
+TEST_CASE("backfill window: AWS's [midnight(now-P+1d), midnight(now-2d)), whatever the hour") {
+  // P = 15 on 2024-03-18: 2024-03-04 .. 2024-03-15; the 16th ended < 48 h ago at any hour.
   const BackfillWindow start_of_day = backfill_window(k_mar18 * 86400, 15);
-  CHECK(start_of_day.first == k_mar18 - 15);
-  CHECK(start_of_day.last == k_mar18 - 2);
+  CHECK(start_of_day.first == k_mar18 - 14);
+  CHECK(start_of_day.last == k_mar18 - 3);
   const BackfillWindow end_of_day = backfill_window((k_mar18 + 1) * 86400 - 1, 15);
-  CHECK(end_of_day.first == k_mar18 - 15);
-  CHECK(end_of_day.last == k_mar18 - 2);
+  CHECK(end_of_day.first == k_mar18 - 14);
+  CHECK(end_of_day.last == k_mar18 - 3);
+  const BackfillWindow four = backfill_window(k_mar18 * 86400 + 5000, 4);
+  CHECK(four.first == k_mar18 - 3);
+  CHECK(four.last == k_mar18 - 3);
+  // P = 3 (the smallest the config takes) is empty in AWS's exporter too.
   const BackfillWindow smallest = backfill_window(k_mar18 * 86400 + 5000, 3);
-  CHECK(smallest.first == k_mar18 - 3);
-  CHECK(smallest.last == k_mar18 - 2);
+  CHECK(smallest.last < smallest.first);
 }
 
 TEST_CASE("backfill plan: every day of the window, oldest first, with its action") {

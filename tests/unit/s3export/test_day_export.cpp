@@ -105,21 +105,12 @@ TEST_CASE("day export: a day without allocations writes and uploads nothing") {
   CHECK(dir.files().empty());
 }
 
-TEST_CASE("day export: Kubecost failures keep their reason and say which query failed") {
+TEST_CASE("day export: an Allocation failure keeps its reason and says which query failed") {
   TempDir dir;
   FakeKubecost kubecost;
   MemoryStore store;
   kubecost.day[k_day] = {alloc("a", 1)};
   DayExporter exporter(settings(dir), kubecost, store);
-
-  kubecost.asset_failures.emplace(k_day, Failure{FailureReason::timeout, "deadline 30s", 0});
-  auto assets = exporter.export_day(k_day, k_key);
-  REQUIRE_FALSE(assets.ok());
-  CHECK(assets.failure().reason == FailureReason::timeout);
-  CHECK(assets.failure().message == "assets: deadline 30s");
-  CHECK(kubecost.allocations_asked.empty());  // the allocations are not asked for
-
-  kubecost.asset_failures.clear();
   kubecost.allocation_failures.emplace(
       k_day, Failure{FailureReason::http_status, "Kubecost answered code 500", 500});
   auto allocations = exporter.export_day(k_day, k_key);
@@ -192,4 +183,108 @@ TEST_CASE("day export: cancelled during the upload: aborted, no object, no file 
   CHECK(store.calls_of("abort").size() == 1);
   CHECK(store.objects.empty());
   CHECK(dir.files().empty());
+}
+
+TEST_CASE(
+    "day export: an hourly day answered in whole-day sets fails, naming the set; nothing up") {
+  TempDir dir;
+  FakeKubecost kubecost;
+  MemoryStore store;
+  // What the ETL /model/allocation answers for step=1h windows older than 49 h.
+  FakeAllocation whole = alloc("a", 1);
+  whole.window_end = (k_day + 1) * 86400.0;
+  whole.set_index = 0;
+  kubecost.day[k_day] = {alloc("first", 1), whole};
+  DayExporter exporter(settings(dir), kubecost, store);
+  auto r = exporter.export_day(k_day, k_key);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.failure().message ==
+        "allocation: set 0 spans 2024-03-16T00:00:00Z..2024-03-17T00:00:00Z, want 1h sets inside "
+        "2024-03-16");
+  CHECK(store.calls.empty());
+  CHECK(dir.files().empty());
+}
+
+TEST_CASE("day export: a set outside the day, or not 1 h long, is never written") {
+  for (auto [start_shift, end_shift] :
+       std::vector<std::pair<double, double>>{{-3600, -3600}, {86400, 86400}, {0, -1800}}) {
+    INFO(start_shift << " " << end_shift);
+    TempDir dir;
+    FakeKubecost kubecost;
+    MemoryStore store;
+    FakeAllocation other = alloc("other", 1);
+    other.window_start += start_shift;
+    other.window_end += end_shift;
+    kubecost.day[k_day] = {alloc("a", 1), other};
+    DayExporter exporter(settings(dir), kubecost, store);
+    auto r = exporter.export_day(k_day, k_key);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.failure().reason == FailureReason::parse);
+    CHECK_THAT(r.failure().message, Catch::Contains("want 1h sets inside 2024-03-16"));
+    CHECK(store.calls.empty());
+  }
+}
+
+TEST_CASE("day export: a daily export takes the one day set and refuses hourly sets") {
+  TempDir dir;
+  FakeKubecost kubecost;
+  MemoryStore store;
+  auto s = settings(dir);
+  s.hourly = false;
+  FakeAllocation day_set = alloc("a", 1);
+  day_set.window_end = (k_day + 1) * 86400.0;
+  kubecost.day[k_day] = {day_set};
+  DayExporter daily(s, kubecost, store);
+  REQUIRE(daily.export_day(k_day, k_key).ok());
+  kubecost.day[k_day] = {alloc("hourly", 1)};
+  store.objects.clear();
+  store.calls.clear();
+  auto r = daily.export_day(k_day, k_key);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.failure().message ==
+        "allocation: set 0 spans 2024-03-16T00:00:00Z..2024-03-16T01:00:00Z, want the single day "
+        "set 2024-03-16");
+  CHECK(store.calls.empty());
+}
+
+TEST_CASE("day export: a row of another cluster fails the day; nothing is uploaded") {
+  TempDir dir;
+  FakeKubecost kubecost;
+  MemoryStore store;
+  auto s = settings(dir);
+  s.kubecost_cluster = "cluster-one";
+  FakeAllocation foreign = alloc("theirs", 1);
+  foreign.cluster = "cluster-two";
+  kubecost.day[k_day] = {alloc("ours", 1), foreign, alloc("ours-too", 1)};
+  DayExporter exporter(s, kubecost, store);
+  auto r = exporter.export_day(k_day, k_key);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.failure().message ==
+        "allocation: allocation \"theirs\" is of cluster \"cluster-two\", want only "
+        "\"cluster-one\" (KUBECOST_CLUSTER_ID)");
+  CHECK(store.calls.empty());
+  CHECK(dir.files().empty());
+  kubecost.day[k_day] = {alloc("ours", 1)};
+  CHECK(exporter.export_day(k_day, k_key).ok());
+}
+
+TEST_CASE("day export: the Assets API failing leaves the node columns empty, warns, exports") {
+  TempDir dir;
+  FakeKubecost kubecost;
+  MemoryStore store;
+  kubecost.nodes[{"cluster-one", "node-a"}].instance_type = "m5.large";
+  kubecost.asset_failures.emplace(k_day,
+                                  Failure{FailureReason::parse, "assets response is not JSON"});
+  kubecost.day[k_day] = {alloc("a", 1)};
+  LogCapture logs;
+  DayExporter exporter(settings(dir), kubecost, store);
+  auto r = exporter.export_day(k_day, k_key);
+  REQUIRE(r.ok());
+  CHECK(r.value().assets_failed);
+  CHECK(r.value().rows == 1);
+  CHECK(store.objects.count(k_key) == 1);
+  CHECK(store.objects.at(k_key).find("m5.large") == std::string::npos);
+  CHECK(logs.lines_with({"level=warn", "Assets API failed", "day=2024-03-16",
+                         "assets response is not JSON"})
+            .size() == 1);
 }

@@ -32,7 +32,8 @@ struct RecordingKubecost {
         res.set_content(*body, "application/json");
       };
     };
-    for (const char* p : {"/model/allocation", "/allocation"})
+    for (const char* p :
+         {"/model/allocation", "/allocation", "/model/allocation/compute", "/allocation/compute"})
       server.server.Get(p, handler(&allocation_body));
     for (const char* p : {"/model/assets", "/assets"}) server.server.Get(p, handler(&assets_body));
     server.start();
@@ -83,7 +84,8 @@ TEST_CASE("kubecost api: an empty answer means no days; an error answer is a fai
   CHECK(failed.failure().http_status == 500);
 }
 
-TEST_CASE("kubecost api: a day's allocations in one query, labels in the configured order") {
+TEST_CASE(
+    "kubecost api: hourly asks the On-Demand API with step=1h, the resolution and the cluster") {
   RecordingKubecost kubecost;
   kubecost.allocation_body = R"({"code":200,"data":[{
     "c/n/ns/p/app":{"name":"c/n/ns/p/app","properties":{"cluster":"c","node":"n","namespace":"ns",
@@ -93,6 +95,8 @@ TEST_CASE("kubecost api: a day's allocations in one query, labels in the configu
   S3ExportConfig s3;
   s3.labels = {"app.kubernetes.io/name", "team"};
   s3.annotations = {"owner"};
+  s3.resolution = "5m";
+  s3.cluster_arn = "arn:aws:eks:us-east-1:111122223333:cluster/eks-test";
   HttpKubecostApi api(kubecost.connection(Flavour::kubecost), s3);
   std::vector<std::string> seen;
   auto r = api.allocations(k_day, [&](const ParsedAllocation& a) {
@@ -108,20 +112,41 @@ TEST_CASE("kubecost api: a day's allocations in one query, labels in the configu
   CHECK(seen == std::vector<std::string>{"c/n/ns/p/app n shop platform me"});
   REQUIRE(kubecost.requests.size() == 1);
   const auto& q = kubecost.requests[0];
-  CHECK(q.path == "/model/allocation");
+  CHECK(q.path == "/model/allocation/compute");
   CHECK(q.get_param_value("window") == "2024-03-16T00:00:00Z,2024-03-17T00:00:00Z");
   CHECK(q.get_param_value("aggregate") ==
         "cluster,node,namespace,controllerKind,controller,pod,container");
   CHECK(q.get_param_value("step") == "1h");
-  CHECK(q.get_param_value("resolution") == "1m");
+  CHECK(q.get_param_value("resolution") == "5m");
   CHECK(q.get_param_value("accumulate") == "false");
+  // No KUBECOST_CLUSTER_ID: the CLUSTER_ID ARN's cluster name.
+  CHECK(q.get_param_value("filter") == "cluster:\"eks-test\"");
 }
 
-TEST_CASE("kubecost api: with pagination, 24 one-hour windows; daily granularity asks step=1d") {
+TEST_CASE("kubecost api: daily asks the ETL /model/allocation with step=1d, in one query") {
+  RecordingKubecost kubecost;
+  S3ExportConfig s3;
+  s3.granularity = "daily";
+  s3.paginate = true;  // AWS paginates hourly exports only
+  auto connection = kubecost.connection(Flavour::kubecost);
+  connection.cluster_id = "kubecost-name-of-it";
+  HttpKubecostApi api(connection, s3);
+  REQUIRE(api.allocations(k_day, [](const ParsedAllocation&) {}).ok());
+  REQUIRE(api.days_with_data(k_day - 3, k_day).ok());
+  REQUIRE(kubecost.requests.size() == 2);
+  const auto& q = kubecost.requests[0];
+  CHECK(q.path == "/model/allocation");
+  CHECK(q.get_param_value("window") == "2024-03-16T00:00:00Z,2024-03-17T00:00:00Z");
+  CHECK(q.get_param_value("step") == "1d");
+  CHECK_FALSE(q.has_param("resolution"));
+  CHECK(q.get_param_value("filter") == "cluster:\"kubecost-name-of-it\"");
+  CHECK(kubecost.requests[1].get_param_value("filter") == "cluster:\"kubecost-name-of-it\"");
+}
+
+TEST_CASE("kubecost api: with pagination, 24 one-hour windows of the On-Demand API") {
   RecordingKubecost kubecost;
   S3ExportConfig s3;
   s3.paginate = true;
-  s3.granularity = "daily";
   s3.aggregation = "namespace";
   HttpKubecostApi api(kubecost.connection(Flavour::kubecost), s3);
   REQUIRE(api.allocations(k_day, [](const ParsedAllocation&) {}).ok());
@@ -130,7 +155,8 @@ TEST_CASE("kubecost api: with pagination, 24 one-hour windows; daily granularity
         "2024-03-16T00:00:00Z,2024-03-16T01:00:00Z");
   CHECK(kubecost.requests[23].get_param_value("window") ==
         "2024-03-16T23:00:00Z,2024-03-17T00:00:00Z");
-  CHECK(kubecost.requests[5].get_param_value("step") == "1d");
+  CHECK(kubecost.requests[5].path == "/model/allocation/compute");
+  CHECK(kubecost.requests[5].get_param_value("step") == "1h");
   CHECK(kubecost.requests[5].get_param_value("aggregate") == "cluster,namespace");
 }
 
@@ -153,7 +179,7 @@ TEST_CASE("kubecost api: OpenCost paths and idle parameters") {
   REQUIRE(api.allocations(k_day, [](const ParsedAllocation&) {}).ok());
   REQUIRE(api.node_facts(k_day).ok());
   REQUIRE(kubecost.requests.size() == 2);
-  CHECK(kubecost.requests[0].path == "/allocation");
+  CHECK(kubecost.requests[0].path == "/allocation/compute");
   CHECK(kubecost.requests[0].get_param_value("includeIdle") == "true");
   CHECK(kubecost.requests[0].get_param_value("idleByNode") == "true");
   CHECK_FALSE(kubecost.requests[0].has_param("idle"));

@@ -9,11 +9,14 @@ using namespace kci::test;
 
 namespace {
 
-constexpr std::int64_t k_today = 19800;                   // 2024-03-18
-constexpr std::int64_t k_now = k_today * 86400 + 45'000;  // 12:30 UTC
+// The days are named from k_today = 2024-03-18; the run happens a day later (2024-03-19 12:30
+// UTC), so AWS's window for 7 days, [midnight(now-6d), midnight(now-2d)), is k_today-5 ..
+// k_today-2.
+constexpr std::int64_t k_today = 19800;
+constexpr std::int64_t k_now = (k_today + 1) * 86400 + 45'000;
 const ClusterArn k_cluster{"111122223333", "us-east-1", "eks-test"};
 
-// Back-fill 5 days: 2024-03-13 .. 2024-03-16.
+// Back-fill 7 days on 2024-03-19: 2024-03-13 .. 2024-03-16.
 struct Run {
   TempDir dir;
   FakeKubecost kubecost;
@@ -25,7 +28,7 @@ struct Run {
   Run() {
     settings.cluster = k_cluster;
     settings.bucket = "mem-bucket";
-    settings.backfill_days = 5;
+    settings.backfill_days = 7;
     settings.day.cluster = {"us-east-1", "arn:aws:eks:us-east-1:111122223333:cluster/eks-test",
                             "eks-test"};
     settings.day.work_dir = dir.path();
@@ -159,12 +162,12 @@ TEST_CASE("s3-export run: a window over a month boundary lists each month once")
   Run r;
   r.clock = FixedClock{19754 * 86400 + 1};  // 2024-02-01
   r.kubecost.days = {};
-  r.settings.backfill_days = 10;  // 2024-01-22 .. 2024-01-30
+  r.settings.backfill_days = 10;  // 2024-01-23 .. 2024-01-29
   CHECK(r.run() == 0);
   CHECK(r.store.calls_of("list") ==
         std::vector<std::string>{
             "list account_id=111122223333/region=us-east-1/year=2024/month=01/"});
-  r.clock = FixedClock{std::int64_t{19756} * 86400};  // 2024-02-03: window 2024-01-24 .. 2024-02-01
+  r.clock = FixedClock{std::int64_t{19757} * 86400};  // 2024-02-04: 2024-01-26 .. 2024-02-01
   r.store.calls.clear();
   CHECK(r.run() == 0);
   CHECK(r.store.calls_of("list") ==
@@ -198,6 +201,25 @@ TEST_CASE("s3-export run settings: taken from the config, the ARN and the region
   CHECK(s.day.upload.min_part_size == k_min_part_size);
   config.s3.compression = "snappy";
   CHECK(s3_export_run_settings(config, k_cluster, "").day.codec == parquet::Codec::snappy);
+  // Rows must be of Kubecost's id of this cluster: KUBECOST_CLUSTER_ID, else the ARN's name.
+  CHECK(s.day.kubecost_cluster == "eks-test");
+  CHECK(s.day.hourly);
+  config.kubecost.cluster_id = "kubecost-cluster";
+  config.s3.granularity = "daily";
+  const auto named = s3_export_run_settings(config, k_cluster, "");
+  CHECK(named.day.kubecost_cluster == "kubecost-cluster");
+  CHECK_FALSE(named.day.hourly);
+}
+
+TEST_CASE("s3-export run: days whose Assets API failed are exported and counted") {
+  Run r;
+  r.kubecost.asset_failures.emplace(k_today - 4,
+                                    Failure{FailureReason::http_status, "HTTP 500", 500});
+  r.kubecost.asset_failures.emplace(k_today - 2, Failure{FailureReason::parse, "not JSON"});
+  CHECK(r.run() == 0);
+  CHECK(r.puts().size() == 4);
+  REQUIRE(r.reporter.reports.size() == 1);
+  CHECK(r.reporter.reports[0] == RunReport{true, 4, 8, 0, k_now, 2});
 }
 
 TEST_CASE("s3-export run: a cancellation stops the run after the day in flight, exit 1") {
