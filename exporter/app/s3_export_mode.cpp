@@ -43,6 +43,8 @@ int run_s3_export(const Config& config, const EnvLookup& env) {
   // First, before any thread: SIGTERM/SIGINT and the run deadline become `cancel`.
   Cancellation cancel;
   RunStopper stopper(cancel, s3.run_timeout, "s3ExportRunTimeout");
+  // Where S3, STS and Secrets Manager requests go first (S3 follows a bucket's region answer);
+  // never the region of the data, which is the cluster's (s3_export_run_settings).
   const std::string region =
       env("AWS_REGION").value_or(env("AWS_DEFAULT_REGION").value_or(arn.region));
   aws::ClientOptions options;
@@ -75,7 +77,7 @@ int run_s3_export(const Config& config, const EnvLookup& env) {
   S3ObjectStore store(s3_client, s3.bucket);
   HttpKubecostApi api(kubecost, s3);
   const auto stop_kubecost = cancel.on_cancel([&] { api.cancel(); });
-  const int rc = run_s3_export_days(s3_export_run_settings(config, arn, region), api, store, clock,
+  const int rc = run_s3_export_days(s3_export_run_settings(config, arn), api, store, clock,
                                     pushgateway, cancel);
   if (cancel.cancelled()) {
     log::error("s3-export ended early, exit code 1", {{"reason", cancel.reason()}});

@@ -251,13 +251,18 @@ Expected<Response> Client::send(const Request& req, const Credentials* credentia
     if (cancelled && !res) return fail(FailureReason::cancelled, "cancelled: " + m_cancel.reason());
     if (deadline_hit) return fail(FailureReason::timeout, deadline_text);
     if (!res) {
-      if (attempt < 2 && backoff(attempt)) continue;
+      // A request that was not sent cannot have taken effect: even a call that must not be
+      // repeated may be tried again then.
+      const bool not_sent =
+          res.error() == httplib::Error::Connection || res.error() == httplib::Error::SSLConnection;
+      if ((req.idempotent || not_sent) && attempt < 2 && backoff(attempt)) continue;
       return fail(FailureReason::connect, httplib::to_string(res.error()) + " error (" +
                                               redact_url(url->scheme_host_port) + ")");
     }
     response.status = res->status;
     response.etag = res->get_header_value("ETag");
-    if (response.status >= 500 && attempt < 2 && backoff(attempt)) continue;
+    response.bucket_region = res->get_header_value("x-amz-bucket-region");
+    if (response.status >= 500 && req.idempotent && attempt < 2 && backoff(attempt)) continue;
     return response;
   }
 }

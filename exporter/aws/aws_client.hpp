@@ -56,6 +56,10 @@ struct Request {
   std::string service;   // the SigV4 service name, for a signed request
   std::string region;    // "" = the endpoints' region
   bool cleanup = false;  // runs even after cancellation, within k_cleanup_timeout
+  // False for a call that must not be sent twice (CreateMultipartUpload: each one opens a new
+  // upload, so a retry after a lost answer orphans the first). Such a call is retried only when
+  // no connection was made (nothing reached the server); a 5xx or a broken answer is returned.
+  bool idempotent = true;
 };
 
 // False for a header value holding CR, LF or NUL: sent as is, it would end the header and
@@ -76,7 +80,8 @@ class Client {
   // that plus an allowance for headers and framing: it is not read further), `cancelled` (the
   // cancellation fired; a cleanup request ignores it), or `credentials` (a header value or
   // credential holding CR, LF or NUL: refused before anything is sent). Connection errors and 5xx
-  // answers are retried twice with backoff while the deadline allows.
+  // answers of idempotent requests are retried twice with backoff while the deadline allows; a
+  // request that is not idempotent is retried only when the connection could not be made.
   Expected<Response> send(const Request& request, const Credentials* credentials) const;
 
   const Endpoints& endpoints() const { return m_endpoints; }

@@ -16,6 +16,7 @@ struct Response {
   int status = 0;
   std::string body;
   std::string etag;
+  std::string bucket_region;  // S3's x-amz-bucket-region header, "" when absent
 };
 
 // "<Code>: <Message> (HTTP <status>)" from an AWS error body, or the status and the start of

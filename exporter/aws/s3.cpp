@@ -3,6 +3,8 @@
 #include <openssl/evp.h>
 
 #include "exporter/aws/s3_listing.hpp"
+#include "exporter/util/logging.hpp"
+#include "exporter/util/text_util.hpp"
 
 namespace kci::aws {
 namespace {
@@ -39,16 +41,47 @@ std::string xml_escape(const std::string& s) {
   return out;
 }
 
+// The region S3 names in an answer to a request sent to or signed for the wrong one, or "".
+// botocore utils.py S3RegionRedirectorv2.redirect_from_error: 301/302/307, PermanentRedirect,
+// AuthorizationHeaderMalformed with a <Region>, and the bodiless 301/400 a HEAD gets; the region
+// from x-amz-bucket-region first, then the error's <Region> (get_bucket_region).
+std::string wrong_region_answer(const Response& r) {
+  const bool redirect_status = r.status == 301 || r.status == 302 || r.status == 307;
+  const auto codes = xml_values(r.body, "Code");
+  const std::string code = codes.empty() ? "" : codes[0];
+  const auto regions = xml_values(r.body, "Region");
+  const bool wrong_signing_region =
+      r.status == 400 && code == "AuthorizationHeaderMalformed" && !regions.empty();
+  const bool bodiless_400 = r.status == 400 && r.body.empty();
+  if (!(redirect_status || code == "PermanentRedirect" || wrong_signing_region || bodiless_400))
+    return "";
+  std::string region = !r.bucket_region.empty() ? r.bucket_region
+                       : !regions.empty()       ? regions[0]
+                                                : "";
+  // A region code is a-z, 0-9 and '-' (us-east-1, eu-central-2): anything else is not one,
+  // and it becomes part of a host name.
+  const bool plausible =
+      !region.empty() && region.size() <= 32 &&
+      region.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") == std::string::npos;
+  return plausible ? region : "";
+}
+
 }  // namespace
 
 S3::S3(Client& client, CredentialChain& credentials)
     : m_client(client), m_credentials(credentials) {}
 
-S3::Target S3::target(const std::string& bucket, const std::string& key) const {
+S3::Target S3::target(const std::string& bucket, const std::string& key,
+                      const std::string& region) const {
   const std::string& custom = m_client.endpoints().s3;
   const std::string suffix = key.empty() ? "/" : "/" + key;
   if (!custom.empty()) return {custom, "/" + bucket + suffix};  // path-style for custom endpoints
-  return {"https://" + bucket + ".s3." + m_client.endpoints().region + ".amazonaws.com", suffix};
+  return {"https://" + bucket + ".s3." + region + ".amazonaws.com", suffix};
+}
+
+std::string S3::region_of(const std::string& bucket) const {
+  auto it = m_bucket_regions.find(bucket);
+  return it == m_bucket_regions.end() ? m_client.endpoints().region : it->second;
 }
 
 Expected<Response> S3::call(const Call& c, const std::string& bucket, const std::string& key,
@@ -56,22 +89,38 @@ Expected<Response> S3::call(const Call& c, const std::string& bucket, const std:
   const std::string call_name = std::string("s3:") + c.operation + " s3://" + bucket + "/" + key;
   auto creds = m_credentials.get();
   if (!creds.ok()) return creds.failure();
-  Target t = target(bucket, key);
   Request request;
   request.call = call_name;
   request.method = c.method;
-  request.base_url = t.base_url;
-  request.path = t.path;
   request.query = query;
   request.headers = std::move(headers);
   request.body = body;
   request.service = "s3";
   request.cleanup = c.cleanup;
-  auto r = m_client.send(request, &creds.value());
-  if (!r.ok()) return r.failure();
-  if (auto error = answer_error(r.value(), {c.ok, c.ok_too}); !error.empty())
-    return Failure{FailureReason::aws, call_name + ": " + error, r.value().status};
-  return r;
+  request.idempotent = c.idempotent;
+  for (int redirects = 0;; ++redirects) {
+    const std::string region = region_of(bucket);
+    Target t = target(bucket, key, region);
+    request.base_url = t.base_url;
+    request.path = t.path;
+    request.region = region;
+    auto r = m_client.send(request, &creds.value());
+    if (!r.ok()) return r.failure();
+    const std::string other = wrong_region_answer(r.value());
+    if (!other.empty() && other != region && redirects == 0) {
+      log::info("s3 bucket is in another region: signing for that region from now on",
+                {{"bucket", bucket}, {"signed_for", region}, {"bucket_region", other}});
+      m_bucket_regions[bucket] = other;
+      continue;
+    }
+    if (auto error = answer_error(r.value(), {c.ok, c.ok_too}); !error.empty()) {
+      if (!other.empty())
+        error +=
+            "; the bucket is in " + one_line(other, 40) + ", requests were signed for " + region;
+      return Failure{FailureReason::aws, call_name + ": " + error, r.value().status};
+    }
+    return r;
+  }
 }
 
 Expected<std::vector<std::string>> S3::list_keys(const std::string& bucket,
@@ -88,25 +137,30 @@ Expected<std::vector<std::string>> S3::list_keys(const std::string& bucket,
         f.message.insert(at + bucket_uri.size(), prefix);
       return f;
     }
-    return parse_list_page(r.value().body);
+    auto page = parse_list_page(r.value().body);
+    if (!page.ok())
+      return Failure{page.failure().reason, "s3:ListObjectsV2 s3://" + bucket + "/" + prefix +
+                                                ": " + page.failure().message};
+    return page;
   };
   return list_all_pages(fetch, "s3:ListObjectsV2 s3://" + bucket + "/" + prefix);
 }
 
 Expected<void> S3::put_object(const std::string& bucket, const std::string& key,
                               const std::string& body) {
-  auto r =
-      call({"PutObject", "PUT"}, bucket, key, {},
-           {{"Content-Type", "application/vnd.apache.parquet"}, {"Content-MD5", md5_base64(body)}},
-           body);
+  auto r = call({"PutObject", "PUT"}, bucket, key, {},
+                {{"Content-Type", "application/vnd.apache.parquet"},
+                 {"Content-MD5", md5_base64(body)},
+                 {"If-None-Match", "*"}},
+                body);
   if (!r.ok()) return r.failure();
   return {};
 }
 
 Expected<std::string> S3::create_multipart_upload(const std::string& bucket,
                                                   const std::string& key) {
-  auto r = call({"CreateMultipartUpload", "POST"}, bucket, key, {{"uploads", ""}},
-                {{"Content-Type", "application/vnd.apache.parquet"}}, "");
+  auto r = call({"CreateMultipartUpload", "POST", 200, 200, false, false}, bucket, key,
+                {{"uploads", ""}}, {{"Content-Type", "application/vnd.apache.parquet"}}, "");
   if (!r.ok()) return r.failure();
   auto ids = xml_values(r.value().body, "UploadId");
   if (ids.empty() || ids[0].empty())
@@ -138,7 +192,7 @@ Expected<void> S3::complete_multipart_upload(const std::string& bucket, const st
   complete += "</CompleteMultipartUpload>";
   // CompleteMultipartUpload can answer 200 with an <Error> body: call() makes it a failure.
   auto r = call({"CompleteMultipartUpload", "POST"}, bucket, key, {{"uploadId", upload_id}},
-                {{"Content-Type", "application/xml"}}, complete);
+                {{"Content-Type", "application/xml"}, {"If-None-Match", "*"}}, complete);
   if (!r.ok()) return r.failure();
   return {};
 }

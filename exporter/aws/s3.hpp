@@ -5,6 +5,25 @@
 // s3:// URI and carry the AWS error code (reason `aws`), the credential failure or the
 // Client's (timeout, too_large, cancelled, ...). An answer with the expected status but an
 // <Error> document as its body is a failure, for every call (aws_response: is_error_document).
+//
+// Buckets in another region: a request signed for the wrong region is answered 301
+// PermanentRedirect (the right region in the x-amz-bucket-region header) or 400
+// AuthorizationHeaderMalformed (the right region in the error's <Region>); a HEAD gets the same
+// statuses without a body ("Amazon S3 API Reference: Error responses", https://
+// docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html; "Making requests" / "Virtual
+// hosting of buckets", https://docs.aws.amazon.com/AmazonS3/latest/userguide/
+// VirtualHosting.html). As the AWS SDKs do (botocore utils.py S3RegionRedirectorv2:
+// redirect_from_error, get_bucket_region: header first, then the error's Region), the call is
+// signed again for that region (and, on AWS, sent to that region's endpoint) once, and the
+// region is remembered for the bucket for the rest of the run (its redirect_from_cache).
+//
+// Writes are conditional: PutObject and CompleteMultipartUpload carry `If-None-Match: *`, so an
+// object already under the key is never overwritten ("Amazon S3 User Guide: How to prevent
+// object overwrites with conditional writes", https://docs.aws.amazon.com/AmazonS3/latest/
+// userguide/conditional-writes.html; S3 supports it on those two calls, not on
+// CreateMultipartUpload). S3 answers 412 Precondition Failed when the key exists: that failure
+// carries http_status 412 (s3export/object_store.hpp: is_already_present).
+#include <map>
 #include <string>
 #include <vector>
 
@@ -21,18 +40,21 @@ class S3 {
   // Every key under `prefix`, following continuation tokens (s3_listing: list_all_pages).
   Expected<std::vector<std::string>> list_keys(const std::string& bucket,
                                                const std::string& prefix);
-  // One PUT (Content-MD5 + signed SHA-256 payload hash, so S3 rejects a damaged body).
+  // One PUT (Content-MD5 + signed SHA-256 payload hash, so S3 rejects a damaged body),
+  // conditional (If-None-Match: *).
   Expected<void> put_object(const std::string& bucket, const std::string& key,
                             const std::string& body);
   // Multipart upload, one call per step; the caller drives the parts and must abort an upload
   // it does not complete (s3export/upload does), or S3 keeps the parts and bills for them.
-  // CreateMultipartUpload: the UploadId.
+  // CreateMultipartUpload: the UploadId. Never retried after it may have reached S3 (each call
+  // opens an upload; a repeated one would orphan the first).
   Expected<std::string> create_multipart_upload(const std::string& bucket, const std::string& key);
   // UploadPart (Content-MD5 checked by S3): the part's ETag (an answer without one fails).
   Expected<std::string> upload_part(const std::string& bucket, const std::string& key,
                                     const std::string& upload_id, int part_number,
                                     const std::string& body);
-  // CompleteMultipartUpload of parts 1..etags.size(); a 200 with an <Error> body is a failure.
+  // CompleteMultipartUpload of parts 1..etags.size(), conditional (If-None-Match: *); a 200 with
+  // an <Error> body is a failure.
   Expected<void> complete_multipart_upload(const std::string& bucket, const std::string& key,
                                            const std::string& upload_id,
                                            const std::vector<std::string>& etags);
@@ -46,13 +68,16 @@ class S3 {
     std::string base_url;
     std::string path;
   };
-  Target target(const std::string& bucket, const std::string& key) const;
+  Target target(const std::string& bucket, const std::string& key, const std::string& region) const;
+  // The region requests for `bucket` are signed for: the one S3 named, else the client's.
+  std::string region_of(const std::string& bucket) const;
   struct Call {
     const char* operation;  // "PutObject"
     const char* method;
     int ok = 200;      // the status of success
     int ok_too = 200;  // another one (AbortMultipartUpload: 204 or 200)
     bool cleanup = false;
+    bool idempotent = true;
   };
   // Signs and sends; a Failure also for an answer with another status than `ok`/`ok_too` or an
   // <Error> body.
@@ -60,6 +85,7 @@ class S3 {
                           const Pairs& query, Pairs headers, const std::string& body);
   Client& m_client;
   CredentialChain& m_credentials;
+  std::map<std::string, std::string> m_bucket_regions;  // learnt from S3's region answers
 };
 
 }  // namespace kci::aws

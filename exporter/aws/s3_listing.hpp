@@ -20,8 +20,18 @@ struct ListPage {
   std::string next_token;  // "" when the page has none
 };
 
-// One ListObjectsV2 answer body: its <Key>s, <IsTruncated> and <NextContinuationToken>.
-ListPage parse_list_page(std::string_view xml);
+// One ListObjectsV2 answer body, read strictly: a page we cannot be sure of is a failure (reason
+// `parse`), never "no objects", because a listing that misses keys makes s3-export upload days
+// again. The body must be a well-formed XML document (an optional declaration and comments, no
+// DOCTYPE, tags balanced, at most 32 levels deep, entities and character references valid, nothing
+// but blanks after the root) whose root element is <ListBucketResult> ("Amazon S3 API Reference:
+// ListObjectsV2", Response Syntax, https://docs.aws.amazon.com/AmazonS3/latest/API/
+// API_ListObjectsV2.html). Of its children: <IsTruncated> must be there once and be true or false;
+// <NextContinuationToken> is sent "when isTruncated is true" (same page), so it must be there,
+// non-empty, exactly when the page is truncated; <KeyCount>, when present, must count the
+// <Contents>; each <Contents> holds one non-empty <Key>. Only ListBucketResult/Contents/Key are
+// keys (a <Key> elsewhere, e.g. under an <Owner>, is not).
+Expected<ListPage> parse_list_page(std::string_view xml);
 
 struct ListLimits {
   std::size_t max_pages = 10'000;    // 10 million keys at S3's page size

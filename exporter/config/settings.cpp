@@ -228,9 +228,16 @@ const std::vector<Setting>& settings() {
        [](const Config& c) { return c.s3.bucket; }},
       {"clusterId", "CLUSTER_ID", "s3.cluster-id",
        [](Config& c, auto& k, auto& v) {
-         if (!v.empty() && !parse_cluster_arn(v))
+         if (!v.empty() && !parse_cluster_arn(v)) {
+           if (auto slash = v.find(":cluster/");
+               slash != std::string::npos && !valid_eks_cluster_name(v.substr(slash + 9)))
+             bad_value(k, v,
+                       "the cluster name \"" + v.substr(slash + 9) +
+                           "\" is not an EKS cluster name (1-100 of A-Z a-z 0-9 - _, starting "
+                           "with a letter or digit; no '/'): it names the S3 object");
            bad_value(k, v,
                      "expected an EKS cluster ARN arn:aws:eks:<region>:<account>:cluster/<name>");
+         }
          c.s3.cluster_arn = v;
        },
        [](const Config& c) { return c.s3.cluster_arn; }},
@@ -278,18 +285,18 @@ const std::vector<Setting>& settings() {
        [](const Config& c) { return c.s3.resolution; }},
       {"connectionTimeout", "CONNECTION_TIMEOUT", "s3.connection-timeout",
        [](Config& c, auto& k, auto& v) {
-         c.s3.connection_timeout = parse_duration_at_least(k, v, milliseconds(1000));
+         c.s3.connection_timeout = parse_seconds_like_python(k, v, std::chrono::hours(24));
        },
        [](const Config& c) { return format_duration(c.s3.connection_timeout); }},
       {"allocationApiReadTimeout", "KUBECOST_ALLOCATION_API_READ_TIMEOUT",
        "s3.allocation-read-timeout",
        [](Config& c, auto& k, auto& v) {
-         c.s3.allocation_read_timeout = parse_duration_at_least(k, v, milliseconds(1000));
+         c.s3.allocation_read_timeout = parse_seconds_like_python(k, v, std::chrono::hours(24));
        },
        [](const Config& c) { return format_duration(c.s3.allocation_read_timeout); }},
       {"assetsApiReadTimeout", "KUBECOST_ASSETS_API_READ_TIMEOUT", "s3.assets-read-timeout",
        [](Config& c, auto& k, auto& v) {
-         c.s3.assets_read_timeout = parse_duration_at_least(k, v, milliseconds(1000));
+         c.s3.assets_read_timeout = parse_seconds_like_python(k, v, std::chrono::hours(24));
        },
        [](const Config& c) { return format_duration(c.s3.assets_read_timeout); }},
       {"tlsVerify", "TLS_VERIFY", "s3.tls-verify",

@@ -1,6 +1,9 @@
 #include "exporter/config/value_parsers.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
 #include <sstream>
 
 #include "exporter/util/durations.hpp"
@@ -44,8 +47,8 @@ std::string lower(std::string s) {
 
 bool parse_bool(const std::string& key, const std::string& v) {
   std::string l = lower(v);
-  if (l == "true" || l == "1" || l == "yes" || l == "on") return true;
-  if (l == "false" || l == "0" || l == "no" || l == "off") return false;
+  if (l == "true" || l == "1" || l == "yes" || l == "y" || l == "on") return true;
+  if (l == "false" || l == "0" || l == "no" || l == "n" || l == "off") return false;
   bad_value(key, v, "expected true or false");
 }
 
@@ -55,6 +58,87 @@ std::chrono::milliseconds parse_duration_at_least(const std::string& key, const 
   if (!d) bad_value(key, v, "expected a duration such as 120, 90s, 2m or 1h");
   if (*d < min) bad_value(key, v, "must be at least " + format_duration(min));
   return *d;
+}
+
+namespace {
+
+// Python's whitespace for float(): str.strip() removes these (and other Unicode spaces, which
+// environment values of this exporter do not carry).
+bool is_py_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+// A run of digits, single underscores allowed between two digits (PEP 515); false if `s` at `i`
+// does not start one or an underscore is misplaced. Appends the digits to `out`.
+bool digit_run(const std::string& s, std::size_t& i, std::string& out) {
+  const std::size_t start = i;
+  while (i < s.size()) {
+    if (std::isdigit(static_cast<unsigned char>(s[i]))) {
+      out += s[i++];
+    } else if (s[i] == '_' && i > start && i + 1 < s.size() &&
+               std::isdigit(static_cast<unsigned char>(s[i + 1])) &&
+               std::isdigit(static_cast<unsigned char>(s[i - 1]))) {
+      ++i;
+    } else {
+      break;
+    }
+  }
+  return i > start;
+}
+
+// The text of a finite decimal float literal as float() accepts it (sign, digits, point,
+// exponent, underscores), normalised for strtod; "" when it is not one. nan and inf spellings
+// return "nan" / "inf" so the caller can name them.
+std::string python_float_text(const std::string& raw) {
+  std::size_t b = 0, e = raw.size();
+  while (b < e && is_py_space(raw[b])) ++b;
+  while (e > b && is_py_space(raw[e - 1])) --e;
+  const std::string s = raw.substr(b, e - b);
+  std::string out;
+  std::size_t i = 0;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) out += s[i++];
+  const std::string word = lower(s.substr(i));
+  if (word == "nan") return "nan";
+  if (word == "inf" || word == "infinity") return "inf";
+  bool int_digits = digit_run(s, i, out);
+  bool frac_digits = false;
+  if (i < s.size() && s[i] == '.') {
+    out += s[i++];
+    frac_digits = digit_run(s, i, out);
+  }
+  if (!int_digits && !frac_digits) return "";
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    out += s[i++];
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) out += s[i++];
+    if (!digit_run(s, i, out)) return "";
+  }
+  return i == s.size() ? out : "";
+}
+
+}  // namespace
+
+std::chrono::milliseconds parse_seconds_like_python(const std::string& key, const std::string& v,
+                                                    std::chrono::milliseconds max) {
+  const std::string text = python_float_text(v);
+  double seconds = 0;
+  if (text.empty()) {
+    // Not a float(): our own duration syntax ("90s", "2m") is accepted too.
+    if (auto d = parse_duration(v)) {
+      if (d->count() <= 0) bad_value(key, v, "must be more than zero seconds");
+      if (*d > max) bad_value(key, v, "must be at most " + format_duration(max));
+      return *d;
+    }
+    bad_value(key, v, "expected seconds as a number (10, 10.5, 1e1) or a duration such as 90s");
+  }
+  if (text == "nan" || text == "inf" || text == "+nan" || text == "-nan" || text == "+inf" ||
+      text == "-inf")
+    bad_value(key, v, "must be a finite number of seconds");
+  seconds = std::strtod(text.c_str(), nullptr);
+  if (!std::isfinite(seconds)) bad_value(key, v, "must be a finite number of seconds");
+  if (!(seconds > 0)) bad_value(key, v, "must be more than zero seconds");
+  if (seconds * 1000.0 > static_cast<double>(max.count()))
+    bad_value(key, v, "must be at most " + format_duration(max));
+  return std::chrono::milliseconds(static_cast<long long>(std::ceil(seconds * 1000.0)));
 }
 
 long long parse_int_in(const std::string& key, const std::string& v, long long lo, long long hi) {

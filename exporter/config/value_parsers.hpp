@@ -20,12 +20,23 @@ std::string quoted_value(const std::string& value);
 // ASCII lower case.
 std::string lower(std::string s);
 
-// true|1|yes|on or false|0|no|off, any case.
+// true|1|yes|y|on or false|0|no|n|off, any case: a superset of what the AWS kubecost-s3-exporter
+// accepts for TLS_VERIFY and KUBECOST_ALLOCATION_API_PAGINATE (main.py: .lower() in
+// yes|y|true / no|n|false).
 bool parse_bool(const std::string& key, const std::string& v);
 
 // A duration (parse_duration's syntax: 120, 90s, 2m, 1h) of at least `min`.
 std::chrono::milliseconds parse_duration_at_least(const std::string& key, const std::string& v,
                                                   std::chrono::milliseconds min);
+
+// Seconds as Python's float() reads them, as the AWS kubecost-s3-exporter parses its timeouts
+// (main.py: float(os.environ.get("CONNECTION_TIMEOUT", 10))): "10", "10.5", "60.0", "1e1",
+// ".5", "+3", "1_000" (digits grouped by single underscores), with leading and trailing
+// blanks; or a duration of parse_duration's syntax ("90s", "2m"). Refused, in one line: nan,
+// inf, zero or less (as main.py: "must be a non-zero positive float"), anything else float()
+// refuses, and more than `max`. The result is rounded up to a whole millisecond.
+std::chrono::milliseconds parse_seconds_like_python(const std::string& key, const std::string& v,
+                                                    std::chrono::milliseconds max);
 
 // A whole decimal number in [lo, hi].
 long long parse_int_in(const std::string& key, const std::string& v, long long lo, long long hi);

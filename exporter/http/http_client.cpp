@@ -91,9 +91,13 @@ Expected<HttpResponse> HttpClient::attempt(const std::string& path_and_query, Bo
   auto connect_s = m_conn.connect_timeout.count() / 1000;
   auto connect_us = (m_conn.connect_timeout.count() % 1000) * 1000;
   client.set_connection_timeout(connect_s, connect_us);
+  // The wait for one read: the idle timeout when there is one (cpp-httplib's read timeout is
+  // per recv(), so an answer that keeps arriving never trips it), else the whole deadline.
+  const auto per_read =
+      m_conn.idle_timeout.count() > 0 ? m_conn.idle_timeout : m_conn.request_timeout;
+  client.set_read_timeout(per_read.count() / 1000, (per_read.count() % 1000) * 1000);
   auto req_s = m_conn.request_timeout.count() / 1000;
   auto req_us = (m_conn.request_timeout.count() % 1000) * 1000;
-  client.set_read_timeout(req_s, req_us);
   client.set_write_timeout(req_s, req_us);
   client.set_keep_alive(false);
   client.set_follow_location(false);  // a redirect is reported, never followed (no loops)
@@ -133,6 +137,7 @@ Expected<HttpResponse> HttpClient::attempt(const std::string& path_and_query, Bo
   const std::uint64_t cap = m_conn.max_response_bytes;
   const auto deadline = std::chrono::steady_clock::now() + m_conn.request_timeout;
   bool deadline_hit = false;
+  auto last_read = std::chrono::steady_clock::now();  // of body bytes, for the idle message
 
   {
     std::lock_guard lock(m_mutex);
@@ -173,6 +178,7 @@ Expected<HttpResponse> HttpClient::attempt(const std::string& path_and_query, Bo
         return true;
       },
       [&](const char* data, std::size_t len) {
+        last_read = std::chrono::steady_clock::now();
         received += len;
         if (received > cap) {
           too_large = true;
@@ -212,8 +218,18 @@ Expected<HttpResponse> HttpClient::attempt(const std::string& path_and_query, Bo
   if (!res) {
     auto err = res.error();
     if (deadline_hit)
-      return Failure{FailureReason::timeout, "no complete response within kubecostTimeout=" +
+      return Failure{FailureReason::timeout, "no complete response within " +
+                                                 m_conn.request_timeout_name + "=" +
                                                  format_duration(m_conn.request_timeout)};
+    // A read that waited the whole idle timeout (the clock is generous by a tenth: the recv()
+    // timed out, the connection did not break).
+    if (err == httplib::Error::Read && m_conn.idle_timeout.count() > 0 &&
+        std::chrono::steady_clock::now() - last_read >= m_conn.idle_timeout * 9 / 10)
+      return Failure{
+          FailureReason::timeout,
+          "Kubecost sent nothing for " + format_duration(m_conn.idle_timeout) + " (" +
+              (m_conn.idle_timeout_name.empty() ? "the read timeout" : m_conn.idle_timeout_name) +
+              ", the longest wait between two reads) (" + redact_url(m_conn.url) + ")"};
     if (cancelled) return Failure{FailureReason::connect, "cancelled (shutting down)"};
     std::string what = httplib::to_string(err);
     if (err == httplib::Error::Read && response.status != 0)

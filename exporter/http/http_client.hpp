@@ -1,5 +1,6 @@
 #pragma once
-// A GET client for Kubecost/OpenCost: connect and whole-request deadlines, bounded retries
+// A GET client for Kubecost/OpenCost: connect and whole-request deadlines (and, when set, an
+// idle timeout: the longest wait between two reads, http_endpoint.hpp), bounded retries
 // with backoff on timeouts, connection errors and 5xx, gzip, TLS verification (CA file or an
 // explicit insecure switch), an optional bearer-token file, basic auth and extra headers from
 // files (config/request_credentials.hpp; re-read before every request) and a response-size cap.

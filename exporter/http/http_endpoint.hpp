@@ -12,7 +12,16 @@ struct HttpEndpoint {
   std::string url;  // http(s)://host[:port][/path-prefix]
   std::chrono::milliseconds connect_timeout{5'000};
   std::chrono::milliseconds request_timeout{60'000};  // whole request, body included
-  int retries = 2;                                    // extra attempts on timeout/connect/5xx
+  // 0: the client waits at most request_timeout for the whole answer. Above 0: the longest wait
+  // for the next bytes of the answer (its first byte included), like the read timeout of
+  // Python requests (https://requests.readthedocs.io/en/latest/user/advanced/#timeouts: "the
+  // number of seconds the client will wait for the server to send a response", between bytes);
+  // an answer that keeps arriving is not cut by it, and request_timeout is then the hard cap on
+  // the whole request.
+  std::chrono::milliseconds idle_timeout{0};
+  std::string request_timeout_name = "kubecostTimeout";  // how failures name the settings
+  std::string idle_timeout_name;
+  int retries = 2;  // extra attempts on timeout/connect/5xx
   std::string ca_file;
   bool insecure_skip_verify = false;
   std::string bearer_token_file;  // re-read on every request so rotated tokens are picked up

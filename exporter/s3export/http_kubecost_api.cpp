@@ -1,5 +1,6 @@
 #include "exporter/s3export/http_kubecost_api.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 
@@ -13,10 +14,19 @@
 namespace kci {
 namespace {
 
+// The hard cap on one Kubecost request of s3-export, far above any day's answer: the read
+// timeouts are waits between reads (as the AWS exporter's requests timeout=(connect, read)
+// means), so a long answer that keeps arriving is read whole; this and the run deadline
+// (s3ExportRunTimeout) bound a peer that drips forever.
+constexpr std::chrono::milliseconds k_kubecost_request_cap = std::chrono::minutes(30);
+
 HttpEndpoint with_timeout(const KubecostConnection& connection,
-                          std::chrono::milliseconds request_timeout) {
+                          std::chrono::milliseconds read_timeout, const char* name) {
   HttpEndpoint e = connection;
-  e.request_timeout = request_timeout;
+  e.idle_timeout = read_timeout;
+  e.idle_timeout_name = name;
+  e.request_timeout = std::max(k_kubecost_request_cap, read_timeout);
+  e.request_timeout_name = "the cap on one Kubecost request";
   return e;
 }
 
@@ -100,8 +110,10 @@ HttpKubecostApi::HttpKubecostApi(const KubecostConnection& connection, const S3E
     : m_s3(s3),
       m_opencost(connection.flavour == Flavour::opencost),
       m_cluster(s3_export_kubecost_cluster(connection, s3)),
-      m_allocation_client(with_timeout(connection, s3.allocation_read_timeout)),
-      m_assets_client(with_timeout(connection, s3.assets_read_timeout)) {
+      m_allocation_client(with_timeout(connection, s3.allocation_read_timeout,
+                                       "KUBECOST_ALLOCATION_API_READ_TIMEOUT")),
+      m_assets_client(
+          with_timeout(connection, s3.assets_read_timeout, "KUBECOST_ASSETS_API_READ_TIMEOUT")) {
   for (const auto& k : s3.labels) m_options.label_keys.push_back(sanitize_label_name(k));
   for (const auto& k : s3.annotations) m_options.annotation_keys.push_back(sanitize_label_name(k));
   m_options.all_properties = true;

@@ -8,7 +8,20 @@
 namespace kci {
 namespace {
 
-constexpr std::string_view k_suffix = ".snappy.parquet";
+constexpr std::string_view k_suffixes[] = {".snappy.parquet", ".zstd.parquet",
+                                           ".uncompressed.parquet"};
+
+std::string_view suffix_of(parquet::Codec codec) {
+  switch (codec) {
+    case parquet::Codec::zstd:
+      return k_suffixes[1];
+    case parquet::Codec::uncompressed:
+      return k_suffixes[2];
+    case parquet::Codec::snappy:
+      break;
+  }
+  return k_suffixes[0];
+}
 constexpr std::size_t k_date_length = 10;  // YYYY-MM-DD
 
 std::string month_prefix(const ClusterArn& cluster, std::int64_t day) {
@@ -18,8 +31,9 @@ std::string month_prefix(const ClusterArn& cluster, std::int64_t day) {
 
 }  // namespace
 
-std::string object_key(const ClusterArn& cluster, std::int64_t day) {
-  return month_prefix(cluster, day) + format_day(day) + "_" + cluster.name + std::string(k_suffix);
+std::string object_key(const ClusterArn& cluster, std::int64_t day, parquet::Codec codec) {
+  return month_prefix(cluster, day) + format_day(day) + "_" + cluster.name +
+         std::string(suffix_of(codec));
 }
 
 std::vector<std::string> month_prefixes(const ClusterArn& cluster, std::int64_t first,
@@ -30,13 +44,16 @@ std::vector<std::string> month_prefixes(const ClusterArn& cluster, std::int64_t 
 }
 
 std::optional<std::int64_t> day_of_key(std::string_view key, std::string_view cluster_name) {
-  const std::string suffix = "_" + std::string(cluster_name) + std::string(k_suffix);
   auto slash = key.rfind('/');
   std::string_view base = slash == std::string_view::npos ? key : key.substr(slash + 1);
-  if (base.size() != k_date_length + suffix.size() || !base.ends_with(suffix)) return std::nullopt;
-  auto t = parse_rfc3339(std::string(base.substr(0, k_date_length)) + "T00:00:00Z");
-  if (!t) return std::nullopt;
-  return static_cast<std::int64_t>(*t) / k_day_seconds;
+  for (std::string_view codec_suffix : k_suffixes) {
+    const std::string suffix = "_" + std::string(cluster_name) + std::string(codec_suffix);
+    if (base.size() != k_date_length + suffix.size() || !base.ends_with(suffix)) continue;
+    auto t = parse_rfc3339(std::string(base.substr(0, k_date_length)) + "T00:00:00Z");
+    if (!t) return std::nullopt;
+    return static_cast<std::int64_t>(*t) / k_day_seconds;
+  }
+  return std::nullopt;
 }
 
 }  // namespace kci

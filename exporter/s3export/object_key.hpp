@@ -1,8 +1,10 @@
 #pragma once
 // Where a cluster-day lives in the bucket, in the layout of the AWS containers-cost-allocation
 // dataset (kubecost-s3-exporter): Hive-style partitions by account, region, year and month,
-// then "<YYYY-MM-DD>_<cluster name>.snappy.parquet". The suffix stays ".snappy.parquet" even
-// with zstd compression, as the AWS exporter's Athena table expects.
+// then "<YYYY-MM-DD>_<cluster name>.<codec>.parquet": ".snappy.parquet" as the AWS exporter names
+// its files (main.py writes them with pandas' default snappy codec), ".zstd.parquet" when
+// S3_EXPORT_COMPRESSION=zstd, so a name never lies about its contents. The Glue table reads every
+// object under its location whatever the suffix; the listing knows both names.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -10,11 +12,14 @@
 #include <vector>
 
 #include "exporter/config/config.hpp"
+#include "exporter/parquet/parquet_writer.hpp"
 
 namespace kci {
 
-// "account_id=<a>/region=<r>/year=<YYYY>/month=<MM>/<YYYY-MM-DD>_<name>.snappy.parquet".
-std::string object_key(const ClusterArn& cluster, std::int64_t day);
+// "account_id=<a>/region=<r>/year=<YYYY>/month=<MM>/<YYYY-MM-DD>_<name>.<codec>.parquet", the
+// codec being snappy, zstd (or "uncompressed").
+std::string object_key(const ClusterArn& cluster, std::int64_t day,
+                       parquet::Codec codec = parquet::Codec::snappy);
 
 // The distinct month prefixes ("account_id=<a>/region=<r>/year=<YYYY>/month=<MM>/") covering
 // days first..last inclusive, in ascending order: one listing each finds every key of the period.
@@ -22,7 +27,8 @@ std::vector<std::string> month_prefixes(const ClusterArn& cluster, std::int64_t 
                                         std::int64_t last);
 
 // The day a listed key holds for the cluster named `cluster_name`, or nullopt when the key's
-// last segment is not "<YYYY-MM-DD>_<cluster_name>.snappy.parquet" with a valid date.
+// last segment is not "<YYYY-MM-DD>_<cluster_name>.snappy.parquet" (or .zstd.parquet, or
+// .uncompressed.parquet) with a valid date: a day written with either codec is in S3.
 std::optional<std::int64_t> day_of_key(std::string_view key, std::string_view cluster_name);
 
 }  // namespace kci

@@ -9,13 +9,21 @@
 
 namespace kci {
 
+// True for the failure of a write refused because the key already holds an object: S3's
+// 412 Precondition Failed to a conditional PutObject or CompleteMultipartUpload. The object
+// there is kept; for s3-export the day is "already in S3", not a failure.
+inline bool is_already_present(const Failure& failure) {
+  return failure.reason == FailureReason::aws && failure.http_status == 412;
+}
+
 class ObjectStore {
  public:
   virtual ~ObjectStore() = default;
 
   // Every key under `prefix` (all pages).
   virtual Expected<std::vector<std::string>> list_keys(const std::string& prefix) = 0;
-  // The whole object in one request; on failure no object is created.
+  // The whole object in one request, only if the key holds none (S3: If-None-Match: *); on
+  // failure no object is created. A key that already holds one fails is_already_present.
   virtual Expected<void> put_object(const std::string& key, const std::string& body) = 0;
 
   // A multipart upload: create, then parts numbered from 1, then complete with the parts' ETags

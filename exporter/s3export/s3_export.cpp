@@ -25,14 +25,13 @@ Expected<std::vector<std::string>> keys_in_window(ObjectStore& store, const Clus
 
 }  // namespace
 
-S3ExportRunSettings s3_export_run_settings(const Config& config, const ClusterArn& cluster,
-                                           const std::string& region) {
+S3ExportRunSettings s3_export_run_settings(const Config& config, const ClusterArn& cluster) {
   const S3ExportConfig& s3 = config.s3;
   S3ExportRunSettings settings;
   settings.cluster = cluster;
   settings.bucket = s3.bucket;
   settings.backfill_days = s3.backfill_days;
-  settings.day.cluster = DatasetCluster{region, s3.cluster_arn, cluster.name};
+  settings.day.cluster = DatasetCluster{cluster.region, s3.cluster_arn, cluster.name};
   settings.day.kubecost_cluster = s3_export_kubecost_cluster(config.kubecost, s3);
   settings.day.hourly = s3.granularity != "daily";
   settings.day.label_keys = s3.labels;
@@ -85,8 +84,15 @@ int run_s3_export_days(const S3ExportRunSettings& settings, KubecostApi& api, Ob
       log::warn("Kubecost has no data for the day: skipped, nothing written", {{"day", date}});
       continue;
     }
-    const std::string key = object_key(settings.cluster, planned.day);
+    const std::string key = object_key(settings.cluster, planned.day, settings.day.codec);
     auto r = exporter.export_day(planned.day, key);
+    if (!r.ok() && is_already_present(r.failure())) {
+      // The listing missed it (or another run wrote it meanwhile): the conditional write kept
+      // the object that is there.
+      log::info("day already in S3 (412 Precondition Failed): kept, not overwritten",
+                {{"day", date}, {"object", store.uri(key)}});
+      continue;
+    }
     if (!r.ok()) {
       ++report.days_failed;
       log::error("day export failed; the next run retries it",

@@ -21,9 +21,11 @@ struct S3ExportRunSettings {
   DayExportSettings day;
 };
 
-// The run's settings from the config, the parsed CLUSTER_ID and the AWS region in use.
-S3ExportRunSettings s3_export_run_settings(const Config& config, const ClusterArn& cluster,
-                                           const std::string& region);
+// The run's settings from the config and the parsed CLUSTER_ID. properties.region (like the
+// region= partition of the key) is the cluster's, from its ARN, never AWS_REGION: that is where
+// the client signs S3 requests first, and EKS sets it to the Pod's region, which a cross-region
+// or cross-account bucket need not share.
+S3ExportRunSettings s3_export_run_settings(const Config& config, const ClusterArn& cluster);
 
 // Asks Kubecost which days of the back-fill window it has, lists the window's month prefixes,
 // then exports every day Kubecost has and the bucket lacks, oldest first. Days already in the

@@ -319,6 +319,53 @@ test("NOTES.txt prints the verification commands", () => {
   assert.match(r.stdout, /exec deploy\/kubecost-allocation-exporter -- allocation-exporter doctor --prometheus.url/);
 });
 
+test("AWS kubecost-s3-exporter values install the s3-export CronJob and its ServiceAccount only", async () => {
+  // examples/aws-kubecost-s3-exporter-values.yaml is a values file as the AWS solution's
+  // Terraform writes it for its kubecost_s3_exporter chart (issue 13 item 9).
+  const file = path.join(CHART, "examples", "aws-kubecost-s3-exporter-values.yaml");
+  const aws = YAML.parse(readFileSync(file, "utf8"));
+  const values = mergedValues([file]);
+  assert.ok(validateValues(values), JSON.stringify(validateValues.errors));
+  const docs = render([file]);
+  for (const obj of docs) await validateObject(obj);
+  assert.deepEqual(docs.map((d) => d.kind).sort(), ["CronJob", "ServiceAccount"]);
+  const cj = find(docs, "CronJob", aws.cronJob.name);
+  assert.ok(cj, "CronJob named cronJob.name");
+  assert.equal(cj.metadata.namespace, NAMESPACE);
+  assert.equal(cj.spec.schedule, aws.cronJob.schedule);
+  const pod = cj.spec.jobTemplate.spec.template.spec;
+  const c = pod.containers[0];
+  assert.equal(c.image, aws.image);
+  assert.equal(c.imagePullPolicy, aws.imagePullPolicy);
+  assert.deepEqual(c.args, ["s3-export"]);
+  // The same env as the AWS chart's `value: "{{ .value }}"`: every entry, in order, as strings.
+  assert.deepEqual(c.env, aws.env.map((e) => ({ name: e.name, value: String(e.value) })));
+  assert.equal(envOf(c).BACKFILL_PERIOD_DAYS, "15");
+  assert.equal(envOf(c).CONNECTION_TIMEOUT, "10");
+  assert.equal(envOf(c).KUBECOST_CA_CERTIFICATE_SECRET_NAME, "");
+  assert.equal(pod.volumes[0].emptyDir.sizeLimit, aws.ephemeralVolumeSize);
+  assert.equal(c.volumeMounts[0].mountPath, "/tmp");
+  assert.equal(pod.automountServiceAccountToken, false);
+  assert.equal(pod.serviceAccountName, aws.serviceAccount.name);
+  const sa = find(docs, "ServiceAccount", aws.serviceAccount.name);
+  assert.equal(sa.metadata.annotations["eks.amazonaws.com/role-arn"], aws.serviceAccount.role);
+  assert.equal(sa.automountServiceAccountToken, false);
+  // serviceAccount.create false: the CronJob alone, on the existing account.
+  const dir = mkdtempSync(path.join(tmpdir(), "kci-chart-"));
+  try {
+    const noSa = path.join(dir, "no-sa.yaml");
+    writeFileSync(noSa, YAML.stringify({ ...aws, serviceAccount: { ...aws.serviceAccount, create: false } }));
+    assert.deepEqual(render([noSa]).map((d) => d.kind), ["CronJob"]);
+    const noImage = path.join(dir, "no-image.yaml");
+    writeFileSync(noImage, YAML.stringify({ ...aws, image: "" }));
+    const r = run(["-f", noImage]);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /image \(the s3-export image, <registry>\/<repo>:<tag>\) is required/);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
 test("rendered object count per scenario", () => {
   for (const s of scenarios) assert.ok(counts[s] > 0, s);
   console.log("rendered objects: " + Object.entries(counts).map(([s, n]) => `${s}=${n}`).join(", "));

@@ -6,6 +6,11 @@ checks the web identity token and issues "web" session keys; AssumeRole must be 
 keys and issues "parent" keys. When `require_parent` is set, S3 accepts only parent keys (proof
 of role chaining). Keys listed in `expired` are refused with ExpiredToken.
 
+Buckets live in a home region (`bucket_regions`, default `region`): an S3 request signed for
+another region is answered as S3 answers it (see `wrong_region`). Writes honour S3's
+conditional writes (If-None-Match: * on PutObject and CompleteMultipartUpload: 412 when the key
+exists). Keys in `hidden` exist but are left out of listings (a listing that missed an object).
+
 Hostile modes (`hostile`, a set of the names below) make it a broken or lying peer, each on the
 documented shape it breaks; see HOSTILE_MODES. Every request that arrives with an X-Injected
 header (a header smuggled through a CR/LF) is recorded in `injected`.
@@ -28,6 +33,26 @@ from harness import LoopbackServer
 
 
 AMZ_DATE = "%Y%m%dT%H%M%SZ"
+# How S3 answers a request for a bucket of another region ("Amazon S3 API Reference: Error
+# responses", https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html):
+#  "400": AuthorizationHeaderMalformed (400 Bad Request), signed for the wrong region; the body
+#         names the right one in <Region> ("the region 'us-east-1' is wrong; expecting
+#         'eu-central-1'"), as botocore's S3RegionRedirectorv2.get_bucket_region reads it.
+#  "301": PermanentRedirect (301 Moved Permanently), "must be addressed using the specified
+#         endpoint", the bucket's region in the x-amz-bucket-region header (sent to the wrong
+#         regional endpoint; "Virtual hosting of buckets", https://docs.aws.amazon.com/AmazonS3/
+#         latest/userguide/VirtualHosting.html).
+# A HEAD gets the same status without a body ("HeadBucket": "a HEAD request has the same
+# options as a GET ... the response body is empty"; x-amz-bucket-region is sent).
+WRONG_REGION_ANSWERS = ("400", "301")
+# S3 conditional writes ("How to prevent object overwrites with conditional writes",
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html): PutObject and
+# CompleteMultipartUpload take If-None-Match: *; when the key exists, 412 Precondition Failed
+# and nothing is written ("the multipart upload is not completed": it can still be aborted);
+# another If-None-Match value is 501 NotImplemented.
+PRECONDITION_FAILED = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>PreconditionFailed</Code>'
+                       b'<Message>At least one of the pre-conditions you specified did not hold</Message>'
+                       b'<Condition>If-None-Match</Condition></Error>')
 # S3 accepts a signed request only if it arrives within 15 minutes of the time stamp it carries,
 # and otherwise refuses it with 403 RequestTimeTooSkewed (request time and server time too far
 # apart). AWS documents both: "Authenticating Requests (AWS Signature Version 4)" in the Amazon S3
@@ -38,6 +63,12 @@ S3_MAX_SKEW = datetime.timedelta(minutes=15)
 
 # The hostile modes, and the documented behaviour each one breaks or abuses.
 HOSTILE_MODES = {
+    # A 200 whose body is not a whole ListBucketResult: a proxy's HTML page, or a page cut
+    # short. A real ListObjectsV2 answer is the complete XML document of "Response Syntax"
+    # (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html).
+    "list-html": "ListObjectsV2 answers 200 with an HTML page",
+    "list-cut": "ListObjectsV2 answers 200 with the page cut short inside <Contents>",
+    "list-inconsistent": "a page says IsTruncated false yet names a NextContinuationToken",
     # ListObjectsV2 ("Amazon S3 API Reference: ListObjectsV2",
     # https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html): a page holds at
     # most MaxKeys (1 000) keys; when IsTruncated is true, NextContinuationToken is sent and the
@@ -54,8 +85,9 @@ HOSTILE_MODES = {
     # A peer that sends a byte at a time keeps every read timeout happy and never finishes.
     "list-slow-drip": "the page announces 10 MB and sends one byte every 200 ms",
     # XML 1.0 entity and character references (https://www.w3.org/TR/xml/#sec-references);
-    # S3 escapes '&' in keys as &amp;. This page holds a key of 12 MB of '&' then one ';'.
-    "list-entities": "a page with a 12 MB key of '&' characters ending in ';'",
+    # S3 escapes '&' in keys as &amp;. This page holds a key of 12 MB of "&amp;" (well-formed:
+    # a bare '&' is not, and is refused as such).
+    "list-entities": "a page with a 12 MB key of '&amp;' entities",
     # CompleteMultipartUpload "could fail after the initial 200 OK response has been sent. This
     # means that a 200 OK response can contain either a success or an error" ("Amazon S3 API
     # Reference: CompleteMultipartUpload", https://docs.aws.amazon.com/AmazonS3/latest/API/
@@ -123,6 +155,10 @@ class AwsStandIn(LoopbackServer):
         self.require_parent = require_parent
         self.objects = {}
         self.uploads = {}
+        self.bucket_regions = {}  # bucket -> home region (default: `region`)
+        self.wrong_region = "400"  # one of WRONG_REGION_ANSWERS
+        self.hidden = set()  # (bucket, key) that listings leave out
+        self.fail_creates = 0  # CreateMultipartUpload requests to answer 500 InternalError
         self.log = []  # (operation, key or "", status)
         self.fail_next_put = False
         self.secrets = {}
@@ -162,7 +198,7 @@ class AwsStandIn(LoopbackServer):
                 n = int(self.headers.get("Content-Length") or 0)
                 return self.rfile.read(n) if n else b""
 
-            def verify(self, body, service):
+            def verify(self, body, service, region=None):
                 hdrs = {k.lower(): v for k, v in self.headers.items()}
                 auth = hdrs.get("authorization", "")
                 if not auth.startswith("AWS4-HMAC-SHA256 Credential="):
@@ -191,7 +227,7 @@ class AwsStandIn(LoopbackServer):
                                       "The provided 'x-amz-content-sha256' header does not match what was computed.")
                 url = f"http://{hdrs['host']}{self.path}"
                 want = _expected_authorization(self.command, url, hdrs, body, (key, secret, token),
-                                               standin.region, service)
+                                               region or standin.region, service)
                 if want != auth:
                     if standin.debug:
                         import sys
@@ -233,16 +269,47 @@ class AwsStandIn(LoopbackServer):
                        f"</{tag}></{action}Response>")
                 return self.reply(200, xml.encode())
 
+            def wrong_region_answer(self, bucket, signed, home):
+                standin.log.append(("WrongRegion", bucket, signed, standin.wrong_region))
+                if standin.wrong_region == "301":
+                    status, headers = 301, [("x-amz-bucket-region", home)]
+                    body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>PermanentRedirect</Code>'
+                            f"<Message>The bucket you are attempting to access must be addressed using the "
+                            f"specified endpoint. Please send all future requests to this endpoint.</Message>"
+                            f"<Endpoint>{bucket}.s3.{home}.amazonaws.com</Endpoint><Bucket>{bucket}</Bucket>"
+                            f"<RequestId>0A49CE4060975EAC</RequestId></Error>").encode()
+                else:
+                    status, headers = 400, []
+                    body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AuthorizationHeaderMalformed</Code>'
+                            f"<Message>The authorization header is malformed; the region '{signed}' is wrong; "
+                            f"expecting '{home}'</Message><Region>{home}</Region>"
+                            f"<RequestId>0A49CE4060975EAC</RequestId></Error>").encode()
+                if self.command == "HEAD":
+                    headers = [("x-amz-bucket-region", home)]
+                    body = b""
+                return self.reply(status, body, headers=headers)
+
             def s3(self, body):
-                kind = self.verify(body, "s3")
-                if kind is None:
-                    return None
-                if standin.require_parent and kind != "parent":
-                    return self.error(403, "AccessDenied", "Access Denied")
                 url = urllib.parse.urlparse(self.path)
                 q = urllib.parse.parse_qs(url.query, keep_blank_values=True)
                 parts = urllib.parse.unquote(url.path).lstrip("/").split("/", 1)
                 bucket, key = parts[0], (parts[1] if len(parts) > 1 else "")
+                # The region the request was signed for: its credential scope
+                # (Credential=<key>/<date>/<region>/s3/aws4_request).
+                auth = self.headers.get("Authorization", "")
+                scope = auth.split("Credential=")[1].split(",")[0].split("/") if "Credential=" in auth else []
+                signed = scope[2] if len(scope) > 2 else standin.region
+                home = standin.bucket_regions.get(bucket, standin.region)
+                if signed != home:
+                    return self.wrong_region_answer(bucket, signed, home)
+                kind = self.verify(body, "s3", home)
+                if kind is None:
+                    return None
+                if standin.require_parent and kind != "parent":
+                    return self.error(403, "AccessDenied", "Access Denied")
+                condition = self.headers.get("If-None-Match")
+                if condition is not None and condition != "*":
+                    return self.error(501, "NotImplemented", "A header you provided implies functionality that is not implemented")
                 if self.command == "GET" and not key and q.get("list-type") == ["2"]:
                     return self.list(bucket, q)
                 if "content-md5" in {h.lower() for h in self.headers.keys()}:
@@ -273,10 +340,19 @@ class AwsStandIn(LoopbackServer):
                     if "put-error-200" in standin.hostile:
                         standin.log.append(("PutObject", key, "200-error"))
                         return self.reply(200, ERROR_200)
+                    if condition == "*" and (bucket, key) in standin.objects:
+                        standin.log.append(("PutObject", key, 412))
+                        return self.reply(412, PRECONDITION_FAILED)
                     standin.objects[(bucket, key)] = body
                     standin.log.append(("PutObject", key, 200))
                     return self.reply(200, headers=[("ETag", '"' + hashlib.md5(body).hexdigest() + '"')])
                 if self.command == "POST" and "uploads" in q:
+                    if standin.fail_creates > 0:
+                        # A 5xx after S3 may have opened the upload: "InternalError ... 500"
+                        # (Error responses); retrying the create would open a second one.
+                        standin.fail_creates -= 1
+                        standin.log.append(("CreateMultipartUpload", key, 500))
+                        return self.error(500, "InternalError", "We encountered an internal error. Please try again.")
                     uid = secrets.token_hex(8)
                     standin.uploads[uid] = {}
                     standin.log.append(("CreateMultipartUpload", key, 200, uid))
@@ -285,6 +361,9 @@ class AwsStandIn(LoopbackServer):
                     if "complete-error-200" in standin.hostile and q["uploadId"][0] in standin.uploads:
                         standin.log.append(("CompleteMultipartUpload", key, "200-error"))
                         return self.reply(200, ERROR_200)
+                    if condition == "*" and (bucket, key) in standin.objects and q["uploadId"][0] in standin.uploads:
+                        standin.log.append(("CompleteMultipartUpload", key, 412))
+                        return self.reply(412, PRECONDITION_FAILED)
                     up = standin.uploads.pop(q["uploadId"][0], None)
                     if up is None:
                         return self.error(404, "NoSuchUpload", "The specified upload does not exist.")
@@ -342,6 +421,13 @@ class AwsStandIn(LoopbackServer):
                     chunks = [b"<ListBucketResult>"] + [chunk] * n + [b"<IsTruncated>false</IsTruncated></ListBucketResult>"]
                     length = sum(len(c) for c in chunks) if "list-huge-length" in standin.hostile else None
                     return self.stream(iter(chunks), length)
+                if "list-html" in standin.hostile:
+                    standin.log.append(("ListObjectsV2", prefix, 200))
+                    return self.reply(200, b"<html><head><title>Maintenance</title></head><body>"
+                                           b"<h1>Back soon</h1></body></html>", "text/html")
+                if "list-cut" in standin.hostile:
+                    standin.log.append(("ListObjectsV2", prefix, 200))
+                    return self.reply(200, f"<ListBucketResult><Name>b</Name><Contents><Key>{prefix}2024-".encode())
                 if "list-header-flood" in standin.hostile:
                     standin.log.append(("ListObjectsV2", prefix, 200))
                     self.send_response(200)
@@ -363,7 +449,8 @@ class AwsStandIn(LoopbackServer):
                 prefix = q.get("prefix", [""])[0]
                 if self.hostile_list(prefix) is not False:
                     return None
-                keys = sorted(k for (b, k) in standin.objects if b == bucket and k.startswith(prefix))
+                keys = sorted(k for (b, k) in standin.objects
+                              if b == bucket and k.startswith(prefix) and (b, k) not in standin.hidden)
                 start = int(q.get("continuation-token", ["0"])[0])
                 page = keys[start:start + 2]  # tiny pages: pagination is exercised
                 more = start + 2 < len(keys)
@@ -372,7 +459,9 @@ class AwsStandIn(LoopbackServer):
                 if more:
                     xml += f"<NextContinuationToken>{start + 2}</NextContinuationToken>"
                 if "list-entities" in standin.hostile:
-                    xml += f"<Contents><Key>{prefix}{'&' * 12_000_000};</Key></Contents>"
+                    xml += f"<Contents><Key>{prefix}{'&amp;' * 2_400_000}</Key></Contents>"
+                if "list-inconsistent" in standin.hostile and not more:
+                    xml += "<NextContinuationToken>stale</NextContinuationToken>"
                 standin.log.append(("ListObjectsV2", prefix, 200))
                 return self.reply(200, (xml + "</ListBucketResult>").encode())
 
@@ -413,7 +502,7 @@ class AwsStandIn(LoopbackServer):
                     return self.sts(body)
                 return self.s3(body)
 
-            do_GET = do_PUT = do_POST = do_DELETE = dispatch
+            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = dispatch
 
         self.serve(port, Handler)
 

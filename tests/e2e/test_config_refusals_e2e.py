@@ -129,6 +129,31 @@ def main():
         refused(b, "s3 labels equal but for case", ["check-config"],
                 'labels: "Team" and "team" differ only in case: Athena, which lower-cases column '
                 "names, would see one column", env={"LABELS": "Team,team"})
+        # issue 13 item 10: duplicate LABELS/ANNOTATIONS keys, or keys that sanitise alike,
+        # would repeat a Parquet column; a cluster name with '/' would add a key segment.
+        refused(b, "s3 labels listed twice", ["check-config"],
+                'labels: "app" is listed twice', env={"LABELS": "app, team, app"})
+        refused(b, "s3 annotations that sanitise alike", ["check-config"],
+                'annotations: "a.b" and "a/b" both read Kubecost\'s a_b (Kubecost sanitises '
+                "keys), so their columns would hold the same values",
+                env={"ANNOTATIONS": "a.b, a/b"})
+        refused(b, "cluster name with a slash", ["check-config"],
+                'clusterId: invalid value "arn:aws:eks:us-east-1:111122223333:cluster/team/prod": '
+                'the cluster name "team/prod" is not an EKS cluster name (1-100 of A-Z a-z 0-9 - '
+                "_, starting with a letter or digit; no '/'): it names the S3 object",
+                env={"CLUSTER_ID": "arn:aws:eks:us-east-1:111122223333:cluster/team/prod"})
+        # issue 13 item 6: timeouts are read like Python's float(); nan, inf and <= 0 refused.
+        refused(b, "timeout nan", ["check-config"],
+                'connectionTimeout: invalid value "nan": must be a finite number of seconds',
+                env={"CONNECTION_TIMEOUT": "nan"})
+        refused(b, "read timeout negative", ["check-config"],
+                'allocationApiReadTimeout: invalid value "-5": must be more than zero seconds',
+                env={"KUBECOST_ALLOCATION_API_READ_TIMEOUT": "-5"})
+        p = run(b, ["check-config"], env={"CONNECTION_TIMEOUT": "10.5",
+                                          "KUBECOST_ALLOCATION_API_READ_TIMEOUT": "60.0",
+                                          "TLS_VERIFY": "Y", "KUBECOST_ALLOCATION_API_PAGINATE": "False"})
+        check("AWS exporter spellings pass check-config (10.5, 60.0, Y, False)",
+              p.returncode == 0 and p.stderr == "", f"exit {p.returncode}, stderr {p.stderr[:400]!r}")
 
         # --web.config.file.
         refused(b, "web.config.file is a directory", ["check-config", "--web.config.file", tmp],

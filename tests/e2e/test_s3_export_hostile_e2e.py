@@ -11,7 +11,8 @@ upload is left open, that no temporary file is left in S3_EXPORT_WORK_DIR, and t
 Cases: a continuation token that never changes; a 230 MB listing (chunked, and announced by
 Content-Length); header lines that never end; a slow-drip answer past the AWS call deadline,
 and past the run deadline;
-entity-heavy XML (a 12 MB key of '&'); 200 with an <Error> body on PutObject and on
+a 200 listing that is an HTML page, cut short, or inconsistent;
+entity-heavy XML (a 12 MB key of '&amp;'); 200 with an <Error> body on PutObject and on
 CompleteMultipartUpload; an STS SessionToken with CR/LF (raw and as character references);
 SIGTERM and SIGINT while an UploadPart is in flight; userinfo in the Pod Identity URI and in
 AWS_ENDPOINT_URL.
@@ -162,6 +163,20 @@ def main():
         assert len(aws.ops("ListObjectsV2")) == 2, len(aws.ops("ListObjectsV2"))
         checks += 1
 
+        # 1b. A 200 listing that is not a whole, consistent ListBucketResult (an HTML page, a
+        #     page cut short, a last page naming a next token): exit 1, nothing uploaded
+        #     (issue 13 item 5; before, such a page read as "no objects" and every day went up).
+        for mode, why in (("list-html", "the root element is <html>, not <ListBucketResult>"),
+                          ("list-cut", "the document ends inside <Key>"),
+                          ("list-inconsistent", "not truncated, yet it has a NextContinuationToken")):
+            reset(mode)
+            o = run(args.binary, env, os.path.join(tmp, f"{mode}.log"))
+            clean(o, mode)
+            one_error(o, "s3-export cannot list the bucket", f"s3:ListObjectsV2 s3://{BUCKET}/{prefix}",
+                      "is not a ListObjectsV2 page we can trust", why, "nothing is uploaded")
+            assert not aws.ops("PutObject") and not aws.ops("CreateMultipartUpload"), aws.log
+        checks += 1
+
         # 2. A 230 MB listing page: refused at 16 MiB, memory stays flat.
         for mode in ("list-huge", "list-huge-length"):
             reset(mode)
@@ -193,7 +208,7 @@ def main():
         assert o.seconds < 30, o.seconds
         checks += 1
 
-        # 4. Entity-heavy XML: a 12 MB key of '&' (quadratic to decode the old way) is read in
+        # 4. Entity-heavy XML: a 12 MB key of '&amp;' (quadratic to decode the old way) is read in
         #    linear time; the junk key matches no day, so the run goes on and succeeds.
         reset("list-entities")
         o = run(args.binary, env, os.path.join(tmp, "entities.log"))

@@ -3,6 +3,21 @@
 {{- .Values.allocationExporter.name | default "kubecost-allocation-exporter" | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
+{{/*
+"true" when the values are those of the AWS kubecost_s3_exporter chart (its Terraform writes
+cronJob, image as one string, serviceAccount.role and env as a list of {name, value}): the
+chart then renders that chart's two objects, the s3-export CronJob and its ServiceAccount
+(templates/aws-s3-exporter.yaml), and nothing else of its own. Our values have no cronJob key.
+*/}}
+{{- define "kci.awsValues" -}}
+{{- if kindIs "map" .Values.cronJob -}}true{{- end -}}
+{{- end -}}
+
+{{/* "true" when the serve-mode exporter (Deployment, Service, ...) is rendered. */}}
+{{- define "kci.exporterEnabled" -}}
+{{- if and .Values.allocationExporter.enabled (not (include "kci.awsValues" .)) -}}true{{- end -}}
+{{- end -}}
+
 {{- define "kci.labels" -}}
 app.kubernetes.io/name: {{ include "kci.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}

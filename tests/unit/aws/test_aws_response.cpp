@@ -81,20 +81,20 @@ TEST_CASE("aws_response: an <Error> document is an error whatever the status") {
       is_error_document("<CompleteMultipartUploadResult><Code>x</Code>"
                         "</CompleteMultipartUploadResult>"));
   CHECK_FALSE(is_error_document("<?xml version=\"1.0\"?><ErrorsAreFine/>"));
-  CHECK(answer_error({200, err, ""}) ==
+  CHECK(answer_error({200, err, "", ""}) ==
         "InternalError: We encountered an internal error. Please try again. (HTTP 200)");
-  CHECK(answer_error({200, "<CompleteMultipartUploadResult/>", ""}).empty());
-  CHECK(answer_error({204, "", ""}, {204, 200}).empty());
-  CHECK(answer_error({404, "<Error><Code>NoSuchUpload</Code></Error>", ""}) ==
+  CHECK(answer_error({200, "<CompleteMultipartUploadResult/>", "", ""}).empty());
+  CHECK(answer_error({204, "", "", ""}, {204, 200}).empty());
+  CHECK(answer_error({404, "<Error><Code>NoSuchUpload</Code></Error>", "", ""}) ==
         "NoSuchUpload (HTTP 404)");
-  CHECK(answer_error({503, "busy", ""}) == "HTTP 503: busy");
+  CHECK(answer_error({503, "busy", "", ""}) == "HTTP 503: busy");
 }
 
 TEST_CASE("aws_response: error_line stays one line") {
   Response r{400, "<Error><Code>Bad\nCode</Code><Message>multi\nline\r\nmessage</Message></Error>",
-             ""};
+             "", ""};
   CHECK(error_line(r) == "Bad Code: multi line  message (HTTP 400)");
-  Response json{400, R"({"__type":"com.amazon#ResourceNotFoundException","message":"no such"})",
+  Response json{400, R"({"__type":"com.amazon#ResourceNotFoundException","message":"no such"})", "",
                 ""};
   CHECK(error_line(json) == "ResourceNotFoundException: no such (HTTP 400)");
 }

@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <map>
+#include <mutex>
+#include <vector>
 
 #include "exporter/aws/s3.hpp"
 #include "local_http_server.hpp"
@@ -124,4 +126,176 @@ TEST_CASE("s3: ETags are escaped in the CompleteMultipartUpload body") {
   CHECK(seen ==
         "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>\"a&amp;b\"</ETag></Part>"
         "<Part><PartNumber>2</PartNumber><ETag>&lt;x&gt;</ETag></Part></CompleteMultipartUpload>");
+}
+
+namespace {
+
+// The region an Authorization header's credential scope names (".../<date>/<region>/s3/...").
+std::string signed_region(const httplib::Request& req) {
+  const std::string auth = req.get_header_value("Authorization");
+  const auto scope = auth.find("Credential=");
+  if (scope == std::string::npos) return "";
+  const auto a = auth.find('/', scope);
+  const auto b = auth.find('/', a + 1);
+  const auto c = auth.find('/', b + 1);
+  return auth.substr(b + 1, c - b - 1);
+}
+
+}  // namespace
+
+TEST_CASE("s3: a bucket in another region: 400 AuthorizationHeaderMalformed <Region> (item 4)") {
+  std::vector<std::string> regions;
+  std::mutex mutex;
+  S3Fixture f;
+  auto handler = [&](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mutex);
+    regions.push_back(signed_region(req));
+    if (regions.back() != "eu-west-1") {
+      res.status = 400;
+      res.set_content(
+          "<Error><Code>AuthorizationHeaderMalformed</Code><Message>The authorization header is "
+          "malformed; the region '" +
+              regions.back() +
+              "' is wrong; expecting 'eu-west-1'</Message><Region>eu-west-1</Region></Error>",
+          "application/xml");
+      return;
+    }
+    res.set_header("ETag", "\"e\"");
+    res.set_content("<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>",
+                    "application/xml");
+  };
+  f.server.server.Get("/b/", handler);
+  f.server.server.Put("/b/k", handler);
+  f.start();
+  REQUIRE(f.s3->list_keys("b", "p/").ok());
+  REQUIRE(f.s3->put_object("b", "k", "body").ok());
+  // One refused request, then every request signed for the bucket's region (remembered).
+  CHECK(regions == std::vector<std::string>{"us-east-1", "eu-west-1", "eu-west-1"});
+}
+
+TEST_CASE("s3: a bucket in another region: 301 PermanentRedirect with x-amz-bucket-region") {
+  std::vector<std::string> regions;
+  S3Fixture f;
+  f.server.server.Get("/b/", [&](const httplib::Request& req, httplib::Response& res) {
+    regions.push_back(signed_region(req));
+    if (regions.back() != "ap-southeast-2") {
+      res.status = 301;
+      res.set_header("x-amz-bucket-region", "ap-southeast-2");
+      res.set_content(
+          "<Error><Code>PermanentRedirect</Code><Message>The bucket you are attempting to access "
+          "must be addressed using the specified endpoint. Please send all future requests to "
+          "this endpoint.</Message><Endpoint>b.s3.ap-southeast-2.amazonaws.com</Endpoint>"
+          "<Bucket>b</Bucket></Error>",
+          "application/xml");
+      return;
+    }
+    res.set_content("<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>",
+                    "application/xml");
+  });
+  f.start();
+  REQUIRE(f.s3->list_keys("b", "p/").ok());
+  CHECK(regions == std::vector<std::string>{"us-east-1", "ap-southeast-2"});
+}
+
+TEST_CASE("s3: a bodiless 400 with x-amz-bucket-region (a HEAD's answer) is followed too") {
+  std::vector<std::string> regions;
+  S3Fixture f;
+  f.server.server.Get("/b/", [&](const httplib::Request& req, httplib::Response& res) {
+    regions.push_back(signed_region(req));
+    if (regions.back() != "eu-central-1") {
+      res.status = 400;
+      res.set_header("x-amz-bucket-region", "eu-central-1");
+      return;
+    }
+    res.set_content("<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>",
+                    "application/xml");
+  });
+  f.start();
+  REQUIRE(f.s3->list_keys("b", "p/").ok());
+  CHECK(regions == std::vector<std::string>{"us-east-1", "eu-central-1"});
+}
+
+TEST_CASE("s3: a region answer is followed once; a second one is the failure") {
+  int calls = 0;
+  S3Fixture f;
+  f.server.server.Get("/b/", [&](const httplib::Request&, httplib::Response& res) {
+    ++calls;
+    res.status = 301;
+    res.set_header("x-amz-bucket-region", calls == 1 ? "eu-west-1" : "eu-west-2");
+    res.set_content("<Error><Code>PermanentRedirect</Code><Message>elsewhere</Message></Error>",
+                    "application/xml");
+  });
+  f.start();
+  auto keys = f.s3->list_keys("b", "p/");
+  REQUIRE_FALSE(keys.ok());
+  CHECK(calls == 2);
+  CHECK(keys.failure().message ==
+        "s3:ListObjectsV2 s3://b/p/: PermanentRedirect: elsewhere (HTTP 301); the bucket is in "
+        "eu-west-2, requests were signed for eu-west-1");
+}
+
+TEST_CASE("s3: writes are conditional (If-None-Match: *); 412 is 'already present' (item 5)") {
+  std::vector<std::string> conditions;
+  S3Fixture f;
+  f.server.server.Put("/b/k", [&](const httplib::Request& req, httplib::Response& res) {
+    conditions.push_back("put " + req.get_header_value("If-None-Match"));
+    res.status = 412;
+    res.set_content(
+        "<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you "
+        "specified did not hold</Message><Condition>If-None-Match</Condition></Error>",
+        "application/xml");
+  });
+  f.server.server.Post("/b/k", [&](const httplib::Request& req, httplib::Response& res) {
+    const bool create = req.has_param("uploads");
+    conditions.push_back(std::string(create ? "create " : "complete ") +
+                         req.get_header_value("If-None-Match"));
+    if (create) {
+      res.set_content(
+          "<InitiateMultipartUploadResult><UploadId>u</UploadId>"
+          "</InitiateMultipartUploadResult>",
+          "application/xml");
+      return;
+    }
+    res.status = 412;
+    res.set_content("<Error><Code>PreconditionFailed</Code><Message>no</Message></Error>",
+                    "application/xml");
+  });
+  f.start();
+  auto put = f.s3->put_object("b", "k", "body");
+  REQUIRE_FALSE(put.ok());
+  CHECK(put.failure().reason == FailureReason::aws);
+  CHECK(put.failure().http_status == 412);
+  REQUIRE(f.s3->create_multipart_upload("b", "k").ok());
+  auto complete = f.s3->complete_multipart_upload("b", "k", "u", {"\"e\""});
+  REQUIRE_FALSE(complete.ok());
+  CHECK(complete.failure().http_status == 412);
+  // S3 takes If-None-Match on PutObject and CompleteMultipartUpload, not on the create.
+  CHECK(conditions == std::vector<std::string>{"put *", "create ", "complete *"});
+}
+
+TEST_CASE("s3: CreateMultipartUpload is never retried; PutObject is (item 10)") {
+  std::atomic<int> creates = 0, puts = 0;
+  S3Fixture f;
+  f.server.server.Post("/b/k", [&](const httplib::Request&, httplib::Response& res) {
+    ++creates;
+    res.status = 500;
+    res.set_content("<Error><Code>InternalError</Code><Message>oops</Message></Error>",
+                    "application/xml");
+  });
+  f.server.server.Put("/b/k", [&](const httplib::Request&, httplib::Response& res) {
+    if (++puts == 1) {
+      res.status = 503;
+      res.set_content("<Error><Code>SlowDown</Code></Error>", "application/xml");
+      return;
+    }
+    res.set_header("ETag", "\"e\"");
+  });
+  f.start();
+  auto created = f.s3->create_multipart_upload("b", "k");
+  REQUIRE_FALSE(created.ok());
+  CHECK(created.failure().message ==
+        "s3:CreateMultipartUpload s3://b/k: InternalError: oops (HTTP 500)");
+  CHECK(creates == 1);
+  REQUIRE(f.s3->put_object("b", "k", "body").ok());
+  CHECK(puts == 2);
 }

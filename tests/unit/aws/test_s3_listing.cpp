@@ -100,13 +100,72 @@ TEST_CASE("s3_listing: a failed page is returned as it is") {
 
 TEST_CASE("s3_listing: a page body is parsed") {
   auto p = parse_list_page(
-      "<ListBucketResult><Contents><Key>x/1</Key></Contents><Contents><Key>x/2</Key></Contents>"
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListBucketResult "
+      "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>b</Name><Prefix>x/</Prefix>"
+      "<KeyCount>2</KeyCount><Contents><Key>x/1</Key><Size>3</Size><Owner><ID>o</ID></Owner>"
+      "</Contents><Contents><Key>x/a&amp;b</Key></Contents>"
       "<IsTruncated>true</IsTruncated><NextContinuationToken>1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/"
-      "wm36Hy4vbOwM=</NextContinuationToken></ListBucketResult>");
-  CHECK(p.keys == std::vector<std::string>{"x/1", "x/2"});
-  CHECK(p.truncated);
-  CHECK(p.next_token == "1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=");
-  CHECK_FALSE(parse_list_page("<ListBucketResult><IsTruncated>false</IsTruncated>"
-                              "</ListBucketResult>")
-                  .truncated);
+      "wm36Hy4vbOwM=</NextContinuationToken></ListBucketResult>\n");
+  REQUIRE(p.ok());
+  CHECK(p.value().keys == std::vector<std::string>{"x/1", "x/a&b"});
+  CHECK(p.value().truncated);
+  CHECK(p.value().next_token == "1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=");
+  auto last = parse_list_page(
+      "<ListBucketResult><IsTruncated>false</IsTruncated>"
+      "</ListBucketResult>");
+  REQUIRE(last.ok());
+  CHECK_FALSE(last.value().truncated);
+  CHECK(last.value().keys.empty());
+}
+
+TEST_CASE("s3_listing: a page we cannot trust is a failure, not an empty bucket (issue 13 #5)") {
+  auto why = [](std::string_view xml) {
+    auto p = parse_list_page(xml);
+    REQUIRE_FALSE(p.ok());
+    CHECK(p.failure().reason == FailureReason::parse);
+    CHECK(p.failure().message.ends_with("): nothing is uploaded"));
+    return p.failure().message;
+  };
+  auto has = [](const std::string& message, const std::string& part) {
+    INFO(message);
+    CHECK(message.find(part) != std::string::npos);
+  };
+  const std::string head = "<ListBucketResult><Contents><Key>a</Key></Contents>";
+  // Cut short, an HTML page, an empty body, another root element.
+  has(why(head + "<IsTruncated>fal"), "the document ends inside <IsTruncated>");
+  has(why(head), "the document ends inside <ListBucketResult>");
+  has(why("<html><body><h1>502 Bad Gateway</h1></body></html>"),
+      "the root element is <html>, not <ListBucketResult>");
+  has(why(""), "no <ListBucketResult> element");
+  has(why("<!DOCTYPE html><html></html>"), "a DOCTYPE or processing instruction");
+  has(why("<ListAllMyBucketsResult><IsTruncated>false</IsTruncated></ListAllMyBucketsResult>"),
+      "the root element is <ListAllMyBucketsResult>");
+  // Not well-formed.
+  has(why(head + "<IsTruncated>false</IsTruncated></ListBucket>"), "does not close");
+  has(why("<ListBucketResult><Contents><Key>a & b</Key></Contents>"
+          "<IsTruncated>false</IsTruncated></ListBucketResult>"),
+      "an '&' that starts no entity");
+  has(why(head + "<IsTruncated>false</IsTruncated></ListBucketResult><ListBucketResult/>"),
+      "a second root element");
+  has(why(head + "<IsTruncated>false</IsTruncated></ListBucketResult>junk"),
+      "text outside the root element");
+  // IsTruncated and NextContinuationToken consistent; KeyCount counts the Contents.
+  has(why(head + "</ListBucketResult>"), "no single <IsTruncated> of true or false");
+  has(why(head + "<IsTruncated>yes</IsTruncated></ListBucketResult>"), "no single <IsTruncated>");
+  has(why(head + "<IsTruncated>false</IsTruncated><IsTruncated>true</IsTruncated>"
+                 "</ListBucketResult>"),
+      "no single <IsTruncated>");
+  has(why(head + "<IsTruncated>true</IsTruncated></ListBucketResult>"),
+      "truncated but has no NextContinuationToken");
+  has(why(head + "<IsTruncated>false</IsTruncated><NextContinuationToken>t"
+                 "</NextContinuationToken></ListBucketResult>"),
+      "not truncated, yet it has a NextContinuationToken");
+  has(why(head + "<KeyCount>5</KeyCount><IsTruncated>false</IsTruncated></ListBucketResult>"),
+      "<KeyCount> 5 but 1 <Contents>");
+  has(why("<ListBucketResult><Contents><Size>1</Size></Contents><IsTruncated>false"
+          "</IsTruncated></ListBucketResult>"),
+      "a <Contents> without exactly one <Key>");
+  std::string deep = "<ListBucketResult>";
+  for (int i = 0; i < 40; ++i) deep += "<a>";
+  has(why(deep), "elements nested too deep");
 }

@@ -297,3 +297,52 @@ TEST_CASE("config: the On-Demand API resolution takes 1m, 5m, 1h; refuses others
   CHECK(bad.starts_with("allocationApiResolution: invalid value \"fast\""));
   CHECK(bad.find('\n') == std::string::npos);
 }
+
+TEST_CASE("config: timeouts as the AWS exporter's float() reads them (issue 13 item 6)") {
+  using std::chrono::milliseconds;
+  Config c = load({}, {{"CONNECTION_TIMEOUT", "10.5"},
+                       {"KUBECOST_ALLOCATION_API_READ_TIMEOUT", "60.0"},
+                       {"KUBECOST_ASSETS_API_READ_TIMEOUT", "1e1"}});
+  CHECK(c.s3.connection_timeout == milliseconds(10'500));
+  CHECK(c.s3.allocation_read_timeout == milliseconds(60'000));
+  CHECK(c.s3.assets_read_timeout == milliseconds(10'000));
+  CHECK(load({}, {{"CONNECTION_TIMEOUT", " 10 "}}).s3.connection_timeout == milliseconds(10'000));
+  CHECK(load({}, {{"CONNECTION_TIMEOUT", "\t+.5\n"}}).s3.connection_timeout == milliseconds(500));
+  CHECK(load({}, {{"CONNECTION_TIMEOUT", "1_0"}}).s3.connection_timeout == milliseconds(10'000));
+  CHECK(load({}, {{"CONNECTION_TIMEOUT", "90s"}}).s3.connection_timeout == milliseconds(90'000));
+  CHECK(load({}, {{"CONNECTION_TIMEOUT", "2.5E+1"}}).s3.connection_timeout == milliseconds(25'000));
+  CHECK(error_of({}, {{"CONNECTION_TIMEOUT", "nan"}}) ==
+        "connectionTimeout: invalid value \"nan\": must be a finite number of seconds");
+  CHECK(error_of({}, {{"CONNECTION_TIMEOUT", "-Infinity"}}) ==
+        "connectionTimeout: invalid value \"-Infinity\": must be a finite number of seconds");
+  CHECK(error_of({}, {{"KUBECOST_ALLOCATION_API_READ_TIMEOUT", "-1"}}) ==
+        "allocationApiReadTimeout: invalid value \"-1\": must be more than zero seconds");
+  CHECK(error_of({}, {{"CONNECTION_TIMEOUT", "0.0"}}) ==
+        "connectionTimeout: invalid value \"0.0\": must be more than zero seconds");
+  for (const char* bad : {"1__0", "_1", "1.2.3", "e5", "1e", "ten"})
+    CHECK(error_of({}, {{"CONNECTION_TIMEOUT", bad}})
+              .starts_with("connectionTimeout: invalid value \"" + std::string(bad) +
+                           "\": expected seconds as a number"));
+  CHECK(error_of({}, {{"CONNECTION_TIMEOUT", "1e300"}})
+            .starts_with("connectionTimeout: invalid value \"1e300\": must be at most"));
+}
+
+TEST_CASE("config: booleans as the AWS exporter reads them, any case (issue 13 item 6)") {
+  for (const char* yes : {"True", "TRUE", "true", "Yes", "Y", "y"})
+    CHECK(load({}, {{"KUBECOST_ALLOCATION_API_PAGINATE", yes}}).s3.paginate);
+  for (const char* no : {"False", "FALSE", "No", "N", "n"})
+    CHECK_FALSE(load({}, {{"TLS_VERIFY", no}}).s3.tls_verify);
+  CHECK(error_of({}, {{"TLS_VERIFY", "maybe"}}) ==
+        "tlsVerify: invalid value \"maybe\": expected true or false");
+}
+
+TEST_CASE("config: a cluster name with '/' is refused when read (issue 13 item 10)") {
+  CHECK(error_of({}, {{"CLUSTER_ID", "arn:aws:eks:us-east-1:111122223333:cluster/team/prod"}}) ==
+        "clusterId: invalid value \"arn:aws:eks:us-east-1:111122223333:cluster/team/prod\": the "
+        "cluster name \"team/prod\" is not an EKS cluster name (1-100 of A-Z a-z 0-9 - _, "
+        "starting with a letter or digit; no '/'): it names the S3 object");
+  CHECK(error_of({}, {{"CLUSTER_ID", "arn:aws:eks:us-east-1:111122223333:cluster/-x"}})
+            .find("is not an EKS cluster name") != std::string::npos);
+  CHECK(load({}, {{"CLUSTER_ID", "arn:aws:eks:us-east-1:111122223333:cluster/prod_Eu-1"}})
+            .s3.cluster_arn == "arn:aws:eks:us-east-1:111122223333:cluster/prod_Eu-1");
+}

@@ -38,3 +38,16 @@ TEST_CASE("object key: the day of a listed key round-trips, other names are not 
   CHECK_FALSE(day_of_key("a/2024-13-18_eks-test.snappy.parquet", "eks-test").has_value());
   CHECK_FALSE(day_of_key("a/", "eks-test").has_value());
 }
+
+TEST_CASE("object key: named by codec; the listing knows both names (issue 13 item 10)") {
+  CHECK(object_key(k_cluster, 19800, parquet::Codec::zstd) ==
+        "account_id=111122223333/region=us-east-1/year=2024/month=03/"
+        "2024-03-18_eks-test.zstd.parquet");
+  CHECK(object_key(k_cluster, 19800, parquet::Codec::snappy) ==
+        "account_id=111122223333/region=us-east-1/year=2024/month=03/"
+        "2024-03-18_eks-test.snappy.parquet");
+  CHECK(day_of_key(object_key(k_cluster, 19800, parquet::Codec::zstd), "eks-test") == 19800);
+  CHECK(day_of_key("a/2024-03-18_eks-test.zstd.parquet", "eks-test") == 19800);
+  CHECK_FALSE(day_of_key("a/2024-03-18_eks-test.gzip.parquet", "eks-test").has_value());
+  CHECK_FALSE(day_of_key("a/2024-03-18_eks-test.zstd.parquet.part", "eks-test").has_value());
+}

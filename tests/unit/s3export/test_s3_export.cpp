@@ -176,7 +176,7 @@ TEST_CASE("s3-export run: a window over a month boundary lists each month once")
             "list account_id=111122223333/region=us-east-1/year=2024/month=02/"});
 }
 
-TEST_CASE("s3-export run settings: taken from the config, the ARN and the region") {
+TEST_CASE("s3-export run settings: taken from the config and the ARN (region: the cluster's)") {
   Config config;
   config.s3.bucket = "b";
   config.s3.cluster_arn = "arn:aws:eks:us-east-1:111122223333:cluster/eks-test";
@@ -186,11 +186,11 @@ TEST_CASE("s3-export run settings: taken from the config, the ARN and the region
   config.s3.work_dir = "/work";
   config.s3.compression = "zstd";
   config.s3.multipart_threshold = 1234;
-  const auto s = s3_export_run_settings(config, k_cluster, "eu-west-1");
+  const auto s = s3_export_run_settings(config, k_cluster);
   CHECK(s.bucket == "b");
   CHECK(s.backfill_days == 7);
   CHECK(s.cluster.name == "eks-test");
-  CHECK(s.day.cluster.region == "eu-west-1");
+  CHECK(s.day.cluster.region == k_cluster.region);
   CHECK(s.day.cluster.cluster_arn == config.s3.cluster_arn);
   CHECK(s.day.cluster.name == "eks-test");
   CHECK(s.day.label_keys == config.s3.labels);
@@ -200,13 +200,13 @@ TEST_CASE("s3-export run settings: taken from the config, the ARN and the region
   CHECK(s.day.upload.multipart_threshold == 1234);
   CHECK(s.day.upload.min_part_size == k_min_part_size);
   config.s3.compression = "snappy";
-  CHECK(s3_export_run_settings(config, k_cluster, "").day.codec == parquet::Codec::snappy);
+  CHECK(s3_export_run_settings(config, k_cluster).day.codec == parquet::Codec::snappy);
   // Rows must be of Kubecost's id of this cluster: KUBECOST_CLUSTER_ID, else the ARN's name.
   CHECK(s.day.kubecost_cluster == "eks-test");
   CHECK(s.day.hourly);
   config.kubecost.cluster_id = "kubecost-cluster";
   config.s3.granularity = "daily";
-  const auto named = s3_export_run_settings(config, k_cluster, "");
+  const auto named = s3_export_run_settings(config, k_cluster);
   CHECK(named.day.kubecost_cluster == "kubecost-cluster");
   CHECK_FALSE(named.day.hourly);
 }

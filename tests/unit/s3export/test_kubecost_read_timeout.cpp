@@ -1,0 +1,68 @@
+// KUBECOST_ALLOCATION_API_READ_TIMEOUT as the AWS kubecost-s3-exporter means it: requests'
+// timeout=(connect, read), the read part a wait between reads (main.py passes
+// timeout=(connection_timeout, read_timeout) to requests.get). An answer that keeps arriving
+// for longer than the read timeout is read whole (issue 13 item 6).
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+#include "exporter/s3export/http_kubecost_api.hpp"
+#include "local_http_server.hpp"
+
+using namespace kci;
+using namespace std::chrono_literals;
+using kci::test::LocalServer;
+
+namespace {
+
+constexpr std::int64_t k_day = 19798;  // 2024-03-16
+
+// Every path answers a valid, empty Allocation answer, sent in `pieces` pieces `gap` apart.
+void drip_everything(LocalServer& s, int pieces, std::chrono::milliseconds gap) {
+  s.server.Get(".*", [pieces, gap](const httplib::Request&, httplib::Response& res) {
+    // text/event-stream: cpp-httplib's server gzips other types for a client that accepts
+    // gzip, and its compressor holds small pieces back, so none would arrive until the end.
+    res.set_chunked_content_provider(
+        "text/event-stream", [pieces, gap, n = 0](std::size_t, httplib::DataSink& sink) mutable {
+          std::this_thread::sleep_for(gap);
+          const std::string piece = n == 0 ? R"({"code":200,"data":[)" : " ";
+          if (!sink.write(piece.data(), piece.size())) return false;
+          if (++n == pieces) {
+            sink.write("]}", 2);
+            sink.done();
+          }
+          return true;
+        });
+  });
+  s.start();
+}
+
+}  // namespace
+
+TEST_CASE("kubecost read timeout: a 3 s answer with 300 ms gaps passes a 1 s read timeout") {
+  LocalServer s;
+  drip_everything(s, 10, 300ms);
+  Config config;
+  config.kubecost.url = "http://127.0.0.1:" + std::to_string(s.port);
+  config.kubecost.retries = 0;
+  config.s3.allocation_read_timeout = 1s;
+  config.s3.assets_read_timeout = 1s;
+  HttpKubecostApi api(s3_export_connection(config), config.s3);
+  auto days = api.days_with_data(k_day - 3, k_day);
+  if (!days.ok()) FAIL(days.failure().message);
+  CHECK(days.value().empty());
+}
+
+TEST_CASE("kubecost read timeout: a gap longer than it fails the request, naming it") {
+  LocalServer s;
+  drip_everything(s, 2, 1500ms);
+  Config config;
+  config.kubecost.url = "http://127.0.0.1:" + std::to_string(s.port);
+  config.kubecost.retries = 0;
+  config.s3.allocation_read_timeout = 500ms;
+  HttpKubecostApi api(s3_export_connection(config), config.s3);
+  auto days = api.days_with_data(k_day - 3, k_day);
+  REQUIRE_FALSE(days.ok());
+  CHECK(days.failure().reason == FailureReason::timeout);
+  CHECK(days.failure().message.find("KUBECOST_ALLOCATION_API_READ_TIMEOUT") != std::string::npos);
+}
