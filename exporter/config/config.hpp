@@ -29,6 +29,8 @@ enum class MetricMode { rate, total };
 struct KubecostConnection : HttpEndpoint {
   KubecostConnection() { url = "http://kubecost-cost-analyzer.kubecost.svc.cluster.local:9090"; }
   Flavour flavour = Flavour::kubecost;
+  // kubecostClusterId: only this cluster's allocations (`filter=cluster:"<id>"`); "" = all.
+  std::string cluster_id;
 };
 
 // s3-export settings, named as the AWS kubecost-s3-exporter names them.
@@ -66,7 +68,7 @@ struct Config {
   std::chrono::milliseconds scrape_jitter_max{10'000};
   std::chrono::milliseconds max_staleness{0};  // 0: three scrape intervals
   std::string aggregation_level = "namespace";
-  WindowSpec window{"1h", 1};
+  WindowSpec window{"24h", 24};
   bool time_series = false;
   std::string step = "1h";
   bool accumulate = true;
@@ -76,6 +78,8 @@ struct Config {
   std::string tenant_id;
   std::string cluster_name = "kubernetes";
   std::string currency = "USD";
+  // multiCluster: one exporter for a federation; `cluster` label from properties.cluster.
+  bool multi_cluster = false;
   bool enable_pod_metrics = false;
   int top_n_pods = 50;
   std::vector<std::string> label_keys;  // Kubernetes label keys exported as label_<sanitised>
