@@ -5,7 +5,7 @@ Proves, each against the real binary:
   1. OpenCost answering Kubecost's path (flavour auto) still gets idle: includeIdle is sent.
   2. window=1h answered with data:[null] is reason no_data_yet, the last good series are kept.
   3. Rate mode divides by the span the data covers (allocations' end lagging the window), and
-     the effective hours are the window_hours health series.
+     the effective span is the data_window_seconds health series.
   4a. kubecostClusterId: one cluster of a federation, filtered by the server.
   4b. multiCluster: same-named namespaces in two clusters, cluster label from properties,
       sum(namespace) + idle == cluster for each cluster.
@@ -99,7 +99,7 @@ def main():
         standin.allocations = lagged
         with Exporter(args.binary, base_env) as ex:
             m = ex.wait_for(good, "lagged poll")
-            assert value(m, "cloudtuner_kubecost_exporter_window_hours") == 1.5
+            assert value(m, "cloudtuner_kubecost_exporter_data_window_seconds") == 1.5 * 3600
             got = value(m, "cloudtuner_kubecost_idle_total_cost", cluster="stamped",
                         tenant_id=TENANT, currency=CUR)
             assert close(got, lagged["__idle__"]["totalCost"] / 1.5), got

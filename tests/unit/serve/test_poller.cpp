@@ -209,7 +209,7 @@ TEST_CASE("poller: the window hours the data covers are a health series") {
       R"({"data":[{"a":{"window":{"start":"2024-01-01T00:00:00Z","end":"2024-01-02T00:00:00Z"},"start":"2024-01-01T00:00:00Z","end":"2024-01-01T18:00:00Z","totalCost":18}}]})"));
   poller.poll_once();
   auto s = series_of(publisher.current()->text());
-  CHECK(s.at("cloudtuner_kubecost_exporter_window_hours") == 18);
+  CHECK(s.at("cloudtuner_kubecost_exporter_data_window_seconds") == 18 * 3600);
   CHECK(
       s.at(
           R"(cloudtuner_kubecost_namespace_total_cost{cluster="kubernetes",namespace="a",tenant_id="",currency="USD"})") ==
