@@ -7,8 +7,13 @@
 // here: it is the idle_ family.
 //
 // One request per key rather than one multi-aggregate (`label:a,label:b`): a multi-aggregate
-// answers the cross product of the keys' values (|a| x |b| allocations) and each key's totals
-// would have to be summed back out of it; per-key answers are |a| + |b| allocations.
+// answers one allocation per combination of values that occurs (up to min(|a| x |b|, pods)) and
+// each key's totals have to be summed back out of it; per-key answers are |a| + |b|
+// allocations. Measured on the e2e stand-in (24 pods, app nested in team): label:team 8 +
+// label:app 25 = 33 allocations (41 KB, two requests) against 25 (33 KB, one request) for
+// label:team,label:app; nested keys favour the multi-aggregate, independent keys (team x env x
+// app) grow its answer toward one allocation per pod while per-key stays the sum. With one key,
+// the common case, both are the same request.
 #include <optional>
 #include <string>
 #include <string_view>

@@ -5,16 +5,19 @@ the namespace-level fixture answers, and can be switched into failure modes: HTT
 longer than the client's timeout, garbage, a truncated body, an empty 200 body, an HTML 504 page
 (the 500, empty and 504 bodies are the fixtures in refused/).
 
-It behaves like the real servers where the exporter depends on it (issue 14):
+It behaves like the real servers where the exporter depends on it (issue 14; OpenCost lines as
+of opencost/opencost@5f65333, Oct 2024):
 * `aggregate` groups the pod allocations by cluster/namespace/pod/label:<key> and names each
   group by its values joined with `/`, `__unallocated__` for a missing label (OpenCost
   core/pkg/opencost/allocationprops.go GenerateKey). Merged groups keep only the properties
   their members agree on, and drop pod `labels` unless includeAggregatedMetadata=true while
-  keeping `namespaceLabels` (allocationprops.go Intersection, CORE-140 comment).
+  keeping `namespaceLabels` (allocationprops.go:575-610 Intersection, CORE-140 comment;
+  allocation.go:1535 sets AggregatedMetadata from the option).
 * idle: flavour "kubecost" reads `idle` (default true); flavour "opencost" (OpenCost, also behind
   its UI on Kubecost's path) reads only `includeIdle`, default false (OpenCost
-  pkg/costmodel/aggregation.go `qp.GetBool("includeIdle", false)`). Idle is one `__idle__`
-  unless splitIdle=true, then `<cluster>/__idle__` (core/pkg/opencost/allocation.go step 11).
+  pkg/costmodel/aggregation.go:2260 `qp.GetBool("includeIdle", false)`). Idle is one `__idle__`
+  unless splitIdle=true, then `<cluster>/__idle__` (core/pkg/opencost/allocation.go:1990-2002,
+  AggregateBy step 11).
 * `window=1h` is the current hour: for the first `null_minutes` of it the answer is
   `data:[null]` (kubecost/kubecost#3758; CloudTuner's chart comment on window "1h").
 * `filter=cluster:"<id>"` keeps that cluster (filter language v2, core/pkg/filter/ast/parser.go).
