@@ -29,8 +29,9 @@ enum class MetricMode { rate, total };
 struct KubecostConnection : HttpEndpoint {
   KubecostConnection() { url = "http://kubecost-cost-analyzer.kubecost.svc.cluster.local:9090"; }
   Flavour flavour = Flavour::kubecost;
-  // KUBECOST_CLUSTER_ID: Kubecost's id of this cluster (its properties.cluster), for
-  // filter=cluster:"<id>"; "" = derived (s3-export: the CLUSTER_ID ARN's cluster name).
+  // kubecostClusterId / KUBECOST_CLUSTER_ID: Kubecost's id of this cluster (properties.cluster),
+  // sent as filter=cluster:"<id>". "" = serve: every cluster Kubecost answers for; s3-export:
+  // the CLUSTER_ID ARN's cluster name.
   std::string cluster_id;
 };
 
@@ -77,7 +78,7 @@ struct Config {
   std::chrono::milliseconds scrape_jitter_max{10'000};
   std::chrono::milliseconds max_staleness{0};  // 0: three scrape intervals
   std::string aggregation_level = "namespace";
-  WindowSpec window{"1h", 1};
+  WindowSpec window{"24h", 24};
   bool time_series = false;
   std::string step = "1h";
   bool accumulate = true;
@@ -87,6 +88,8 @@ struct Config {
   std::string tenant_id;
   std::string cluster_name = "kubernetes";
   std::string currency = "USD";
+  // multiCluster: one exporter for a federation; `cluster` label from properties.cluster.
+  bool multi_cluster = false;
   bool enable_pod_metrics = false;
   int top_n_pods = 50;
   std::vector<std::string> label_keys;  // Kubernetes label keys exported as label_<sanitised>

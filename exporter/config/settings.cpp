@@ -36,14 +36,17 @@ const std::vector<Setting>& settings() {
        }},
       {"kubecostClusterId", "KUBECOST_CLUSTER_ID", "kubecost.cluster-id",
        [](Config& c, auto& k, auto& v) {
-         // Sent inside a filter's quotes: cluster:"<id>".
          for (char ch : v)
            if (ch == '"' || ch == '\\' || static_cast<unsigned char>(ch) < 0x20)
              bad_value(k, v,
-                       "a cluster id must not hold quotes, backslashes or control characters");
+                       "a cluster id must not contain quotes, backslashes or control "
+                       "characters");
          c.kubecost.cluster_id = v;
        },
        [](const Config& c) { return c.kubecost.cluster_id; }},
+      {"multiCluster", "MULTI_CLUSTER", "kubecost.multi-cluster",
+       [](Config& c, auto& k, auto& v) { c.multi_cluster = parse_bool(k, v); },
+       [](const Config& c) { return show_bool(c.multi_cluster); }},
       {"kubecostConnectTimeout", "KUBECOST_CONNECT_TIMEOUT", "kubecost.connect-timeout",
        [](Config& c, auto& k, auto& v) {
          c.kubecost.connect_timeout = parse_duration_at_least(k, v, milliseconds(100));

@@ -26,9 +26,9 @@ struct HttpEndpoint {
   bool insecure_skip_verify = false;
   std::string bearer_token_file;  // re-read on every request so rotated tokens are picked up
   // Behind an ingress or auth proxy (config/request_credentials.hpp); files re-read per request.
-  std::string headers_file;              // "Name: value" lines
-  std::string basic_auth_username;       // with basic_auth_password_file
-  std::string basic_auth_password_file;  // the password, one line
+  std::string headers_file;                       // "Name: value" lines
+  std::string basic_auth_username;                // with basic_auth_password_file
+  std::string basic_auth_password_file;           // the password, one line
   std::uint64_t max_response_bytes = 4ULL << 30;  // decompressed; streamed, so not a memory bound
 };
 

@@ -16,6 +16,8 @@ namespace dom = simdjson::dom;
 constexpr int k_key_properties = -2;
 constexpr int k_key_window = -3;
 constexpr int k_key_unknown = -1;
+constexpr int k_key_start = -4;
+constexpr int k_key_end = -5;
 
 class KeyTable {
  public:
@@ -24,6 +26,8 @@ class KeyTable {
     for (std::size_t i = 0; i < keys.size(); ++i) insert(keys[i], static_cast<int>(i));
     insert("properties", k_key_properties);
     insert("window", k_key_window);
+    insert("start", k_key_start);
+    insert("end", k_key_end);
   }
   int find(std::string_view key) const {
     if (key.empty()) return k_key_unknown;
@@ -64,6 +68,28 @@ const KeyTable& key_table() {
 
 // Fields serve mode needs; the rest are read only with ParseOptions::all_properties.
 constexpr int k_serve_fields = static_cast<int>(AllocField::ram_byte_usage_average) + 1;
+
+// Serve mode also reads the cost adjustments: each resource series includes its own.
+bool is_adjustment(int f) {
+  switch (static_cast<AllocField>(f)) {
+    case AllocField::cpu_cost_adjustment:
+    case AllocField::ram_cost_adjustment:
+    case AllocField::gpu_cost_adjustment:
+    case AllocField::pv_cost_adjustment:
+    case AllocField::network_cost_adjustment:
+    case AllocField::load_balancer_cost_adjustment:
+      return true;
+    default:
+      return false;
+  }
+}
+
+double rfc3339_or_nan(dom::element v) {
+  std::string_view s;
+  if (v.get_string().get(s)) return NAN;
+  auto t = parse_rfc3339(s);
+  return t ? *t : NAN;
+}
 
 // Sets `out` when `v` is a string; anything else (null, numbers, objects) leaves it unchanged.
 void if_string(dom::element v, std::string_view& out) {
@@ -122,7 +148,11 @@ simdjson::error_code AllocationDecoder::decode(std::string_view name, std::strin
       if (auto err = read_properties(field.value, a)) return err;
     } else if (f == k_key_window) {
       read_window(field.value, a);
-    } else if (f >= 0 && f < m_field_limit) {
+    } else if (f == k_key_start) {
+      a.data_start = rfc3339_or_nan(field.value);
+    } else if (f == k_key_end) {
+      a.data_end = rfc3339_or_nan(field.value);
+    } else if (f >= 0 && (f < m_field_limit || is_adjustment(f))) {
       // null, "NaN" strings and other shapes stay NaN: absent, never 0.
       double d;
       if (!field.value.get_double().get(d)) a.values[static_cast<std::size_t>(f)] = d;
@@ -131,6 +161,7 @@ simdjson::error_code AllocationDecoder::decode(std::string_view name, std::strin
   for (std::size_t i = 0; i < m_label_values.size(); ++i)
     if (m_label_values[i].empty()) m_label_values[i] = m_ns_label_values[i];
   a.label_values = &m_label_values;
+  a.namespace_label_values = &m_ns_label_values;
   for (std::size_t i = 0; i < m_annotation_values.size(); ++i)
     if (m_annotation_values[i].empty()) m_annotation_values[i] = m_ns_annotation_values[i];
   a.annotation_values = &m_annotation_values;
@@ -146,6 +177,8 @@ simdjson::error_code AllocationDecoder::read_properties(dom::element v, ParsedAl
       if_string(pv, a.namespace_name);
     } else if (key == "pod") {
       if_string(pv, a.pod);
+    } else if (key == "cluster") {
+      if_string(pv, a.cluster);
     } else if (!m_options.label_keys.empty() && key == "labels") {
       read_labels(pv, m_options.label_keys, m_label_values);
     } else if (!m_options.label_keys.empty() && key == "namespaceLabels") {
@@ -155,9 +188,7 @@ simdjson::error_code AllocationDecoder::read_properties(dom::element v, ParsedAl
     } else if (!m_options.annotation_keys.empty() && key == "namespaceAnnotations") {
       read_labels(pv, m_options.annotation_keys, m_ns_annotation_values);
     } else if (m_options.all_properties) {
-      if (key == "cluster")
-        if_string(pv, a.cluster);
-      else if (key == "node")
+      if (key == "node")
         if_string(pv, a.node);
       else if (key == "container")
         if_string(pv, a.container);

@@ -64,15 +64,22 @@ struct ParsedAllocation {
   std::string_view name;
   std::string_view namespace_name;  // properties.namespace ("" when absent)
   std::string_view pod;             // properties.pod ("" when absent)
+  std::string_view cluster;         // properties.cluster ("" when absent)
   // More properties, read only with ParseOptions::all_properties.
-  std::string_view cluster, node, container, controller, controller_kind, provider_id;
+  std::string_view node, container, controller, controller_kind, provider_id;
   // One entry per ParseOptions::annotation_keys (properties.annotations).
   const std::vector<std::string_view>* annotation_values = nullptr;
   std::array<double, k_alloc_field_count> values;
   // One entry per ParseOptions::label_keys: properties.labels, else namespaceLabels; "" if none.
   const std::vector<std::string_view>* label_values = nullptr;
+  // One entry per ParseOptions::label_keys: properties.namespaceLabels only; "" if none.
+  const std::vector<std::string_view>* namespace_label_values = nullptr;
   double window_start = NAN;  // Unix seconds of the set window; NaN when absent or open
   double window_end = NAN;
+  // Unix seconds of the allocation's own `start`/`end`: the interval its data covers inside
+  // the set window (reference/kubecost-api.md §4.1); NaN when absent.
+  double data_start = NAN;
+  double data_end = NAN;
   std::size_t set_index = 0;
 
   double get(AllocField f) const { return values[static_cast<std::size_t>(f)]; }

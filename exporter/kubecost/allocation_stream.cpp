@@ -307,6 +307,7 @@ Expected<void> AllocationStream::end_value() {
   simdjson::dom::element ignored;
   if (auto err = m_scalars.parse(m_value.data(), m_value.size(), false).get(ignored))
     return syntax_error(simdjson::error_message(err));
+  if (top == Level::data && ignored.is_null()) ++m_null_sets;
   return {};
 }
 

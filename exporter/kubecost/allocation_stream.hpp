@@ -36,6 +36,9 @@ class AllocationStream {
   Expected<void> feed(std::string_view chunk);
   // The answer is complete: checks that it ended where JSON may end, honours `code`.
   Expected<ParseSummary> finish();
+  // Sets seen so far: `null` ones (kubecost#3758) and objects.
+  std::size_t null_sets() const { return m_null_sets; }
+  std::size_t object_sets() const { return m_sets; }
 
  private:
   enum class Expect : std::uint8_t {
@@ -82,7 +85,7 @@ class AllocationStream {
   std::int64_t m_code = 200;
   std::string m_message;
   bool m_saw_data = false;
-  std::size_t m_set_index = 0, m_sets = 0, m_count = 0;
+  std::size_t m_set_index = 0, m_sets = 0, m_count = 0, m_null_sets = 0;
   std::optional<Failure> m_failure;
   ParsedAllocation m_alloc;
 };

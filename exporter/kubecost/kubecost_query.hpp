@@ -1,8 +1,10 @@
 #pragma once
 // The Allocation API request for each flavour (reference/kubecost-api.md §1, §2):
-// Kubecost `{url}/model/allocation` (idle=, shareIdle=), OpenCost `{url}/allocation`
-// (includeIdle=, shareIdle=).
+// Kubecost `{url}/model/allocation`, OpenCost `{url}/allocation`; both get `idle=` and
+// `includeIdle=`, `shareIdle=`, and with the settings `splitIdle=true` (multiCluster) and
+// `filter=cluster:"<id>"` (kubecostClusterId).
 #include <string>
+#include <string_view>
 
 #include "exporter/config/config.hpp"
 
@@ -11,7 +13,13 @@ namespace kci {
 // Percent-encodes a query value (RFC 3986 unreserved characters pass through).
 std::string url_encode(std::string_view value);
 
-// Path and query for one poll. Pods wanted => `aggregate=namespace,pod` (one call per poll).
+// Path and query for one poll: `aggregate=namespace`, `namespace,pod` when pods are wanted,
+// prefixed by `cluster,` with multiCluster (one call per poll).
 std::string allocation_request(const Config& config, Flavour flavour);
+
+// The same window and idle parameters with `aggregate=label:<key>` (`cluster,label:<key>` with
+// multiCluster): one call per labelKeys entry, for the label cost families.
+std::string label_allocation_request(const Config& config, Flavour flavour,
+                                     std::string_view label_key);
 
 }  // namespace kci

@@ -28,6 +28,12 @@ Expected<void> KubecostSource::fetch(BodySink& sink) {
   return opencost;
 }
 
+Expected<void> KubecostSource::fetch_label(std::string_view label_key, BodySink& sink) {
+  // fetch() ran first, so `auto` has been resolved; before that Kubecost's path is the guess.
+  const Flavour f = m_flavour == Flavour::auto_detect ? Flavour::kubecost : m_flavour;
+  return m_client.get(label_allocation_request(m_config, f, label_key), sink);
+}
+
 void KubecostSource::cancel() { m_client.cancel(); }
 
 }  // namespace kci

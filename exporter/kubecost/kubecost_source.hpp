@@ -11,6 +11,8 @@ class KubecostSource : public AllocationSource {
  public:
   explicit KubecostSource(const Config& config);
   Expected<void> fetch(BodySink& sink) override;
+  bool has_label_aggregation() const override { return true; }
+  Expected<void> fetch_label(std::string_view label_key, BodySink& sink) override;
   void cancel() override;
   std::uint64_t retries_total() const override { return m_client.retries_total(); }
   // The configured flavour, or the detected one once a fetch under `auto` succeeded.

@@ -31,6 +31,8 @@ struct CostAccumulator {
   std::array<double, k_average_count> unit_minutes{};
   std::array<bool, k_average_count> has_average{};
 
+  // Adds each cost and its adjustment (cpuCost + cpuCostAdjustment, ...; OpenCost
+  // core/pkg/opencost/allocation.go TotalCost adds the same pairs).
   void add(const ParsedAllocation& a);
   void merge(const CostAccumulator& other);
   // NaN when absent.
@@ -40,6 +42,7 @@ struct CostAccumulator {
 };
 
 struct CostRow {
+  std::string cluster;  // clusterName, or properties.cluster with multiCluster
   std::string namespace_name;
   std::string pod;                  // empty for namespace rows
   std::vector<std::string> labels;  // one per configured label key; "" when unknown

@@ -18,11 +18,32 @@ double or_zero(double v) { return std::isnan(v) ? 0.0 : v; }
 
 bool is_idle(std::string_view name) { return name.ends_with("__idle__"); }
 
+// The adjustment that belongs to each cost family (none for total, shared, external).
+constexpr std::array<AllocField, k_cost_family_count> k_adjustment_fields = {
+    AllocField::count,
+    AllocField::cpu_cost_adjustment,
+    AllocField::ram_cost_adjustment,
+    AllocField::gpu_cost_adjustment,
+    AllocField::pv_cost_adjustment,
+    AllocField::network_cost_adjustment,
+    AllocField::load_balancer_cost_adjustment,
+    AllocField::count,
+    AllocField::count};
+
+void widen(std::pair<double, double>& span, double start, double end) {
+  if (!std::isnan(start) && (std::isnan(span.first) || start < span.first)) span.first = start;
+  if (!std::isnan(end) && (std::isnan(span.second) || end > span.second)) span.second = end;
+}
+
 }  // namespace
 
 void CostAccumulator::add(const ParsedAllocation& a) {
   for (std::size_t i = 0; i < k_cost_family_count; ++i) {
     double v = a.get(k_cost_fields[i]);
+    if (k_adjustment_fields[i] != AllocField::count) {
+      const double adj = a.get(k_adjustment_fields[i]);
+      if (!std::isnan(adj)) v = or_zero(v) + adj;
+    }
     if (std::isnan(v)) continue;
     cost[i] += v;
     has_cost[i] = true;
@@ -104,26 +125,42 @@ SnapshotBuilder::SnapshotBuilder(const Config& config, double now)
       m_now(now),
       m_top_pods(static_cast<std::size_t>(std::max(config.top_n_pods, 0)), pods_held(config)) {
   m_snap.pods_enabled = config.wants_pods();
+  if (!config.multi_cluster) cluster_totals(config.cluster_name);
 }
 
-CostRow& SnapshotBuilder::namespace_row(std::string_view ns, const ParsedAllocation& a) {
+ClusterTotals& SnapshotBuilder::cluster_totals(std::string_view cluster) {
+  auto [it, ins] = m_cluster_index.try_emplace(std::string(cluster), m_snap.clusters.size());
+  if (ins) m_snap.clusters.push_back(ClusterTotals{std::string(cluster), {}, {}});
+  return m_snap.clusters[it->second];
+}
+
+CostRow& SnapshotBuilder::namespace_row(std::string_view cluster, std::string_view ns,
+                                        const ParsedAllocation& a) {
   const std::size_t n_labels = m_config.label_keys.size();
   // Kubecost sorts its keys, so consecutive allocations usually share the namespace.
-  if (m_last_ns >= m_snap.namespaces.size() || m_snap.namespaces[m_last_ns].namespace_name != ns) {
-    m_key.assign(ns);
+  if (m_last_ns >= m_snap.namespaces.size() || m_snap.namespaces[m_last_ns].namespace_name != ns ||
+      m_snap.namespaces[m_last_ns].cluster != cluster) {
+    m_key.assign(cluster);
+    m_key += '\0';
+    m_key += ns;
     auto [it, ins] = m_ns_index.try_emplace(m_key, m_snap.namespaces.size());
     if (ins) {
-      m_snap.namespaces.push_back(CostRow{m_key, {}, std::vector<std::string>(n_labels), {}});
+      m_snap.namespaces.push_back(CostRow{
+          std::string(cluster), std::string(ns), {}, std::vector<std::string>(n_labels), {}});
       m_label_conflict.emplace_back(n_labels, false);
     }
     m_last_ns = it->second;
   }
   CostRow& row = m_snap.namespaces[m_last_ns];
-  if (n_labels == 0 || !a.label_values) return row;
+  // label_<key> on a namespace is the namespace's own label (namespaceLabels): pod labels are
+  // dropped when Kubecost/OpenCost merge a namespace's allocations (OpenCost
+  // core/pkg/opencost/allocationprops.go Intersection keeps Labels only with
+  // AggregatedMetadata, NamespaceLabels whenever the namespace agrees).
+  if (n_labels == 0 || !a.namespace_label_values) return row;
   // A namespace carries a label value only when every allocation in it agrees.
   auto& conflict = m_label_conflict[m_last_ns];
   for (std::size_t i = 0; i < n_labels; ++i) {
-    std::string_view v = (*a.label_values)[i];
+    std::string_view v = (*a.namespace_label_values)[i];
     if (conflict[i] || v.empty()) continue;
     if (row.labels[i].empty()) {
       row.labels[i] = v;
@@ -138,36 +175,52 @@ CostRow& SnapshotBuilder::namespace_row(std::string_view ns, const ParsedAllocat
 void SnapshotBuilder::add(const ParsedAllocation& a) {
   ++m_snap.allocations;
   if (a.set_index >= m_set_windows.size()) m_set_windows.resize(a.set_index + 1, {NAN, NAN});
-  auto& w = m_set_windows[a.set_index];
-  if (!std::isnan(a.window_start) && (std::isnan(w.first) || a.window_start < w.first))
-    w.first = a.window_start;
-  if (!std::isnan(a.window_end) && (std::isnan(w.second) || a.window_end > w.second))
-    w.second = a.window_end;
+  if (a.set_index >= m_set_data.size()) m_set_data.resize(a.set_index + 1, {NAN, NAN});
+  widen(m_set_windows[a.set_index], a.window_start, a.window_end);
+  widen(m_set_data[a.set_index], a.data_start, a.data_end);
 
+  // With multiCluster the key starts with the cluster (`aggregate=cluster,namespace[,pod]`,
+  // `<cluster>/__idle__` with splitIdle): properties.cluster, else that first component.
+  std::string_view key = a.name;
+  std::string_view cluster = m_config.cluster_name;
+  if (m_config.multi_cluster) {
+    const auto slash = key.find('/');
+    cluster = a.cluster.empty() ? key.substr(0, slash) : a.cluster;
+    key = slash == std::string_view::npos ? std::string_view{} : key.substr(slash + 1);
+  }
+  ClusterTotals& totals = cluster_totals(cluster);
   if (is_idle(a.name)) {
     m_snap.idle.add(a);
+    totals.idle.add(a);
     return;
   }
   std::string_view ns = a.namespace_name;
   std::string_view pod = a.pod;
   if (m_snap.pods_enabled) {
-    auto slash = a.name.find('/');
-    if (ns.empty()) ns = a.name.substr(0, slash);
-    if (pod.empty() && slash != std::string_view::npos) pod = a.name.substr(slash + 1);
-    if (pod.empty()) pod = a.name;
+    auto slash = key.find('/');
+    if (ns.empty()) ns = key.substr(0, slash);
+    if (pod.empty() && slash != std::string_view::npos) pod = key.substr(slash + 1);
+    if (pod.empty()) pod = key;
   } else if (ns.empty()) {
-    ns = a.name;  // aggregate=namespace: the key is the namespace (or __unallocated__ ...)
+    ns = key;  // aggregate=namespace: the key is the namespace (or __unallocated__ ...)
   }
-  CostRow& ns_row = namespace_row(ns, a);
+  CostRow& ns_row = namespace_row(cluster, ns, a);
   ns_row.acc.add(a);
-  if (m_snap.pods_enabled) m_top_pods.add(m_last_ns, ns, pod, a);
+  if (m_snap.pods_enabled) m_top_pods.add(m_last_ns, cluster, ns, pod, a);
 }
 
 CostSnapshot SnapshotBuilder::finish() && {
-  // Window span: the sets' windows clamped to now; else the configured window's length.
+  // Window span, per set: what its allocations' own start/end cover (Kubecost's data can lag
+  // the wall clock); else the set window clamped to now; else the configured window's length.
   double seconds = 0;
   bool complete = !m_set_windows.empty();
-  for (auto [start, end] : m_set_windows) {
+  for (std::size_t i = 0; i < m_set_windows.size() && complete; ++i) {
+    auto [start, end] = m_set_windows[i];
+    const auto [data_start, data_end] = m_set_data[i];
+    if (!std::isnan(data_start) && !std::isnan(data_end) && data_end > data_start) {
+      start = data_start;
+      end = data_end;
+    }
     if (std::isnan(start) || std::isnan(end)) {
       complete = false;
       break;
@@ -181,14 +234,24 @@ CostSnapshot SnapshotBuilder::finish() && {
   if (m_snap.pods_enabled) {
     m_snap.pods = std::move(m_top_pods).finish(m_snap.namespaces);
     std::sort(m_snap.pods.begin(), m_snap.pods.end(), [](const CostRow& a, const CostRow& b) {
+      if (a.cluster != b.cluster) return a.cluster < b.cluster;
       if (a.namespace_name != b.namespace_name) return a.namespace_name < b.namespace_name;
       return a.pod < b.pod;
     });
   }
-  std::sort(m_snap.namespaces.begin(), m_snap.namespaces.end(),
-            [](const CostRow& a, const CostRow& b) { return a.namespace_name < b.namespace_name; });
-  for (const auto& row : m_snap.namespaces) m_snap.cluster.merge(row.acc);
+  const auto by_cluster_ns = [](const CostRow& a, const CostRow& b) {
+    if (a.cluster != b.cluster) return a.cluster < b.cluster;
+    return a.namespace_name < b.namespace_name;
+  };
+  std::sort(m_snap.namespaces.begin(), m_snap.namespaces.end(), by_cluster_ns);
+  for (const auto& row : m_snap.namespaces) {
+    m_snap.cluster.merge(row.acc);
+    m_snap.clusters[m_cluster_index.at(row.cluster)].total.merge(row.acc);
+  }
   m_snap.cluster.merge(m_snap.idle);
+  for (auto& c : m_snap.clusters) c.total.merge(c.idle);
+  std::sort(m_snap.clusters.begin(), m_snap.clusters.end(),
+            [](const ClusterTotals& a, const ClusterTotals& b) { return a.name < b.name; });
   return std::move(m_snap);
 }
 

@@ -1,8 +1,11 @@
 #pragma once
 // Folds parsed allocations into an immutable per-poll snapshot: namespaces, the cluster, idle,
 // and (with pod metrics) the top-N pods plus one `__other__` remainder per namespace.
-// Invariants, per cost family: sum(namespaces) + idle == cluster, and
-// sum(top pods of ns) + __other__(ns) == ns. `null` numbers are absent, never 0.
+// Invariants, per cost family and per cluster: sum(namespaces) + idle == cluster, and
+// sum(top pods of ns) + __other__(ns) == ns. `null` numbers are absent, never 0. Each resource
+// family includes its `*CostAdjustment`, so cpu+ram+gpu+pv+network+lb+shared+external == total.
+// Without multiCluster there is one cluster, named clusterName; with it, rows are keyed by
+// (cluster, namespace[, pod]) and the cluster is properties.cluster.
 #include <array>
 #include <cmath>
 #include <cstddef>
@@ -18,13 +21,23 @@
 
 namespace kci {
 
-struct CostSnapshot {
-  std::vector<CostRow> namespaces;  // sorted by namespace
-  std::vector<CostRow> pods;        // top-N pods and __other__ rows, sorted by (namespace, pod)
-  CostAccumulator cluster;
+struct ClusterTotals {
+  std::string name;
+  CostAccumulator total;  // namespaces + idle of this cluster
   CostAccumulator idle;
+};
+
+struct CostSnapshot {
+  std::vector<CostRow> namespaces;  // sorted by (cluster, namespace)
+  // top-N pods and __other__ rows, sorted by (cluster, namespace, pod)
+  std::vector<CostRow> pods;
+  CostAccumulator cluster;              // every cluster's total
+  CostAccumulator idle;                 // every cluster's idle
+  std::vector<ClusterTotals> clusters;  // sorted by name; one without multiCluster
   bool pods_enabled = false;
-  double window_hours = 0;  // span the data covers: what rate mode divides by
+  // Span the data covers: what rate mode divides by. Per set, from its allocations' own
+  // `start`/`end` (the data may lag the wall clock), else the set window clamped to now.
+  double window_hours = 0;
   std::size_t allocations = 0;
 };
 
@@ -40,7 +53,8 @@ class SnapshotBuilder {
   CostSnapshot finish() &&;
 
  private:
-  CostRow& namespace_row(std::string_view ns, const ParsedAllocation& a);
+  CostRow& namespace_row(std::string_view cluster, std::string_view ns, const ParsedAllocation& a);
+  ClusterTotals& cluster_totals(std::string_view cluster);
 
   const Config& m_config;
   double m_now;
@@ -49,6 +63,8 @@ class SnapshotBuilder {
   TopPods m_top_pods;
   std::vector<std::vector<bool>> m_label_conflict;
   std::vector<std::pair<double, double>> m_set_windows;  // per set index
+  std::vector<std::pair<double, double>> m_set_data;     // allocations' start/end, per set
+  std::unordered_map<std::string, std::size_t> m_cluster_index;
   std::string m_key;                                     // scratch, reused
   std::size_t m_last_ns = static_cast<std::size_t>(-1);  // index of the last namespace seen
 };

@@ -53,15 +53,12 @@ void header(std::string& out, std::string_view name, std::string_view help, cons
 
 // Pre-escaped label text shared by every series of a poll.
 struct Common {
-  std::string cluster, tenant, currency;
+  std::string tenant, currency;
   std::vector<std::string> label_names;
 };
 
 Common make_common(const Config& c) {
   Common k;
-  k.cluster = "cluster=\"";
-  append_label_value(k.cluster, c.cluster_name);
-  k.cluster += '"';
   k.tenant = ",tenant_id=\"";
   append_label_value(k.tenant, c.tenant_id);
   k.tenant += '"';
@@ -72,9 +69,11 @@ Common make_common(const Config& c) {
   return k;
 }
 
-void row_labels(std::string& out, const Common& k, const CostRow* row, bool with_currency) {
-  out += '{';
-  out += k.cluster;
+void row_labels(std::string& out, const Common& k, std::string_view cluster, const CostRow* row,
+                bool with_currency) {
+  out += "{cluster=\"";
+  append_label_value(out, row ? std::string_view(row->cluster) : cluster);
+  out += '"';
   if (row) {
     out += ",namespace=\"";
     append_label_value(out, row->namespace_name);
@@ -146,10 +145,10 @@ RowLabels label_texts(const Common& k, const std::vector<CostRow>& rows) {
   out.without_currency.reserve(rows.size());
   for (const auto& row : rows) {
     std::size_t start = out.text.size();
-    row_labels(out.text, k, &row, true);
+    row_labels(out.text, k, {}, &row, true);
     out.with_currency.emplace_back(start, out.text.size() - start);
     start = out.text.size();
-    row_labels(out.text, k, &row, false);
+    row_labels(out.text, k, {}, &row, false);
     out.without_currency.emplace_back(start, out.text.size() - start);
   }
   return out;
@@ -161,9 +160,12 @@ std::size_t render_costs(const CostSnapshot& snap, const Config& config,
   const Common k = make_common(config);
   const RowLabels ns_labels = label_texts(k, snap.namespaces);
   const RowLabels pod_labels = label_texts(k, snap.pods);
-  std::string single_with, single_without;
-  row_labels(single_with, k, nullptr, true);
-  row_labels(single_without, k, nullptr, false);
+  // One label text per cluster for the cluster_ and idle_ families.
+  std::vector<std::string> single_with(snap.clusters.size()), single_without(snap.clusters.size());
+  for (std::size_t c = 0; c < snap.clusters.size(); ++c) {
+    row_labels(single_with[c], k, snap.clusters[c].name, nullptr, true);
+    row_labels(single_without[c], k, snap.clusters[c].name, nullptr, false);
+  }
   const bool rate = config.metric_mode == MetricMode::rate;
   const double divisor = rate_divisor(snap, config);
   const double window_minutes = snap.window_hours * 60.0;
@@ -193,12 +195,13 @@ std::size_t render_costs(const CostSnapshot& snap, const Config& config,
     const char* what;
     const std::vector<CostRow>* rows;
     const RowLabels* labels;
-    const CostAccumulator* single;
+    CostAccumulator ClusterTotals::*single;
   };
   const std::array<ScopeDef, 3> scopes = {{
       {"namespace_", "for namespace", &snap.namespaces, &ns_labels, nullptr},
-      {"cluster_", "for cluster, idle included", nullptr, nullptr, &snap.cluster},
-      {"idle_", "of idle capacity (cluster minus namespaces)", nullptr, nullptr, &snap.idle},
+      {"cluster_", "for cluster, idle included", nullptr, nullptr, &ClusterTotals::total},
+      {"idle_", "of idle capacity (cluster minus namespaces)", nullptr, nullptr,
+       &ClusterTotals::idle},
   }};
   for (const auto& s : scopes) {
     for (std::size_t f = 0; f < k_cost_family_count; ++f) {
@@ -210,13 +213,15 @@ std::size_t render_costs(const CostSnapshot& snap, const Config& config,
         for (std::size_t r = 0; r < s.rows->size(); ++r)
           sample(s.labels->with(r), (*s.rows)[r].acc.cost_of(static_cast<CostFamily>(f)) / divisor);
       } else {
-        double v = s.single->cost_of(static_cast<CostFamily>(f));
-        // Idle exists even when Kubecost sent none (shared or excluded): then it is 0.
-        if (std::isnan(v) && s.single == &snap.idle) v = 0;
-        sample(single_with, v / divisor);
+        for (std::size_t c = 0; c < snap.clusters.size(); ++c) {
+          double v = (snap.clusters[c].*s.single).cost_of(static_cast<CostFamily>(f));
+          // Idle exists even when Kubecost sent none (shared or excluded): then it is 0.
+          if (std::isnan(v) && s.single == &ClusterTotals::idle) v = 0;
+          sample(single_with[c], v / divisor);
+        }
       }
     }
-    if (s.single == &snap.idle) continue;
+    if (s.single == &ClusterTotals::idle) continue;
     for (std::size_t e = 0; e < k_efficiency_count; ++e) {
       name.assign(k_prefix).append(s.prefix).append(k_eff_defs[e].suffix);
       header(out, name,
@@ -225,7 +230,9 @@ std::size_t render_costs(const CostSnapshot& snap, const Config& config,
         for (std::size_t r = 0; r < s.rows->size(); ++r)
           sample(s.labels->without(r), (*s.rows)[r].acc.efficiency(static_cast<Efficiency>(e)));
       } else {
-        sample(single_without, s.single->efficiency(static_cast<Efficiency>(e)));
+        for (std::size_t c = 0; c < snap.clusters.size(); ++c)
+          sample(single_without[c],
+                 (snap.clusters[c].*s.single).efficiency(static_cast<Efficiency>(e)));
       }
     }
     for (std::size_t a = 0; a < k_average_count; ++a) {
@@ -237,7 +244,9 @@ std::size_t render_costs(const CostSnapshot& snap, const Config& config,
           sample(s.labels->without(r),
                  (*s.rows)[r].acc.average(static_cast<Average>(a), window_minutes));
       } else {
-        sample(single_without, s.single->average(static_cast<Average>(a), window_minutes));
+        for (std::size_t c = 0; c < snap.clusters.size(); ++c)
+          sample(single_without[c],
+                 (snap.clusters[c].*s.single).average(static_cast<Average>(a), window_minutes));
       }
     }
   }

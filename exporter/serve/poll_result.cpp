@@ -18,6 +18,10 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 }  // namespace
 
+bool is_short_window(const WindowSpec& window) {
+  return window.nominal_hours > 0 && window.nominal_hours <= 1.0;
+}
+
 SnapshotSink::SnapshotSink(const Config& config, double now)
     : m_config(config),
       m_now(now),
@@ -49,7 +53,17 @@ Expected<CostSnapshot> SnapshotSink::finish() {
   const auto t0 = std::chrono::steady_clock::now();
   auto done = m_stream->finish();
   m_parse_seconds += seconds_since(t0);
-  if (!done.ok()) return done.failure();
+  if (!done.ok()) {
+    // `window=1h` is the current, partial hour: Kubecost 2.x answers `data:[null]` for minutes
+    // after the hour starts (kubecost/kubecost#3758; CloudTuner's chart comment). Not a broken
+    // Kubecost: its own reason.
+    if (done.failure().reason == FailureReason::empty && m_stream->null_sets() > 0 &&
+        m_stream->object_sets() == 0 && is_short_window(m_config.window))
+      return Failure{FailureReason::no_data_yet, "Kubecost has no data yet for window " +
+                                                     m_config.window.text +
+                                                     " (data: only null sets)"};
+    return done.failure();
+  }
   return std::move(*m_builder).finish();
 }
 
@@ -60,12 +74,15 @@ Expected<CostSnapshot> build_snapshot(std::string body, const Config& config, do
   return sink.finish();
 }
 
-PollResult render_poll_result(const CostSnapshot& snap, const Config& config) {
+PollResult render_poll_result(const CostSnapshot& snap, const Config& config,
+                              const std::vector<LabelCostRow>& label_rows) {
   PollResult result;
+  const double divisor = rate_divisor(snap, config);
   DeflateWriter writer;
   result.series = render_costs(snap, config, [&](std::string_view piece) { writer.write(piece); });
+  // The label families are small (one series per label value): rendered whole, then compressed.
+  writer.write(render_label_costs(label_rows, config, divisor, result.series));
   result.costs = std::make_shared<const CostExposition>(std::move(writer).finish(), result.series);
-  const double divisor = rate_divisor(snap, config);
   for (const auto& row : snap.namespaces) {
     const double v = row.acc.cost_of(CostFamily::total);
     if (!std::isnan(v)) result.top_namespaces.emplace_back(row.namespace_name, v / divisor);

@@ -14,6 +14,7 @@
 #include "exporter/kubecost/allocation_stream.hpp"
 #include "exporter/serve/cost_exposition.hpp"
 #include "exporter/serve/cost_snapshot.hpp"
+#include "exporter/serve/label_costs.hpp"
 #include "exporter/util/result.hpp"
 
 namespace kci {
@@ -29,6 +30,10 @@ struct PollResult {
   double parse_seconds = 0;
   double render_seconds = 0;
 };
+
+// A window of at most one hour (`1h`, `30m`): an answer of only `null` sets for it is
+// FailureReason::no_data_yet (the hour has not been built yet), not `empty`.
+bool is_short_window(const WindowSpec& window);
 
 // The parse stage as the answer arrives: every chunk goes through the stream parser into the
 // snapshot builder, so nothing holds the answer. begin() starts over (a retry).
@@ -56,9 +61,11 @@ class SnapshotSink : public BodySink {
 // soon as it is parsed (padding added when it lacks it).
 Expected<CostSnapshot> build_snapshot(std::string body, const Config& config, double now);
 
-// The render stage: the cost series (rendered straight into the compressor), their count and the
-// top namespaces of a snapshot.
-PollResult render_poll_result(const CostSnapshot& snapshot, const Config& config);
+// The render stage: the cost series (rendered straight into the compressor), their count and top
+// namespaces of a snapshot, and the label cost families of `label_rows` (the labelKeys answers of
+// the same poll).
+PollResult render_poll_result(const CostSnapshot& snapshot, const Config& config,
+                              const std::vector<LabelCostRow>& label_rows = {});
 
 // Both stages, timed. Parses `body` (padded, see util/padded_buffer.hpp; released as soon as it is
 // parsed), builds the snapshot at Unix time `now` and renders it. Fails with the parser's failure.

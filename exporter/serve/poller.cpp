@@ -1,6 +1,5 @@
 #include "exporter/serve/poller.hpp"
 
-
 #include <algorithm>
 #include <cmath>
 #include <optional>
@@ -66,8 +65,7 @@ void Poller::run() {
       // Wake at the staleness deadline too, so stale series go on time between polls.
       auto wake = next;
       if (m_cost_text) {
-        double left =
-            m_last_good + duration<double>(m_config.effective_max_staleness()).count() - m_clock();
+        double left = m_last_good + staleness_limit() - m_clock();
         wake =
             std::min(next, steady_clock::now() + duration_cast<steady_clock::duration>(
                                                      duration<double>(std::max(left, 0.0) + 0.01)));
@@ -121,12 +119,35 @@ void Poller::poll_and_publish() {
         snapshot = std::move(finished.value());
       }
     }
+    // The label cost families: one label-aggregated answer per key. A failed one fails the
+    // poll, so the published families always come from the same poll.
+    std::vector<LabelCostRow> label_rows;
+    if (snapshot && m_source.has_label_aggregation()) {
+      for (const auto& key : m_config.label_keys) {
+        LabelCostSink label_sink(m_config, key);
+        const auto got = m_source.fetch_label(key, label_sink);
+        if (!got.ok() && !is_sink_refused(got.failure())) {
+          failure = got.failure();
+          snapshot.reset();
+          break;
+        }
+        auto rows = label_sink.finish();  // a refused answer: the stream's own failure
+        if (!rows.ok()) {
+          failure = rows.failure();
+          snapshot.reset();
+          break;
+        }
+        for (auto& r : rows.value()) label_rows.push_back(std::move(r));
+      }
+      m_metrics.record_retries_total(m_source.retries_total());
+    }
     stages.parse = sink.parse_seconds();
     stages.fetch =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() - stages.parse;
     if (snapshot) {
       const auto r0 = std::chrono::steady_clock::now();
-      result = render_poll_result(*snapshot, m_config);
+      result = render_poll_result(*snapshot, m_config, label_rows);
+      m_metrics.set_window_hours(result.window_hours);
       snapshot.reset();
       stages.render = std::chrono::duration<double>(std::chrono::steady_clock::now() - r0).count();
       m_cost_text = result.costs;
@@ -139,7 +160,14 @@ void Poller::poll_and_publish() {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   m_metrics.record_poll(stages, failure ? &*failure : nullptr, m_last_good);
   m_last_ok = !failure;
-  if (failure) {
+  m_no_data_yet = failure && failure->reason == FailureReason::no_data_yet;
+  if (m_no_data_yet) {
+    m_last_error = failure->message;
+    log::warn("kubecost has no data yet for the window", {{"reason", to_string(failure->reason)},
+                                                          {"window", m_config.window.text},
+                                                          {"error", failure->message},
+                                                          {"duration_seconds", fixed(seconds, 3)}});
+  } else if (failure) {
     m_last_error = failure->message;
     log::error("kubecost poll failed", {{"reason", to_string(failure->reason)},
                                         {"error", failure->message},
@@ -156,13 +184,22 @@ void Poller::poll_and_publish() {
   publish();
 }
 
+double Poller::staleness_limit() const {
+  const double limit = std::chrono::duration<double>(m_config.effective_max_staleness()).count();
+  // While Kubecost answers "no data yet" for a short window, the last good series (the
+  // previous hour) are kept for up to the window's length, not only maxStaleness: the
+  // current hour is expected to be empty for minutes at a time (kubecost/kubecost#3758).
+  return m_no_data_yet ? std::max(limit, m_config.window.nominal_hours * 3600.0) : limit;
+}
+
 void Poller::expire_if_stale() {
   if (!m_cost_text) return;
   const double age = m_clock() - m_last_good;
-  if (age <= std::chrono::duration<double>(m_config.effective_max_staleness()).count()) return;
+  if (age <= staleness_limit()) return;
   log::warn("cost series dropped: no good poll within maxStaleness",
             {{"age_seconds", fixed(age, 0)},
-             {"max_staleness", format_duration(m_config.effective_max_staleness())}});
+             {"max_staleness", format_duration(m_config.effective_max_staleness())},
+             {"no_data_yet", m_no_data_yet ? "true" : "false"}});
   m_cost_text.reset();
   m_cost_series = 0;
   m_top_namespaces.clear();

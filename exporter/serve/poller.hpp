@@ -2,8 +2,9 @@
 // The poll loop: fetch -> build_poll_result (parse, snapshot, render) -> publish, every
 // scrapeInterval plus jitter. A failed poll keeps the last good cost series for at most
 // maxStaleness, then drops them and keeps only the health series; the next good poll brings
-// them back. Nothing thrown on the poll thread escapes it: an exception is logged and counted
-// as reason="internal", and the loop goes on.
+// them back. While the answers are "no data yet" (only `null` sets for a window of at most 1h)
+// they are kept for max(maxStaleness, the window's length). Nothing thrown on the poll thread
+// escapes it: an exception is logged and counted as reason="internal", and the loop goes on.
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -42,6 +43,7 @@ class Poller {
   void run();
   void poll_and_publish();
   void publish();
+  double staleness_limit() const;  // seconds the last good series are kept
 
   const Config& m_config;
   MetricsPublisher& m_publisher;
@@ -52,6 +54,7 @@ class Poller {
   std::size_t m_cost_series = 0;
   double m_last_good = 0;
   bool m_last_ok = false;
+  bool m_no_data_yet = false;  // the last poll was FailureReason::no_data_yet
   std::string m_last_error;
   std::vector<std::pair<std::string, double>> m_top_namespaces;
   std::mt19937_64 m_rng;

@@ -42,6 +42,9 @@ SelfMetrics::SelfMetrics(const Config& config)
   m_last_success = &gauge("last_success_timestamp_seconds",
                           "Unix time of the last successful Kubecost poll (0 before the first).");
   m_series = &gauge("series_count", "Number of cost series currently exported.");
+  m_window_seconds = &gauge("data_window_seconds",
+                            "Span the data of the last good poll covers, from the allocations' own "
+                            "start/end; rate mode divides window totals by it in hours.");
   auto& stages = prometheus::BuildHistogram()
                      .Name(name("poll_duration_seconds"))
                      .Help(
@@ -101,6 +104,8 @@ void SelfMetrics::record_retries_total(std::uint64_t total) {
 void SelfMetrics::set_series_count(std::size_t series) {
   m_series->Set(static_cast<double>(series));
 }
+
+void SelfMetrics::set_window_hours(double hours) { m_window_seconds->Set(hours * 3600.0); }
 
 void SelfMetrics::record_http_request(std::string_view handler, int status) {
   m_requests->Add({{"handler", std::string(handler)}, {"code", std::to_string(status)}})

@@ -8,6 +8,8 @@
 //   _scrape_errors_total{reason}      counter    failed polls by FailureReason (poll reasons)
 //   _last_success_timestamp_seconds   gauge      Unix time of the last good poll
 //   _series_count                     gauge      cost series currently exported
+//   _data_window_seconds              gauge      span the last good poll's data covers (the
+//                                                 rate divisor in rate mode, in hours)
 //   _poll_duration_seconds{stage}     histogram  fetch | parse | render, per poll
 //   _kubecost_retries_total           counter    extra attempts the HTTP client made
 //   _http_requests_total{handler,code} counter   requests to our own endpoints, as of the
@@ -56,6 +58,7 @@ class SelfMetrics {
   // Cumulative retries of the Kubecost client; the counter follows it (never goes down).
   void record_retries_total(std::uint64_t total);
   void set_series_count(std::size_t series);
+  void set_window_hours(double hours);  // shown as _data_window_seconds
   // One request to our own HTTP server. `handler` is the route ("/metrics", ..., "other").
   void record_http_request(std::string_view handler, int status);
 
@@ -69,6 +72,7 @@ class SelfMetrics {
   std::array<prometheus::Counter*, k_poll_failure_reason_count> m_errors{};
   prometheus::Gauge* m_last_success;
   prometheus::Gauge* m_series;
+  prometheus::Gauge* m_window_seconds;
   std::array<prometheus::Histogram*, 3> m_stages{};
   prometheus::Counter* m_retries;
   std::uint64_t m_retries_seen = 0;

@@ -43,18 +43,19 @@ void TopPods::evict_worst() {
   m_heap.pop_back();
   Slot& worst = m_slots[id];
   remainder(worst.ns_index).merge(worst.row.acc);
-  m_evicted_key.assign(worst.row.namespace_name).append("/").append(worst.row.pod);
+  m_evicted_key.assign(worst.row.cluster).append(1, '\0').append(worst.row.namespace_name);
+  m_evicted_key.append("/").append(worst.row.pod);
   m_index.erase(m_evicted_key);
   m_free.push_back(id);
 }
 
-void TopPods::add(std::size_t ns_index, std::string_view ns, std::string_view pod,
-                  const ParsedAllocation& a) {
+void TopPods::add(std::size_t ns_index, std::string_view cluster, std::string_view ns,
+                  std::string_view pod, const ParsedAllocation& a) {
   if (m_keep == 0) {
     remainder(ns_index).add(a);
     return;
   }
-  m_key.assign(ns).append("/").append(pod);
+  m_key.assign(cluster).append(1, '\0').append(ns).append("/").append(pod);
   if (auto it = m_index.find(m_key); it != m_index.end()) {
     Slot& slot = m_slots[it->second];
     slot.row.acc.add(a);
@@ -85,6 +86,7 @@ void TopPods::add(std::size_t ns_index, std::string_view ns, std::string_view po
     m_slots.emplace_back();
   }
   Slot& slot = m_slots[id];
+  slot.row.cluster.assign(cluster);
   slot.row.namespace_name.assign(ns);
   slot.row.pod.assign(pod);
   if (a.label_values) {
@@ -109,7 +111,8 @@ std::vector<CostRow> TopPods::finish(const std::vector<CostRow>& namespaces) && 
   rows.reserve(m_heap.size() + namespaces.size());
   for (std::size_t id : m_heap) rows.push_back(std::move(m_slots[id].row));
   for (std::size_t i = 0; i < namespaces.size(); ++i) {
-    CostRow other{namespaces[i].namespace_name, "__other__", namespaces[i].labels,
+    CostRow other{namespaces[i].cluster, namespaces[i].namespace_name, "__other__",
+                  namespaces[i].labels,
                   i < m_remainders.size() ? m_remainders[i] : CostAccumulator{}};
     // The remainder exists for every cost family the namespace has, even when it is 0.
     for (std::size_t f = 0; f < k_cost_family_count; ++f)

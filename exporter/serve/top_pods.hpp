@@ -24,9 +24,9 @@ class TopPods {
  public:
   TopPods(std::size_t keep, std::size_t capacity);
 
-  // `ns_index` identifies the namespace (an index into the rows given to finish()).
-  void add(std::size_t ns_index, std::string_view ns, std::string_view pod,
-           const ParsedAllocation& a);
+  // `ns_index` identifies the (cluster, namespace) row: an index into the rows given to finish().
+  void add(std::size_t ns_index, std::string_view cluster, std::string_view ns,
+           std::string_view pod, const ParsedAllocation& a);
 
   // The kept pods and an `__other__` row for every namespace row (its labels, and every cost
   // family the namespace has, even when the remainder is 0), in no particular order.
@@ -54,7 +54,7 @@ class TopPods {
   std::vector<std::size_t> m_heap;  // slot ids, the lowest-ranked pod at the front
   std::vector<std::size_t> m_free;  // slots whose pod was pushed out, for reuse
   bool m_heap_valid = true;         // false after a kept pod's total changed
-  std::unordered_map<std::string, std::size_t> m_index;  // "ns/pod" -> slot id
+  std::unordered_map<std::string, std::size_t> m_index;  // "cluster\0ns/pod" -> slot id
   std::vector<CostAccumulator> m_remainders;             // per namespace index
   std::string m_key, m_evicted_key;                      // scratch, reused
 };

@@ -20,6 +20,7 @@ enum class FailureReason : int {
   http_status,  // a non-2xx answer, or Kubecost's own `code` != 200
   parse,        // an answer that is not what the API documents
   empty,        // a well-formed answer with no data
+  no_data_yet,  // only `null` sets for a short window: Kubecost has not built the hour yet
   too_large,    // an answer over the configured cap
   internal,     // an exception caught on the poll thread (a bug: logged and counted)
   aws,          // S3/STS/Secrets Manager answered with an error

@@ -107,6 +107,8 @@ for (const scenario of scenarios) {
       assert.equal(env.TOP_N_PODS, String(cfg.topNPods));
       assert.equal(env.CLUSTER_NAME, cfg.clusterName);
       assert.equal(env.LABEL_KEYS, (cfg.labelKeys ?? []).join(","));
+      assert.equal(env.KUBECOST_CLUSTER_ID, cfg.kubecostClusterId ?? "");
+      assert.equal(env.MULTI_CLUSTER, String(cfg.multiCluster ?? false));
       const url = cfg.kubecostUrl
         ? cfg.kubecostUrl
         : values.kubecost.enabled

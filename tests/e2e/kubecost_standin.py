@@ -12,6 +12,26 @@ ingress-nginx's `auth-type: basic` answers 401 with `WWW-Authenticate: Basic rea
 https://docs.kubecost.com/install-and-configure/install/ingress-examples), and an
 oauth2-proxy/SAML front (Kubecost's SAML guide) answers 401 to API calls without its session
 cookie.
+
+It behaves like the real servers where the exporter depends on it (issue 14; OpenCost lines as
+of opencost/opencost@5f65333, Oct 2024):
+* `aggregate` groups the pod allocations by cluster/namespace/pod/label:<key> and names each
+  group by its values joined with `/`, `__unallocated__` for a missing label (OpenCost
+  core/pkg/opencost/allocationprops.go GenerateKey). Merged groups keep only the properties
+  their members agree on, and drop pod `labels` unless includeAggregatedMetadata=true while
+  keeping `namespaceLabels` (allocationprops.go:575-610 Intersection, CORE-140 comment;
+  allocation.go:1535 sets AggregatedMetadata from the option).
+* idle: flavour "kubecost" reads `idle` (default true); flavour "opencost" (OpenCost, also behind
+  its UI on Kubecost's path) reads only `includeIdle`, default false (OpenCost
+  pkg/costmodel/aggregation.go:2260 `qp.GetBool("includeIdle", false)`). Idle is one `__idle__`
+  unless splitIdle=true, then `<cluster>/__idle__` (core/pkg/opencost/allocation.go:1990-2002,
+  AggregateBy step 11).
+* `window=1h` is the current hour: for the first `null_minutes` of it the answer is
+  `data:[null]` (kubecost/kubecost#3758; CloudTuner's chart comment on window "1h").
+* `filter=cluster:"<id>"` keeps that cluster (filter language v2, core/pkg/filter/ast/parser.go).
+* allocations carry `start`/`end` inside the set window; `data_lag_hours` makes `end` lag it.
+* cost adjustments: `*CostAdjustment` are part of totalCost but not of the resource's `*Cost`
+  (core/pkg/opencost/allocation.go TotalCost).
 """
 import base64
 import copy
@@ -50,8 +70,13 @@ def refused_body(fixtures_dir, name):
         return f.read()
 
 
-def build_allocations(fixtures_dir, drop_namespace=None, drop_pods=()):
-    """name -> allocation for aggregate=namespace,pod; every number traceable to a fixture."""
+ADJUSTMENTS = (("cpuCostAdjustment", "cpuCost", 0.1), ("ramCostAdjustment", "ramCost", -0.05),
+               ("pvCostAdjustment", "pvCost", 0.2), ("networkCostAdjustment", "networkCost", 0.5))
+
+
+def build_allocations(fixtures_dir, drop_namespace=None, drop_pods=(), cluster="cluster-one",
+                      scale=1.0, adjustments=True):
+    """name -> pod allocation (aggregate=namespace,pod); every number traceable to a fixture."""
     allocations = {}
     names = ["kube-system", "opencost", "prometheus", "payments", "données-ü", "search"]
     fractions = (0.5, 0.25, 0.15, 0.1)
@@ -66,28 +91,137 @@ def build_allocations(fixtures_dir, drop_namespace=None, drop_pods=()):
                 continue
             a = copy.deepcopy(template)
             a["name"] = f"{ns}/{pod}"
-            a["properties"] = {"cluster": "cluster-one", "namespace": ns, "pod": pod,
-                               "labels": {"team": "team-" + ns[:3], "app": pod}}
+            labels = {"team": "team-" + ns[:3], "app": pod}
+            if ns == "search" and i == 3:
+                del labels["team"]  # a pod without the label: label:team -> __unallocated__
+            a["properties"] = {"cluster": cluster, "namespace": ns, "pod": pod, "labels": labels,
+                               "namespaceLabels": {"team": "team-" + ns[:3]}}
             a["window"] = dict(WINDOW)
+            a["start"], a["end"] = WINDOW["start"], WINDOW["end"]
             a["minutes"] = WINDOW_HOURS * 60
             for k in SCALED_KEYS:
                 if isinstance(a.get(k), (int, float)):
-                    a[k] = round(a[k] * f * (1 + i * 0.37), 6)
+                    a[k] = round(a[k] * f * (1 + i * 0.37) * scale, 6)
             if i == 3:
                 a["cpuEfficiency"] = None  # Kubecost's null: absent, never 0
                 a["pvCost"] = None
+            if adjustments and i == 1:  # reconciled: adjustments in totalCost only
+                for adj, base, frac in ADJUSTMENTS:
+                    a[adj] = round((a.get(base) or 0.0) * frac, 6)
+                    a["totalCost"] = round(a["totalCost"] + a[adj], 6)
             allocations[a["name"]] = a
-    allocations["__idle__"] = {"name": "__idle__", "properties": {"cluster": "cluster-one"},
-                               "window": dict(WINDOW), "minutes": 120, "cpuCost": 0.5,
-                               "ramCost": 0.25, "gpuCost": 0.0, "totalCost": 0.75,
-                               "cpuEfficiency": 0, "ramEfficiency": 0, "totalEfficiency": 0}
+    allocations["__idle__"] = {"name": "__idle__", "properties": {"cluster": cluster},
+                               "window": dict(WINDOW), "start": WINDOW["start"],
+                               "end": WINDOW["end"], "minutes": 120, "cpuCost": 0.5 * scale,
+                               "ramCost": 0.25 * scale, "gpuCost": 0.0,
+                               "totalCost": 0.75 * scale, "cpuEfficiency": 0,
+                               "ramEfficiency": 0, "totalEfficiency": 0}
     return allocations
+
+
+def build_federation(fixtures_dir):
+    """A Kubecost Enterprise aggregator's pods: two clusters with the same namespace names."""
+    out = {}
+    for cluster, scale in (("cluster-one", 1.0), ("cluster-two", 3.0)):
+        for name, a in build_allocations(fixtures_dir, cluster=cluster, scale=scale).items():
+            out[f"{cluster}/{name}"] = a
+    return out
+
+
+NUMERIC_SUM = ("minutes",)
+
+
+def merge_group(members, include_metadata):
+    """One aggregated allocation: numbers summed (null stays null only if all are null),
+    properties kept where all members agree (allocationprops.go Intersection)."""
+    if len(members) == 1:
+        return copy.deepcopy(members[0])
+    out = {}
+    keys = set().union(*members)
+    for k in keys:
+        vals = [m.get(k) for m in members]
+        if k == "properties":
+            props = {}
+            for pk in set().union(*(v or {} for v in vals)):
+                pv = [(v or {}).get(pk) for v in vals]
+                if pk == "labels":
+                    if include_metadata:  # the intersection of the members' labels
+                        common = dict(pv[0] or {})
+                        for other in pv[1:]:
+                            common = {lk: lv for lk, lv in common.items()
+                                      if (other or {}).get(lk) == lv}
+                        props[pk] = common
+                    continue  # dropped unless includeAggregatedMetadata=true
+                if pk == "namespaceLabels":
+                    if len({(v or {}).get("namespace") for v in vals}) == 1:
+                        props[pk] = pv[0]
+                    continue
+                if all(x == pv[0] for x in pv):
+                    props[pk] = pv[0]
+            out[k] = props
+        elif k in ("window", "name"):
+            out[k] = vals[0]
+        elif k == "start":
+            out[k] = min(v for v in vals if v)
+        elif k == "end":
+            out[k] = max(v for v in vals if v)
+        elif k.endswith("Efficiency"):
+            out[k] = None  # not needed by these tests: Kubecost recomputes it
+        elif any(isinstance(v, (int, float)) for v in vals):
+            out[k] = round(sum(v for v in vals if isinstance(v, (int, float))), 9)
+        else:
+            out[k] = vals[0]
+    return out
+
+
+def aggregate(pods, query, flavour):
+    """The answer set for `query` (parse_qs dict) over pod allocations, as the server builds it."""
+    def q(name, default=None):
+        return query.get(name, [default])[0]
+
+    if flavour == "opencost":
+        idle_on = q("includeIdle", "false") == "true"
+    else:
+        idle_on = q("idle", "true") == "true"
+    split_idle = q("splitIdle", "false") == "true"
+    include_metadata = q("includeAggregatedMetadata", "false") == "true"
+    want_cluster = None
+    flt = q("filter")
+    if flt:
+        assert flt.startswith('cluster:"') and flt.endswith('"'), flt
+        want_cluster = flt[len('cluster:"'):-1]
+    props = [p.strip() for p in q("aggregate", "namespace,pod").split(",")]
+    groups, idle = {}, {}
+    for a in pods.values():
+        p = a["properties"]
+        if want_cluster is not None and p.get("cluster") != want_cluster:
+            continue
+        if a["name"].endswith("__idle__"):
+            key = f"{p['cluster']}/__idle__" if split_idle else "__idle__"
+            idle.setdefault(key, []).append(a)
+            continue
+        parts = []
+        for prop in props:
+            if prop.startswith("label:"):
+                parts.append(p.get("labels", {}).get(prop[len("label:"):], "__unallocated__"))
+            else:
+                parts.append(p.get(prop, "__unallocated__"))
+        groups.setdefault("/".join(parts), []).append(a)
+    out = {}
+    for key, members in list(groups.items()) + (list(idle.items()) if idle_on else []):
+        merged = merge_group(members, include_metadata)
+        merged["name"] = key
+        out[key] = merged
+    return out
 
 
 class StandIn(LoopbackServer):
     def __init__(self, fixtures_dir, port, token=None, ingress_cookie=None, ingress_basic=None):
         self.fixtures_dir = fixtures_dir
         self.mode = "ok"
+        self.flavour = "kubecost"
+        self.null_minutes = 0  # minutes into the hour for which window=1h answers data:[null]
+        self.minute_of_hour = lambda: time.gmtime().tm_min
         self.allocations = build_allocations(fixtures_dir)
         self.refused = {mode: refused_body(fixtures_dir, name) for mode, name in (
             ("500", "opencost_error_500.json"), ("empty", "opencost_empty-200.txt"),
@@ -149,7 +283,11 @@ class StandIn(LoopbackServer):
                     return self.send(200, standin.refused["empty"])
                 if mode == "html504":
                     return self.send(504, standin.refused["html504"], "text/html")
-                return self.send(200, standin.body())
+                query = urllib.parse.parse_qs(url.query)
+                if (query.get("window") == ["1h"]
+                        and standin.minute_of_hour() < standin.null_minutes):
+                    return self.send(200, b'{"code":200,"status":"success","data":[null]}')
+                return self.send(200, standin.body(query))
 
         self.serve(port, Handler)
 
@@ -164,7 +302,13 @@ class StandIn(LoopbackServer):
                 return False
         return True
 
-    def body(self):
+    def answer(self, query=None):
+        """The set the server builds for `query` (None: every pod allocation as it is)."""
+        if query is None:
+            return self.allocations
+        return aggregate(self.allocations, query, self.flavour)
+
+    def body(self, query=None):
         return json.dumps({"code": 200, "status": "success",
-                           "data": [self.allocations]}).encode()
+                           "data": [self.answer(query)]}).encode()
 

@@ -17,6 +17,16 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Exporter, close, errors, free_port, http_get, value  # noqa: E402
 from kubecost_standin import COST_KEYS, WINDOW_HOURS, StandIn, build_allocations  # noqa: E402
 
+# Each resource series includes its own adjustment (totalCost does already).
+ADJUSTMENT = {"cpuCost": "cpuCostAdjustment", "ramCost": "ramCostAdjustment",
+              "gpuCost": "gpuCostAdjustment", "pvCost": "pvCostAdjustment",
+              "networkCost": "networkCostAdjustment", "loadBalancerCost": "loadBalancerCostAdjustment"}
+
+
+def family_value(a, k):
+    v, adj = a.get(k), a.get(ADJUSTMENT.get(k, ""))
+    return v if adj is None else (v or 0.0) + adj
+
 FAMILY = {"totalCost": "total", "cpuCost": "cpu", "ramCost": "ram", "gpuCost": "gpu",
           "pvCost": "pv", "networkCost": "network", "loadBalancerCost": "lb",
           "sharedCost": "shared", "externalCost": "external"}
@@ -33,9 +43,10 @@ def expected(allocs, divisor):
     for name, a in allocs.items():
         target = idle if name.endswith("__idle__") else ns[a["properties"]["namespace"]]
         for k in COST_KEYS:
-            if a.get(k) is not None:
-                target[k] = target.get(k, 0.0) + a[k]
-                cluster[k] = cluster.get(k, 0.0) + a[k]
+            v = family_value(a, k)
+            if v is not None:
+                target[k] = target.get(k, 0.0) + v
+                cluster[k] = cluster.get(k, 0.0) + v
         if a.get("cpuEfficiency") is not None:
             key = "__idle__" if name.endswith("__idle__") else a["properties"]["namespace"]
             for bucket in (key, "__cluster__"):
@@ -50,7 +61,7 @@ def expected(allocs, divisor):
     other = collections.defaultdict(lambda: collections.defaultdict(float))
     for _, n, _, a in pods[TOP_N:]:
         for k in ("totalCost", "cpuCost", "ramCost"):
-            other[n][k] += a[k] or 0.0
+            other[n][k] += family_value(a, k) or 0.0
     scale = lambda d: {k: v / divisor for k, v in d.items()}  # noqa: E731
     return {"ns": {n: scale(d) for n, d in ns.items()}, "idle": scale(idle),
             "cluster": scale(cluster), "top": top, "other": other,
@@ -153,10 +164,30 @@ def main():
             exp = expected(standin.allocations, WINDOW_HOURS)
             check_values(m, exp)
             check_reconciliation(m)
-            path, query = standin.requests[-1]
+            # The cost request (the label families' aggregate=label:team request follows it).
+            path, query = next(r for r in reversed(standin.requests)
+                               if not r[1]["aggregate"][0].startswith("label:"))
             assert path == "/model/allocation", path
             assert query["aggregate"] == ["namespace,pod"] and query["window"] == ["1h"], query
             assert query["idle"] == ["true"] and query["accumulate"] == ["true"], query
+            assert query["includeIdle"] == ["true"], query  # OpenCost reads only this one
+            assert "filter" not in query and "splitIdle" not in query, query
+            # The resource families add up to the total (adjustments included), per namespace.
+            parts = ("cpu", "ram", "gpu", "pv", "network", "lb", "shared", "external")
+            big_adjustment = False
+            for n in exp["ns"]:
+                labels = dict(cluster=CLUSTER, namespace=n, tenant_id=TENANT, currency=CUR,
+                              label_team="team-" + n[:3])
+                total = value(m, "cloudtuner_kubecost_namespace_total_cost", **labels)
+                parts_sum = sum(value(m, f"cloudtuner_kubecost_namespace_{p}_cost", **labels) or 0
+                                for p in parts)
+                # The fixtures' own totals are rounded to 6 digits; the adjustments are far more.
+                adj = sum(a.get(k) or 0.0 for name, a in standin.allocations.items()
+                          if not name.endswith("__idle__") and a["properties"]["namespace"] == n
+                          for k in ADJUSTMENT.values()) / WINDOW_HOURS
+                assert abs(parts_sum - total) <= 1e-5 * max(1, total), (n, parts_sum, total)
+                big_adjustment = big_adjustment or abs(adj) > 1e-3 * total
+            assert big_adjustment, "no namespace's adjustments exceed the fixtures' rounding"
             assert standin.auth_headers[-1] == "Bearer " + SECRET
             assert ex.metrics(gzip_ok=True) == ex.metrics()
             assert http_get(ex.base + "/readyz")[0] == 200

@@ -26,11 +26,25 @@ TEST_CASE("golden: demo cluster renders to the checked-in /metrics text") {
   // A hostile name: quotes, backslash and newline must come out escaped.
   body.insert(
       body.find("{\"", 10) + 1,
-      R"("we\"ird\\ns\n/p":{"properties":{"namespace":"we\"ird\\ns\n","pod":"p","labels":{"team":"q\"t"}},"totalCost":0.5,"cpuCost":0.25,"ramCost":0.25},)");
+      R"("we\"ird\\ns\n/p":{"properties":{"namespace":"we\"ird\\ns\n","pod":"p","labels":{"team":"q\"t"},"namespaceLabels":{"team":"q\"t"}},"totalCost":0.5,"cpuCost":0.25,"ramCost":0.25},)"
+      // Reconciled: the adjustments are in totalCost and in the resource series.
+      R"("adjusted/r":{"properties":{"namespace":"adjusted","pod":"r","namespaceLabels":{"team":"ns-team"}},"totalCost":1.5,"cpuCost":0.5,"cpuCostAdjustment":0.25,"ramCost":0.5,"ramCostAdjustment":0.25},)");
 
   auto r = build_poll_result_from(body, config, 2e9);
   REQUIRE(r.ok());
   std::string text(r.value().costs->text());
+  // The label families, from an `aggregate=label:team` answer.
+  LabelCostSink labels(config, "team");
+  labels.begin();
+  REQUIRE(labels.write(
+      R"({"code":200,"data":[{"payments":{"totalCost":3,"cpuCost":2,"ramCost":1},"__unallocated__":{"totalCost":1.25,"cpuCost":0.75,"ramCost":0.5},"__idle__":{"totalCost":9}}]})"));
+  auto label_rows = labels.finish();
+  REQUIRE(label_rows.ok());
+  std::size_t label_series = 0;
+  CostSnapshot span;
+  span.window_hours = r.value().window_hours;
+  text += render_label_costs(label_rows.value(), config, rate_divisor(span, config), label_series);
+  CHECK(label_series == 6);
   SelfMetrics metrics(config);
   const Failure timeout{FailureReason::timeout, "deadline"};
   metrics.record_poll({10, 0, 0}, &timeout, 0);
@@ -38,7 +52,8 @@ TEST_CASE("golden: demo cluster renders to the checked-in /metrics text") {
   metrics.record_poll({0.0625, 0.03125, 0.03125}, nullptr, 1700003600);
   metrics.record_retries_total(2);
   metrics.record_http_request("/metrics", 200);
-  metrics.set_series_count(r.value().series);
+  metrics.set_series_count(r.value().series + label_series);
+  metrics.set_window_hours(r.value().window_hours);
   text += metrics.render();
 
   const std::string path = std::string(KCI_TESTS_DIR) + "/golden/demo_metrics.prom";

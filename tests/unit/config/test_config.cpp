@@ -56,7 +56,10 @@ TEST_CASE("config: the CloudTuner exporter's defaults") {
   CHECK(c.scrape_jitter_max == std::chrono::seconds(10));
   CHECK(c.effective_max_staleness() == std::chrono::seconds(360));
   CHECK(c.aggregation_level == "namespace");
-  CHECK(c.window.text == "1h");
+  CHECK(c.window.text == "24h");  // CloudTuner's chart: 1h is often still empty (kubecost#3758)
+  CHECK(c.window.nominal_hours == 24);
+  CHECK(c.kubecost.cluster_id.empty());
+  CHECK_FALSE(c.multi_cluster);
   CHECK(c.step == "1h");
   CHECK(c.accumulate);
   CHECK_FALSE(c.time_series);
@@ -345,4 +348,26 @@ TEST_CASE("config: a cluster name with '/' is refused when read (issue 13 item 1
             .find("is not an EKS cluster name") != std::string::npos);
   CHECK(load({}, {{"CLUSTER_ID", "arn:aws:eks:us-east-1:111122223333:cluster/prod_Eu-1"}})
             .s3.cluster_arn == "arn:aws:eks:us-east-1:111122223333:cluster/prod_Eu-1");
+}
+
+TEST_CASE("config: kubecostClusterId and multiCluster by YAML, env and flag") {
+  std::string file = write_temp("kubecostClusterId: from-file\nmultiCluster: true\n");
+  Config c = load({"--config.file", file.c_str()});
+  CHECK(c.kubecost.cluster_id == "from-file");
+  CHECK(c.multi_cluster);
+  c = load({"--config.file", file.c_str()},
+           {{"KUBECOST_CLUSTER_ID", "from-env"}, {"MULTI_CLUSTER", "false"}});
+  CHECK(c.kubecost.cluster_id == "from-env");
+  CHECK_FALSE(c.multi_cluster);
+  c = load({"--kubecost.cluster-id", "from-flag", "--kubecost.multi-cluster", "true"},
+           {{"KUBECOST_CLUSTER_ID", "from-env"}});
+  CHECK(c.kubecost.cluster_id == "from-flag");
+  CHECK(c.multi_cluster);
+  CHECK(c.origin.at("kubecostClusterId") == "flag --kubecost.cluster-id");
+  std::remove(file.c_str());
+  CHECK(error_of({}, {{"KUBECOST_CLUSTER_ID", "a\"b"}}) ==
+        "kubecostClusterId: invalid value \"a\\\"b\": a cluster id must not contain quotes, "
+        "backslashes or control characters");
+  CHECK(error_of({}, {{"MULTI_CLUSTER", "yes please"}}) ==
+        "multiCluster: invalid value \"yes please\": expected true or false");
 }

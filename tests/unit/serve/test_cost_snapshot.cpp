@@ -150,11 +150,108 @@ TEST_CASE("snapshot: namespace label values only when every allocation agrees") 
   config.enable_pod_metrics = true;
   config.label_keys = {"team", "app"};
   CostSnapshot s = snapshot_of(R"({"data":[{
-    "ns/a":{"properties":{"namespace":"ns","pod":"a","labels":{"team":"x","app":"a"}},"totalCost":1},
-    "ns/b":{"properties":{"namespace":"ns","pod":"b","labels":{"team":"x","app":"b"}},"totalCost":2}}]})",
+    "ns/a":{"properties":{"namespace":"ns","pod":"a","labels":{"team":"x","app":"a"},"namespaceLabels":{"team":"x","app":"n1"}},"totalCost":1},
+    "ns/b":{"properties":{"namespace":"ns","pod":"b","labels":{"team":"x","app":"b"},"namespaceLabels":{"team":"x","app":"n2"}},"totalCost":2}}]})",
                                config);
   CHECK(ns_row(s, "ns").labels == std::vector<std::string>{"x", ""});
   auto pod_b = std::find_if(s.pods.begin(), s.pods.end(), [](auto& p) { return p.pod == "b"; });
   REQUIRE(pod_b != s.pods.end());
   CHECK(pod_b->labels == std::vector<std::string>{"x", "b"});
+}
+
+TEST_CASE("snapshot: label_<key> on a namespace is the namespace's label, on a pod the pod's") {
+  Config config;
+  config.enable_pod_metrics = true;
+  config.label_keys = {"team"};
+  // A one-pod namespace whose pod says team=pod-team and whose namespace says team=ns-team.
+  CostSnapshot s = snapshot_of(R"({"data":[{
+    "ns/a":{"properties":{"namespace":"ns","pod":"a","labels":{"team":"pod-team"},"namespaceLabels":{"team":"ns-team"}},"totalCost":1},
+    "bare/b":{"properties":{"namespace":"bare","pod":"b","labels":{"team":"pod-only"}},"totalCost":1}}]})",
+                               config);
+  CHECK(ns_row(s, "ns").labels == std::vector<std::string>{"ns-team"});
+  CHECK(ns_row(s, "bare").labels == std::vector<std::string>{""});  // the namespace has none
+  auto pod_a = std::find_if(s.pods.begin(), s.pods.end(), [](auto& p) { return p.pod == "a"; });
+  REQUIRE(pod_a != s.pods.end());
+  CHECK(pod_a->labels == std::vector<std::string>{"pod-team"});
+}
+
+TEST_CASE("snapshot: each resource family includes its adjustment, so the families add up") {
+  Config config;
+  // totalCost = sum of (cost + adjustment) per resource + shared + external
+  // (OpenCost core/pkg/opencost/allocation.go TotalCost).
+  CostSnapshot s = snapshot_of(R"({"data":[{"ns":{"properties":{"namespace":"ns"},
+    "cpuCost":1,"cpuCostAdjustment":0.5,"ramCost":2,"ramCostAdjustment":-0.25,
+    "gpuCost":0,"gpuCostAdjustment":0.125,"pvCost":null,"pvCostAdjustment":1,
+    "networkCost":0.5,"networkCostAdjustment":0.5,"loadBalancerCost":1,"loadBalancerCostAdjustment":-1,
+    "sharedCost":0.25,"externalCost":0.75,"totalCost":6.375}}]})",
+                               config);
+  const auto& ns = ns_row(s, "ns");
+  CHECK(ns.acc.cost_of(CostFamily::cpu) == 1.5);
+  CHECK(ns.acc.cost_of(CostFamily::ram) == 1.75);
+  CHECK(ns.acc.cost_of(CostFamily::gpu) == 0.125);
+  CHECK(ns.acc.cost_of(CostFamily::pv) == 1);  // null cost, present adjustment
+  CHECK(ns.acc.cost_of(CostFamily::network) == 1);
+  CHECK(ns.acc.cost_of(CostFamily::lb) == 0);
+  double sum = 0;
+  for (std::size_t f = 1; f < k_cost_family_count; ++f) sum += ns.acc.cost[f];
+  CHECK(sum == Approx(ns.acc.cost_of(CostFamily::total)));
+}
+
+TEST_CASE("snapshot: the rate divisor is the span the allocations' own start/end cover") {
+  Config config;
+  // The set window is 00:00-02:00 but Kubecost's data ends at 01:30 (it lags the clock).
+  std::string body =
+      std::string(R"({"data":[{"a":{)") + k_window +
+      R"(,"start":"2024-01-01T00:00:00Z","end":"2024-01-01T01:30:00Z","totalCost":3},)" +
+      R"("b":{)" + k_window +
+      R"(,"start":"2024-01-01T00:30:00Z","end":"2024-01-01T01:00:00Z","totalCost":1}}]})";
+  CHECK(snapshot_of(body, config, 2e9).window_hours == Approx(1.5));
+  // Without start/end: the set window, as before.
+  std::string bare = std::string(R"({"data":[{"a":{)") + k_window + R"(,"totalCost":3}}]})";
+  CHECK(snapshot_of(bare, config, 2e9).window_hours == Approx(2.0));
+}
+
+TEST_CASE("snapshot: multiCluster keeps same-named namespaces apart and reconciles per cluster") {
+  Config config;
+  config.multi_cluster = true;
+  config.enable_pod_metrics = true;
+  config.top_n_pods = 1;
+  CostSnapshot s = snapshot_of(R"({"data":[{
+    "c1/default/p":{"properties":{"cluster":"c1","namespace":"default","pod":"p"},"totalCost":1,"cpuCost":1},
+    "c1/default/q":{"properties":{"cluster":"c1","namespace":"default","pod":"q"},"totalCost":2,"cpuCost":2},
+    "c2/default/p":{"properties":{"cluster":"c2","namespace":"default","pod":"p"},"totalCost":4,"cpuCost":4},
+    "c2/web/w":{"properties":{"cluster":"c2","namespace":"web","pod":"w"},"totalCost":8,"cpuCost":8},
+    "c1/__idle__":{"properties":{"cluster":"c1"},"totalCost":16,"cpuCost":16},
+    "c2/__idle__":{"totalCost":32,"cpuCost":32}}]})",
+                               config);
+  REQUIRE(s.clusters.size() == 2);
+  CHECK(s.clusters[0].name == "c1");
+  CHECK(s.clusters[1].name == "c2");
+  REQUIRE(s.namespaces.size() == 3);
+  CHECK(s.namespaces[0].cluster == "c1");
+  CHECK(s.namespaces[0].acc.cost_of(CostFamily::total) == 3);
+  CHECK(s.namespaces[1].cluster == "c2");
+  CHECK(s.namespaces[1].namespace_name == "default");
+  CHECK(s.namespaces[1].acc.cost_of(CostFamily::total) == 4);
+  CHECK(s.clusters[0].idle.cost_of(CostFamily::total) == 16);
+  CHECK(s.clusters[1].idle.cost_of(CostFamily::total) == 32);  // cluster from the key
+  for (const auto& c : s.clusters) {
+    for (CostFamily f : {CostFamily::total, CostFamily::cpu}) {
+      double sum = c.idle.cost_of(f);
+      for (const auto& row : s.namespaces)
+        if (row.cluster == c.name) sum += row.acc.cost_of(f);
+      INFO(c.name);
+      CHECK(sum == c.total.cost_of(f));
+    }
+  }
+  CHECK(s.clusters[0].total.cost_of(CostFamily::total) == 19);
+  CHECK(s.clusters[1].total.cost_of(CostFamily::total) == 44);
+  // Pods: top 1 overall, the rest in one __other__ per (cluster, namespace).
+  for (const auto& row : s.namespaces) {
+    double sum = 0;
+    for (const auto& p : s.pods)
+      if (p.cluster == row.cluster && p.namespace_name == row.namespace_name)
+        sum += p.acc.cost_of(CostFamily::total);
+    CHECK(sum == row.acc.cost_of(CostFamily::total));
+  }
 }

@@ -19,7 +19,7 @@ std::string render(const std::string& body, Config& config, std::size_t* series_
 }
 
 const char* k_body = R"({"data":[{
-  "web":{"properties":{"namespace":"web","labels":{"team":"a\"b\\c\nd"}},
+  "web":{"properties":{"namespace":"web","namespaceLabels":{"team":"a\"b\\c\nd"}},
          "window":{"start":"2024-01-01T00:00:00Z","end":"2024-01-01T04:00:00Z"},
          "cpuCost":2,"ramCost":6,"pvCost":null,"totalCost":8,"cpuEfficiency":0.5},
   "__idle__":{"window":{"start":"2024-01-01T00:00:00Z","end":"2024-01-01T04:00:00Z"},

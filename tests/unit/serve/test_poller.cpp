@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <deque>
+#include <map>
 
 #include "exporter/http/http_client.hpp"
 #include "exporter/serve/poller.hpp"
@@ -43,13 +44,27 @@ std::string gunzip(const std::string& gz) {
 class ScriptedSource : public AllocationSource {
  public:
   std::deque<Expected<HttpResponse>> answers;
+  std::map<std::string, std::string, std::less<>> label_answers;  // key -> body
+  std::vector<std::string> label_requests;
   Expected<void> fetch(BodySink& sink) override {
     auto a = std::move(answers.front());
     answers.pop_front();
     if (!a.ok()) return a.failure();
+    return feed(a.value().body, sink);
+  }
+  bool has_label_aggregation() const override { return !label_answers.empty(); }
+  Expected<void> fetch_label(std::string_view key, BodySink& sink) override {
+    label_requests.emplace_back(key);
+    auto it = label_answers.find(key);
+    if (it == label_answers.end()) return Failure{FailureReason::http_status, "HTTP 400"};
+    return feed(it->second, sink);
+  }
+
+ private:
+  static Expected<void> feed(const std::string& body, BodySink& sink) {
     sink.begin();
     // Byte by byte: the poller must not depend on how the answer is cut.
-    for (char c : a.value().body)
+    for (char c : body)
       if (!sink.write(std::string_view(&c, 1))) return sink_refused();
     return {};
   }
@@ -169,4 +184,106 @@ TEST_CASE("poller: the gzip pieces are one gzip member of the text, read by zlib
   REQUIRE(second->costs == first->costs);
   CHECK(second->health != first->health);
   CHECK(gunzip(served_gzip(*second)) == second->text());
+}
+
+TEST_CASE("poller: only null sets for a 1h window are no_data_yet, kept up to the window length") {
+  Config config;
+  config.window = *parse_window("1h");
+  config.scrape_interval = std::chrono::seconds(60);  // maxStaleness 180 s
+  double now = 1000;
+  ScriptedSource source;
+  MetricsPublisher publisher;
+  SelfMetrics metrics(config);
+  Poller poller(config, publisher, source, metrics, [&] { return now; });
+  source.answers.push_back(ok_body(k_two));
+  poller.poll_once();
+  now += 600;  // 10 minutes on: the new hour has begun and Kubecost has not built it yet
+  source.answers.push_back(ok_body(R"({"code":200,"data":[null]})"));
+  poller.poll_once();
+  auto p = publisher.current();
+  auto s = series_of(p->text());
+  CHECK(s.at(R"(cloudtuner_kubecost_exporter_scrape_errors_total{reason="no_data_yet"})") == 1);
+  CHECK(s.at(R"(cloudtuner_kubecost_exporter_scrape_errors_total{reason="empty"})") == 0);
+  CHECK(p->ready);  // past maxStaleness (180 s), within the window's hour
+  CHECK(p->last_error.find("no data yet for window 1h") != std::string::npos);
+  now = 1000 + 3601;
+  poller.expire_if_stale();
+  CHECK_FALSE(publisher.current()->ready);
+}
+
+TEST_CASE("poller: only null sets for a 24h window stay `empty` and expire at maxStaleness") {
+  Config config;
+  config.scrape_interval = std::chrono::seconds(60);
+  double now = 1000;
+  ScriptedSource source;
+  MetricsPublisher publisher;
+  SelfMetrics metrics(config);
+  Poller poller(config, publisher, source, metrics, [&] { return now; });
+  source.answers.push_back(ok_body(k_two));
+  poller.poll_once();
+  now += 600;
+  source.answers.push_back(ok_body(R"({"code":200,"data":[null]})"));
+  poller.poll_once();
+  auto p = publisher.current();
+  CHECK(series_of(p->text()).at(
+            R"(cloudtuner_kubecost_exporter_scrape_errors_total{reason="empty"})") == 1);
+  CHECK_FALSE(p->ready);
+}
+
+TEST_CASE("poller: the window hours the data covers are a health series") {
+  Config config;
+  ScriptedSource source;
+  MetricsPublisher publisher;
+  SelfMetrics metrics(config);
+  Poller poller(config, publisher, source, metrics, [] { return 2e9; });
+  source.answers.push_back(ok_body(
+      R"({"data":[{"a":{"window":{"start":"2024-01-01T00:00:00Z","end":"2024-01-02T00:00:00Z"},"start":"2024-01-01T00:00:00Z","end":"2024-01-01T18:00:00Z","totalCost":18}}]})"));
+  poller.poll_once();
+  auto s = series_of(publisher.current()->text());
+  CHECK(s.at("cloudtuner_kubecost_exporter_data_window_seconds") == 18 * 3600);
+  CHECK(
+      s.at(
+          R"(cloudtuner_kubecost_namespace_total_cost{cluster="kubernetes",namespace="a",tenant_id="",currency="USD"})") ==
+      1);
+}
+
+TEST_CASE("poller: label families from one label answer per key reconcile to the cluster") {
+  Config config;
+  config.metric_mode = MetricMode::total;
+  config.label_keys = {"team", "app"};
+  ScriptedSource source;
+  source.answers.push_back(ok_body(
+      R"({"data":[{"a":{"totalCost":2,"cpuCost":1,"ramCost":1},"b":{"totalCost":3,"cpuCost":2,"ramCost":1},"__idle__":{"totalCost":5,"cpuCost":4,"ramCost":1}}]})"));
+  source.label_answers["team"] =
+      R"({"data":[{"red":{"properties":{"namespace":"a"},"totalCost":2,"cpuCost":1,"ramCost":1},"__unallocated__":{"totalCost":3,"cpuCost":2,"ramCost":1},"__idle__":{"totalCost":5}}]})";
+  source.label_answers["app"] = R"({"data":[{"web":{"totalCost":5,"cpuCost":3,"ramCost":2}}]})";
+  MetricsPublisher publisher;
+  SelfMetrics metrics(config);
+  Poller poller(config, publisher, source, metrics, [] { return 2e9; });
+  poller.poll_once();
+  CHECK(source.label_requests == std::vector<std::string>{"team", "app"});
+  auto s = series_of(publisher.current()->text());
+  const std::string tail = R"(",cluster="kubernetes",tenant_id="",currency="USD"})";
+  CHECK(s.at(R"(cloudtuner_kubecost_label_total_cost{label_key="team",label_value="red)" + tail) ==
+        2);
+  CHECK(s.at(R"(cloudtuner_kubecost_label_cpu_cost{label_key="team",label_value="__unallocated__)" +
+             tail) == 2);
+  const double cluster = s.at(
+      R"(cloudtuner_kubecost_cluster_total_cost{cluster="kubernetes",tenant_id="",currency="USD"})");
+  const double idle = s.at(
+      R"(cloudtuner_kubecost_idle_total_cost{cluster="kubernetes",tenant_id="",currency="USD"})");
+  for (const char* key : {"team", "app"}) {
+    double sum = 0;
+    for (auto& [name, v] : s)
+      if (name.starts_with("cloudtuner_kubecost_label_total_cost{label_key=\"" + std::string(key)))
+        sum += v;
+    INFO(key);
+    CHECK(sum + idle == cluster);
+  }
+  // A failed label answer fails the poll: no half-published families.
+  source.answers.push_back(ok_body(k_two));
+  source.label_answers.erase("app");
+  poller.poll_once();
+  CHECK(series_of(publisher.current()->text())
+            .at(R"(cloudtuner_kubecost_exporter_scrape_errors_total{reason="http_status"})") == 1);
 }

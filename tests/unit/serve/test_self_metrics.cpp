@@ -26,7 +26,7 @@ TEST_CASE("self metrics: health families, values and the redacted info labels") 
   CHECK(s.at("cloudtuner_kubecost_exporter_series_count") == 42);
   std::string info =
       R"(cloudtuner_kubecost_exporter_info{aggregation_level="namespace",cluster_name="kubernetes",kubecost_url="https://REDACTED@kubecost:9090",version=")" EXPORTER_VERSION
-      R"(",window="1h"})";
+      R"(",window="24h"})";
   CHECK(s.at(info) == 1);
   // fetch is observed on every poll; parse and render only where the poll got that far.
   CHECK(s.at(R"(cloudtuner_kubecost_exporter_poll_duration_seconds_count{stage="fetch"})") == 4);

@@ -32,7 +32,7 @@ struct Input {
 std::vector<CostRow> namespace_rows(std::size_t n) {
   std::vector<CostRow> rows;
   for (std::size_t i = 0; i < n; ++i) {
-    CostRow row{"ns" + std::to_string(i), "", {}, {}};
+    CostRow row{"c", "ns" + std::to_string(i), "", {}, {}};
     row.acc.has_cost[static_cast<std::size_t>(CostFamily::total)] = true;
     row.acc.has_cost[static_cast<std::size_t>(CostFamily::cpu)] = true;
     rows.push_back(row);
@@ -70,7 +70,7 @@ Outcome run(const std::vector<Input>& in, std::size_t keep, std::size_t capacity
   kci::TopPods top(keep, capacity);
   Outcome out;
   for (const auto& i : in) {
-    top.add(i.ns, "ns" + std::to_string(i.ns), i.pod, allocation(i.total, i.total / 2));
+    top.add(i.ns, "c", "ns" + std::to_string(i.ns), i.pod, allocation(i.total, i.total / 2));
     out.max_held = std::max(out.max_held, top.held());
   }
   const auto rows = std::move(top).finish(namespace_rows(namespaces));
@@ -142,8 +142,8 @@ TEST_CASE("top pods: N = 0 keeps none; pods without a total rank last") {
   CHECK(none.kept.empty());
   CHECK(none.ns_sum.at(1) == 2.0);
   kci::TopPods top(1, 1);
-  top.add(0, "ns0", "no-total", allocation(NAN, 1.0));
-  top.add(0, "ns0", "zero", allocation(0.0, 0.0));
+  top.add(0, "c", "ns0", "no-total", allocation(NAN, 1.0));
+  top.add(0, "c", "ns0", "zero", allocation(0.0, 0.0));
   const auto rows = std::move(top).finish(namespace_rows(1));
   REQUIRE(rows.size() == 2);
   CHECK(rows[0].pod == "zero");

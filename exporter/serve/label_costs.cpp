@@ -1,0 +1,118 @@
+#include "exporter/serve/label_costs.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include "exporter/serve/exposition.hpp"
+
+namespace kci {
+
+LabelCostSink::LabelCostSink(const Config& config, std::string label_key)
+    : m_config(config),
+      m_label_key(std::move(label_key)),
+      m_visit([this](const ParsedAllocation& a) { add(a); }) {
+  begin();
+}
+
+void LabelCostSink::begin() {
+  m_stream.reset();
+  m_stream.emplace(m_options, m_visit);
+  m_failure.reset();
+  m_rows.clear();
+  m_index.clear();
+}
+
+bool LabelCostSink::write(std::string_view chunk) {
+  if (m_failure) return false;
+  auto fed = m_stream->feed(chunk);
+  if (!fed.ok()) m_failure = fed.failure();
+  return fed.ok();
+}
+
+void LabelCostSink::add(const ParsedAllocation& a) {
+  if (a.name.ends_with("__idle__")) return;  // the idle_ family
+  std::string_view value = a.name;
+  std::string_view cluster = m_config.cluster_name;
+  if (m_config.multi_cluster) {
+    const auto slash = value.find('/');
+    cluster = a.cluster.empty() ? value.substr(0, slash) : a.cluster;
+    value = slash == std::string_view::npos ? std::string_view{} : value.substr(slash + 1);
+  }
+  if (value.empty()) value = "__unallocated__";
+  std::string key(cluster);
+  key += '\0';
+  key += value;
+  auto [it, inserted] = m_index.try_emplace(std::move(key), m_rows.size());
+  if (inserted)
+    m_rows.push_back(LabelCostRow{m_label_key, std::string(cluster), std::string(value), {}});
+  m_rows[it->second].acc.add(a);
+}
+
+Expected<std::vector<LabelCostRow>> LabelCostSink::finish() {
+  if (m_failure) return *m_failure;
+  auto done = m_stream->finish();
+  if (!done.ok()) {
+    Failure f = done.failure();
+    f.message = "label:" + m_label_key + ": " + f.message;
+    return f;
+  }
+  std::sort(m_rows.begin(), m_rows.end(), [](const LabelCostRow& a, const LabelCostRow& b) {
+    if (a.cluster != b.cluster) return a.cluster < b.cluster;
+    return a.value < b.value;
+  });
+  return std::move(m_rows);
+}
+
+std::string render_label_costs(const std::vector<LabelCostRow>& rows, const Config& config,
+                               double divisor, std::size_t& series) {
+  struct Def {
+    CostFamily family;
+    const char* name;
+    const char* help;
+  };
+  static constexpr std::array<Def, 3> k_defs = {{
+      {CostFamily::total, "cloudtuner_kubecost_label_total_cost", "Total cost"},
+      {CostFamily::cpu, "cloudtuner_kubecost_label_cpu_cost", "CPU cost"},
+      {CostFamily::ram, "cloudtuner_kubecost_label_ram_cost", "RAM cost"},
+  }};
+  const bool rate = config.metric_mode == MetricMode::rate;
+  std::string out;
+  if (rows.empty()) return out;
+  for (const auto& def : k_defs) {
+    out += "# HELP ";
+    out += def.name;
+    out += ' ';
+    out += def.help;
+    out +=
+        " by the value of a Kubernetes label (aggregate=label:<key>; __unallocated__ is the "
+        "pods without it; the values plus idle are the cluster)";
+    out += rate ? " per hour (" + config.currency + "/h)."
+                : " over the query window (" + config.currency + ").";
+    out += " Cached from the last successful Kubecost poll.\n# TYPE ";
+    out += def.name;
+    out += " gauge\n";
+    for (const auto& r : rows) {
+      const double v = r.acc.cost_of(def.family);
+      if (std::isnan(v)) continue;
+      out += def.name;
+      out += "{label_key=\"";
+      append_label_value(out, r.label_key);
+      out += "\",label_value=\"";
+      append_label_value(out, r.value);
+      out += "\",cluster=\"";
+      append_label_value(out, r.cluster);
+      out += "\",tenant_id=\"";
+      append_label_value(out, config.tenant_id);
+      out += "\",currency=\"";
+      append_label_value(out, config.currency);
+      out += "\"} ";
+      append_sample_value(out, v / divisor);
+      out += '\n';
+      ++series;
+    }
+  }
+  return out;
+}
+
+}  // namespace kci
