@@ -15,7 +15,11 @@ struct HttpEndpoint {
   std::string ca_file;
   bool insecure_skip_verify = false;
   std::string bearer_token_file;  // re-read on every request so rotated tokens are picked up
+  std::string bearer_token;       // inline token (a kubeconfig's user.token); the file wins
   std::uint64_t max_response_bytes = 512ULL << 20;
+  // The settings named in timeout and size errors.
+  std::string timeout_setting = "kubecostTimeout";
+  std::string size_setting = "kubecostMaxResponseBytes";
 };
 
 }  // namespace kci

@@ -4,6 +4,13 @@
 // maxStaleness, then drops them and keeps only the health series; the next good poll brings
 // them back. Nothing thrown on the poll thread escapes it: an exception is logged and counted
 // as reason="internal", and the loop goes on.
+//
+// With leader election (leaderElection.enabled) only the leader polls: a follower makes no
+// request to Kubecost and publishes the health series only (with _leader 0); set_leadership()
+// from the elector's thread withdraws the cost series at once on losing leadership, and on
+// gaining it wakes the loop to poll at once instead of waiting out the interval. A poll that
+// finishes after leadership was lost is discarded. Without election the poller always leads.
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -22,6 +29,13 @@
 
 namespace kci {
 
+// What the elector tells the poller (and the landing page shows).
+struct Leadership {
+  bool leading = false;
+  std::string holder;    // the Lease's holderIdentity as last observed ("" = none)
+  std::string identity;  // ours
+};
+
 class Poller {
  public:
   using Clock = std::function<double()>;  // Unix seconds; injectable for tests
@@ -37,11 +51,14 @@ class Poller {
   void poll_once();
   // Drops the cost series if the last good poll is older than maxStaleness.
   void expire_if_stale();
+  // Thread-safe (the elector's thread). See the header comment.
+  void set_leadership(const Leadership& leadership);
 
  private:
   void run();
   void poll_and_publish();
-  void publish();
+  void publish();        // m_state_mutex held
+  void expire_locked();  // m_state_mutex held
 
   const Config& m_config;
   MetricsPublisher& m_publisher;
@@ -55,10 +72,18 @@ class Poller {
   std::string m_last_error;
   std::vector<std::pair<std::string, double>> m_top_namespaces;
   std::mt19937_64 m_rng;
+  bool m_election = false;
+  Leadership m_leadership;  // guarded by m_state_mutex
+  std::atomic<bool> m_leading{true};
+
+  // Guards the published state above (poll thread and elector thread). Lock order: m_mutex
+  // before m_state_mutex.
+  std::mutex m_state_mutex;
 
   std::mutex m_mutex;
   std::condition_variable m_cv;
   bool m_stopping = false;
+  bool m_poll_now = false;  // leadership gained: poll without waiting
   std::thread m_thread;
 };
 

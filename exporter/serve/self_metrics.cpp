@@ -42,6 +42,10 @@ SelfMetrics::SelfMetrics(const Config& config)
   m_last_success = &gauge("last_success_timestamp_seconds",
                           "Unix time of the last successful Kubecost poll (0 before the first).");
   m_series = &gauge("series_count", "Number of cost series currently exported.");
+  if (config.leader_election.enabled)
+    m_leader = &gauge("leader",
+                      "Whether this replica holds the leader-election Lease and so polls Kubecost "
+                      "and exports the cost series (1) or follows (0).");
   auto& stages = prometheus::BuildHistogram()
                      .Name(name("poll_duration_seconds"))
                      .Help(
@@ -96,6 +100,10 @@ void SelfMetrics::record_poll(const PollStages& stages, const Failure* failure, 
 void SelfMetrics::record_retries_total(std::uint64_t total) {
   if (total > m_retries_seen) m_retries->Increment(static_cast<double>(total - m_retries_seen));
   m_retries_seen = std::max(m_retries_seen, total);
+}
+
+void SelfMetrics::set_leader(bool leading) {
+  if (m_leader) m_leader->Set(leading ? 1 : 0);
 }
 
 void SelfMetrics::set_series_count(std::size_t series) {
