@@ -150,8 +150,11 @@ def main():
         for e in replicas.values():
             assert http_get(e.base + "/readyz")[0] == 200
             assert http_get(e.base + "/healthz")[0] == 200
-        page = http_get(replicas[follower].base + "/")[2].decode()
-        assert f"Leader: <b>{leader}</b>" in page and "follows" in page, page
+        # A follower whose first create lost the race (409 AlreadyExists) learns the holder at
+        # its next attempt, one retry period later.
+        wait(lambda: (lambda page: f"Leader: <b>{leader}</b>" in page and "follows" in page)(
+            http_get(replicas[follower].base + "/")[2].decode()),
+            "the follower's landing page naming the leader", 2 * RETRY_S + 1)
         assert "leads" in http_get(replicas[leader].base + "/")[2].decode()
         _, leader_series, leader_sum = state(replicas[leader])
         print(f"leader {leader}: {leader_series} namespace series, total {leader_sum:.6f}")
