@@ -30,6 +30,7 @@ struct Election {
   std::unique_ptr<LeaderElector> elector;
   std::string identity;
   std::string namespace_name;
+  std::string source, server;  // for the start-up log
 };
 
 // The identity is POD_NAME (downward API), else the host name (a pod's host name is its name).
@@ -55,14 +56,8 @@ std::unique_ptr<Election> prepare_election(const Config& config) {
   if (e->namespace_name.empty())
     throw ConfigError("leaderElection.namespace: not set, POD_NAMESPACE is unset and " +
                       connection.source + " names no namespace");
-  log::info("leader election on",
-            {{"api", connection.source},
-             {"server", redact_url(connection.endpoint.url)},
-             {"lease", e->namespace_name + "/" + config.leader_election.lease_name},
-             {"identity", e->identity},
-             {"lease_duration", format_duration(config.leader_election.lease_duration)},
-             {"renew_deadline", format_duration(config.leader_election.renew_deadline)},
-             {"retry_period", format_duration(config.leader_election.retry_period)}});
+  e->source = connection.source;
+  e->server = redact_url(connection.endpoint.url);
   e->api = std::make_unique<KubeApiClient>(std::move(connection));
   e->lock = std::make_unique<KubeLeaseLock>(*e->api, e->namespace_name,
                                             config.leader_election.lease_name);
@@ -78,6 +73,11 @@ int run_serve(const Config& config) {
   // SIGHUP reloads the web config; SIGUSR1/SIGUSR2 are ignored (their default would kill us).
   for (int s : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2}) sigaddset(&signals, s);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  // A bad kubeconfig or a missing token is a configuration error: one line, exit 2, before
+  // anything else is printed.
+  std::unique_ptr<Election> election;
+  if (config.leader_election.enabled) election = prepare_election(config);
 
   log::info("Starting Kubecost Allocation Exporter for CloudTuner",
             {{"version", EXPORTER_VERSION}, {"simdjson_kernel", json_kernel()}});
@@ -96,8 +96,15 @@ int run_serve(const Config& config) {
   if (config.share_idle == "even")
     log::warn("shareIdle=even is not offered by Kubecost's API; idle is shared by cost weight");
 
-  std::unique_ptr<Election> election;
-  if (config.leader_election.enabled) election = prepare_election(config);
+  if (election)
+    log::info("leader election on",
+              {{"api", election->source},
+               {"server", election->server},
+               {"lease", election->namespace_name + "/" + config.leader_election.lease_name},
+               {"identity", election->identity},
+               {"lease_duration", format_duration(config.leader_election.lease_duration)},
+               {"renew_deadline", format_duration(config.leader_election.renew_deadline)},
+               {"retry_period", format_duration(config.leader_election.retry_period)}});
 
   WebConfig web;
   if (!config.web_config_file.empty()) web = load_web_config(config.web_config_file);

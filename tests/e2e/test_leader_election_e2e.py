@@ -132,6 +132,20 @@ def main():
                                 f"namespaces/{NS}/leases/{LEASE}")
         assert status == 401, status
 
+        # A kubeconfig with a bad field, and durations against client-go's rule: exit 2, one line.
+        bad = os.path.join(tmp, "bad-kubeconfig")
+        with open(kubeconfig) as f:
+            open(bad, "w").write(f.read().replace("server: http://", "server: ftp://"))
+        for extra_env, flags, needle in (
+                ({}, ["--kubeconfig", bad], "clusters[name=standin].cluster.server: invalid value"),
+                ({"LEADER_ELECTION_RETRY_PERIOD": "9s"}, ["--kubeconfig", kubeconfig],
+                 "leaderElection.renewDeadline: invalid value")):
+            r = subprocess.run([args.binary, "serve", "--web.listen-address", "127.0.0.1:0", *flags],
+                               env={"PATH": os.environ.get("PATH", ""), "LEADER_ELECTION": "true",
+                                    **extra_env},
+                               capture_output=True, text=True, timeout=10)
+            assert r.returncode == 2 and needle in r.stderr and r.stderr.count("\n") == 1, r
+
         for name in ("a", "b"):
             replicas[name] = start(args.binary, name, kubecost_port, kubeconfig, tmp)
 
