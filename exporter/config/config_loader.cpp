@@ -25,8 +25,9 @@ Config load_config(const CommandLine& cli, const EnvLookup& env) {
     throw ConfigError("maxStaleness: invalid value \"" + format_duration(config.max_staleness) +
                       "\": must be at least scrapeInterval (" +
                       format_duration(config.scrape_interval) + ")");
-  // client-go tools/leaderelection/leaderelection.go NewLeaderElector: leaseDuration must be
-  // greater than renewDeadline, and renewDeadline greater than retryPeriod * JitterFactor (1.2).
+  // kubernetes/client-go tools/leaderelection/leaderelection.go NewLeaderElector: leaseDuration
+  // must be greater than renewDeadline, and renewDeadline greater than retryPeriod * JitterFactor
+  // (1.2).
   const auto& le = config.leader_election;
   if (le.lease_duration <= le.renew_deadline)
     throw ConfigError("leaderElection.leaseDuration: invalid value \"" +

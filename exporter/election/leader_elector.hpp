@@ -1,6 +1,7 @@
 #pragma once
 // Lease-based leader election with the semantics of client-go tools/leaderelection
-// (leaderelection.go, tryAcquireOrRenew / renew / release):
+// (kubernetes/client-go tools/leaderelection/leaderelection.go at 32ce75a7: tryAcquireOrRenew,
+// renew, tryRelease, isLeaseValid, setObservedRecord):
 //  - a missing Lease is created (POST) with us as holder;
 //  - a Lease held by another is taken over only once it has expired, judged on the LOCAL clock:
 //    the record's leaseDurationSeconds counted from the moment we first observed that exact
