@@ -3,6 +3,7 @@
 // resourceVersion is refused with 409 Conflict) and a fake clock.
 #include <catch2/catch.hpp>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include "exporter/election/leader_elector.hpp"
@@ -240,4 +241,22 @@ TEST_CASE("elector: an API server that fails every request leaves everyone a fol
     clock.t += 500ms;
   }
   CHECK_FALSE(a.elector.leading());
+}
+
+TEST_CASE("elector: the loop thread acquires, and stop() releases the Lease") {
+  FakeApi api;
+  FakeClock clock;  // never advanced: the loop's waits are the fake retry period in real time
+  Replica a(api, clock, "a");
+  a.elector.start();
+  // Bounded wait for the first step (not a timing assertion).
+  for (int i = 0; i < 200 && !a.elector.leading(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  a.elector.stop();
+  REQUIRE(api.stored);
+  CHECK(api.stored->holder_identity.empty());
+  CHECK(api.stored->lease_duration_seconds == 1);
+  CHECK_FALSE(a.elector.leading());
+  REQUIRE(a.seen.size() >= 2);
+  CHECK(a.seen.front() == std::make_pair(true, std::string("a")));
+  CHECK(a.seen.back().first == false);
 }
