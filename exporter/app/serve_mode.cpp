@@ -1,11 +1,16 @@
 #include "exporter/app/serve_mode.hpp"
 
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <future>
 #include <memory>
 #include <thread>
 
+#include "exporter/election/kube_api_client.hpp"
+#include "exporter/election/leader_elector.hpp"
+#include "exporter/election/lease_lock.hpp"
 #include "exporter/kubecost/demo_cluster.hpp"
 #include "exporter/kubecost/json_kernel.hpp"
 #include "exporter/kubecost/kubecost_source.hpp"
@@ -14,6 +19,52 @@
 #include "exporter/util/logging.hpp"
 
 namespace kci {
+namespace {
+
+// Everything leader election needs, built before any thread starts so a bad kubeconfig or a
+// missing token is a start-up error (exit 2).
+struct Election {
+  std::unique_ptr<KubeApiClient> api;
+  std::unique_ptr<KubeLeaseLock> lock;
+  SystemElectionClock clock;
+  std::unique_ptr<LeaderElector> elector;
+  std::string identity;
+  std::string namespace_name;
+  std::string source, server;  // for the start-up log
+};
+
+// The identity is POD_NAME (downward API), else the host name (a pod's host name is its name).
+std::string election_identity(const EnvLookup& env) {
+  if (auto pod = env("POD_NAME"); pod && !pod->empty()) return *pod;
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0')
+    throw ConfigError("leaderElection: no identity: POD_NAME is unset and the host name unknown");
+  return host;
+}
+
+std::unique_ptr<Election> prepare_election(const Config& config) {
+  const auto env = process_environment();
+  auto e = std::make_unique<Election>();
+  KubeConnection connection =
+      config.kubeconfig.empty() ? in_cluster_connection(env) : load_kubeconfig(config.kubeconfig);
+  e->identity = election_identity(env);
+  e->namespace_name = config.leader_election.namespace_name;
+  if (e->namespace_name.empty()) {
+    if (auto ns = env("POD_NAMESPACE"); ns && !ns->empty()) e->namespace_name = *ns;
+  }
+  if (e->namespace_name.empty()) e->namespace_name = connection.namespace_name;
+  if (e->namespace_name.empty())
+    throw ConfigError("leaderElection.namespace: not set, POD_NAMESPACE is unset and " +
+                      connection.source + " names no namespace");
+  e->source = connection.source;
+  e->server = redact_url(connection.endpoint.url);
+  e->api = std::make_unique<KubeApiClient>(std::move(connection));
+  e->lock = std::make_unique<KubeLeaseLock>(*e->api, e->namespace_name,
+                                            config.leader_election.lease_name);
+  return e;
+}
+
+}  // namespace
 
 int run_serve(const Config& config) {
   // Signals go to sigwait() below, never to a worker thread: block them before any thread.
@@ -22,6 +73,11 @@ int run_serve(const Config& config) {
   // SIGHUP reloads the web config; SIGUSR1/SIGUSR2 are ignored (their default would kill us).
   for (int s : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2}) sigaddset(&signals, s);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  // A bad kubeconfig or a missing token is a configuration error: one line, exit 2, before
+  // anything else is printed.
+  std::unique_ptr<Election> election;
+  if (config.leader_election.enabled) election = prepare_election(config);
 
   log::info("Starting Kubecost Allocation Exporter for CloudTuner",
             {{"version", EXPORTER_VERSION}, {"simdjson_kernel", json_kernel()}});
@@ -39,6 +95,16 @@ int run_serve(const Config& config) {
     log::warn("TENANT_ID is empty: the SaaS cannot attribute these series");
   if (config.share_idle == "even")
     log::warn("shareIdle=even is not offered by Kubecost's API; idle is shared by cost weight");
+
+  if (election)
+    log::info("leader election on",
+              {{"api", election->source},
+               {"server", election->server},
+               {"lease", election->namespace_name + "/" + config.leader_election.lease_name},
+               {"identity", election->identity},
+               {"lease_duration", format_duration(config.leader_election.lease_duration)},
+               {"renew_deadline", format_duration(config.leader_election.renew_deadline)},
+               {"retry_period", format_duration(config.leader_election.retry_period)}});
 
   WebConfig web;
   if (!config.web_config_file.empty()) web = load_web_config(config.web_config_file);
@@ -61,8 +127,20 @@ int run_serve(const Config& config) {
     source = std::make_unique<KubecostSource>(config);
   }
   Poller poller(config, publisher, *source, metrics);
+  if (election) {
+    const std::string identity = election->identity;
+    poller.set_leadership({false, "", identity});
+    election->elector = std::make_unique<LeaderElector>(
+        *election->lock,
+        ElectorConfig{identity, config.leader_election.lease_duration,
+                      config.leader_election.renew_deadline, config.leader_election.retry_period},
+        election->clock, [&poller, identity](bool leading, const std::string& holder) {
+          poller.set_leadership({leading, holder, identity});
+        });
+  }
   std::thread http([&] { server.serve(); });
   poller.start();
+  if (election) election->elector->start();
 
   int sig = 0;
   while (true) {
@@ -84,6 +162,10 @@ int run_serve(const Config& config) {
     }
   }
   log::info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  // First hand the Lease over (client-go ReleaseOnCancel), so a follower takes over at its next
+  // retry while we finish; this also withdraws our cost series. Bounded by renewDeadline twice
+  // (a step in flight, then the release).
+  if (election) election->elector->stop();
   server.stop();
   http.join();
   // The poller may be inside a request: cancel() aborts it; give it a bounded time.

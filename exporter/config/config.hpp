@@ -68,9 +68,23 @@ struct DoctorConfig {
   std::string remote_write_name;  // "" = every remote_write queue
 };
 
+// Lease-based leader election for replicaCount >= 2 (exporter/election): only the leader polls
+// Kubecost and publishes cost series. Durations follow client-go's leaderelection defaults
+// used by kube-controller-manager (15s / 10s / 2s).
+struct LeaderElectionConfig {
+  bool enabled = false;
+  std::string namespace_name;  // "" = POD_NAMESPACE, else the in-cluster namespace file
+  std::string lease_name = "kubecost-allocation-exporter";
+  std::chrono::milliseconds lease_duration{15'000};
+  std::chrono::milliseconds renew_deadline{10'000};
+  std::chrono::milliseconds retry_period{2'000};
+};
+
 struct Config {
   KubecostConnection kubecost;
   DoctorConfig doctor;
+  LeaderElectionConfig leader_election;
+  std::string kubeconfig;  // "" = in-cluster (service-account token) when election is on
   S3ExportConfig s3;
   std::string listen_address = "0.0.0.0:9103";
   std::string web_config_file;

@@ -46,6 +46,20 @@ Config load_config(const CommandLine& cli, const EnvLookup& env) {
                       "\": must be at least scrapeInterval (" +
                       format_duration(config.scrape_interval) + ")");
   check_kubecost_credentials(config.kubecost);
+  // kubernetes/client-go tools/leaderelection/leaderelection.go NewLeaderElector: leaseDuration
+  // must be greater than renewDeadline, and renewDeadline greater than retryPeriod * JitterFactor
+  // (1.2).
+  const auto& le = config.leader_election;
+  if (le.lease_duration <= le.renew_deadline)
+    throw ConfigError("leaderElection.leaseDuration: invalid value \"" +
+                      format_duration(le.lease_duration) +
+                      "\": must be greater than leaderElection.renewDeadline (" +
+                      format_duration(le.renew_deadline) + ")");
+  if (le.renew_deadline.count() * 10 <= le.retry_period.count() * 12)
+    throw ConfigError("leaderElection.renewDeadline: invalid value \"" +
+                      format_duration(le.renew_deadline) +
+                      "\": must be greater than 1.2 x leaderElection.retryPeriod (" +
+                      format_duration(le.retry_period) + ")");
   return config;
 }
 

@@ -14,6 +14,26 @@ namespace {
 
 std::string show_bool(bool b) { return b ? "true" : "false"; }
 
+// RFC 1123 label: 1-63 of a-z 0-9 '-', alphanumeric at both ends (Kubernetes namespaces).
+bool dns_label(const std::string& v) {
+  if (v.empty() || v.size() > 63 || v.front() == '-' || v.back() == '-') return false;
+  return std::all_of(v.begin(), v.end(), [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-';
+  });
+}
+
+// RFC 1123 subdomain: dot-separated labels, at most 253 characters (Kubernetes object names).
+bool dns_subdomain(const std::string& v) {
+  if (v.empty() || v.size() > 253) return false;
+  std::size_t start = 0;
+  while (true) {
+    const auto dot = v.find('.', start);
+    if (!dns_label(v.substr(start, dot - start))) return false;
+    if (dot == std::string::npos) return true;
+    start = dot + 1;
+  }
+}
+
 }  // namespace
 
 const std::vector<Setting>& settings() {
@@ -216,6 +236,48 @@ const std::vector<Setting>& settings() {
       {"doctorRemoteWriteName", "DOCTOR_REMOTE_WRITE_NAME", "prometheus.remote-write-name",
        [](Config& c, auto&, auto& v) { c.doctor.remote_write_name = v; },
        [](const Config& c) { return c.doctor.remote_write_name; }},
+      // --- leader election (exporter/election), one block ---
+      {"leaderElection.enabled", "LEADER_ELECTION", "leader-election.enabled",
+       [](Config& c, auto& k, auto& v) { c.leader_election.enabled = parse_bool(k, v); },
+       [](const Config& c) { return show_bool(c.leader_election.enabled); }},
+      {"leaderElection.namespace", "LEADER_ELECTION_NAMESPACE", "leader-election.namespace",
+       [](Config& c, auto& k, auto& v) {
+         if (!v.empty() && !dns_label(v))
+           bad_value(k, v, "not a Kubernetes namespace name (a DNS-1123 label)");
+         c.leader_election.namespace_name = v;
+       },
+       [](const Config& c) { return c.leader_election.namespace_name; }},
+      {"leaderElection.leaseName", "LEADER_ELECTION_LEASE_NAME", "leader-election.lease-name",
+       [](Config& c, auto& k, auto& v) {
+         if (!dns_subdomain(v))
+           bad_value(k, v, "not a Kubernetes object name (a DNS-1123 subdomain)");
+         c.leader_election.lease_name = v;
+       },
+       [](const Config& c) { return c.leader_election.lease_name; }},
+      {"leaderElection.leaseDuration", "LEADER_ELECTION_LEASE_DURATION",
+       "leader-election.lease-duration",
+       [](Config& c, auto& k, auto& v) {
+         auto d = parse_duration_at_least(k, v, milliseconds(1000));
+         // The Lease stores whole seconds (spec.leaseDurationSeconds).
+         if (d.count() % 1000 != 0) bad_value(k, v, "must be a whole number of seconds");
+         c.leader_election.lease_duration = d;
+       },
+       [](const Config& c) { return format_duration(c.leader_election.lease_duration); }},
+      {"leaderElection.renewDeadline", "LEADER_ELECTION_RENEW_DEADLINE",
+       "leader-election.renew-deadline",
+       [](Config& c, auto& k, auto& v) {
+         c.leader_election.renew_deadline = parse_duration_at_least(k, v, milliseconds(100));
+       },
+       [](const Config& c) { return format_duration(c.leader_election.renew_deadline); }},
+      {"leaderElection.retryPeriod", "LEADER_ELECTION_RETRY_PERIOD", "leader-election.retry-period",
+       [](Config& c, auto& k, auto& v) {
+         c.leader_election.retry_period = parse_duration_at_least(k, v, milliseconds(100));
+       },
+       [](const Config& c) { return format_duration(c.leader_election.retry_period); }},
+      {"kubeconfig", "KUBECONFIG", "kubeconfig",
+       [](Config& c, auto&, auto& v) { c.kubeconfig = v; },
+       [](const Config& c) { return c.kubeconfig; }},
+      // --- end of leader election ---
       // --- s3-export (names of the AWS kubecost-s3-exporter) ---
       {"s3BucketName", "S3_BUCKET_NAME", "s3.bucket",
        [](Config& c, auto& k, auto& v) {

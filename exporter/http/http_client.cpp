@@ -57,7 +57,7 @@ void HttpClient::cancel() {
 Expected<void> HttpClient::get(const std::string& path_and_query, BodySink& sink) {
   for (int attempt_no = 0;; ++attempt_no) {
     sink.begin();
-    auto result = attempt(path_and_query, &sink);
+    auto result = attempt(path_and_query, &sink, Outgoing{});
     if (result.ok()) return {};
     if (attempt_no >= m_conn.retries || !retryable(result.failure()) || !sink.can_restart())
       return result.failure();
@@ -73,7 +73,7 @@ Expected<void> HttpClient::get(const std::string& path_and_query, BodySink& sink
 
 Expected<HttpResponse> HttpClient::get(const std::string& path_and_query) {
   for (int attempt_no = 0;; ++attempt_no) {
-    auto result = attempt(path_and_query, nullptr);
+    auto result = attempt(path_and_query, nullptr, Outgoing{});
     if (result.ok() || attempt_no >= m_conn.retries || !retryable(result.failure())) return result;
     auto backoff = std::chrono::milliseconds(std::min(500 << attempt_no, 5000));
     log::warn("kubecost request failed, retrying", {{"reason", to_string(result.failure().reason)},
@@ -85,9 +85,16 @@ Expected<HttpResponse> HttpClient::get(const std::string& path_and_query) {
   }
 }
 
-Expected<HttpResponse> HttpClient::attempt(const std::string& path_and_query, BodySink* sink) {
+Expected<HttpResponse> HttpClient::send(std::string_view method, const std::string& path_and_query,
+                                        const std::string& body, std::string_view content_type) {
+  return attempt(path_and_query, nullptr, Outgoing{method, &body, content_type});
+}
+
+Expected<HttpResponse> HttpClient::attempt(const std::string& path_and_query, BodySink* sink,
+                                           const Outgoing& outgoing) {
   httplib::Client client(m_scheme_host_port);
-  if (!client.is_valid()) return Failure{FailureReason::connect, "invalid Kubecost URL"};
+  if (!client.is_valid())
+    return Failure{FailureReason::connect, "invalid URL " + redact_url(m_conn.url)};
   auto connect_s = m_conn.connect_timeout.count() / 1000;
   auto connect_us = (m_conn.connect_timeout.count() % 1000) * 1000;
   client.set_connection_timeout(connect_s, connect_us);
@@ -111,6 +118,8 @@ Expected<HttpResponse> HttpClient::attempt(const std::string& path_and_query, Bo
     std::string token = read_token(m_conn.bearer_token_file, error);
     if (!error.empty()) return Failure{FailureReason::connect, error};
     headers.emplace("Authorization", "Bearer " + token);
+  } else if (!m_conn.bearer_token.empty()) {
+    headers.emplace("Authorization", "Bearer " + m_conn.bearer_token);
   }
   // Basic auth and extra headers are re-read per request too (a rotated Secret); a file that
   // turned bad since start-up fails this request with the file's one-line error (no values).
@@ -154,50 +163,57 @@ Expected<HttpResponse> HttpClient::attempt(const std::string& path_and_query, Bo
     }
   });
 
-  auto res = client.Get(
-      m_base_path + path_and_query, headers,
-      [&](const httplib::Response& r) {
-        response.status = r.status;
-        response.content_type = r.get_header_value("Content-Type");
-        const auto& encoding = r.get_header_value("Content-Encoding");
-        if (!encoding.empty() && encoding != "identity" && encoding != "gzip" &&
-            encoding != "deflate" && encoding != "br") {
-          bad_encoding = encoding;
-          return false;
-        }
-        if (r.has_header("Content-Length")) {
-          auto len = std::strtoull(r.get_header_value("Content-Length").c_str(), nullptr, 10);
-          if (len > cap) {
-            too_large = true;
-            return false;
-          }
-          if (!sink) response.body.reserve(len + k_body_padding);
-        }
-        if (r.status >= 300 && r.status < 400)
-          response.body = "redirect to " + r.get_header_value("Location") + " not followed";
-        return true;
-      },
-      [&](const char* data, std::size_t len) {
-        last_read = std::chrono::steady_clock::now();
-        received += len;
-        if (received > cap) {
-          too_large = true;
-          return false;
-        }
-        if (sink && response.status >= 200 && response.status < 300) {
-          if (!sink->write(std::string_view(data, len))) {
-            sink_stopped = true;
-            return false;
-          }
-          return true;
-        }
-        if (sink && response.body.size() >= 64 * 1024) return true;  // enough for the message
-        if (response.body.capacity() < response.body.size() + len + k_body_padding)
-          response.body.reserve(
-              std::max(response.body.capacity() * 2, response.body.size() + len + k_body_padding));
-        response.body.append(data, len);
-        return true;
-      });
+  httplib::Request request;
+  request.method = std::string(outgoing.method);
+  request.path = m_base_path + path_and_query;
+  request.headers = std::move(headers);
+  if (outgoing.body != nullptr && !outgoing.body->empty()) {
+    request.body = *outgoing.body;
+    request.set_header("Content-Type", std::string(outgoing.content_type));
+  }
+  request.response_handler = [&](const httplib::Response& r) {
+    response.status = r.status;
+    response.content_type = r.get_header_value("Content-Type");
+    const auto& encoding = r.get_header_value("Content-Encoding");
+    if (!encoding.empty() && encoding != "identity" && encoding != "gzip" &&
+        encoding != "deflate" && encoding != "br") {
+      bad_encoding = encoding;
+      return false;
+    }
+    if (r.has_header("Content-Length")) {
+      auto len = std::strtoull(r.get_header_value("Content-Length").c_str(), nullptr, 10);
+      if (len > cap) {
+        too_large = true;
+        return false;
+      }
+      if (!sink) response.body.reserve(len + k_body_padding);
+    }
+    if (r.status >= 300 && r.status < 400)
+      response.body = "redirect to " + r.get_header_value("Location") + " not followed";
+    return true;
+  };
+  request.content_receiver = [&](const char* data, std::size_t len, std::uint64_t, std::uint64_t) {
+    last_read = std::chrono::steady_clock::now();
+    received += len;
+    if (received > cap) {
+      too_large = true;
+      return false;
+    }
+    if (sink && response.status >= 200 && response.status < 300) {
+      if (!sink->write(std::string_view(data, len))) {
+        sink_stopped = true;
+        return false;
+      }
+      return true;
+    }
+    if (sink && response.body.size() >= 64 * 1024) return true;  // enough for the message
+    if (response.body.capacity() < response.body.size() + len + k_body_padding)
+      response.body.reserve(
+          std::max(response.body.capacity() * 2, response.body.size() + len + k_body_padding));
+    response.body.append(data, len);
+    return true;
+  };
+  auto res = client.send(request);
 
   bool cancelled;
   {
@@ -211,7 +227,7 @@ Expected<HttpResponse> HttpClient::attempt(const std::string& path_and_query, Bo
   if (sink_stopped) return sink_refused();
   if (too_large)
     return Failure{FailureReason::too_large,
-                   "response larger than kubecostMaxResponseBytes=" + std::to_string(cap)};
+                   "response larger than " + m_conn.size_setting + "=" + std::to_string(cap)};
   if (!bad_encoding.empty())
     return Failure{FailureReason::parse,
                    "unsupported Content-Encoding \"" + one_line(bad_encoding, 40) + "\""};

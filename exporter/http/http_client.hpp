@@ -1,6 +1,7 @@
 #pragma once
-// A GET client for Kubecost/OpenCost: connect and whole-request deadlines (and, when set, an
-// idle timeout: the longest wait between two reads, http_endpoint.hpp), bounded retries
+// An HTTP client for Kubecost/OpenCost (GET) and the Kubernetes API (GET/POST/PUT with a JSON
+// body): connect and whole-request deadlines (and, when set, an idle timeout: the longest wait
+// between two reads, http_endpoint.hpp), bounded retries
 // with backoff on timeouts, connection errors and 5xx, gzip, TLS verification (CA file or an
 // explicit insecure switch), an optional bearer-token file, basic auth and extra headers from
 // files (config/request_credentials.hpp; re-read before every request) and a response-size cap.
@@ -45,6 +46,14 @@ class HttpClient {
   // failure is the one to report. Non-2xx bodies are kept (up to 64 KiB) for the message only.
   Expected<void> get(const std::string& path_and_query, BodySink& sink);
 
+  // One request `method` (GET, POST, PUT) with `body` sent as `content_type` (none when empty),
+  // attempted once: a write is never repeated behind the caller's back (the caller decides,
+  // e.g. the leader elector retries every retry period). Success only for a 2xx status; other
+  // statuses fail with reason http_status, the status in Failure::http_status and the start
+  // of the body in the message.
+  Expected<HttpResponse> send(std::string_view method, const std::string& path_and_query,
+                              const std::string& body, std::string_view content_type);
+
   // Thread-safe: aborts the request in flight and any backoff sleep; later calls fail fast.
   void cancel();
 
@@ -52,7 +61,13 @@ class HttpClient {
   std::uint64_t retries_total() const { return m_retries.load(std::memory_order_relaxed); }
 
  private:
-  Expected<HttpResponse> attempt(const std::string& path_and_query, BodySink* sink);
+  struct Outgoing {
+    std::string_view method = "GET";
+    const std::string* body = nullptr;
+    std::string_view content_type;
+  };
+  Expected<HttpResponse> attempt(const std::string& path_and_query, BodySink* sink,
+                                 const Outgoing& outgoing);
 
   HttpEndpoint m_conn;
   std::string m_scheme_host_port;

@@ -30,6 +30,8 @@ struct HttpEndpoint {
   std::string basic_auth_username;                // with basic_auth_password_file
   std::string basic_auth_password_file;           // the password, one line
   std::uint64_t max_response_bytes = 4ULL << 30;  // decompressed; streamed, so not a memory bound
+  std::string bearer_token;  // inline token (a kubeconfig's user.token); the file wins
+  std::string size_setting = "kubecostMaxResponseBytes";  // named in size errors
 };
 
 }  // namespace kci

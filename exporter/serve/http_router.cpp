@@ -128,6 +128,9 @@ HttpReply route(const HttpRequestView& request, std::shared_ptr<const Published>
   } else if (path == "/readyz") {
     if (state->ready) {
       r = text_reply(200, "ready\n");
+    } else if (state->election && !state->leading) {
+      // A healthy follower is ready (rolling updates proceed); it serves health series only.
+      r = text_reply(200, "ready (follower; the leader polls Kubecost)\n");
     } else {
       r = text_reply(503, state->last_success_timestamp == 0
                               ? "not ready: no successful Kubecost poll yet\n"
@@ -152,7 +155,16 @@ std::string landing_page(const Config& config, const Published& state) {
       "</b> &middot; Kubecost " + html_escape(redact_url(config.kubecost.url)) +
       (config.demo ? " (demo data)" : "") +
       "</p>\n<p><a href=\"/metrics\">/metrics</a> &middot; <a href=\"/healthz\">/healthz</a> "
-      "&middot; <a href=\"/readyz\">/readyz</a></p>\n<h2>Last poll</h2>\n<p>";
+      "&middot; <a href=\"/readyz\">/readyz</a></p>\n";
+  if (state.election) {
+    html += "<h2>Leader election</h2>\n<p>This replica (" + html_escape(state.identity) +
+            (state.leading ? ") <b>leads</b>: it polls Kubecost and exports the cost series."
+                           : ") follows: it exports health series only.") +
+            "</p>\n<p>Leader: <b>" +
+            html_escape(state.leader_identity.empty() ? "(none)" : state.leader_identity) +
+            "</b></p>\n";
+  }
+  html += "<h2>Last poll</h2>\n<p>";
   if (state.last_poll_ok) {
     html += "OK";
   } else if (state.last_success_timestamp == 0 && state.last_error.empty()) {

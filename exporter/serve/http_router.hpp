@@ -6,8 +6,9 @@
 //   GET|HEAD /metrics  200 text format 0.0.4 (gzip when Accept-Encoding allows it); 401 without
 //                      valid basic auth when users are configured
 //   GET|HEAD /healthz  200 "ok" (never behind auth: the kubelet has no credentials)
-//   GET|HEAD /readyz   200 once fresh cost data is served, else 503 with the reason
-//   GET|HEAD /         200 landing page (status, top namespaces); auth like /metrics
+//   GET|HEAD /readyz   200 once fresh cost data is served, or as a follower under leader
+//                      election (it serves health only, by design); else 503 with the reason
+//   GET|HEAD /         200 landing page (status, leader, top namespaces); auth like /metrics
 //   anything else      404; other methods 405 (Allow: GET, HEAD)
 // A Range header is ignored: every answer is the whole 200 body (RFC 9110 §14.2 lets a server
 // ignore Range), so no offset a client sends is ever used to index a buffer.

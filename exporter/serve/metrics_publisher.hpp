@@ -28,6 +28,12 @@ struct Published {
   double last_success_timestamp = 0;
   std::size_t cost_series = 0;
   std::vector<std::pair<std::string, double>> top_namespaces;  // by cost, as exported
+  // Leader election (leaderElection.enabled): whether this replica leads, the Lease holder as
+  // last observed and our identity. Without election `leading` is true.
+  bool election = false;
+  bool leading = true;
+  std::string leader_identity;
+  std::string identity;
 };
 
 class MetricsPublisher {

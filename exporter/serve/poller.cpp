@@ -31,8 +31,34 @@ Poller::Poller(const Config& config, MetricsPublisher& publisher, AllocationSour
       m_source(source),
       m_metrics(metrics),
       m_clock(clock ? std::move(clock) : Clock(system_now)),
-      m_rng(std::random_device{}()) {
+      m_rng(std::random_device{}()),
+      m_election(config.leader_election.enabled),
+      m_leading(!config.leader_election.enabled) {
+  m_leadership.leading = !m_election;
+  std::lock_guard state(m_state_mutex);
   publish();  // health series from the start, readyz 503
+}
+
+void Poller::set_leadership(const Leadership& leadership) {
+  {
+    std::lock_guard state(m_state_mutex);
+    const bool lost = m_leadership.leading && !leadership.leading;
+    m_leadership = leadership;
+    m_leading.store(leadership.leading);
+    if (lost && m_cost_text) {
+      log::info("cost series withdrawn: this replica no longer leads",
+                {{"leader", leadership.holder}});
+      m_cost_text.reset();
+      m_cost_series = 0;
+      m_top_namespaces.clear();
+    }
+    publish();
+  }
+  {
+    std::lock_guard lock(m_mutex);
+    if (leadership.leading) m_poll_now = true;
+  }
+  m_cv.notify_all();
 }
 
 Poller::~Poller() { stop(); }
@@ -54,6 +80,13 @@ void Poller::stop() {
 void Poller::run() {
   using namespace std::chrono;
   while (true) {
+    {
+      // A follower does not poll: it waits for leadership (or stop).
+      std::unique_lock lock(m_mutex);
+      m_cv.wait(lock, [&] { return m_stopping || m_leading.load(); });
+      if (m_stopping) return;
+      m_poll_now = false;
+    }
     poll_once();
     auto jitter_ms =
         m_config.scrape_jitter_max.count() > 0
@@ -61,16 +94,19 @@ void Poller::run() {
             : 0;
     auto next = steady_clock::now() + m_config.scrape_interval + milliseconds(jitter_ms);
     std::unique_lock lock(m_mutex);
-    while (!m_stopping && steady_clock::now() < next) {
+    while (!m_stopping && !m_poll_now && steady_clock::now() < next) {
       // Wake at the staleness deadline too, so stale series go on time between polls.
       auto wake = next;
-      if (m_cost_text) {
-        double left = m_last_good + staleness_limit() - m_clock();
-        wake =
-            std::min(next, steady_clock::now() + duration_cast<steady_clock::duration>(
-                                                     duration<double>(std::max(left, 0.0) + 0.01)));
+      std::optional<double> left;
+      {
+        std::lock_guard state(m_state_mutex);
+        if (m_cost_text) left = m_last_good + staleness_limit() - m_clock();
       }
-      m_cv.wait_until(lock, wake, [&] { return m_stopping; });
+      if (left)
+        wake = std::min(next,
+                        steady_clock::now() + duration_cast<steady_clock::duration>(
+                                                  duration<double>(std::max(*left, 0.0) + 0.01)));
+      m_cv.wait_until(lock, wake, [&] { return m_stopping || m_poll_now; });
       lock.unlock();
       expire_if_stale();
       lock.lock();
@@ -85,16 +121,18 @@ void Poller::poll_once() {
   } catch (const std::exception& e) {
     const Failure f{FailureReason::internal, one_line(std::string("exception: ") + e.what())};
     m_metrics.record_poll({}, &f, m_clock());
+    log::error("kubecost poll failed", {{"reason", to_string(f.reason)}, {"error", f.message}});
+    std::lock_guard state(m_state_mutex);
     m_last_ok = false;
     m_last_error = f.message;
-    log::error("kubecost poll failed", {{"reason", to_string(f.reason)}, {"error", f.message}});
     publish();
   } catch (...) {
     const Failure f{FailureReason::internal, "unknown exception"};
     m_metrics.record_poll({}, &f, m_clock());
+    log::error("kubecost poll failed", {{"reason", to_string(f.reason)}, {"error", f.message}});
+    std::lock_guard state(m_state_mutex);
     m_last_ok = false;
     m_last_error = f.message;
-    log::error("kubecost poll failed", {{"reason", to_string(f.reason)}, {"error", f.message}});
     publish();
   }
 }
@@ -104,6 +142,7 @@ void Poller::poll_and_publish() {
   PollStages stages;
   std::optional<Failure> failure;
   PollResult result;
+  bool rendered = false;
   {
     SnapshotSink sink(m_config, m_clock());
     auto fetched = m_source.fetch(sink);
@@ -150,11 +189,20 @@ void Poller::poll_and_publish() {
       m_metrics.set_window_hours(result.window_hours);
       snapshot.reset();
       stages.render = std::chrono::duration<double>(std::chrono::steady_clock::now() - r0).count();
-      m_cost_text = result.costs;
-      m_cost_series = result.series;
-      m_top_namespaces = std::move(result.top_namespaces);
-      m_last_good = m_clock();
+      rendered = true;
     }
+  }
+  std::unique_lock state(m_state_mutex);
+  if (!m_leading.load()) {
+    // Leadership was lost while this poll ran: its answer belongs to no one.
+    log::info("poll result discarded: this replica no longer leads");
+    return;
+  }
+  if (rendered) {
+    m_cost_text = result.costs;
+    m_cost_series = result.series;
+    m_top_namespaces = std::move(result.top_namespaces);
+    m_last_good = m_clock();
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -180,8 +228,9 @@ void Poller::poll_and_publish() {
                                    {"window_hours", fixed(result.window_hours, 3)},
                                    {"duration_seconds", fixed(seconds, 3)}});
   }
-  expire_if_stale();
+  expire_locked();
   publish();
+  state.unlock();
 }
 
 double Poller::staleness_limit() const {
@@ -193,6 +242,11 @@ double Poller::staleness_limit() const {
 }
 
 void Poller::expire_if_stale() {
+  std::lock_guard state(m_state_mutex);
+  expire_locked();
+}
+
+void Poller::expire_locked() {
   if (!m_cost_text) return;
   const double age = m_clock() - m_last_good;
   if (age <= staleness_limit()) return;
@@ -209,6 +263,7 @@ void Poller::expire_if_stale() {
 void Poller::publish() {
   auto p = std::make_shared<Published>();
   m_metrics.set_series_count(m_cost_text ? m_cost_series : 0);
+  if (m_election) m_metrics.set_leader(m_leadership.leading);
   p->health = m_metrics.render();
   p->costs = m_cost_text;
   p->gzip_tail = gzip_tail(p->costs ? p->costs->deflated() : DeflatedText{}, p->health);
@@ -218,6 +273,10 @@ void Poller::publish() {
   p->last_success_timestamp = m_last_good;
   p->cost_series = m_cost_text ? m_cost_series : 0;
   p->top_namespaces = m_top_namespaces;
+  p->election = m_election;
+  p->leading = m_leadership.leading;
+  p->leader_identity = m_leadership.holder;
+  p->identity = m_leadership.identity;
   m_publisher.publish(std::move(p));
 }
 

@@ -5,6 +5,13 @@
 // them back. While the answers are "no data yet" (only `null` sets for a window of at most 1h)
 // they are kept for max(maxStaleness, the window's length). Nothing thrown on the poll thread
 // escapes it: an exception is logged and counted as reason="internal", and the loop goes on.
+//
+// With leader election (leaderElection.enabled) only the leader polls: a follower makes no
+// request to Kubecost and publishes the health series only (with _leader 0); set_leadership()
+// from the elector's thread withdraws the cost series at once on losing leadership, and on
+// gaining it wakes the loop to poll at once instead of waiting out the interval. A poll that
+// finishes after leadership was lost is discarded. Without election the poller always leads.
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -23,6 +30,13 @@
 
 namespace kci {
 
+// What the elector tells the poller (and the landing page shows).
+struct Leadership {
+  bool leading = false;
+  std::string holder;    // the Lease's holderIdentity as last observed ("" = none)
+  std::string identity;  // ours
+};
+
 class Poller {
  public:
   using Clock = std::function<double()>;  // Unix seconds; injectable for tests
@@ -38,11 +52,14 @@ class Poller {
   void poll_once();
   // Drops the cost series if the last good poll is older than maxStaleness.
   void expire_if_stale();
+  // Thread-safe (the elector's thread). See the header comment.
+  void set_leadership(const Leadership& leadership);
 
  private:
   void run();
   void poll_and_publish();
-  void publish();
+  void publish();                  // m_state_mutex held
+  void expire_locked();            // m_state_mutex held
   double staleness_limit() const;  // seconds the last good series are kept
 
   const Config& m_config;
@@ -58,10 +75,18 @@ class Poller {
   std::string m_last_error;
   std::vector<std::pair<std::string, double>> m_top_namespaces;
   std::mt19937_64 m_rng;
+  bool m_election = false;
+  Leadership m_leadership;  // guarded by m_state_mutex
+  std::atomic<bool> m_leading{true};
+
+  // Guards the published state above (poll thread and elector thread). Lock order: m_mutex
+  // before m_state_mutex.
+  std::mutex m_state_mutex;
 
   std::mutex m_mutex;
   std::condition_variable m_cv;
   bool m_stopping = false;
+  bool m_poll_now = false;  // leadership gained: poll without waiting
   std::thread m_thread;
 };
 

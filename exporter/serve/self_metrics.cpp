@@ -45,6 +45,10 @@ SelfMetrics::SelfMetrics(const Config& config)
   m_window_seconds = &gauge("data_window_seconds",
                             "Span the data of the last good poll covers, from the allocations' own "
                             "start/end; rate mode divides window totals by it in hours.");
+  if (config.leader_election.enabled)
+    m_leader = &gauge("leader",
+                      "Whether this replica holds the leader-election Lease and so polls Kubecost "
+                      "and exports the cost series (1) or follows (0).");
   auto& stages = prometheus::BuildHistogram()
                      .Name(name("poll_duration_seconds"))
                      .Help(
@@ -99,6 +103,10 @@ void SelfMetrics::record_poll(const PollStages& stages, const Failure* failure, 
 void SelfMetrics::record_retries_total(std::uint64_t total) {
   if (total > m_retries_seen) m_retries->Increment(static_cast<double>(total - m_retries_seen));
   m_retries_seen = std::max(m_retries_seen, total);
+}
+
+void SelfMetrics::set_leader(bool leading) {
+  if (m_leader) m_leader->Set(leading ? 1 : 0);
 }
 
 void SelfMetrics::set_series_count(std::size_t series) {

@@ -14,6 +14,8 @@
 //   _kubecost_retries_total           counter    extra attempts the HTTP client made
 //   _http_requests_total{handler,code} counter   requests to our own endpoints, as of the
 //                                                 last render (once per poll)
+//   _leader                           gauge      1 on the Lease holder, 0 on a follower (only
+//                                                 with leaderElection.enabled)
 //   _info{version,kubecost_url,aggregation_level,window,cluster_name} gauge = 1
 //
 // Thread-safety: record_* may be called from any thread (prometheus-cpp's metrics are atomic);
@@ -59,6 +61,8 @@ class SelfMetrics {
   void record_retries_total(std::uint64_t total);
   void set_series_count(std::size_t series);
   void set_window_hours(double hours);  // shown as _data_window_seconds
+  // Leader election on: 1 when this replica leads (no-op when election is off).
+  void set_leader(bool leading);
   // One request to our own HTTP server. `handler` is the route ("/metrics", ..., "other").
   void record_http_request(std::string_view handler, int status);
 
@@ -73,6 +77,7 @@ class SelfMetrics {
   prometheus::Gauge* m_last_success;
   prometheus::Gauge* m_series;
   prometheus::Gauge* m_window_seconds;
+  prometheus::Gauge* m_leader = nullptr;
   std::array<prometheus::Histogram*, 3> m_stages{};
   prometheus::Counter* m_retries;
   std::uint64_t m_retries_seen = 0;

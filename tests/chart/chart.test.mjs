@@ -79,6 +79,7 @@ for (const scenario of scenarios) {
     const pod = dep.spec.template.spec;
     const c = pod.containers[0];
     const env = envOf(c);
+    const election = exp.replicaCount > 1 || exp.leaderElection?.enabled === true;
 
     await t.test("tenant id is the same in the exporter and the remote_write header", () => {
       assert.equal(env.TENANT_ID, exp.config.tenantId);
@@ -95,7 +96,7 @@ for (const scenario of scenarios) {
       assert.equal(c.securityContext.readOnlyRootFilesystem, true);
       assert.equal(c.securityContext.allowPrivilegeEscalation, false);
       assert.deepEqual(c.securityContext.capabilities.drop, ["ALL"]);
-      assert.equal(pod.automountServiceAccountToken, false);
+      assert.equal(pod.automountServiceAccountToken, election);
       assert.match(dep.spec.template.metadata.annotations["checksum/config"], /^[0-9a-f]{64}$/);
     });
     await t.test("exporter environment mirrors the values", () => {
@@ -125,9 +126,54 @@ for (const scenario of scenarios) {
       assert.equal(svc.metadata.annotations["prometheus.io/scrape"], "true");
       assert.equal(svc.metadata.annotations["prometheus.io/port"], "9103");
     });
-    await t.test("least privilege: no RBAC objects", () => {
-      assert.ok(!docs.some((d) => /Role/.test(d.kind)), "no Role/ClusterRole/bindings");
-    });
+    if (!election) {
+      await t.test("least privilege: one replica has no RBAC objects, no token, no PDB, no election", () => {
+        assert.ok(!docs.some((d) => /Role/.test(d.kind)), "no Role/ClusterRole/bindings");
+        assert.ok(!find(docs, "PodDisruptionBudget"), "no PDB");
+        assert.equal(env.LEADER_ELECTION, undefined);
+        assert.ok(!c.env.some((e) => e.name === "POD_NAME"), "no downward API env");
+        assert.equal(pod.affinity?.podAntiAffinity, undefined);
+      });
+    } else {
+      await t.test("leader election: env, Role, RoleBinding, PDB, token, anti-affinity", () => {
+        const le = exp.leaderElection ?? {};
+        const lease = le.leaseName || "kubecost-allocation-exporter";
+        assert.equal(env.LEADER_ELECTION, "true");
+        assert.equal(env.LEADER_ELECTION_LEASE_NAME, lease);
+        assert.equal(env.LEADER_ELECTION_LEASE_DURATION, le.leaseDuration ?? "15s");
+        assert.equal(env.LEADER_ELECTION_RENEW_DEADLINE, le.renewDeadline ?? "10s");
+        assert.equal(env.LEADER_ELECTION_RETRY_PERIOD, le.retryPeriod ?? "2s");
+        const fieldOf = (n) => c.env.find((e) => e.name === n)?.valueFrom?.fieldRef?.fieldPath;
+        assert.equal(fieldOf("POD_NAME"), "metadata.name");
+        assert.equal(fieldOf("POD_NAMESPACE"), "metadata.namespace");
+        assert.ok(!docs.some((d) => /^Cluster/.test(d.kind)), "nothing cluster-wide");
+        const role = find(docs, "Role");
+        assert.equal(role.metadata.namespace, NAMESPACE);
+        // get/update on the named Lease only; create cannot be restricted by name.
+        assert.deepEqual(role.rules, [
+          { apiGroups: ["coordination.k8s.io"], resources: ["leases"], resourceNames: [lease], verbs: ["get", "update"] },
+          { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create"] },
+        ]);
+        const rb = find(docs, "RoleBinding");
+        assert.equal(rb.metadata.namespace, NAMESPACE);
+        assert.deepEqual(rb.roleRef, { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name });
+        assert.deepEqual(rb.subjects, [{ kind: "ServiceAccount", name: pod.serviceAccountName, namespace: NAMESPACE }]);
+        const pdb = find(docs, "PodDisruptionBudget");
+        assert.equal(pdb.spec.minAvailable, 1);
+        assert.deepEqual(pdb.spec.selector.matchLabels, dep.spec.selector.matchLabels);
+        if (Object.keys(exp.affinity ?? {}).length === 0) {
+          const term = pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0];
+          assert.equal(term.podAffinityTerm.topologyKey, "kubernetes.io/hostname");
+          assert.deepEqual(term.podAffinityTerm.labelSelector.matchLabels, dep.spec.selector.matchLabels);
+        } else {
+          assert.deepEqual(pod.affinity, exp.affinity, "the user's affinity replaces the default");
+        }
+        if (values.networkPolicy.enabled) {
+          const np = find(docs, "NetworkPolicy");
+          assert.ok(np.spec.egress.some((r) => r.ports.some((p) => p.port === 443)), "API server egress");
+        }
+      });
+    }
     if (values.s3Export.enabled) {
       await t.test("s3-export CronJob", () => {
         const cj = find(docs, "CronJob", "kubecost-s3-exporter");

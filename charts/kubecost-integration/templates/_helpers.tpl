@@ -178,3 +178,14 @@ Kubecost's remote_write. Both set and different is refused: the guide's most com
 {{- define "kci.configChecksum" -}}
 {{- dict "config" .Values.allocationExporter.config "tenant" (include "kci.tenantId" .) "url" (include "kci.kubecostUrl" .) "env" .Values.allocationExporter.extraEnv "auth" .Values.allocationExporter.kubecostAuth | toJson | sha256sum -}}
 {{- end -}}
+
+{{/* "true" when leader election is on: more than one replica, or asked for explicitly. */}}
+{{- define "kci.leaderElection" -}}
+{{- $e := .Values.allocationExporter -}}
+{{- if or (gt (int $e.replicaCount) 1) (($e.leaderElection | default dict).enabled) -}}true{{- end -}}
+{{- end -}}
+
+{{/* The Lease the replicas elect their leader on (the Role names it). */}}
+{{- define "kci.leaseName" -}}
+{{- (.Values.allocationExporter.leaderElection | default dict).leaseName | default (include "kci.name" .) -}}
+{{- end -}}

@@ -371,3 +371,46 @@ TEST_CASE("config: kubecostClusterId and multiCluster by YAML, env and flag") {
   CHECK(error_of({}, {{"MULTI_CLUSTER", "yes please"}}) ==
         "multiCluster: invalid value \"yes please\": expected true or false");
 }
+
+TEST_CASE("config: leader election settings from YAML, env and flags, with client-go's rules") {
+  Config d = load({});
+  CHECK_FALSE(d.leader_election.enabled);
+  CHECK(d.leader_election.lease_name == "kubecost-allocation-exporter");
+  CHECK(d.leader_election.lease_duration == std::chrono::seconds(15));
+  CHECK(d.leader_election.renew_deadline == std::chrono::seconds(10));
+  CHECK(d.leader_election.retry_period == std::chrono::seconds(2));
+  Config c = load({"--leader-election.enabled", "--leader-election.lease-duration", "3s",
+                   "--kubeconfig", "/tmp/kc"},
+                  {{"LEADER_ELECTION_RENEW_DEADLINE", "2s"},
+                   {"LEADER_ELECTION_RETRY_PERIOD", "500ms"},
+                   {"LEADER_ELECTION_NAMESPACE", "kubecost"},
+                   {"LEADER_ELECTION_LEASE_NAME", "my.lease"}});
+  CHECK(c.leader_election.enabled);
+  CHECK(c.leader_election.lease_duration == std::chrono::seconds(3));
+  CHECK(c.leader_election.renew_deadline == std::chrono::seconds(2));
+  CHECK(c.leader_election.retry_period == std::chrono::milliseconds(500));
+  CHECK(c.leader_election.namespace_name == "kubecost");
+  CHECK(c.leader_election.lease_name == "my.lease");
+  CHECK(c.kubeconfig == "/tmp/kc");
+  CHECK(c.origin.at("leaderElection.enabled") == "flag --leader-election.enabled");
+  // The flag wins over the environment, as for every setting.
+  CHECK(load({"--leader-election.enabled=false"}, {{"LEADER_ELECTION", "true"}})
+            .leader_election.enabled == false);
+
+  CHECK(error_of({"--leader-election.lease-duration", "10s"}) ==
+        "leaderElection.leaseDuration: invalid value \"10s\": must be greater than "
+        "leaderElection.renewDeadline (10s)");
+  CHECK(error_of({}, {{"LEADER_ELECTION_RETRY_PERIOD", "9s"}}) ==
+        "leaderElection.renewDeadline: invalid value \"10s\": must be greater than 1.2 x "
+        "leaderElection.retryPeriod (9s)");
+  CHECK(error_of({}, {{"LEADER_ELECTION_LEASE_DURATION", "1500ms"}}) ==
+        "leaderElection.leaseDuration: invalid value \"1500ms\": must be a whole number of "
+        "seconds");
+  CHECK(error_of({}, {{"LEADER_ELECTION_NAMESPACE", "Kube_Cost"}}) ==
+        "leaderElection.namespace: invalid value \"Kube_Cost\": not a Kubernetes namespace name "
+        "(a DNS-1123 label)");
+  CHECK(error_of({}, {{"LEADER_ELECTION_LEASE_NAME", ""}})
+            .starts_with("leaderElection.leaseName: invalid value \"\""));
+  CHECK(error_of({}, {{"LEADER_ELECTION", "maybe"}})
+            .starts_with("leaderElection.enabled: invalid value \"maybe\""));
+}

@@ -455,3 +455,41 @@ TEST_CASE("http: with an idle timeout, the whole-request cap still ends an endle
   CHECK(r.failure().reason == FailureReason::timeout);
   CHECK(r.failure().message == "no complete response within the cap=1500ms");
 }
+
+TEST_CASE("http: send() writes PUT/POST with a JSON body once; a 409 keeps its status") {
+  test::LocalServer srv;
+  std::string seen_body, seen_type, seen_auth;
+  int puts = 0;
+  srv.server.Put("/apis/x", [&](const httplib::Request& req, httplib::Response& res) {
+    ++puts;
+    seen_body = req.body;
+    seen_type = req.get_header_value("Content-Type");
+    seen_auth = req.get_header_value("Authorization");
+    res.status = puts == 1 ? 200 : 409;
+    res.set_content(puts == 1 ? R"({"ok":1})" : R"({"reason":"Conflict"})", "application/json");
+  });
+  srv.server.Post("/apis/x", [&](const httplib::Request& req, httplib::Response& res) {
+    res.status = 201;
+    res.set_content(req.body, "application/json");
+  });
+  srv.start();
+  auto endpoint = srv.connection();
+  endpoint.bearer_token = "inline-token";
+  endpoint.retries = 3;  // send() never repeats a write, whatever the retry setting
+  HttpClient client(endpoint);
+  auto ok = client.send("PUT", "/apis/x", R"({"a":1})", "application/json");
+  REQUIRE(ok.ok());
+  CHECK(ok.value().body == R"({"ok":1})");
+  CHECK(seen_body == R"({"a":1})");
+  CHECK(seen_type == "application/json");
+  CHECK(seen_auth == "Bearer inline-token");
+  auto conflict = client.send("PUT", "/apis/x", "{}", "application/json");
+  REQUIRE_FALSE(conflict.ok());
+  CHECK(conflict.failure().http_status == 409);
+  CHECK(conflict.failure().message.find("Conflict") != std::string::npos);
+  CHECK(puts == 2);
+  auto created = client.send("POST", "/apis/x", R"({"b":2})", "application/json");
+  REQUIRE(created.ok());
+  CHECK(created.value().status == 201);
+  CHECK(created.value().body == R"({"b":2})");
+}

@@ -4,7 +4,10 @@
 #include <deque>
 #include <map>
 
+#include <thread>
+
 #include "exporter/http/http_client.hpp"
+#include "exporter/serve/http_router.hpp"
 #include "exporter/serve/poller.hpp"
 #include "test_support.hpp"
 
@@ -286,4 +289,79 @@ TEST_CASE("poller: label families from one label answer per key reconcile to the
   poller.poll_once();
   CHECK(series_of(publisher.current()->text())
             .at(R"(cloudtuner_kubecost_exporter_scrape_errors_total{reason="http_status"})") == 1);
+}
+
+TEST_CASE("poller: under leader election only the leader publishes cost series") {
+  Config config;
+  config.metric_mode = MetricMode::total;
+  config.leader_election.enabled = true;
+  ScriptedSource source;
+  MetricsPublisher publisher;
+  SelfMetrics metrics(config);
+  Poller poller(config, publisher, source, metrics, [] { return 1000.0; });
+  const std::string leader = "cloudtuner_kubecost_exporter_leader";
+  // A follower from the start: health only, leader 0, ready (it serves what it should).
+  auto p = publisher.current();
+  CHECK(p->election);
+  CHECK_FALSE(p->leading);
+  CHECK(series_of(p->text()).at(leader) == 0);
+  CHECK(p->costs == nullptr);
+
+  poller.set_leadership({true, "me", "me"});
+  source.answers.push_back(ok_body(k_two));
+  poller.poll_once();
+  p = publisher.current();
+  CHECK(p->ready);
+  CHECK(series_of(p->text()).at(leader) == 1);
+  CHECK(p->costs != nullptr);
+  CHECK(p->leader_identity == "me");
+
+  // Losing leadership withdraws the cost series at once, without waiting for a poll.
+  poller.set_leadership({false, "other", "me"});
+  p = publisher.current();
+  CHECK(p->costs == nullptr);
+  CHECK_FALSE(p->ready);
+  CHECK(series_of(p->text()).at(leader) == 0);
+  CHECK(p->leader_identity == "other");
+  // A poll that completes after leadership is gone publishes nothing.
+  source.answers.push_back(ok_body(k_two));
+  poller.poll_once();
+  CHECK(publisher.current()->costs == nullptr);
+}
+
+TEST_CASE("poller: a follower never calls Kubecost; leadership starts a poll at once") {
+  Config config;
+  config.leader_election.enabled = true;
+  config.scrape_interval = std::chrono::hours(1);
+  struct CountingSource : ScriptedSource {
+    std::atomic<int> fetches{0};
+    Expected<void> fetch(BodySink& sink) override {
+      ++fetches;
+      if (answers.empty()) return Failure{FailureReason::connect, "no answer scripted"};
+      return ScriptedSource::fetch(sink);
+    }
+  } source;
+  MetricsPublisher publisher;
+  SelfMetrics metrics(config);
+  Poller poller(config, publisher, source, metrics);
+  poller.start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK(source.fetches == 0);
+  CHECK(publisher.current()->costs == nullptr);
+  // A follower is ready, and its landing page names the leader.
+  poller.set_leadership({false, "pod-b", "pod-a"});
+  auto ready = route({"GET", "/readyz", "", true}, publisher.current(), config);
+  CHECK(ready.status == 200);
+  CHECK(ready.owned_body.starts_with("ready (follower"));
+  auto page = route({"GET", "/", "", true}, publisher.current(), config);
+  CHECK(page.owned_body.find("Leader: <b>pod-b</b>") != std::string::npos);
+  CHECK(source.fetches == 0);
+  source.answers.push_back(ok_body(k_one));
+  poller.set_leadership({true, "me", "me"});
+  // Bounded wait (not a timing assertion): the hour-long interval is not waited out.
+  for (int i = 0; i < 200 && publisher.current()->costs == nullptr; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(publisher.current()->costs != nullptr);
+  CHECK(source.fetches == 1);
+  poller.stop();
 }

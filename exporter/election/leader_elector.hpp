@@ -1,0 +1,113 @@
+#pragma once
+// Lease-based leader election with the semantics of client-go tools/leaderelection
+// (kubernetes/client-go tools/leaderelection/leaderelection.go at 32ce75a7: tryAcquireOrRenew,
+// renew, tryRelease, isLeaseValid, setObservedRecord):
+//  - a missing Lease is created (POST) with us as holder;
+//  - a Lease held by another is taken over only once it has expired, judged on the LOCAL clock:
+//    the record's leaseDurationSeconds counted from the moment we first observed that exact
+//    record (its resourceVersion), never from the holder's renewTime, so clock skew between
+//    nodes does not matter (client-go isLeaseValid / setObservedRecord);
+//  - a released Lease (empty holderIdentity) is taken at once;
+//  - every write names the resourceVersion it read; a 409 Conflict means another replica wrote
+//    first: nothing is assumed, the next attempt re-reads;
+//  - the leader renews every retryPeriod (fast path: PUT on the observed version, then the
+//    slow path GET + PUT); a leader that has not renewed for renewDeadline steps down at once;
+//  - release (client-go ReleaseOnCancel, on SIGTERM): PUT with an empty holderIdentity and
+//    leaseDurationSeconds 1, so a follower takes over at its next attempt.
+// Deviation: a follower waits retryPeriod plus up to 50% jitter between attempts (client-go's
+// JitterFactor 1.2 would allow 2.2 x retryPeriod), so takeover after a release stays within
+// about one retry period.
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+
+#include "exporter/election/lease.hpp"
+#include "exporter/election/lease_lock.hpp"
+
+namespace kci {
+
+// Time as the elector sees it; a fake in unit tests.
+class ElectionClock {
+ public:
+  virtual ~ElectionClock() = default;
+  virtual std::chrono::steady_clock::time_point now() = 0;  // expiry and deadlines
+  virtual SystemTime wall() = 0;                            // acquireTime / renewTime
+};
+
+// The real clocks.
+class SystemElectionClock : public ElectionClock {
+ public:
+  std::chrono::steady_clock::time_point now() override { return std::chrono::steady_clock::now(); }
+  SystemTime wall() override { return std::chrono::system_clock::now(); }
+};
+
+struct ElectorConfig {
+  std::string identity;
+  std::chrono::milliseconds lease_duration{15'000};
+  std::chrono::milliseconds renew_deadline{10'000};
+  std::chrono::milliseconds retry_period{2'000};
+};
+
+class LeaderElector {
+ public:
+  // Called on the elector's thread whenever leading or the observed holder changes.
+  using Observer = std::function<void(bool leading, const std::string& holder)>;
+
+  LeaderElector(LeaseLock& lock, ElectorConfig config, ElectionClock& clock, Observer observer);
+  ~LeaderElector();
+  LeaderElector(const LeaderElector&) = delete;
+  LeaderElector& operator=(const LeaderElector&) = delete;
+
+  // One attempt to acquire or renew (client-go tryAcquireOrRenew), then the renew-deadline
+  // rule. Returns whether we lead afterwards. Never throws.
+  bool step();
+  // How long to wait before the next step: the leader renews every retryPeriod (but wakes at
+  // its renew deadline to step down on time); a follower waits retryPeriod plus jitter.
+  std::chrono::milliseconds next_delay();
+  // ReleaseOnCancel: when leading, writes an empty holder (retrying a 409 at most 3 times,
+  // within renewDeadline). Returns true when released or not leading. Steps down either way.
+  bool release();
+
+  bool leading() const;
+  std::string holder() const;  // the holder last observed ("" when released or unknown)
+
+  // The loop on its own thread: step, wait next_delay, until stop().
+  void start();
+  // Stops the loop and releases the Lease when leading. Bounded by renewDeadline.
+  void stop();
+
+ private:
+  bool try_acquire_or_renew(std::chrono::steady_clock::time_point now);
+  bool lease_valid(std::chrono::steady_clock::time_point now) const;
+  bool observed_self() const { return m_observed.holder_identity == m_config.identity; }
+  void observe(const LeaseRecord& record, std::chrono::steady_clock::time_point now);
+  std::chrono::milliseconds budget(std::chrono::steady_clock::time_point now) const;
+  void set_leading(bool leading, const char* why);
+
+  LeaseLock& m_lock;
+  ElectorConfig m_config;
+  ElectionClock& m_clock;
+  Observer m_observer;
+  std::mt19937_64 m_rng;
+
+  // Touched by the elector thread only (step/release); leading()/holder() read under m_mutex.
+  LeaseRecord m_observed;
+  bool m_have_observed = false;
+  std::chrono::steady_clock::time_point m_observed_time{};
+  std::chrono::steady_clock::time_point m_last_renew{};
+  bool m_leading = false;
+  std::string m_reported_holder;
+  bool m_reported_leading = false;
+  bool m_reported_once = false;
+
+  mutable std::mutex m_mutex;
+  std::condition_variable m_cv;
+  bool m_stopping = false;
+  std::thread m_thread;
+};
+
+}  // namespace kci

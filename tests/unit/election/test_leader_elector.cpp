@@ -1,0 +1,262 @@
+// The elector's state machine against an in-memory API server with resourceVersion semantics
+// (Kubernetes API conventions, "Concurrency Control and Consistency": an update naming a stale
+// resourceVersion is refused with 409 Conflict) and a fake clock.
+#include <catch2/catch.hpp>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "exporter/election/leader_elector.hpp"
+
+using namespace kci;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct FakeClock : ElectionClock {
+  std::chrono::steady_clock::time_point t{std::chrono::hours(1)};
+  std::chrono::steady_clock::time_point now() override { return t; }
+  SystemTime wall() override { return SystemTime(t.time_since_epoch()); }
+};
+
+// One Lease on a fake API server, shared by the replicas' locks.
+struct FakeApi {
+  std::optional<LeaseRecord> stored;
+  long long version = 100;
+  bool down = false;
+  int writes = 0;
+  int conflicts = 0;
+};
+
+struct FakeLock : LeaseLock {
+  FakeApi& api;
+  explicit FakeLock(FakeApi& a) : api(a) {}
+  Expected<LeaseRecord> get(std::chrono::milliseconds) override {
+    if (api.down) return Failure{FailureReason::connect, "connection refused"};
+    if (!api.stored) return Failure{FailureReason::http_status, "HTTP 404: not found", 404};
+    return *api.stored;
+  }
+  Expected<LeaseRecord> create(const LeaseRecord& r, std::chrono::milliseconds) override {
+    if (api.down) return Failure{FailureReason::connect, "connection refused"};
+    if (api.stored) return Failure{FailureReason::http_status, "HTTP 409: AlreadyExists", 409};
+    return store(r);
+  }
+  Expected<LeaseRecord> update(const LeaseRecord& r, std::chrono::milliseconds) override {
+    if (api.down) return Failure{FailureReason::connect, "connection refused"};
+    if (!api.stored) return Failure{FailureReason::http_status, "HTTP 404: not found", 404};
+    if (r.resource_version != api.stored->resource_version) {
+      ++api.conflicts;
+      return Failure{FailureReason::http_status, "HTTP 409: Conflict", 409};
+    }
+    return store(r);
+  }
+  std::string describe() const override { return "ns/lease"; }
+  LeaseRecord store(LeaseRecord r) {
+    r.resource_version = std::to_string(++api.version);
+    api.stored = r;
+    ++api.writes;
+    return r;
+  }
+};
+
+struct Replica {
+  FakeLock lock;
+  std::vector<std::pair<bool, std::string>> seen;
+  LeaderElector elector;
+  Replica(FakeApi& api, FakeClock& clock, const std::string& id)
+      : lock(api),
+        elector(lock, ElectorConfig{id, 3s, 2s, 500ms}, clock,
+                [this](bool leading, const std::string& holder) {
+                  seen.emplace_back(leading, holder);
+                }) {}
+};
+
+}  // namespace
+
+TEST_CASE("elector: a missing Lease is created; the other replica follows") {
+  FakeApi api;
+  FakeClock clock;
+  Replica a(api, clock, "a"), b(api, clock, "b");
+  CHECK(a.elector.step());
+  REQUIRE(api.stored);
+  CHECK(api.stored->holder_identity == "a");
+  CHECK(api.stored->lease_duration_seconds == 3);
+  CHECK(api.stored->lease_transitions == 0);
+  CHECK_FALSE(b.elector.step());
+  CHECK(b.elector.holder() == "a");
+  CHECK(a.seen.back() == std::make_pair(true, std::string("a")));
+  CHECK(b.seen.back() == std::make_pair(false, std::string("a")));
+  // The leader renews on the version it observed (fast path), keeping acquireTime.
+  const auto acquired = api.stored->acquire_time;
+  clock.t += 500ms;
+  CHECK(a.elector.step());
+  CHECK(api.stored->acquire_time == acquired);
+  CHECK(api.stored->renew_time != acquired);
+  CHECK(api.conflicts == 0);
+}
+
+TEST_CASE("elector: a held Lease is taken over only after it expired, on the local clock") {
+  FakeApi api;
+  FakeClock clock;
+  Replica a(api, clock, "a"), b(api, clock, "b");
+  REQUIRE(a.elector.step());
+  // The holder's renewTime lies far in the past (skewed clock): expiry still counts from our
+  // first observation of this record (client-go isLeaseValid).
+  api.stored->renew_time = SystemTime(std::chrono::hours(-1000));
+  CHECK_FALSE(b.elector.step());
+  clock.t += 2900ms;  // a is silent; its Lease is 3s from our observation
+  CHECK_FALSE(b.elector.step());
+  CHECK(api.stored->holder_identity == "a");
+  clock.t += 200ms;  // now 3.1s since b first saw this version
+  CHECK(b.elector.step());
+  CHECK(api.stored->holder_identity == "b");
+  CHECK(api.stored->lease_transitions == 1);
+  // The old leader has not renewed for 3.1s > renewDeadline: it steps down without a write.
+  const int writes = api.writes;
+  CHECK_FALSE(a.elector.step());
+  CHECK(api.writes == writes);
+  CHECK(a.seen.back().first == false);
+  // ...and does not take the Lease back while b renews it.
+  clock.t += 500ms;
+  CHECK(b.elector.step());
+  CHECK_FALSE(a.elector.step());
+  CHECK(a.elector.holder() == "b");
+}
+
+TEST_CASE("elector: a renewal that keeps the Lease fresh is never taken over") {
+  FakeApi api;
+  FakeClock clock;
+  Replica a(api, clock, "a"), b(api, clock, "b");
+  REQUIRE(a.elector.step());
+  for (int i = 0; i < 40; ++i) {
+    clock.t += 500ms;
+    CHECK(a.elector.step());
+    CHECK_FALSE(b.elector.step());
+  }
+  CHECK(api.stored->holder_identity == "a");
+  CHECK(api.stored->lease_transitions == 0);
+}
+
+TEST_CASE("elector: 409 Conflict: two replicas race for an expired Lease, one wins") {
+  FakeApi api;
+  FakeClock clock;
+  Replica a(api, clock, "a"), b(api, clock, "b"), c(api, clock, "c");
+  REQUIRE(a.elector.step());
+  CHECK_FALSE(b.elector.step());
+  CHECK_FALSE(c.elector.step());
+  clock.t += 4s;  // a died
+  // b and c both read the expired version; b writes first, c's PUT names the stale version.
+  struct Interleave : LeaseLock {
+    FakeLock& inner;
+    std::function<void()> before_update;
+    explicit Interleave(FakeLock& l) : inner(l) {}
+    Expected<LeaseRecord> get(std::chrono::milliseconds t) override { return inner.get(t); }
+    Expected<LeaseRecord> create(const LeaseRecord& r, std::chrono::milliseconds t) override {
+      return inner.create(r, t);
+    }
+    Expected<LeaseRecord> update(const LeaseRecord& r, std::chrono::milliseconds t) override {
+      if (before_update) std::exchange(before_update, nullptr)();
+      return inner.update(r, t);
+    }
+    std::string describe() const override { return "ns/lease"; }
+  };
+  Interleave racing(c.lock);
+  LeaderElector c2(racing, ElectorConfig{"c", 3s, 2s, 500ms}, clock, nullptr);
+  CHECK_FALSE(c2.step());  // observes a's record (first time: valid for 3s from now)
+  clock.t += 4s;
+  racing.before_update = [&] { CHECK(b.elector.step()); };
+  CHECK_FALSE(c2.step());
+  CHECK(api.conflicts == 1);
+  CHECK(api.stored->holder_identity == "b");
+  // c re-reads on its next attempt and sees b's fresh Lease: it follows.
+  clock.t += 500ms;
+  CHECK_FALSE(c2.step());
+  CHECK(c2.holder() == "b");
+}
+
+TEST_CASE("elector: a leader that cannot renew within renewDeadline steps down at once") {
+  FakeApi api;
+  FakeClock clock;
+  Replica a(api, clock, "a");
+  REQUIRE(a.elector.step());
+  api.down = true;
+  clock.t += 500ms;
+  CHECK(a.elector.step());  // still within the deadline
+  CHECK(a.elector.next_delay() == 500ms);
+  clock.t += 1200ms;
+  CHECK(a.elector.step());
+  // 1.7s since the last renewal: the next wake is at the deadline (0.3s), not a retry later.
+  CHECK(a.elector.next_delay() == 300ms);
+  clock.t += 300ms;
+  CHECK_FALSE(a.elector.step());
+  CHECK_FALSE(a.elector.leading());
+  CHECK(a.seen.back().first == false);
+  // When the API server is back, nobody else took the Lease: a renews it again.
+  api.down = false;
+  clock.t += 500ms;
+  CHECK(a.elector.step());
+}
+
+TEST_CASE("elector: release (ReleaseOnCancel) empties the holder; a follower takes over at once") {
+  FakeApi api;
+  FakeClock clock;
+  Replica a(api, clock, "a"), b(api, clock, "b");
+  REQUIRE(a.elector.step());
+  CHECK_FALSE(b.elector.step());
+  CHECK(a.elector.release());
+  CHECK_FALSE(a.elector.leading());
+  REQUIRE(api.stored);
+  CHECK(api.stored->holder_identity.empty());
+  CHECK(api.stored->lease_duration_seconds == 1);
+  clock.t += 10ms;  // no waiting out the lease duration
+  CHECK(b.elector.step());
+  CHECK(api.stored->holder_identity == "b");
+  CHECK(api.stored->lease_transitions == 1);
+  // Releasing when not leading writes nothing.
+  const int writes = api.writes;
+  CHECK(a.elector.release());
+  CHECK(api.writes == writes);
+}
+
+TEST_CASE("elector: a follower's delay is the retry period plus bounded jitter") {
+  FakeApi api;
+  FakeClock clock;
+  Replica a(api, clock, "a"), b(api, clock, "b");
+  REQUIRE(a.elector.step());
+  CHECK_FALSE(b.elector.step());
+  for (int i = 0; i < 100; ++i) {
+    const auto d = b.elector.next_delay();
+    CHECK(d >= 500ms);
+    CHECK(d <= 750ms);
+  }
+}
+
+TEST_CASE("elector: an API server that fails every request leaves everyone a follower") {
+  FakeApi api;
+  api.down = true;
+  FakeClock clock;
+  Replica a(api, clock, "a");
+  for (int i = 0; i < 5; ++i) {
+    CHECK_FALSE(a.elector.step());
+    clock.t += 500ms;
+  }
+  CHECK_FALSE(a.elector.leading());
+}
+
+TEST_CASE("elector: the loop thread acquires, and stop() releases the Lease") {
+  FakeApi api;
+  FakeClock clock;  // never advanced: the loop's waits are the fake retry period in real time
+  Replica a(api, clock, "a");
+  a.elector.start();
+  // Bounded wait for the first step (not a timing assertion).
+  for (int i = 0; i < 200 && !a.elector.leading(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  a.elector.stop();
+  REQUIRE(api.stored);
+  CHECK(api.stored->holder_identity.empty());
+  CHECK(api.stored->lease_duration_seconds == 1);
+  CHECK_FALSE(a.elector.leading());
+  REQUIRE(a.seen.size() >= 2);
+  CHECK(a.seen.front() == std::make_pair(true, std::string("a")));
+  CHECK(a.seen.back().first == false);
+}
