@@ -8,6 +8,7 @@
 // Compressor: ISA-L igzip level 1 (README, Performance: chosen by measurement over zlib and
 // libdeflate).
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -43,6 +44,29 @@ std::string_view gzip_header();
 // What follows gzip_header() + body.blocks to make one gzip member of body's text + `tail`:
 // `tail` compressed as the final blocks, then the trailer.
 std::string gzip_tail(const DeflatedText& body, std::string_view tail);
+
+// Inflates a gzip stream (RFC 1952; one member after another, as gunzip reads them) as it
+// arrives, with ISA-L's igzip inflate (README, Performance: ~2x zlib's speed on Kubecost answers).
+class GzipInflater {
+ public:
+  using Output = std::function<bool(std::string_view)>;
+  GzipInflater();
+  ~GzipInflater();
+  GzipInflater(const GzipInflater&) = delete;
+  GzipInflater& operator=(const GzipInflater&) = delete;
+
+  // Inflates `in`, handing the text to `out` piece by piece. False on a malformed stream (see
+  // error()) or when `out` returned false.
+  bool write(std::string_view in, const Output& out);
+  // True when what was written ends at the end of a member (a whole stream, not a cut one).
+  bool complete() const;
+  const std::string& error() const { return m_error; }
+
+ private:
+  struct State;
+  std::unique_ptr<State> m_state;
+  std::string m_error;
+};
 
 // The text of `deflated` back, checked against its size and CRC-32.
 Expected<std::string> inflate_text(const DeflatedText& deflated);

@@ -86,3 +86,50 @@ TEST_CASE("deflate stream: a wrong CRC or size is refused by zlib and by inflate
   cut.blocks.resize(cut.blocks.size() / 2);
   CHECK_FALSE(kci::inflate_text(cut).ok());
 }
+
+TEST_CASE("gzip inflater: any split of the stream, several members; cut or garbled streams fail") {
+  const std::string text = sample_text(3000, 4);
+  std::string one_member;
+  {
+    z_stream zs{};
+    REQUIRE(deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+    one_member.resize(deflateBound(&zs, static_cast<uLong>(text.size())) + 32);
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+    zs.avail_in = static_cast<uInt>(text.size());
+    zs.next_out = reinterpret_cast<Bytef*>(one_member.data());
+    zs.avail_out = static_cast<uInt>(one_member.size());
+    REQUIRE(deflate(&zs, Z_FINISH) == Z_STREAM_END);
+    one_member.resize(zs.total_out);
+    deflateEnd(&zs);
+  }
+  auto run = [](const std::string& gz, std::size_t split, std::string& out) {
+    kci::GzipInflater inflater;
+    const auto take = [&](std::string_view piece) {
+      out += piece;
+      return true;
+    };
+    bool ok = inflater.write(std::string_view(gz).substr(0, split), take) &&
+              inflater.write(std::string_view(gz).substr(split), take);
+    return ok && inflater.complete();
+  };
+  for (std::size_t split = 0; split <= one_member.size(); ++split) {
+    std::string out;
+    INFO("split at " << split);
+    REQUIRE(run(one_member, split, out));
+    REQUIRE(out == text);
+  }
+  std::string twice;
+  CHECK(run(one_member + one_member, one_member.size() / 3, twice));
+  CHECK(twice == text + text);
+  std::string cut;
+  CHECK_FALSE(run(one_member.substr(0, one_member.size() - 5), 10, cut));  // no trailer
+  std::string garbled = one_member;
+  garbled[garbled.size() - 6] ^= 0x55;  // the CRC-32 no longer matches
+  std::string bad;
+  kci::GzipInflater inflater;
+  CHECK_FALSE(inflater.write(garbled, [&](std::string_view p) {
+    bad += p;
+    return true;
+  }));
+  CHECK_FALSE(inflater.error().empty());
+}
