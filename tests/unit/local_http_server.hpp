@@ -36,4 +36,26 @@ struct LocalServer {
   }
 };
 
+// Serves, on `pattern`, a valid empty Allocation answer in `pieces` pieces `gap` apart: the
+// start, blanks, then the end. text/event-stream: cpp-httplib's server gzips other types for a
+// client that accepts gzip, and its compressor holds small pieces back, so none would arrive
+// until the end. Starts the server.
+inline void drip_json(LocalServer& s, const std::string& pattern, int pieces,
+                      std::chrono::milliseconds gap) {
+  s.server.Get(pattern, [pieces, gap](const httplib::Request&, httplib::Response& res) {
+    res.set_chunked_content_provider(
+        "text/event-stream", [pieces, gap, n = 0](std::size_t, httplib::DataSink& sink) mutable {
+          std::this_thread::sleep_for(gap);
+          const std::string piece = n == 0 ? R"({"code":200,"data":[)" : " ";
+          if (!sink.write(piece.data(), piece.size())) return false;
+          if (++n == pieces) {
+            sink.write("]}", 2);
+            sink.done();
+          }
+          return true;
+        });
+  });
+  s.start();
+}
+
 }  // namespace kci::test

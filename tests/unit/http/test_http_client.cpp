@@ -390,34 +390,10 @@ TEST_CASE("http streaming: a slow-drip body hits the whole-request deadline") {
   CHECK(sink.chunks > 0);  // it was streaming when the deadline cut it
 }
 
-namespace {
-
-// A valid JSON answer sent over about `pieces` × `gap`: the start, blanks, then the end.
-void drip_json(LocalServer& s, int pieces, std::chrono::milliseconds gap) {
-  s.server.Get("/drip", [pieces, gap](const httplib::Request&, httplib::Response& res) {
-    // text/event-stream: cpp-httplib's server gzips other types for a client that accepts
-    // gzip, and its compressor holds small pieces back, so none would arrive until the end.
-    res.set_chunked_content_provider(
-        "text/event-stream", [pieces, gap, n = 0](std::size_t, httplib::DataSink& sink) mutable {
-          std::this_thread::sleep_for(gap);
-          const std::string piece = n == 0 ? R"({"code":200,"data":[)" : " ";
-          if (!sink.write(piece.data(), piece.size())) return false;
-          if (++n == pieces) {
-            sink.write("]}", 2);
-            sink.done();
-          }
-          return true;
-        });
-  });
-  s.start();
-}
-
-}  // namespace
-
 TEST_CASE("http: an idle timeout is a wait between reads, not a deadline (issue 13 item 6)") {
   // 10 pieces 300 ms apart: 3 s in all, three times the 1 s idle timeout, no gap near it.
   LocalServer s;
-  drip_json(s, 10, 300ms);
+  kci::test::drip_json(s, "/drip", 10, 300ms);
   auto c = s.connection();
   c.idle_timeout = 1s;
   c.request_timeout = 60s;  // the hard cap, far off
@@ -430,7 +406,7 @@ TEST_CASE("http: an idle timeout is a wait between reads, not a deadline (issue 
 
 TEST_CASE("http: a gap longer than the idle timeout fails, naming the setting") {
   LocalServer s;
-  drip_json(s, 3, 1500ms);
+  kci::test::drip_json(s, "/drip", 3, 1500ms);
   auto c = s.connection();
   c.idle_timeout = 500ms;
   c.idle_timeout_name = "KUBECOST_ALLOCATION_API_READ_TIMEOUT";
@@ -446,7 +422,7 @@ TEST_CASE("http: a gap longer than the idle timeout fails, naming the setting") 
 
 TEST_CASE("http: with an idle timeout, the whole-request cap still ends an endless drip") {
   LocalServer s;
-  drip_json(s, 1'000'000, 100ms);
+  kci::test::drip_json(s, "/drip", 1'000'000, 100ms);
   auto c = s.connection();
   c.idle_timeout = 1s;
   c.request_timeout = 1500ms;

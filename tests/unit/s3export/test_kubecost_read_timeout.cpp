@@ -17,31 +17,11 @@ namespace {
 
 constexpr std::int64_t k_day = 19798;  // 2024-03-16
 
-// Every path answers a valid, empty Allocation answer, sent in `pieces` pieces `gap` apart.
-void drip_everything(LocalServer& s, int pieces, std::chrono::milliseconds gap) {
-  s.server.Get(".*", [pieces, gap](const httplib::Request&, httplib::Response& res) {
-    // text/event-stream: cpp-httplib's server gzips other types for a client that accepts
-    // gzip, and its compressor holds small pieces back, so none would arrive until the end.
-    res.set_chunked_content_provider(
-        "text/event-stream", [pieces, gap, n = 0](std::size_t, httplib::DataSink& sink) mutable {
-          std::this_thread::sleep_for(gap);
-          const std::string piece = n == 0 ? R"({"code":200,"data":[)" : " ";
-          if (!sink.write(piece.data(), piece.size())) return false;
-          if (++n == pieces) {
-            sink.write("]}", 2);
-            sink.done();
-          }
-          return true;
-        });
-  });
-  s.start();
-}
-
 }  // namespace
 
 TEST_CASE("kubecost read timeout: a 3 s answer with 300 ms gaps passes a 1 s read timeout") {
   LocalServer s;
-  drip_everything(s, 10, 300ms);
+  kci::test::drip_json(s, ".*", 10, 300ms);
   Config config;
   config.kubecost.url = "http://127.0.0.1:" + std::to_string(s.port);
   config.kubecost.retries = 0;
@@ -55,7 +35,7 @@ TEST_CASE("kubecost read timeout: a 3 s answer with 300 ms gaps passes a 1 s rea
 
 TEST_CASE("kubecost read timeout: a gap longer than it fails the request, naming it") {
   LocalServer s;
-  drip_everything(s, 2, 1500ms);
+  kci::test::drip_json(s, ".*", 2, 1500ms);
   Config config;
   config.kubecost.url = "http://127.0.0.1:" + std::to_string(s.port);
   config.kubecost.retries = 0;

@@ -9,6 +9,7 @@
 #include "exporter/http/http_client.hpp"
 #include "exporter/serve/http_router.hpp"
 #include "exporter/serve/poller.hpp"
+#include "gunzip.hpp"
 #include "test_support.hpp"
 
 using namespace kci;
@@ -23,25 +24,12 @@ std::string served_gzip(const kci::Published& p) {
   return gz + p.gzip_tail;
 }
 
-// zlib, not the compressor under test, reads it back (every member, as HTTP clients do).
+// zlib reads it back (util's compressor is under test): the text, checked to be one member.
 std::string gunzip(const std::string& gz) {
-  z_stream zs{};
-  REQUIRE(inflateInit2(&zs, 15 + 16) == Z_OK);
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
-  zs.avail_in = static_cast<uInt>(gz.size());
-  std::string out;
-  int rc = Z_OK;
-  while (rc == Z_OK) {
-    char buf[16384];
-    zs.next_out = reinterpret_cast<Bytef*>(buf);
-    zs.avail_out = sizeof buf;
-    rc = inflate(&zs, Z_NO_FLUSH);
-    out.append(buf, sizeof buf - zs.avail_out);
-  }
-  CHECK(rc == Z_STREAM_END);
-  CHECK(zs.avail_in == 0);  // one member: nothing after its trailer
-  inflateEnd(&zs);
-  return out;
+  bool one_member = false;
+  std::string text = kci::test::gunzip(gz, &one_member);
+  CHECK(one_member);
+  return text;
 }
 
 class ScriptedSource : public AllocationSource {

@@ -6,27 +6,11 @@
 #include <string>
 
 #include "exporter/util/deflate_stream.hpp"
+#include "gunzip.hpp"
 
 namespace {
 
-std::string gunzip(const std::string& gz, bool* one_member) {
-  z_stream zs{};
-  REQUIRE(inflateInit2(&zs, 15 + 16) == Z_OK);
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
-  zs.avail_in = static_cast<uInt>(gz.size());
-  std::string out;
-  int rc = Z_OK;
-  while (rc == Z_OK) {
-    char buf[4096];
-    zs.next_out = reinterpret_cast<Bytef*>(buf);
-    zs.avail_out = sizeof buf;
-    rc = inflate(&zs, Z_NO_FLUSH);
-    out.append(buf, sizeof buf - zs.avail_out);
-  }
-  *one_member = rc == Z_STREAM_END && zs.avail_in == 0;  // Z_DATA_ERROR on a bad CRC or size
-  inflateEnd(&zs);
-  return out;
-}
+using kci::test::gunzip;
 
 std::string sample_text(std::size_t bytes, unsigned seed) {
   std::mt19937 rng(seed);
