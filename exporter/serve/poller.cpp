@@ -44,7 +44,10 @@ void Poller::set_leadership(const Leadership& leadership) {
     std::lock_guard state(m_state_mutex);
     const bool lost = m_leadership.leading && !leadership.leading;
     m_leadership = leadership;
-    m_leading.store(leadership.leading);
+    // Losing counts at once (a poll finishing now is discarded); gaining is stored below with
+    // m_poll_now, so the loop never sees a new leader without its one immediate poll pending
+    // (else a late wake-up polls, then the pending flag polls again).
+    if (!leadership.leading) m_leading.store(false);
     if (lost && m_cost_text) {
       log::info("cost series withdrawn: this replica no longer leads",
                 {{"leader", leadership.holder}});
@@ -56,7 +59,10 @@ void Poller::set_leadership(const Leadership& leadership) {
   }
   {
     std::lock_guard lock(m_mutex);
-    if (leadership.leading) m_poll_now = true;
+    if (leadership.leading && !m_leading.load()) {
+      m_leading.store(true);
+      m_poll_now = true;
+    }
   }
   m_cv.notify_all();
 }
