@@ -203,7 +203,7 @@ void Writer::set_double(std::size_t column, double value) {
   c.has_minmax = true;
 }
 
-void Writer::set_timestamp_micros(std::size_t column, std::int64_t value) {
+void Writer::set_timestamp(std::size_t column, std::int64_t value) {
   Column& c = *m_columns[column];
   if (c.set_this_row) return;
   c.set_this_row = true;
@@ -435,11 +435,12 @@ Expected<FileSummary> Writer::finish() {
       w.begin_struct();
       w.end_struct();
       w.end_struct();
-    } else if (c->spec.type == ColumnType::timestamp_micros ||
-               c->spec.type == ColumnType::local_timestamp_micros) {
-      // The converted type is set for naive timestamps too, as Arrow does for old readers
-      // (ARROW-5878, parquet/types.cc TimestampLogicalType force_set_converted_type).
-      w.field_i32(6, k_timestamp_micros);
+    } else if (c->spec.type != ColumnType::float64) {
+      const bool nanos = c->spec.type == ColumnType::local_timestamp_nanos;
+      // MICROS carries the converted type too, naive ones included, as Arrow does for old
+      // readers (ARROW-5878, parquet/types.cc TimestampLogicalType force_set_converted_type);
+      // NANOS has no converted type in the format (parquet-format LogicalTypes.md, TIMESTAMP).
+      if (!nanos) w.field_i32(6, k_timestamp_micros);
       w.field_struct(10);
       w.begin_struct();
       w.field_struct(8);  // TIMESTAMP
@@ -447,7 +448,7 @@ Expected<FileSummary> Writer::finish() {
       w.field_bool(1, c->spec.type == ColumnType::timestamp_micros);  // isAdjustedToUTC
       w.field_struct(2);                                              // unit
       w.begin_struct();
-      w.field_struct(2);  // MICROS
+      w.field_struct(nanos ? 3 : 2);  // TimeUnit: NANOS = 3, MICROS = 2
       w.begin_struct();
       w.end_struct();
       w.end_struct();

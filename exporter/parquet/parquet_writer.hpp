@@ -1,9 +1,10 @@
 #pragma once
 // A Parquet file writer, written to the Apache Parquet format specification
 // (https://github.com/apache/parquet-format): flat schemas of nullable strings (BYTE_ARRAY,
-// STRING logical type, dictionary-encoded), doubles and timestamps (INT64, TIMESTAMP(MICROS),
-// isAdjustedToUTC=true for `timestamp_micros`, false for `local_timestamp_micros`: a naive
-// wall-clock value that readers in any time zone show unchanged); data pages v1 with RLE definition
+// STRING logical type, dictionary-encoded), doubles and timestamps (INT64 TIMESTAMP:
+// `timestamp_micros` is MICROS with isAdjustedToUTC=true; `local_timestamp_micros` and
+// `local_timestamp_nanos` are MICROS / NANOS with isAdjustedToUTC=false, a naive wall-clock value
+// that readers in any time zone show unchanged); data pages v1 with RLE definition
 // levels; Snappy, zstd or no compression; min/max/null-count statistics per column chunk; row
 // groups bounded by their buffered size so memory stays flat however many rows are written.
 #include <cstdint>
@@ -18,7 +19,13 @@
 
 namespace kci::parquet {
 
-enum class ColumnType { string, float64, timestamp_micros, local_timestamp_micros };
+enum class ColumnType {
+  string,
+  float64,
+  timestamp_micros,
+  local_timestamp_micros,
+  local_timestamp_nanos
+};
 enum class Codec { uncompressed, snappy, zstd };
 
 struct ColumnSpec {
@@ -50,7 +57,7 @@ class Writer {
   // One row: set each column (unset columns are NULL), then end_row().
   void set_string(std::size_t column, std::string_view value);
   void set_double(std::size_t column, double value);  // NaN is written as NULL
-  void set_timestamp_micros(std::size_t column, std::int64_t value);
+  void set_timestamp(std::size_t column, std::int64_t value);  // in the column's unit
   void end_row();
 
   // Flushes the last row group and writes the footer. The writer is done afterwards.

@@ -20,14 +20,20 @@ DatasetColumn number(std::string name, AllocField field) {
 }
 
 DatasetColumn timestamp(std::string name, double ParsedAllocation::*seconds) {
-  // Naive (isAdjustedToUTC=false) UTC wall-clock time, as pandas/pyarrow write AWS's
-  // `window.start`/`window.end` (main.py kubecost_allocation_data_to_parquet: pd.to_datetime
-  // of "YYYY-MM-DD HH:MM:SS.000" without a zone): readers in any time zone see the UTC day.
-  return {std::move(name), parquet::ColumnType::local_timestamp_micros,
+  // Naive (isAdjustedToUTC=false) NANOS UTC wall-clock time, as AWS's files hold
+  // `window.start`/`window.end`: main.py kubecost_allocation_data_to_parquet takes
+  // pd.to_datetime of "YYYY-MM-DD HH:MM:SS.000" without a zone (datetime64[ns]) and writes it
+  // with df.to_parquet(engine="pyarrow"); its requirements.txt pins pyarrow 14.0.2, whose default
+  // format version 2.6 (since Arrow 13, apache/arrow PR #36137) stores nanoseconds as they are.
+  // Readers in any time zone see the UTC day.
+  return {std::move(name), parquet::ColumnType::local_timestamp_nanos,
           [seconds](const DatasetRow& row) -> CellValue {
             const double s = row.allocation.*seconds;
-            if (std::isnan(s)) return std::monostate{};
-            return static_cast<std::int64_t>(std::llround(s * 1e6));
+            // int64 nanoseconds span 1677..2262; a row's window lies inside its exported day.
+            if (!(std::fabs(s) < 9.2e9)) return std::monostate{};
+            const double whole = std::floor(s);
+            return static_cast<std::int64_t>(whole) * 1'000'000'000 +
+                   static_cast<std::int64_t>(std::llround((s - whole) * 1e9));
           }};
 }
 
@@ -132,7 +138,7 @@ void write_dataset_row(parquet::Writer& writer, const std::vector<DatasetColumn>
     else if (const auto* d = std::get_if<double>(&v))
       writer.set_double(i, *d);
     else if (const auto* t = std::get_if<std::int64_t>(&v))
-      writer.set_timestamp_micros(i, *t);
+      writer.set_timestamp(i, *t);
   }
   writer.end_row();
 }

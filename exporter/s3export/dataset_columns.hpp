@@ -31,7 +31,7 @@ struct DatasetRow {
 };
 
 // A cell: monostate = NULL, string_view for `string` columns, double for `float64` (NaN is
-// written as NULL by the writer), int64 microseconds for `local_timestamp_micros` (the UTC
+// written as NULL by the writer), int64 nanoseconds for `local_timestamp_nanos` (the UTC
 // wall-clock time, naive).
 using CellValue = std::variant<std::monostate, std::string_view, double, std::int64_t>;
 

@@ -65,8 +65,8 @@ int main(int argc, char** argv) {
         const int ns = c % 120, node = c % 300;
         w.set_string(0, "cluster-one/node-" + std::to_string(node) + "/ns-" + std::to_string(ns) +
                             "/pod-" + std::to_string(c) + "/app");
-        w.set_timestamp_micros(1, (1700000000LL + h * 3600) * 1000000);
-        w.set_timestamp_micros(2, (1700000000LL + (h + 1) * 3600) * 1000000);
+        w.set_timestamp(1, (1700000000LL + h * 3600) * 1000000);
+        w.set_timestamp(2, (1700000000LL + (h + 1) * 3600) * 1000000);
         for (int m = 0; m < numeric; ++m) {
           double v = std::round(u(rng) * (m % 7 == 0 ? 1e9 : 1.0) * 1e5) / 1e5;
           if (m % 11 == 5 && c % 17 == 0) v = NAN;  // some nulls

@@ -19,9 +19,17 @@ for (const [name, want] of Object.entries(files)) {
   const desc = await duck(`DESCRIBE SELECT * FROM read_parquet('${file}')`);
   const types = Object.fromEntries(desc.map((d) => [d.column_name, d.column_type]));
   assert.equal(types["name"], "VARCHAR");
-  // Naive (isAdjustedToUTC=false) as pandas/pyarrow write AWS's files: no reader shifts it.
-  assert.equal(types["window.start"], "TIMESTAMP");
-  assert.equal(types["window.end"], "TIMESTAMP");
+  // Naive (isAdjustedToUTC=false) NANOS, as pandas 2.1 + pyarrow 14 write AWS's files
+  // (datetime64[ns], Parquet format 2.6): no reader shifts the day, every digit kept.
+  assert.equal(types["window.start"], "TIMESTAMP_NS");
+  assert.equal(types["window.end"], "TIMESTAMP_NS");
+  const units = await duck(`SELECT name, logical_type::VARCHAR AS l, converted_type::VARCHAR AS c FROM parquet_schema('${file}') WHERE name LIKE 'window.%'`);
+  assert.equal(units.length, 2);
+  for (const u of units) {
+    assert.match(u.l, /isAdjustedToUTC=0/, `${name}: ${u.name} ${u.l}`);
+    assert.match(u.l, /NANOS=NanoSeconds\(\)/, `${name}: ${u.name} ${u.l}`);
+    assert.equal(u.c, null, `${name}: ${u.name} has no converted type (none exists for NANOS)`);
+  }
   assert.equal(types["totalcost"], "DOUBLE");
   assert.equal(types["properties.node_capacity_type"], "VARCHAR");
   assert.equal(types["properties.labels.app.kubernetes.io/name"], "VARCHAR");

@@ -36,9 +36,9 @@ for (const [name, want] of Object.entries(manifest)) {
     const desc = await duck(`DESCRIBE SELECT * FROM read_parquet('${file}')`);
     assert.deepEqual(desc.map((d) => d.column_name), want.columns, `${name}: columns`);
     assert.deepEqual(desc.map((d) => d.column_type), want.types, `${name}: types`);
-    const drows = await duck(`SELECT s, d, epoch_us(t)::BIGINT AS t, all_null_s, all_null_d FROM read_parquet('${file}')`);
+    const drows = await duck(`SELECT s, d, epoch_us(t)::BIGINT AS t, all_null_s, all_null_d, epoch_ns(tn)::VARCHAR AS tn FROM read_parquet('${file}')`);
     for (let i = 0; i < want.rows; i++) {
-      const [s, d, t] = want.all_rows[i];
+      const [s, d, t, , , tn] = want.all_rows[i];
       for (const [label, got] of [["duckdb", drows[i]], ["hyparquet", rows[i]]]) {
         assert.equal(got.s, s, `${name} ${label} row ${i} s`);
         assert.equal(got.d ?? null, d, `${name} ${label} row ${i} d`);
@@ -47,6 +47,9 @@ for (const [name, want] of Object.entries(manifest)) {
       }
       assert.equal(Number(drows[i].t), t, `${name} duckdb row ${i} t`);
       assert.equal(rows[i].t.getTime() * 1000, t, `${name} hyparquet row ${i} t`);
+      // Naive NANOS: DuckDB keeps every digit; hyparquet gives a Date (milliseconds).
+      assert.equal(drows[i].tn, tn, `${name} duckdb row ${i} tn`);
+      assert.equal(rows[i].tn.getTime(), Number(BigInt(tn) / 1000000n), `${name} hyparquet row ${i} tn`);
     }
     // Statistics agree with the data (DuckDB reads them from the footer).
     const stats = await duck(`SELECT path_in_schema AS c, stats_min_value AS mn, stats_max_value AS mx, stats_null_count::BIGINT AS nulls

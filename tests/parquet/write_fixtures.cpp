@@ -62,7 +62,8 @@ int main(int argc, char** argv) {
               {"d", ColumnType::float64},
               {"t", ColumnType::timestamp_micros},
               {"all_null_s", ColumnType::string},
-              {"all_null_d", ColumnType::float64}},
+              {"all_null_d", ColumnType::float64},
+              {"tn", ColumnType::local_timestamp_nanos}},
              options,
              [&](std::string_view b) { return static_cast<bool>(out.write(b.data(), b.size())); });
     const char* strings[] = {"", "café-測試", "a\"b\\c", "plain", "line\nbreak", "🙂"};
@@ -74,10 +75,12 @@ int main(int argc, char** argv) {
       long long t = 1700000000000000LL + i * 3600000000LL;
       if (!s_null) w.set_string(0, s);
       w.set_double(1, d);
-      w.set_timestamp_micros(2, t);
+      w.set_timestamp(2, t);
+      const long long tn = t * 1000 + i % 1000;  // naive nanoseconds, sub-microsecond digits kept
+      w.set_timestamp(5, tn);
       w.end_row();
       rows += std::string(i ? "," : "") + "[" + (s_null ? "null" : json_string(s)) + "," +
-              json_number(d) + "," + std::to_string(t) + ",null,null]";
+              json_number(d) + "," + std::to_string(t) + ",null,null," + json_string(std::to_string(tn)) + "]";
     }
     rows += "]";
     auto summary = w.finish();
@@ -91,9 +94,9 @@ int main(int argc, char** argv) {
     }
     manifest += "  " + json_string(name) +
                 ": {\"rows\": 1000, \"row_groups\": " + std::to_string(summary.value().row_groups) +
-                ", \"columns\": [\"s\",\"d\",\"t\",\"all_null_s\",\"all_null_d\"]" +
+                ", \"columns\": [\"s\",\"d\",\"t\",\"all_null_s\",\"all_null_d\",\"tn\"]" +
                 ", \"types\": [\"VARCHAR\",\"DOUBLE\",\"TIMESTAMP WITH TIME "
-                "ZONE\",\"VARCHAR\",\"DOUBLE\"]" +
+                "ZONE\",\"VARCHAR\",\"DOUBLE\",\"TIMESTAMP_NS\"]" +
                 ", \"all_rows\": " + rows + "},\n";
   }
 
@@ -118,7 +121,7 @@ int main(int argc, char** argv) {
     for (int i = 0; i < 1'000'000; ++i) {
       w.set_string(0, "ns-" + std::to_string(i % 97));
       w.set_string(1, "pod-" + std::to_string(i % 41666));
-      w.set_timestamp_micros(2, 1700000000000000LL + (i % 24) * 3600000000LL);
+      w.set_timestamp(2, 1700000000000000LL + (i % 24) * 3600000000LL);
       double cost = std::round(u(rng) * 1e5) / 1e5;
       sum += cost;
       w.set_double(3, cost);

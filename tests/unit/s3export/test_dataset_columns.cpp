@@ -124,9 +124,9 @@ TEST_CASE("dataset columns: the schema is the AWS dataset's, in its order, with 
   CHECK(schema[0].name == "name");
   CHECK(schema[0].type == parquet::ColumnType::string);
   CHECK(schema[1].name == "window.start");
-  CHECK(schema[1].type == parquet::ColumnType::local_timestamp_micros);  // naive, as AWS's
+  CHECK(schema[1].type == parquet::ColumnType::local_timestamp_nanos);  // naive NANOS, as AWS's
   CHECK(schema[2].name == "window.end");
-  CHECK(schema[2].type == parquet::ColumnType::local_timestamp_micros);
+  CHECK(schema[2].type == parquet::ColumnType::local_timestamp_nanos);
   for (std::size_t i = 0; i < k_numeric.size(); ++i) {
     CHECK(schema[3 + i].name == k_numeric[i].first);
     CHECK(schema[3 + i].type == parquet::ColumnType::float64);
@@ -171,11 +171,16 @@ TEST_CASE("dataset columns: every string column reads its own source") {
   }
 }
 
-TEST_CASE("dataset columns: window bounds in microseconds") {
-  const FullRow full;
-  const auto values = cells(dataset_columns({}, {}), full.row());
-  CHECK(std::get<std::int64_t>(values.at("window.start")) == 1710720000000000);
-  CHECK(std::get<std::int64_t>(values.at("window.end")) == 1710723600250000);
+TEST_CASE("dataset columns: window bounds in nanoseconds, out of range as NULL") {
+  FullRow full;
+  auto values = cells(dataset_columns({}, {}), full.row());
+  CHECK(std::get<std::int64_t>(values.at("window.start")) == 1710720000000000000);
+  CHECK(std::get<std::int64_t>(values.at("window.end")) == 1710723600250000000);
+  full.a.window_start = 1e10;  // year 2286: past int64 nanoseconds
+  full.a.window_end = -1e10;
+  values = cells(dataset_columns({}, {}), full.row());
+  CHECK(std::holds_alternative<std::monostate>(values.at("window.start")));
+  CHECK(std::holds_alternative<std::monostate>(values.at("window.end")));
 }
 
 TEST_CASE("dataset columns: absent strings are \"\" as in AWS's files; numbers stay NULL") {
@@ -216,6 +221,7 @@ TEST_CASE("dataset columns: each column's values are of its declared type") {
         break;
       case parquet::ColumnType::timestamp_micros:
       case parquet::ColumnType::local_timestamp_micros:
+      case parquet::ColumnType::local_timestamp_nanos:
         CHECK(std::holds_alternative<std::int64_t>(v));
         break;
     }
