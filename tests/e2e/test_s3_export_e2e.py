@@ -171,9 +171,11 @@ class KubecostS3StandIn(LoopbackServer):
                 node = "node-a" if c % 2 == 0 else "node-b"
                 ns = ["kubecost", "données", "web"][c % 3]
                 pod = f"{ns}-pod-{c}"
-                a["name"] = f"{cluster}/{node}/{ns}/{pod}/app-{c}"
+                # "batch-idle-4" is not idle, though the unescaped LIKE '%__idle__' takes it for idle.
+                container = "batch-idle-4" if c == 4 else f"app-{c}"
+                a["name"] = f"{cluster}/{node}/{ns}/{pod}/{container}"
                 a["properties"].update({"cluster": cluster, "node": node, "namespace": ns, "pod": pod,
-                                        "container": f"app-{c}", "controller": f"{ns}-deploy",
+                                        "container": container, "controller": f"{ns}-deploy",
                                         "controllerKind": "deployment", "providerID": f"i-{c % 2}"})
                 a["properties"]["labels"] = {"app_kubernetes_io_name": LABEL_VALUE if c == 1 else f"app-{c}",
                                              "team": "🙂 team" if c == 2 else "platform"}
@@ -254,7 +256,12 @@ def expectations(served):
         sums = {k.lower(): sum(a[k] for a in allocs if a.get(k) is not None) for k in COST_KEYS}
         nulls = {"cpuefficiency": sum(1 for a in allocs if a.get("cpuEfficiency") is None),
                  "pvcost": sum(1 for a in allocs if a.get("pvCost") is None)}
-        out[key] = {"rows": len(allocs), "sums": sums, "nulls": nulls}
+        namespaces = {}
+        for a in allocs:
+            ns = "__idle__" if a["name"].endswith("/__idle__") else a["properties"]["namespace"]
+            namespaces[ns] = namespaces.get(ns, 0) + a["totalCost"]
+        spot = sum(a["totalCost"] for a in allocs if a["properties"]["node"] == "node-b")  # SPOT (assets)
+        out[key] = {"rows": len(allocs), "sums": sums, "nulls": nulls, "namespaces": namespaces, "spot": spot}
     return out
 
 
@@ -264,6 +271,7 @@ def main():
     ap.add_argument("--fixtures", required=True, help="tests/fixtures/kubecost")
     ap.add_argument("--readers", required=True, help="directory of check_s3_parquet.mjs with node_modules")
     ap.add_argument("--tls", required=True, help="test TLS material (ca.crt, server.crt, server.key)")
+    ap.add_argument("--athena", required=True, help="deploy/athena (the table, view and example query)")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="kci-s3e2e-")
     today = int(time.time()) // 86400
@@ -429,6 +437,22 @@ def main():
             json.dump({"files": exp, "label_value": LABEL_VALUE}, f, ensure_ascii=False)
         r = subprocess.run(["node", os.path.join(args.readers, "check_s3_parquet.mjs"), out_dir],
                            capture_output=True, text=True, env=dict(os.environ, TZ="America/Los_Angeles"))
+        print(r.stdout.strip())
+        assert r.returncode == 0, r.stdout + r.stderr
+        # 7. AWS's Athena view, QuickSight dataset and our example query, in DuckDB over the
+        #    objects laid out as in the bucket (Hive partitions).
+        tree = os.path.join(tmp, "bucket")
+        for (_, key), body in aws.objects.items():
+            os.makedirs(os.path.dirname(os.path.join(tree, key)), exist_ok=True)
+            with open(os.path.join(tree, key), "wb") as f:
+                f.write(body)
+        with open(os.path.join(tree, "expectations.json"), "w") as f:
+            json.dump({"files": {k: v for k, v in expectations(kube.served).items() if (BUCKET, k) in aws.objects},
+                       "account": ACCOUNT, "region": REGION}, f, ensure_ascii=False)
+        r = subprocess.run(["node", os.path.join(args.readers, "aws_dashboard_sql.mjs"), tree,
+                            os.path.join(tree, "expectations.json"), args.athena,
+                            env["LABELS"], env["ANNOTATIONS"]],
+                           capture_output=True, text=True, timeout=120)
         print(r.stdout.strip())
         assert r.returncode == 0, r.stdout + r.stderr
         checks += 1
