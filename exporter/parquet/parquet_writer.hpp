@@ -56,7 +56,7 @@ class Writer {
 
   // One row: set each column (unset columns are NULL), then end_row().
   void set_string(std::size_t column, std::string_view value);
-  void set_double(std::size_t column, double value);  // NaN is written as NULL
+  void set_double(std::size_t column, double value);           // NaN is written as NULL
   void set_timestamp(std::size_t column, std::int64_t value);  // in the column's unit
   void end_row();
 

@@ -80,7 +80,8 @@ int main(int argc, char** argv) {
       w.set_timestamp(5, tn);
       w.end_row();
       rows += std::string(i ? "," : "") + "[" + (s_null ? "null" : json_string(s)) + "," +
-              json_number(d) + "," + std::to_string(t) + ",null,null," + json_string(std::to_string(tn)) + "]";
+              json_number(d) + "," + std::to_string(t) + ",null,null," +
+              json_string(std::to_string(tn)) + "]";
     }
     rows += "]";
     auto summary = w.finish();
