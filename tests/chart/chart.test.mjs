@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync, readdirSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync, mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import YAML from "yaml";
@@ -36,6 +36,29 @@ function mergedValues(valuesFiles) {
   return JSON.parse(r.stdout);
 }
 
+// Helm's decision on the chart's dependencies for these values (render --dependencies: Helm's
+// tags + conditions processing, render/main.go processDependencyEnabled): "enabled"/"disabled".
+function kubecostDependency(valuesFiles, extra = []) {
+  const r = run([...valuesFiles.flatMap((f) => ["-f", f]), ...extra, "--dependencies"]);
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split("\n");
+  assert.equal(lines.length, 1, r.stdout);
+  const [name, alias, state] = lines[0].split(" ");
+  assert.deepEqual([name, alias], ["cost-analyzer", "kubecost"]);
+  return state;
+}
+
+function withValuesFile(values, fn) {
+  const dir = mkdtempSync(path.join(tmpdir(), "kci-chart-"));
+  try {
+    const f = path.join(dir, "v.yaml");
+    writeFileSync(f, YAML.stringify(values));
+    return fn(f);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+}
+
 const ajv = new Ajv({ allErrors: true, strict: false });
 const validateValues = ajv.compile(JSON.parse(readFileSync(path.join(CHART, "values.schema.json"))));
 
@@ -62,6 +85,24 @@ const counts = {};
 
 test("six scenarios are kept under ci/", () => {
   assert.ok(scenarios.length >= 6, scenarios.join(","));
+});
+
+// Each scenario's answer before kubecost.enabled lost its values.yaml default (it was true).
+const SCENARIO_KUBECOST = {
+  "development-values.yaml": "enabled",
+  "exporter-only-values.yaml": "disabled",
+  "high-scale-values.yaml": "enabled",
+  "leader-election-values.yaml": "enabled",
+  "s3-export-irsa-values.yaml": "enabled",
+  "seed-guide-production-values.yaml": "enabled",
+  "servicemonitor-rules-values.yaml": "disabled",
+};
+
+test("every ci/ scenario keeps its bundled-Kubecost answer", () => {
+  for (const s of scenarios) {
+    assert.ok(s in SCENARIO_KUBECOST, `add ${s} to SCENARIO_KUBECOST`);
+    assert.equal(kubecostDependency([path.join(CHART, "ci", s)]), SCENARIO_KUBECOST[s], s);
+  }
 });
 
 for (const scenario of scenarios) {
@@ -112,7 +153,7 @@ for (const scenario of scenarios) {
       assert.equal(env.MULTI_CLUSTER, String(cfg.multiCluster ?? false));
       const url = cfg.kubecostUrl
         ? cfg.kubecostUrl
-        : values.kubecost.enabled
+        : kubecostDependency([file]) === "enabled"
           ? `http://${RELEASE}-cost-analyzer.${NAMESPACE}.svc.cluster.local:9090`
           : "http://kubecost-cost-analyzer.kubecost.svc.cluster.local:9090";
       assert.equal(env.KUBECOST_URL, url);
@@ -268,6 +309,11 @@ test("values.schema.json rejects a missing tenant id and wrong types", () => {
   off.allocationExporter.enabled = false;
   assert.ok(validateValues(off), "no tenant needed when the exporter is off");
   for (const [pathTo, bad] of [
+    [["image"], 5],
+    [["image"], { bundleKubecost: "yes" }],
+    [["image"], { repository: "x" }],
+    [["awsS3Exporter", "bundleKubecost"], "no"],
+    [["kubecost", "enabled"], "false"],
     [["allocationExporter", "config", "topNPods"], "fifty"],
     [["allocationExporter", "config", "metricMode"], "hourly"],
     [["allocationExporter", "replicaCount"], "2"],
@@ -374,6 +420,8 @@ test("AWS kubecost-s3-exporter values install the s3-export CronJob and its Serv
   const aws = YAML.parse(readFileSync(file, "utf8"));
   const values = mergedValues([file]);
   assert.ok(validateValues(values), JSON.stringify(validateValues.errors));
+  assert.equal(values.image, aws.image, "AWS's image string replaces the chart's image map");
+  assert.equal(kubecostDependency([file]), "disabled", "no Kubecost sub-chart with AWS's values");
   const docs = render([file]);
   for (const obj of docs) await validateObject(obj);
   assert.deepEqual(docs.map((d) => d.kind).sort(), ["CronJob", "ServiceAccount"]);
@@ -409,6 +457,122 @@ test("AWS kubecost-s3-exporter values install the s3-export CronJob and its Serv
     const r = run(["-f", noImage]);
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /image \(the s3-export image, <registry>\/<repo>:<tag>\) is required/);
+    // No image at all: the chart's own image map is left, and the same message is given.
+    const { image: _image, ...noImageKey } = aws;
+    const absent = path.join(dir, "absent-image.yaml");
+    writeFileSync(absent, YAML.stringify(noImageKey));
+    const r2 = run(["-f", absent]);
+    assert.notEqual(r2.status, 0);
+    assert.match(r2.stderr, /image \(the s3-export image, <registry>\/<repo>:<tag>\) is required/);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+// Chart.yaml `condition: kubecost.enabled,image.bundleKubecost,awsS3Exporter.bundleKubecost`
+// (issue 13 item 9): the explicit choice first, then a default AWS's layout removes, then one
+// only AWS's layout reaches.
+test("the Kubecost sub-chart is installed by default and with CloudTuner's layout, not with AWS's values", () => {
+  const awsFile = path.join(CHART, "examples", "aws-kubecost-s3-exporter-values.yaml");
+  const aws = YAML.parse(readFileSync(awsFile, "utf8"));
+  assert.equal(kubecostDependency([]), "enabled", "no values file");
+  assert.equal(kubecostDependency([awsFile]), "disabled", "AWS's values unchanged");
+  // The explicit choice wins over the layout, from --set or from a second values file.
+  assert.equal(kubecostDependency([awsFile], ["--set", "kubecost.enabled=true"]), "enabled");
+  assert.equal(kubecostDependency([awsFile], ["--set", "kubecost.enabled=false"]), "disabled");
+  withValuesFile({ kubecost: { enabled: true } }, (f) => assert.equal(kubecostDependency([awsFile, f]), "enabled"));
+  // AWS's file with the Kubecost sub-chart asked for still renders only its two objects.
+  const withKc = spawnSync(RENDER, [CHART, "-f", awsFile, "--set", "kubecost.enabled=true"], { encoding: "utf8" });
+  assert.equal(withKc.status, 0, withKc.stderr);
+  assert.deepEqual(YAML.parseAllDocuments(withKc.stdout).map((d) => d.toJSON()).filter(Boolean).map((d) => d.kind).sort(),
+                   ["CronJob", "ServiceAccount"]);
+  // CloudTuner's layout (a customer's cloudtuner-values.yaml).
+  const cloudtuner = (enabled) => ({
+    kubecost: { ...(enabled === undefined ? {} : { enabled }), cloudtuner: { enabled: true, endpoint: "https://dashboard.cloudtuner.ai" },
+                prometheus: { server: { remoteWrite: [{ url: "https://dashboard.cloudtuner.ai/write", headers: { "Cloud-Account-Id": "T" } }] } } },
+    allocationExporter: { config: { tenantId: "T" } },
+  });
+  for (const [enabled, want] of [[false, "disabled"], [true, "enabled"], [undefined, "enabled"]])
+    withValuesFile(cloudtuner(enabled), (f) => {
+      assert.equal(kubecostDependency([f]), want, `kubecost.enabled ${enabled}`);
+      assert.ok(validateValues(mergedValues([f])), JSON.stringify(validateValues.errors));
+    });
+  // AWS's layout in any of its scalar spellings of image drops the default map.
+  withValuesFile({ ...aws, image: "" }, (f) => assert.equal(kubecostDependency([f]), "disabled"));
+  assert.deepEqual(mergedValues([]).image, { bundleKubecost: true });
+  assert.deepEqual(mergedValues([]).awsS3Exporter, { bundleKubecost: false });
+  assert.equal(mergedValues([]).kubecost.enabled, undefined, "kubecost.enabled has no default value");
+});
+
+test("the templates' bundled-Kubecost answer (kci.bundledKubecost) is Helm's dependency decision", () => {
+  const base = { allocationExporter: { config: { tenantId: "T" } } };
+  const bundled = `http://${RELEASE}-cost-analyzer.${NAMESPACE}.svc.cluster.local:9090`;
+  const external = "http://kubecost-cost-analyzer.kubecost.svc.cluster.local:9090";
+  const cases = [
+    [{}, "enabled"],
+    [{ kubecost: { enabled: false } }, "disabled"],
+    [{ kubecost: { enabled: true } }, "enabled"],
+    [{ image: "registry.example.com/x:1" }, "disabled"],             // image a string: path 2 gone
+    [{ image: "x", kubecost: { enabled: true } }, "enabled"],
+    [{ image: "x", awsS3Exporter: { bundleKubecost: true } }, "enabled"],
+    [{ image: { bundleKubecost: false } }, "disabled"],
+    [{ image: null }, "disabled"],                                    // null deletes the default map
+    [{ kubecost: { enabled: "no" } }, "enabled"],                     // non-bool: skipped, as Helm does
+    [{ kubecost: { enabled: { x: 1 } } }, "enabled"],                 // a map: no value, skipped
+    [{ image: "x", awsS3Exporter: null }, "enabled"],                 // no path decides: stays enabled
+  ];
+  for (const [extra, want] of cases)
+    withValuesFile({ ...base, ...extra }, (f) => {
+      assert.equal(kubecostDependency([f]), want, JSON.stringify(extra));
+      const dep = find(render([f]), "Deployment", "kubecost-allocation-exporter");
+      const url = envOf(dep.spec.template.spec.containers[0]).KUBECOST_URL;
+      assert.equal(url, want === "enabled" ? bundled : external, JSON.stringify(extra));
+    });
+  const cond = YAML.parse(readFileSync(path.join(CHART, "Chart.yaml"), "utf8")).dependencies[0].condition;
+  assert.equal(cond, "kubecost.enabled,image.bundleKubecost,awsS3Exporter.bundleKubecost",
+               "kci.bundledKubecost walks these paths: change both together (no spaces: Helm does not trim them)");
+});
+
+// The renderer's dependency processing against Helm's rules (pkg/chartutil/dependencies.go
+// processDependencyTags then processDependencyConditions; values.go PathValue), on a toy chart.
+test("the renderer decides dependencies as Helm does (tags, then the first bool condition)", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "kci-deps-"));
+  try {
+    mkdirSync(path.join(dir, "templates"));
+    writeFileSync(path.join(dir, "Chart.yaml"), YAML.stringify({
+      apiVersion: "v2", name: "toy", version: "0.0.1",
+      dependencies: [
+        { name: "a", condition: "s.on,t.on" },          // first path non-bool: the second decides
+        { name: "b", alias: "bee", condition: "m.on, t.on" }, // " t.on" is not trimmed: no path
+        { name: "c", tags: ["front"] },                 // a false tag disables
+        { name: "d", tags: ["front"], condition: "t.on" }, // the condition runs after the tags
+        { name: "e", condition: "img.x" },              // img is a string: no value
+        { name: "f", tags: ["front", "back"] },         // one true tag is enough
+      ],
+    }));
+    writeFileSync(path.join(dir, "values.yaml"), YAML.stringify({
+      s: { on: "yes" }, t: { on: false }, img: "x", tags: { front: false, back: true },
+    }));
+    const r = spawnSync(RENDER, [dir, "--dependencies"], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(r.stdout.trim().split("\n"), [
+      "a - disabled", "b bee enabled", "c - disabled", "d - disabled", "e - enabled", "f - enabled",
+    ]);
+    assert.match(r.stderr, /Condition path 's.on' for chart a returned non-bool value/);
+    const r2 = spawnSync(RENDER, [dir, "--set", "tags.front=true,t.on=true", "--dependencies"], { encoding: "utf8" });
+    assert.deepEqual(r2.stdout.trim().split("\n"), [
+      "a - enabled", "b bee enabled", "c - enabled", "d - enabled", "e - enabled", "f - enabled",
+    ]);
+    // A user's map over a default scalar replaces it (coalesceValues), so img.x now decides.
+    const r3 = spawnSync(RENDER, [dir, "--set", "img.x=false", "--dependencies"], { encoding: "utf8" });
+    assert.equal(r3.status, 0, r3.stderr);
+    assert.equal(r3.stdout.trim().split("\n")[4], "e - disabled");
+    // --set through a scalar of the user's own values is refused, as Helm's strvals refuses it.
+    const f = path.join(dir, "user.yaml");
+    writeFileSync(f, YAML.stringify({ img: "y" }));
+    const r4 = spawnSync(RENDER, [dir, "-f", f, "--set", "img.x=1", "--dependencies"], { encoding: "utf8" });
+    assert.notEqual(r4.status, 0);
+    assert.match(r4.stderr, /"img" is not a map/);
   } finally {
     rmSync(dir, { recursive: true });
   }

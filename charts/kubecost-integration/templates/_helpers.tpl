@@ -13,6 +13,45 @@ chart then renders that chart's two objects, the s3-export CronJob and its Servi
 {{- if kindIs "map" .Values.cronJob -}}true{{- end -}}
 {{- end -}}
 
+{{/*
+"true" when Helm installs the bundled Kubecost (the cost-analyzer dependency, alias kubecost):
+the same decision, on the same coalesced values, as Helm's processDependencyConditions for
+Chart.yaml's `condition: kubecost.enabled,image.bundleKubecost,awsS3Exporter.bundleKubecost`
+(helm/helm v3.21.4 813176c5 pkg/chartutil/dependencies.go; PathValue in values.go): the paths in
+that order, the first that holds a bool decides; a path that is missing, runs through a non-map
+(image.bundleKubecost when image is AWS's image string) or ends on a map or a non-bool is
+skipped; none deciding leaves it on. So the default Kubecost URL follows what is installed.
+*/}}
+{{- define "kci.bundledKubecost" -}}
+{{- $decided := false -}}
+{{- $on := true -}}
+{{- range $path := list "kubecost.enabled" "image.bundleKubecost" "awsS3Exporter.bundleKubecost" -}}
+{{- if not $decided -}}
+{{- $keys := splitList "." $path -}}
+{{- $t := $.Values -}}
+{{- $found := true -}}
+{{- range $k := initial $keys -}}
+{{- if $found -}}
+{{- if hasKey $t $k -}}
+{{- $next := index $t $k -}}
+{{- if kindIs "map" $next -}}{{- $t = $next -}}{{- else -}}{{- $found = false -}}{{- end -}}
+{{- else -}}
+{{- $found = false -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if and $found (hasKey $t (last $keys)) -}}
+{{- $v := index $t (last $keys) -}}
+{{- if kindIs "bool" $v -}}
+{{- $decided = true -}}
+{{- $on = $v -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if $on -}}true{{- end -}}
+{{- end -}}
+
 {{/* "true" when the serve-mode exporter (Deployment, Service, ...) is rendered. */}}
 {{- define "kci.exporterEnabled" -}}
 {{- if and .Values.allocationExporter.enabled (not (include "kci.awsValues" .)) -}}true{{- end -}}
@@ -79,7 +118,7 @@ bundled Kubecost: the exporter's default.
 {{- define "kci.kubecostUrl" -}}
 {{- if .Values.allocationExporter.config.kubecostUrl -}}
 {{- .Values.allocationExporter.config.kubecostUrl -}}
-{{- else if .Values.kubecost.enabled -}}
+{{- else if include "kci.bundledKubecost" . -}}
 {{- $kc := .Values.kubecost -}}
 {{- $svc := "" -}}
 {{- if eq (($kc.kubecostFrontend).deployMethod | default "") "haMode" -}}

@@ -3,7 +3,12 @@
 // .Files, .Capabilities, .Release and .Chart the meaning Helm gives them. Dependencies that are
 // not vendored under charts/ are not rendered (their values still pass through).
 //
-// Usage: render CHART_DIR [-f values.yaml]... [--release NAME] [--namespace NS] [--notes]
+// Values are coalesced and dependencies enabled or disabled as Helm does it (see mergeMaps,
+// coalesceValues, processDependencyEnabled below); --dependencies prints that decision, one
+// "<name> <alias or -> enabled|disabled" line per Chart.yaml dependency, instead of rendering.
+//
+// Usage: render CHART_DIR [-f values.yaml]... [--set k.k=v[,...]]... [--release NAME] [--namespace NS]
+// [--notes | --values-json | --dependencies]
 package main
 
 import (
@@ -14,6 +19,7 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"text/template"
 
@@ -23,7 +29,7 @@ import (
 
 type files map[string][]byte
 
-func (f files) Get(name string) string { return string(f[name]) }
+func (f files) Get(name string) string      { return string(f[name]) }
 func (f files) GetBytes(name string) []byte { return f[name] }
 
 type versionSet []string
@@ -78,23 +84,296 @@ func normalize(v interface{}) interface{} {
 	return v
 }
 
-// coalesce merges src over dst as Helm merges values files: maps merge, anything else
-// replaces, and null deletes the key.
-func coalesce(dst, src map[string]interface{}) map[string]interface{} {
-	for k, v := range src {
-		if v == nil {
-			delete(dst, k)
-			continue
+// Values are put together the way Helm 3 does it (helm/helm v3.21.4, commit 813176c5):
+//
+//  1. the user's sources into one map, pkg/cli/values/options.go (*Options).MergeValues: every
+//     -f file in order merged by mergeMaps (a map merges into a map, anything else replaces,
+//     null included), then every --set by strvals.ParseInto (see setValue);
+//  2. that map over the chart's values.yaml, pkg/chartutil/coalesce.go CoalesceValues ->
+//     coalesceValues (top level) and coalesceTablesFullKey (below it), merge=false: the user's
+//     value wins; a user's map merges with a default map; a user's scalar or list where the
+//     default is a map replaces the whole map (and a user's map replaces a default scalar);
+//     a user's null deletes the key, default included.
+//
+// The chart's sub-charts are not vendored here (no charts/), so coalesceDeps has nothing to add.
+
+// mergeMaps is pkg/cli/values/options.go mergeMaps.
+func mergeMaps(a, b map[string]interface{}) map[string]interface{} {
+	out := make(map[string]interface{}, len(a))
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		if vm, ok := v.(map[string]interface{}); ok {
+			if bv, ok := out[k].(map[string]interface{}); ok {
+				out[k] = mergeMaps(bv, vm)
+				continue
+			}
 		}
-		sm, sok := v.(map[string]interface{})
-		dm, dok := dst[k].(map[string]interface{})
-		if sok && dok {
-			dst[k] = coalesce(dm, sm)
+		out[k] = v
+	}
+	return out
+}
+
+func istable(v interface{}) bool {
+	_, ok := v.(map[string]interface{})
+	return ok
+}
+
+func deepCopy(v interface{}) interface{} {
+	switch t := v.(type) {
+	case map[string]interface{}:
+		m := make(map[string]interface{}, len(t))
+		for k, x := range t {
+			m[k] = deepCopy(x)
+		}
+		return m
+	case []interface{}:
+		l := make([]interface{}, len(t))
+		for i, x := range t {
+			l[i] = deepCopy(x)
+		}
+		return l
+	}
+	return v
+}
+
+// coalesceValues is pkg/chartutil/coalesce.go coalesceValues (merge=false): v (the user's
+// values) over the chart's defaults, at the top level.
+func coalesceValues(defaults, v map[string]interface{}) map[string]interface{} {
+	vc := deepCopy(defaults).(map[string]interface{})
+	for key, val := range vc {
+		if value, ok := v[key]; ok {
+			if value == nil {
+				delete(v, key)
+			} else if dest, ok := value.(map[string]interface{}); ok {
+				if src, ok := val.(map[string]interface{}); ok {
+					coalesceTablesFullKey(dest, src)
+				} // else Helm warns "skipped value for ...: Not a table." and keeps the user's map
+			} // else the user's scalar or list stays, even over a default map
 		} else {
-			dst[k] = v
+			v[key] = val
 		}
 	}
+	return v
+}
+
+// coalesceTablesFullKey is pkg/chartutil/coalesce.go coalesceTablesFullKey (merge=false):
+// dst (the user's) is authoritative.
+func coalesceTablesFullKey(dst, src map[string]interface{}) map[string]interface{} {
+	if src == nil {
+		return dst
+	}
+	if dst == nil {
+		return src
+	}
+	srcOriginalNonNil := map[string]bool{}
+	for key, val := range src {
+		if val != nil {
+			srcOriginalNonNil[key] = true
+		}
+	}
+	for key, val := range dst {
+		if val == nil {
+			src[key] = nil
+		}
+	}
+	for key, val := range src {
+		dv, ok := dst[key]
+		switch {
+		case ok && dv == nil && srcOriginalNonNil[key]:
+			delete(dst, key) // the user nullifies a chart default
+		case !ok:
+			dst[key] = val
+		case istable(val):
+			if istable(dv) {
+				coalesceTablesFullKey(dv.(map[string]interface{}), val.(map[string]interface{}))
+			} // else "cannot overwrite table with non table": the user's value stays
+		}
+		// else: the user's value stays (over a scalar, or a map over a default scalar)
+	}
 	return dst
+}
+
+// typedVal is pkg/strvals/parser.go typedVal (--set, not --set-string).
+func typedVal(val string) interface{} {
+	switch {
+	case strings.EqualFold(val, "true"):
+		return true
+	case strings.EqualFold(val, "false"):
+		return false
+	case strings.EqualFold(val, "null"):
+		return nil
+	case val == "0":
+		return int64(0)
+	}
+	if len(val) != 0 && val[0] != '0' {
+		if iv, err := strconv.ParseInt(val, 10, 64); err == nil {
+			return iv
+		}
+	}
+	return val
+}
+
+// setValue applies one --set argument as pkg/strvals/parser.go ParseInto does for the plain
+// form name.path=value[,name.path=value]: intermediate maps are created, an intermediate that is
+// not a map is an error (Helm: "unable to parse key: interface conversion"), the value is typed
+// by typedVal. Lists (a[0]=, {a,b}) and backslash escapes are refused here.
+func setValue(arg string, dest map[string]interface{}) error {
+	if strings.ContainsAny(arg, "[]{}\\") {
+		return fmt.Errorf("--set %q: only name.path=value[,...] is supported by this renderer", arg)
+	}
+	for _, pair := range strings.Split(arg, ",") {
+		eq := strings.Index(pair, "=")
+		if eq <= 0 {
+			return fmt.Errorf("--set %q: key %q has no value", arg, pair)
+		}
+		keys := strings.Split(pair[:eq], ".")
+		m := dest
+		for _, k := range keys[:len(keys)-1] {
+			next, ok := m[k]
+			if !ok {
+				nm := map[string]interface{}{}
+				m[k] = nm
+				m = nm
+				continue
+			}
+			nm, ok := next.(map[string]interface{})
+			if !ok {
+				return fmt.Errorf("--set %q: unable to parse key: %q is not a map", arg, k)
+			}
+			m = nm
+		}
+		m[keys[len(keys)-1]] = typedVal(pair[eq+1:])
+	}
+	return nil
+}
+
+// dependency is one entry of Chart.yaml dependencies (helm pkg/chart/dependency.go).
+type dependency struct {
+	Name, Alias, Condition string
+	Tags                   []string
+	Enabled                bool
+}
+
+func readDependencies(meta map[string]interface{}) []*dependency {
+	var out []*dependency
+	list, _ := meta["dependencies"].([]interface{})
+	for _, x := range list {
+		m, _ := x.(map[string]interface{})
+		d := &dependency{}
+		d.Name, _ = m["name"].(string)
+		d.Alias, _ = m["alias"].(string)
+		d.Condition, _ = m["condition"].(string)
+		tags, _ := m["tags"].([]interface{})
+		for _, t := range tags {
+			d.Tags = append(d.Tags, fmt.Sprint(t))
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// table is pkg/chartutil/values.go (Values).Table / tableLookup: each step must be a map.
+func table(v map[string]interface{}, name string) (map[string]interface{}, bool) {
+	t := v
+	for _, n := range strings.Split(name, ".") {
+		next, ok := t[n].(map[string]interface{})
+		if !ok {
+			return nil, false
+		}
+		t = next
+	}
+	return t, true
+}
+
+// pathValue is pkg/chartutil/values.go (Values).PathValue: the value at a dotted path, which
+// must not itself be a map; ok=false is Helm's ErrNoValue (a missing key, or a step on the way
+// that is not a map, e.g. "image.x" when image is a string).
+func pathValue(v map[string]interface{}, path string) (interface{}, bool) {
+	keys := strings.Split(path, ".")
+	if len(keys) == 1 {
+		x, ok := v[keys[0]]
+		if ok && !istable(x) {
+			return x, true
+		}
+		return nil, false
+	}
+	t, ok := table(v, strings.Join(keys[:len(keys)-1], "."))
+	if !ok {
+		return nil, false
+	}
+	x, ok := t[keys[len(keys)-1]]
+	if ok && !istable(x) {
+		return x, true
+	}
+	return nil, false
+}
+
+// processDependencyEnabled decides which dependencies are installed, as helm v3.21.4
+// pkg/chartutil/dependencies.go processDependencyEnabled does for the top chart (cpath ""):
+// an alias renames the dependency; all start enabled; then processDependencyTags, then
+// processDependencyConditions, both on the coalesced values (CoalesceValues, as here).
+func processDependencyEnabled(deps []*dependency, cvals map[string]interface{}) {
+	for _, d := range deps {
+		d.Enabled = true
+	}
+	processDependencyTags(deps, cvals)
+	processDependencyConditions(deps, cvals)
+}
+
+// processDependencyTags is pkg/chartutil/dependencies.go processDependencyTags: without a tags
+// map nothing changes; else a dependency none of whose tags is true and one false is disabled,
+// every other one enabled. A non-bool tag is ignored with a warning.
+func processDependencyTags(deps []*dependency, cvals map[string]interface{}) {
+	vt, ok := table(cvals, "tags")
+	if !ok {
+		return
+	}
+	for _, d := range deps {
+		var hasTrue, hasFalse bool
+		for _, k := range d.Tags {
+			if b, ok := vt[k]; ok {
+				if bv, ok := b.(bool); ok {
+					if bv {
+						hasTrue = true
+					} else {
+						hasFalse = true
+					}
+				} else {
+					fmt.Fprintf(os.Stderr, "Warning: Tag '%s' for chart %s returned non-bool value\n", k, d.Name)
+				}
+			}
+		}
+		if !hasTrue && hasFalse {
+			d.Enabled = false
+		} else if hasTrue || !hasTrue && !hasFalse {
+			d.Enabled = true
+		}
+	}
+}
+
+// processDependencyConditions is pkg/chartutil/dependencies.go processDependencyConditions:
+// the condition is split on "," after trimming the whole string (each path itself is NOT
+// trimmed: "a, b" looks up " b"); the first path whose value is a bool decides; a missing path
+// is skipped silently, a non-bool one with a warning; when none decides, the tags' answer stays.
+func processDependencyConditions(deps []*dependency, cvals map[string]interface{}) {
+	for _, d := range deps {
+		for _, c := range strings.Split(strings.TrimSpace(d.Condition), ",") {
+			if len(c) == 0 {
+				continue
+			}
+			vv, ok := pathValue(cvals, c)
+			if !ok {
+				continue
+			}
+			if bv, isBool := vv.(bool); isBool {
+				d.Enabled = bv
+				break
+			}
+			fmt.Fprintf(os.Stderr, "Warning: Condition path '%s' for chart %s returned non-bool value\n", c, d.Name)
+		}
+	}
 }
 
 func toYAML(v interface{}) string {
@@ -109,11 +388,11 @@ func toYAML(v interface{}) string {
 
 func main() {
 	if len(os.Args) < 2 {
-		fail("usage: render CHART_DIR [-f values.yaml]... [--release NAME] [--namespace NS] [--notes]")
+		fail("usage: render CHART_DIR [-f values.yaml]... [--set k.k=v[,...]]... [--release NAME] [--namespace NS] [--notes | --values-json | --dependencies]")
 	}
 	chartDir := os.Args[1]
-	release, namespace, notes, dumpValues := "release-name", "default", false, false
-	var valueFiles []string
+	release, namespace, notes, dumpValues, dumpDeps := "release-name", "default", false, false, false
+	var valueFiles, sets []string
 	for i := 2; i < len(os.Args); i++ {
 		switch os.Args[i] {
 		case "-f":
@@ -127,17 +406,45 @@ func main() {
 			namespace = os.Args[i]
 		case "--notes":
 			notes = true
+		case "--set":
+			i++
+			if i < len(os.Args) {
+				sets = append(sets, os.Args[i])
+			}
 		case "--values-json":
 			dumpValues = true
+		case "--dependencies":
+			dumpDeps = true
 		default:
 			fail("unknown argument %q", os.Args[i])
 		}
 	}
 
 	chartMeta := readYAML(filepath.Join(chartDir, "Chart.yaml"))
-	values := readYAML(filepath.Join(chartDir, "values.yaml"))
+	user := map[string]interface{}{}
 	for _, f := range valueFiles {
-		values = coalesce(values, readYAML(f))
+		user = mergeMaps(user, readYAML(f))
+	}
+	for _, s := range sets {
+		if err := setValue(s, user); err != nil {
+			fail("%v", err)
+		}
+	}
+	values := coalesceValues(readYAML(filepath.Join(chartDir, "values.yaml")), user)
+	if dumpDeps {
+		deps := readDependencies(chartMeta)
+		processDependencyEnabled(deps, values)
+		for _, d := range deps {
+			alias, state := d.Alias, "enabled"
+			if alias == "" {
+				alias = "-"
+			}
+			if !d.Enabled {
+				state = "disabled"
+			}
+			fmt.Printf("%s %s %s\n", d.Name, alias, state)
+		}
+		return
 	}
 	if dumpValues {
 		b, _ := json.MarshalIndent(values, "", "  ")
