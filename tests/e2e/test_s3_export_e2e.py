@@ -253,9 +253,11 @@ def expectations(served):
     out = {}
     for d, allocs in served.items():
         key = f"account_id={ACCOUNT}/region={REGION}/year={day_start(d):%Y}/month={day_start(d):%m}/{day_start(d):%Y-%m-%d}_{CLUSTER}.snappy.parquet"
-        sums = {k.lower(): sum(a[k] for a in allocs if a.get(k) is not None) for k in COST_KEYS}
-        nulls = {"cpuefficiency": sum(1 for a in allocs if a.get("cpuEfficiency") is None),
-                 "pvcost": sum(1 for a in allocs if a.get("pvCost") is None)}
+        # Column names as AWS's files spell them: Kubecost's own field names (main.py
+        # define_dataframe_columns), which Glue and Athena read case-blind.
+        sums = {k: sum(a[k] for a in allocs if a.get(k) is not None) for k in COST_KEYS}
+        nulls = {"cpuEfficiency": sum(1 for a in allocs if a.get("cpuEfficiency") is None),
+                 "pvCost": sum(1 for a in allocs if a.get("pvCost") is None)}
         namespaces = {}
         for a in allocs:
             ns = "__idle__" if a["name"].endswith("/__idle__") else a["properties"]["namespace"]
