@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <optional>
 
 #include "exporter/kubecost/allocation_stream.hpp"
@@ -9,6 +10,7 @@
 #include "exporter/config/cluster_arn.hpp"
 #include "exporter/kubecost/kubecost_query.hpp"
 #include "exporter/s3export/utc_day.hpp"
+#include "exporter/util/logging.hpp"
 #include "exporter/util/text_util.hpp"
 
 namespace kci {
@@ -95,21 +97,14 @@ std::string s3_export_kubecost_cluster(const KubecostConnection& connection,
 }
 
 std::string s3_export_aggregate(const std::string& aggregation) {
-  // The node is kept wherever pods are, so allocations can be joined to node facts.
-  if (aggregation == "container")
-    return "cluster,node,namespace,controllerKind,controller,pod,container";
-  if (aggregation == "pod") return "cluster,node,namespace,controllerKind,controller,pod";
-  if (aggregation == "namespace") return "cluster,namespace";
-  if (aggregation == "controller") return "cluster,namespace,controllerKind,controller";
-  if (aggregation == "controllerKind") return "cluster,namespace,controllerKind";
-  if (aggregation == "node") return "cluster,node";
-  return "cluster";
+  return aggregation == "container" ? std::string() : aggregation;
 }
 
 HttpKubecostApi::HttpKubecostApi(const KubecostConnection& connection, const S3ExportConfig& s3)
     : m_s3(s3),
       m_opencost(connection.flavour == Flavour::opencost),
       m_cluster(s3_export_kubecost_cluster(connection, s3)),
+      m_cluster_explicit(!connection.cluster_id.empty()),
       m_allocation_client(with_timeout(connection, s3.allocation_read_timeout,
                                        "KUBECOST_ALLOCATION_API_READ_TIMEOUT")),
       m_assets_client(
@@ -141,20 +136,50 @@ std::string HttpKubecostApi::idle_params() const {
                     : "&idle=true&splitIdle=true&idleByNode=true";
 }
 
-Expected<std::set<std::int64_t>> HttpKubecostApi::days_with_data(std::int64_t first,
-                                                                 std::int64_t last) {
+Expected<KubecostDays> HttpKubecostApi::days_with_data(std::int64_t first, std::int64_t last) {
+  // Every cluster's days, not only this one's: a cluster id Kubecost does not know must be told
+  // apart from a cluster without data.
   const std::string q =
       allocation_path(false) +
       "?window=" + url_encode(kubecost_window(first * k_day_seconds, (last + 1) * k_day_seconds)) +
-      "&aggregate=cluster&step=1d&accumulate=false" + idle_params() + filter_param();
-  std::set<std::int64_t> days;
+      "&aggregate=cluster&step=1d&accumulate=false" + idle_params();
+  std::map<std::string, std::set<std::int64_t>, std::less<>> by_cluster;
   const ParseOptions plain;
   auto parsed = stream_into(m_allocation_client, q, plain, [&](const ParsedAllocation& a) {
     if (std::isnan(a.window_start) || std::isnan(a.get(AllocField::total_cost))) return;
-    days.insert(static_cast<std::int64_t>(std::floor(a.window_start / k_day_seconds)));
+    const std::string_view cluster = a.cluster.empty() ? a.name : a.cluster;
+    if (cluster.find("__") != std::string_view::npos) return;  // __idle__, __unallocated__
+    by_cluster[std::string(cluster)].insert(
+        static_cast<std::int64_t>(std::floor(a.window_start / k_day_seconds)));
   });
   if (!parsed.ok()) return parsed.failure();
-  return days;
+  KubecostDays out;
+  if (m_cluster.empty()) {  // no cluster to check (no ARN): every day with data
+    for (const auto& [cluster, days] : by_cluster) out.days.insert(days.begin(), days.end());
+    return out;
+  }
+  if (by_cluster.empty() || by_cluster.count(m_cluster)) {
+    if (auto it = by_cluster.find(m_cluster); it != by_cluster.end()) out.days = it->second;
+    out.cluster = m_cluster;
+    return out;
+  }
+  if (!m_cluster_explicit && by_cluster.size() == 1) {
+    log::info("Kubecost knows one cluster, not by the CLUSTER_ID name: exporting it "
+              "(set KUBECOST_CLUSTER_ID to pin it)",
+              {{"kubecost_cluster", by_cluster.begin()->first}, {"cluster_name", m_cluster}});
+    m_cluster = by_cluster.begin()->first;
+    out.days = by_cluster.begin()->second;
+    out.cluster = m_cluster;
+    return out;
+  }
+  std::string known;
+  for (const auto& [cluster, days] : by_cluster)
+    known += (known.empty() ? "\"" : ", \"") + cluster + "\"";
+  return Failure{FailureReason::empty,
+                 "Kubecost has no data for cluster \"" + m_cluster + "\" (" +
+                     (m_cluster_explicit ? "KUBECOST_CLUSTER_ID" : "the CLUSTER_ID name") +
+                     "), only for " + known +
+                     ": set KUBECOST_CLUSTER_ID to Kubecost's id of this cluster"};
 }
 
 Expected<NodeFactsMap> HttpKubecostApi::node_facts(std::int64_t day) {
@@ -182,9 +207,10 @@ Expected<void> HttpKubecostApi::allocations(std::int64_t day, const AllocationVi
   const std::string step =
       hourly ? "&step=1h&resolution=" + url_encode(m_s3.resolution) : std::string("&step=1d");
   for (const auto& w : windows) {
+    const std::string aggregate = s3_export_aggregate(m_s3.aggregation);
     const std::string q = allocation_path(hourly) + "?window=" + url_encode(w) +
-                          "&aggregate=" + url_encode(s3_export_aggregate(m_s3.aggregation)) + step +
-                          "&accumulate=false" + idle_params() + filter_param();
+                          (aggregate.empty() ? std::string() : "&aggregate=" + url_encode(aggregate)) +
+                          step + "&accumulate=false" + idle_params() + filter_param();
     auto parsed = stream_into(m_allocation_client, q, m_options, visit);
     if (!parsed.ok()) return parsed.failure();
   }
