@@ -88,7 +88,14 @@ std::vector<DatasetColumn> dataset_columns(const std::vector<std::string>& label
       number("externalCost", A::external_cost),
       number("totalCost", A::total_cost),
       number("totalEfficiency", A::total_efficiency),
-      text("properties.provider", [](R r) { return std::string_view(r.node.provider); }),
+      // The Assets API's provider; without a node match, AWS's own rule: "AWS" for an EC2
+      // instance id (main.py kubecost_allocation_data_to_parquet: providerID.startswith("i-")).
+      text("properties.provider",
+           [](R r) {
+             if (!r.node.provider.empty()) return std::string_view(r.node.provider);
+             return r.allocation.provider_id.substr(0, 2) == "i-" ? std::string_view("AWS")
+                                                                   : std::string_view();
+           }),
       text("properties.region", [](R r) { return std::string_view(r.cluster.region); }),
       text("properties.cluster", [](R r) { return r.allocation.cluster; }),
       text("properties.clusterid", [](R r) { return std::string_view(r.cluster.cluster_arn); }),

@@ -183,6 +183,18 @@ TEST_CASE("dataset columns: window bounds in nanoseconds, out of range as NULL")
   CHECK(std::holds_alternative<std::monostate>(values.at("window.end")));
 }
 
+TEST_CASE("dataset columns: the provider without a node match is AWS's for i- ids only") {
+  FullRow full;
+  const NodeFacts unknown;
+  for (const auto& [id, want] : std::vector<std::pair<std::string_view, std::string_view>>{
+           {"i-0abc", "AWS"}, {"", ""}, {"gce://p/z/n", ""}, {"i", ""}, {"azure:///i-x", ""}}) {
+    full.a.provider_id = id;
+    const DatasetRow row{full.a, unknown, full.cluster};
+    CHECK(std::get<std::string_view>(
+              cells(dataset_columns({}, {}), row).at("properties.provider")) == want);
+  }
+}
+
 TEST_CASE("dataset columns: absent strings are \"\" as in AWS's files; numbers stay NULL") {
   FullRow full;
   full.a.window_start = NAN;
@@ -197,7 +209,8 @@ TEST_CASE("dataset columns: absent strings are \"\" as in AWS's files; numbers s
   CHECK(std::holds_alternative<std::int64_t>(values.at("window.end")));
   CHECK(std::get<std::string_view>(values.at("properties.container")).empty());
   CHECK(std::get<std::string_view>(values.at("properties.node_instance_type")).empty());
-  CHECK(std::get<std::string_view>(values.at("properties.provider")).empty());
+  // No node match: AWS's rule, an EC2 instance id (providerID i-0abc) is "AWS".
+  CHECK(std::get<std::string_view>(values.at("properties.provider")) == "AWS");
   CHECK(std::get<std::string_view>(values.at("properties.labels.team")).empty());
   CHECK(std::get<std::string_view>(values.at("properties.labels.app.kubernetes.io/name")) ==
         "shop");
