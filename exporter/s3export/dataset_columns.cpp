@@ -94,7 +94,7 @@ std::vector<DatasetColumn> dataset_columns(const std::vector<std::string>& label
            [](R r) {
              if (!r.node.provider.empty()) return std::string_view(r.node.provider);
              return r.allocation.provider_id.substr(0, 2) == "i-" ? std::string_view("AWS")
-                                                                   : std::string_view();
+                                                                  : std::string_view();
            }),
       text("properties.region", [](R r) { return std::string_view(r.cluster.region); }),
       text("properties.cluster", [](R r) { return r.allocation.cluster; }),

@@ -22,6 +22,11 @@ namespace {
 // (s3ExportRunTimeout) bound a peer that drips forever.
 constexpr std::chrono::milliseconds k_kubecost_request_cap = std::chrono::minutes(30);
 
+// The Assets answer is read whole (one entry per node: about 3 KB with its labels, so 64 MiB is
+// some 20 000 nodes); a larger one is refused as it arrives, so the CronJob's memory limit is
+// never reached: the day is then exported with the node columns empty, as for any Assets failure.
+constexpr std::uint64_t k_assets_answer_cap = 64ULL << 20;
+
 HttpEndpoint with_timeout(const KubecostConnection& connection,
                           std::chrono::milliseconds read_timeout, const char* name) {
   HttpEndpoint e = connection;
@@ -29,6 +34,14 @@ HttpEndpoint with_timeout(const KubecostConnection& connection,
   e.idle_timeout_name = name;
   e.request_timeout = std::max(k_kubecost_request_cap, read_timeout);
   e.request_timeout_name = "the cap on one Kubecost request";
+  return e;
+}
+
+HttpEndpoint assets_endpoint(const KubecostConnection& connection, const S3ExportConfig& s3) {
+  HttpEndpoint e =
+      with_timeout(connection, s3.assets_read_timeout, "KUBECOST_ASSETS_API_READ_TIMEOUT");
+  e.max_response_bytes = std::min(e.max_response_bytes, k_assets_answer_cap);
+  e.size_setting = "the Assets answer cap (bytes)";
   return e;
 }
 
@@ -107,8 +120,7 @@ HttpKubecostApi::HttpKubecostApi(const KubecostConnection& connection, const S3E
       m_cluster_explicit(!connection.cluster_id.empty()),
       m_allocation_client(with_timeout(connection, s3.allocation_read_timeout,
                                        "KUBECOST_ALLOCATION_API_READ_TIMEOUT")),
-      m_assets_client(
-          with_timeout(connection, s3.assets_read_timeout, "KUBECOST_ASSETS_API_READ_TIMEOUT")) {
+      m_assets_client(assets_endpoint(connection, s3)) {
   for (const auto& k : s3.labels) m_options.label_keys.push_back(sanitize_label_name(k));
   for (const auto& k : s3.annotations) m_options.annotation_keys.push_back(sanitize_label_name(k));
   m_options.all_properties = true;
@@ -164,9 +176,10 @@ Expected<KubecostDays> HttpKubecostApi::days_with_data(std::int64_t first, std::
     return out;
   }
   if (!m_cluster_explicit && by_cluster.size() == 1) {
-    log::info("Kubecost knows one cluster, not by the CLUSTER_ID name: exporting it "
-              "(set KUBECOST_CLUSTER_ID to pin it)",
-              {{"kubecost_cluster", by_cluster.begin()->first}, {"cluster_name", m_cluster}});
+    log::info(
+        "Kubecost knows one cluster, not by the CLUSTER_ID name: exporting it "
+        "(set KUBECOST_CLUSTER_ID to pin it)",
+        {{"kubecost_cluster", by_cluster.begin()->first}, {"cluster_name", m_cluster}});
     m_cluster = by_cluster.begin()->first;
     out.days = by_cluster.begin()->second;
     out.cluster = m_cluster;
@@ -208,9 +221,10 @@ Expected<void> HttpKubecostApi::allocations(std::int64_t day, const AllocationVi
       hourly ? "&step=1h&resolution=" + url_encode(m_s3.resolution) : std::string("&step=1d");
   for (const auto& w : windows) {
     const std::string aggregate = s3_export_aggregate(m_s3.aggregation);
-    const std::string q = allocation_path(hourly) + "?window=" + url_encode(w) +
-                          (aggregate.empty() ? std::string() : "&aggregate=" + url_encode(aggregate)) +
-                          step + "&accumulate=false" + idle_params() + filter_param();
+    const std::string q =
+        allocation_path(hourly) + "?window=" + url_encode(w) +
+        (aggregate.empty() ? std::string() : "&aggregate=" + url_encode(aggregate)) + step +
+        "&accumulate=false" + idle_params() + filter_param();
     auto parsed = stream_into(m_allocation_client, q, m_options, visit);
     if (!parsed.ok()) return parsed.failure();
   }

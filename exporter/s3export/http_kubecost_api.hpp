@@ -57,7 +57,7 @@ class HttpKubecostApi : public KubecostApi {
 
   S3ExportConfig m_s3;
   bool m_opencost;
-  std::string m_cluster;     // the filter and the cluster every row must be of
+  std::string m_cluster;    // the filter and the cluster every row must be of
   bool m_cluster_explicit;  // KUBECOST_CLUSTER_ID set: never replaced by Kubecost's only one
   ParseOptions m_options;
   HttpClient m_allocation_client;

@@ -40,7 +40,7 @@ struct FakeAllocation {
 
 class FakeKubecost : public KubecostApi {
  public:
-  std::set<std::int64_t> days;                              // days_with_data answers these
+  std::set<std::int64_t> days;  // days_with_data answers these
   std::string cluster;  // and this cluster id (rows of another fail the day; "" = unchecked)
   std::map<std::int64_t, std::vector<FakeAllocation>> day;  // allocations(day) hands these
   NodeFactsMap nodes;

@@ -297,3 +297,29 @@ TEST_CASE("kubecost api: the s3-export connection overrides") {
   CHECK(other.url == "https://other:9443");
   CHECK(other.insecure_skip_verify);
 }
+
+TEST_CASE("kubecost api: an Assets answer over 64 MiB is refused as it arrives") {
+  constexpr std::size_t k_chunk = 1 << 20, k_chunks = 80;  // 80 MiB, never a complete answer
+  const std::string chunk(k_chunk, ' ');
+  LocalServer server;
+  server.server.Get("/model/assets", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_chunked_content_provider("application/json",
+                                     [&](std::size_t offset, httplib::DataSink& sink) {
+                                       if (offset >= k_chunk * k_chunks) {
+                                         sink.done();
+                                         return true;
+                                       }
+                                       sink.write(chunk.data(), chunk.size());
+                                       return true;
+                                     });
+  });
+  server.start();
+  S3ExportConfig s3;
+  auto connection = server.connection<KubecostConnection>();
+  connection.retries = 0;
+  HttpKubecostApi api(connection, s3);
+  auto facts = api.node_facts(k_day);
+  REQUIRE_FALSE(facts.ok());
+  CHECK(facts.failure().reason == FailureReason::too_large);
+  CHECK(facts.failure().message == "response larger than the Assets answer cap (bytes)=67108864");
+}
