@@ -84,6 +84,13 @@ class AllocationSink : public BodySink {
   bool m_delivered = false;
 };
 
+// The failure of query `q`, named by its path and window so that one endpoint's 404 is told
+// from another's ("GET /model/allocation/compute window=...: HTTP 404: ...").
+Failure of_query(Failure f, std::string_view path, std::string_view window) {
+  f.message = "GET " + std::string(path) + " window=" + std::string(window) + ": " + f.message;
+  return f;
+}
+
 Expected<void> stream_into(HttpClient& client, const std::string& query,
                            const ParseOptions& options, const AllocationVisitor& visit) {
   AllocationSink sink(options, visit);
@@ -164,7 +171,9 @@ Expected<KubecostDays> HttpKubecostApi::days_with_data(std::int64_t first, std::
     by_cluster[std::string(cluster)].insert(
         static_cast<std::int64_t>(std::floor(a.window_start / k_day_seconds)));
   });
-  if (!parsed.ok()) return parsed.failure();
+  if (!parsed.ok())
+    return of_query(parsed.failure(), allocation_path(false),
+                    kubecost_window(first * k_day_seconds, (last + 1) * k_day_seconds));
   KubecostDays out;
   if (m_cluster.empty()) {  // no cluster to check (no ARN): every day with data
     for (const auto& [cluster, days] : by_cluster) out.days.insert(days.begin(), days.end());
@@ -202,7 +211,7 @@ Expected<NodeFactsMap> HttpKubecostApi::node_facts(std::int64_t day) {
           ? "/assets?window=" + url_encode(window) + "&filter=" + url_encode("assetType:\"node\"")
           : "/model/assets?window=" + url_encode(window) + "&filterTypes=Node&accumulate=true";
   auto r = m_assets_client.get(q);
-  if (!r.ok()) return r.failure();
+  if (!r.ok()) return of_query(r.failure(), m_opencost ? "/assets" : "/model/assets", window);
   return parse_node_assets(r.value().body);
 }
 
@@ -226,7 +235,7 @@ Expected<void> HttpKubecostApi::allocations(std::int64_t day, const AllocationVi
         (aggregate.empty() ? std::string() : "&aggregate=" + url_encode(aggregate)) + step +
         "&accumulate=false" + idle_params() + filter_param();
     auto parsed = stream_into(m_allocation_client, q, m_options, visit);
-    if (!parsed.ok()) return parsed.failure();
+    if (!parsed.ok()) return of_query(parsed.failure(), allocation_path(hourly), w);
   }
   return {};
 }

@@ -84,6 +84,17 @@ TEST_CASE("kubecost api: an empty answer means no days; an error answer is a fai
   auto failed = api.days_with_data(k_day - 3, k_day);
   REQUIRE_FALSE(failed.ok());
   CHECK(failed.failure().http_status == 500);
+  // Named by its path and window: one endpoint's failure is told from another's.
+  CHECK(failed.failure().message.rfind(
+            "GET /model/allocation window=2024-03-13T00:00:00Z,2024-03-17T00:00:00Z: HTTP 500",
+            0) == 0);
+  s3.granularity = "hourly";
+  HttpKubecostApi hourly(kubecost.connection(Flavour::opencost), s3);
+  auto day = hourly.allocations(k_day, [](const ParsedAllocation&) {});
+  REQUIRE_FALSE(day.ok());
+  CHECK(day.failure().message.rfind(
+            "GET /allocation/compute window=2024-03-16T00:00:00Z,2024-03-17T00:00:00Z: HTTP 500",
+            0) == 0);
 }
 
 TEST_CASE(
@@ -321,5 +332,7 @@ TEST_CASE("kubecost api: an Assets answer over 64 MiB is refused as it arrives")
   auto facts = api.node_facts(k_day);
   REQUIRE_FALSE(facts.ok());
   CHECK(facts.failure().reason == FailureReason::too_large);
-  CHECK(facts.failure().message == "response larger than the Assets answer cap (bytes)=67108864");
+  CHECK(facts.failure().message ==
+        "GET /model/assets window=2024-03-16T00:00:00Z,2024-03-17T00:00:00Z: response larger than "
+        "the Assets answer cap (bytes)=67108864");
 }
