@@ -129,6 +129,7 @@ HttpKubecostApi::HttpKubecostApi(const KubecostConnection& connection, const S3E
                                        "KUBECOST_ALLOCATION_API_READ_TIMEOUT")),
       m_assets_client(assets_endpoint(connection, s3)) {
   for (const auto& k : s3.labels) m_options.label_keys.push_back(sanitize_label_name(k));
+  for (const auto& k : node_label_keys()) m_options.label_keys.push_back(k);  // kubecost_api.hpp
   for (const auto& k : s3.annotations) m_options.annotation_keys.push_back(sanitize_label_name(k));
   m_options.all_properties = true;
 }

@@ -27,7 +27,9 @@ class KubecostApi {
   virtual Expected<NodeFactsMap> node_facts(std::int64_t day) = 0;
   // Hands each allocation of the day to `visit`, in Kubecost's order; views are valid only
   // during the call. label_values / annotation_values hold one entry per configured label /
-  // annotation key, in the configured order. A day without allocations succeeds with no visit.
+  // annotation key, in the configured order; label_values may go on with one entry per
+  // node_label_keys() (assets_parser.hpp): the node's labels, for a node the Assets API lacks. A
+  // day without allocations succeeds with no visit.
   virtual Expected<void> allocations(std::int64_t day, const AllocationVisitor& visit) = 0;
 };
 

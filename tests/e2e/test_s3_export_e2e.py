@@ -181,7 +181,13 @@ class KubecostS3StandIn(LoopbackServer):
                                         "container": container, "controller": f"{ns}-deploy",
                                         "controllerKind": "deployment", "providerID": f"i-{c % 2}"})
                 a["properties"]["labels"] = {"app_kubernetes_io_name": LABEL_VALUE if c == 1 else f"app-{c}",
-                                             "team": "🙂 team" if c == 2 else "platform"}
+                                             "team": "🙂 team" if c == 2 else "platform",
+                                             # The node's labels Kubecost copies onto its
+                                             # allocations by default (cost-analyzer values.yaml
+                                             # kubecostModel.allocation.nodeLabels.includeList).
+                                             "node_kubernetes_io_instance_type": "m5.large" if node == "node-a" else "c6g.xlarge",
+                                             "topology_kubernetes_io_region": REGION,
+                                             "topology_kubernetes_io_zone": "us-east-1a" if node == "node-a" else "us-east-1b"}
                 a["properties"]["annotations"] = {"owner": "équipe-ü"}
                 a["window"] = w
                 f = (h + 1) * (c + 1) * (1 + (d % 5)) / 7.0
@@ -515,8 +521,10 @@ def main():
         aws.objects.clear()
         checks += 1
 
-        # 10. The Assets API failing (HTTP 500, then an HTML page): every day is exported with the
-        #     node columns empty, one warning a day, counted in the pushed metrics; exit 0.
+        # 10. The Assets API failing (HTTP 500, then an HTML page): every day is exported, one
+        #     warning a day, counted in the pushed metrics; exit 0. The node columns come from the
+        #     node labels on the allocations where Kubecost put them (instance type, not capacity),
+        #     as AWS's exporter reads them; idle rows carry none.
         pport = free_port()
         pushed = []
 
@@ -544,8 +552,12 @@ def main():
                 for key in aws.objects:
                     got = duck_rows(args.readers, tmp, aws.objects[key],
                                     'SELECT DISTINCT "properties.node_instance_type" AS t, '
-                                    '"properties.node_capacity_type" AS c FROM read_parquet({file})')
-                    assert got == [{"t": "", "c": ""}], (mode, got)
+                                    '"properties.node_capacity_type" AS c, "properties.node" AS n, '
+                                    '"properties.container" <> \'\' AS pod FROM read_parquet({file}) ORDER BY n, pod')
+                    assert got == [{"t": "", "c": "", "n": "node-a", "pod": False},
+                                   {"t": "m5.large", "c": "", "n": "node-a", "pod": True},
+                                   {"t": "", "c": "", "n": "node-b", "pod": False},
+                                   {"t": "c6g.xlarge", "c": "", "n": "node-b", "pod": True}], (mode, got)
         finally:
             push.shutdown()
             push.server_close()
