@@ -167,8 +167,13 @@ Expected<KubecostDays> HttpKubecostApi::days_with_data(std::int64_t first, std::
   const ParseOptions plain;
   auto parsed = stream_into(m_allocation_client, q, plain, [&](const ParsedAllocation& a) {
     if (std::isnan(a.window_start) || std::isnan(a.get(AllocField::total_cost))) return;
-    const std::string_view cluster = a.cluster.empty() ? a.name : a.cluster;
-    if (cluster.find("__") != std::string_view::npos) return;  // __idle__, __unallocated__
+    std::string_view cluster = a.cluster.empty() ? a.name : a.cluster;
+    // Kubecost's reserved names ("__idle__", "<cluster>/__idle__", "__unallocated__") are not
+    // clusters; a cluster id may contain "__" itself.
+    for (std::string_view reserved : {"__idle__", "__unallocated__"})
+      if (cluster.ends_with(reserved)) cluster.remove_suffix(reserved.size());
+    if (cluster.ends_with('/')) cluster.remove_suffix(1);
+    if (cluster.empty()) return;
     by_cluster[std::string(cluster)].insert(
         static_cast<std::int64_t>(std::floor(a.window_start / k_day_seconds)));
   });

@@ -177,7 +177,7 @@ TEST_CASE("kubecost api: which cluster: KUBECOST_CLUSTER_ID, the ARN's name, or 
   S3ExportConfig s3;
   s3.cluster_arn = "arn:aws:eks:us-east-1:111122223333:cluster/eks-test";
   SECTION("Kubecost knows the ARN's name among others: that one's days") {
-    kubecost.allocation_body = day_list({"eks-test", "other", "__idle__"});
+    kubecost.allocation_body = day_list({"eks-test", "other", "__idle__", "__unallocated__"});
     HttpKubecostApi api(kubecost.connection(Flavour::kubecost), s3);
     auto days = api.days_with_data(k_day - 3, k_day);
     REQUIRE(days.ok());
@@ -195,14 +195,15 @@ TEST_CASE("kubecost api: which cluster: KUBECOST_CLUSTER_ID, the ARN's name, or 
     CHECK(kubecost.requests.back().get_param_value("filter") == "cluster:\"cluster-one\"");
   }
   SECTION("several clusters, none of them this one: a failure naming them") {
-    kubecost.allocation_body = day_list({"cluster-one", "cluster-two"});
+    kubecost.allocation_body =
+        day_list({"cluster-one", "cluster-two", "cluster-two/__idle__", "prod__east"});
     HttpKubecostApi api(kubecost.connection(Flavour::kubecost), s3);
     auto days = api.days_with_data(k_day - 3, k_day);
     REQUIRE_FALSE(days.ok());
     CHECK(days.failure().message ==
           "Kubecost has no data for cluster \"eks-test\" (the CLUSTER_ID name), only for "
-          "\"cluster-one\", \"cluster-two\": set KUBECOST_CLUSTER_ID to Kubecost's id of this "
-          "cluster");
+          "\"cluster-one\", \"cluster-two\", \"prod__east\": set KUBECOST_CLUSTER_ID to Kubecost's "
+          "id of this cluster");
   }
   SECTION("KUBECOST_CLUSTER_ID is never replaced, even by Kubecost's only cluster") {
     kubecost.allocation_body = day_list({"cluster-one"});
