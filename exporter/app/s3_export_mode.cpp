@@ -41,7 +41,7 @@ ClusterArn checked_cluster(const S3ExportConfig& s3) {
 std::string aws_request_region(const EnvLookup& env, const std::string& cluster_region) {
   static const std::regex botocore_region(R"([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)");
   for (const char* name : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {
-    const std::string value = env(name).value_or("");
+    std::string value = env(name).value_or("");
     if (value.empty()) continue;
     if (!std::regex_match(value, botocore_region))
       throw ConfigError(std::string(name) + ": invalid value " + quoted_value(value) +
