@@ -19,6 +19,9 @@
 namespace kci {
 namespace {
 
+// The part of an error answer kept for its message; the rest is read and dropped.
+constexpr std::size_t k_error_body_kept = 64 * 1024;
+
 std::string read_token(const std::string& path, std::string& error) {
   std::ifstream in(path);
   if (!in) {
@@ -194,7 +197,8 @@ Expected<HttpResponse> HttpClient::attempt(const std::string& path_and_query, Bo
         too_large = true;
         return false;
       }
-      if (!sink) response.body.reserve(len + k_body_padding);
+      // Room for a body that is kept whole; an error answer keeps only its first 64 KiB.
+      if (!sink && r.status >= 200 && r.status < 300) response.body.reserve(len + k_body_padding);
     }
     if (r.status >= 300 && r.status < 400)
       response.body = "redirect to " + r.get_header_value("Location") + " not followed";
@@ -216,7 +220,9 @@ Expected<HttpResponse> HttpClient::attempt(const std::string& path_and_query, Bo
       }
       return true;
     }
-    if (sink && response.body.size() >= 64 * 1024) return true;  // enough for the message
+    // An error answer keeps its first 64 KiB: enough for the message.
+    const bool kept_whole = !sink && response.status >= 200 && response.status < 300;
+    if (!kept_whole && response.body.size() >= k_error_body_kept) return true;
     if (response.body.capacity() < response.body.size() + len + k_body_padding)
       response.body.reserve(
           std::max(response.body.capacity() * 2, response.body.size() + len + k_body_padding));

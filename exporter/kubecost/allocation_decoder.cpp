@@ -105,12 +105,8 @@ void read_labels(dom::element v, const std::vector<std::string>& wanted,
     std::string_view key = field.key;
     if (key.starts_with("label_")) key.remove_prefix(6);
     if (key.starts_with("annotation_")) key.remove_prefix(11);
-    for (std::size_t i = 0; i < wanted.size(); ++i) {
-      if (wanted[i] == key) {
-        if_string(field.value, out[i]);
-        break;
-      }
-    }
+    for (std::size_t i = 0; i < wanted.size(); ++i)  // a key may be wanted twice
+      if (wanted[i] == key) if_string(field.value, out[i]);
   }
 }
 

@@ -119,6 +119,30 @@ void parse_set(simdjson::dom::element set, NodeFactsMap& out) {
 
 }  // namespace
 
+const std::vector<std::string>& node_label_keys() {
+  static const std::vector<std::string> keys = {"node_kubernetes_io_instance_type",
+                                                "topology_kubernetes_io_region",
+                                                "topology_kubernetes_io_zone",
+                                                "kubernetes_io_arch",
+                                                "kubernetes_io_os",
+                                                "eks_amazonaws_com_capacityType",
+                                                "karpenter_sh_capacity_type",
+                                                "eks_amazonaws_com_nodegroup",
+                                                "karpenter_sh_nodepool",
+                                                "karpenter_sh_provisioner_name",
+                                                "eks_amazonaws_com_nodegroup_image",
+                                                "karpenter_k8s_aws_instance_ami_id"};
+  return keys;
+}
+
+NodeFacts node_facts_from_labels(std::span<const std::string_view> values) {
+  Labels labels;
+  const auto& keys = node_label_keys();
+  for (std::size_t i = 0; i < keys.size() && i < values.size(); ++i)
+    if (!values[i].empty()) labels.emplace(keys[i], std::string(values[i]));
+  return facts_of(labels, {}, {}, NAN, {});
+}
+
 Expected<NodeFactsMap> parse_node_assets(const std::string& body) {
   auto first = body.find_first_not_of(" \t\r\n");
   if (first == std::string::npos) return Failure{FailureReason::empty, "empty assets response"};

@@ -4,8 +4,11 @@
 // (cluster, node). Labels are read in both spellings, `X` and the older `label_X`
 // (reference/kubecost-api.md §5, §7).
 #include <map>
+#include <span>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "exporter/util/result.hpp"
 
@@ -25,6 +28,14 @@ struct NodeFacts {
 
 using NodeKey = std::pair<std::string, std::string>;  // (cluster, node name)
 using NodeFactsMap = std::map<NodeKey, NodeFacts>;
+
+// The node labels Kubecost copies onto allocations (its allocation.nodeLabels includeList),
+// in Kubecost's sanitised spelling: the ones AWS's exporter reads from the allocations
+// (main.py kubecost_allocation_data_to_parquet), plus karpenter_sh_nodepool.
+const std::vector<std::string>& node_label_keys();
+// The node facts of those labels' values (aligned with node_label_keys(); "" = absent): for an
+// allocation whose node the Assets API did not give, as AWS's exporter takes them.
+NodeFacts node_facts_from_labels(std::span<const std::string_view> values);
 
 // Assets other than nodes are skipped. Fails (reason parse/http_status) like parse_allocations;
 // an answer without nodes is not an error (the join then leaves node columns NULL).

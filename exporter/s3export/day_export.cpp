@@ -88,8 +88,18 @@ Expected<DayOutcome> DayExporter::export_day(std::int64_t day, const std::string
     refused = misfit(a, day, m_settings.hourly, m_settings.kubecost_cluster);
     if (!refused.empty()) return;
     auto it = node_map.find({std::string(a.cluster), std::string(a.node)});
-    const NodeFacts& node = it == node_map.end() ? unknown_node : it->second;
-    write_dataset_row(writer, m_columns, DatasetRow{a, node, m_settings.cluster});
+    if (it != node_map.end()) {
+      write_dataset_row(writer, m_columns, DatasetRow{a, it->second, m_settings.cluster});
+    } else {
+      // Not in the Assets answer (or it failed): the node's labels on the allocation, if
+      // Kubecost copied them there, as AWS's exporter reads them.
+      const std::size_t own = m_settings.label_keys.size();
+      const auto* labels = a.label_values;
+      const NodeFacts node = labels && labels->size() > own
+                                 ? node_facts_from_labels(std::span(*labels).subspan(own))
+                                 : unknown_node;
+      write_dataset_row(writer, m_columns, DatasetRow{a, node, m_settings.cluster});
+    }
     ++out.rows;
     const double cost = a.get(AllocField::total_cost);
     if (!std::isnan(cost)) out.total_cost += cost;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <optional>
 
 #include "exporter/kubecost/allocation_stream.hpp"
@@ -9,6 +10,7 @@
 #include "exporter/config/cluster_arn.hpp"
 #include "exporter/kubecost/kubecost_query.hpp"
 #include "exporter/s3export/utc_day.hpp"
+#include "exporter/util/logging.hpp"
 #include "exporter/util/text_util.hpp"
 
 namespace kci {
@@ -20,6 +22,11 @@ namespace {
 // (s3ExportRunTimeout) bound a peer that drips forever.
 constexpr std::chrono::milliseconds k_kubecost_request_cap = std::chrono::minutes(30);
 
+// The Assets answer is read whole (one entry per node: about 3 KB with its labels, so 64 MiB is
+// some 20 000 nodes); a larger one is refused as it arrives, so the CronJob's memory limit is
+// never reached: the day is then exported with the node columns empty, as for any Assets failure.
+constexpr std::uint64_t k_assets_answer_cap = 64ULL << 20;
+
 HttpEndpoint with_timeout(const KubecostConnection& connection,
                           std::chrono::milliseconds read_timeout, const char* name) {
   HttpEndpoint e = connection;
@@ -27,6 +34,14 @@ HttpEndpoint with_timeout(const KubecostConnection& connection,
   e.idle_timeout_name = name;
   e.request_timeout = std::max(k_kubecost_request_cap, read_timeout);
   e.request_timeout_name = "the cap on one Kubecost request";
+  return e;
+}
+
+HttpEndpoint assets_endpoint(const KubecostConnection& connection, const S3ExportConfig& s3) {
+  HttpEndpoint e =
+      with_timeout(connection, s3.assets_read_timeout, "KUBECOST_ASSETS_API_READ_TIMEOUT");
+  e.max_response_bytes = std::min(e.max_response_bytes, k_assets_answer_cap);
+  e.size_setting = "the Assets answer cap (bytes)";
   return e;
 }
 
@@ -69,6 +84,13 @@ class AllocationSink : public BodySink {
   bool m_delivered = false;
 };
 
+// The failure of query `q`, named by its path and window so that one endpoint's 404 is told
+// from another's ("GET /model/allocation/compute window=...: HTTP 404: ...").
+Failure of_query(Failure f, std::string_view path, std::string_view window) {
+  f.message = "GET " + std::string(path) + " window=" + std::string(window) + ": " + f.message;
+  return f;
+}
+
 Expected<void> stream_into(HttpClient& client, const std::string& query,
                            const ParseOptions& options, const AllocationVisitor& visit) {
   AllocationSink sink(options, visit);
@@ -95,26 +117,19 @@ std::string s3_export_kubecost_cluster(const KubecostConnection& connection,
 }
 
 std::string s3_export_aggregate(const std::string& aggregation) {
-  // The node is kept wherever pods are, so allocations can be joined to node facts.
-  if (aggregation == "container")
-    return "cluster,node,namespace,controllerKind,controller,pod,container";
-  if (aggregation == "pod") return "cluster,node,namespace,controllerKind,controller,pod";
-  if (aggregation == "namespace") return "cluster,namespace";
-  if (aggregation == "controller") return "cluster,namespace,controllerKind,controller";
-  if (aggregation == "controllerKind") return "cluster,namespace,controllerKind";
-  if (aggregation == "node") return "cluster,node";
-  return "cluster";
+  return aggregation == "container" ? std::string() : aggregation;
 }
 
 HttpKubecostApi::HttpKubecostApi(const KubecostConnection& connection, const S3ExportConfig& s3)
     : m_s3(s3),
       m_opencost(connection.flavour == Flavour::opencost),
       m_cluster(s3_export_kubecost_cluster(connection, s3)),
+      m_cluster_explicit(!connection.cluster_id.empty()),
       m_allocation_client(with_timeout(connection, s3.allocation_read_timeout,
                                        "KUBECOST_ALLOCATION_API_READ_TIMEOUT")),
-      m_assets_client(
-          with_timeout(connection, s3.assets_read_timeout, "KUBECOST_ASSETS_API_READ_TIMEOUT")) {
+      m_assets_client(assets_endpoint(connection, s3)) {
   for (const auto& k : s3.labels) m_options.label_keys.push_back(sanitize_label_name(k));
+  for (const auto& k : node_label_keys()) m_options.label_keys.push_back(k);  // kubecost_api.hpp
   for (const auto& k : s3.annotations) m_options.annotation_keys.push_back(sanitize_label_name(k));
   m_options.all_properties = true;
 }
@@ -141,20 +156,53 @@ std::string HttpKubecostApi::idle_params() const {
                     : "&idle=true&splitIdle=true&idleByNode=true";
 }
 
-Expected<std::set<std::int64_t>> HttpKubecostApi::days_with_data(std::int64_t first,
-                                                                 std::int64_t last) {
+Expected<KubecostDays> HttpKubecostApi::days_with_data(std::int64_t first, std::int64_t last) {
+  // Every cluster's days, not only this one's: a cluster id Kubecost does not know must be told
+  // apart from a cluster without data.
   const std::string q =
       allocation_path(false) +
       "?window=" + url_encode(kubecost_window(first * k_day_seconds, (last + 1) * k_day_seconds)) +
-      "&aggregate=cluster&step=1d&accumulate=false" + idle_params() + filter_param();
-  std::set<std::int64_t> days;
+      "&aggregate=cluster&step=1d&accumulate=false" + idle_params();
+  std::map<std::string, std::set<std::int64_t>, std::less<>> by_cluster;
   const ParseOptions plain;
   auto parsed = stream_into(m_allocation_client, q, plain, [&](const ParsedAllocation& a) {
     if (std::isnan(a.window_start) || std::isnan(a.get(AllocField::total_cost))) return;
-    days.insert(static_cast<std::int64_t>(std::floor(a.window_start / k_day_seconds)));
+    const std::string_view cluster = a.cluster.empty() ? a.name : a.cluster;
+    if (cluster.find("__") != std::string_view::npos) return;  // __idle__, __unallocated__
+    by_cluster[std::string(cluster)].insert(
+        static_cast<std::int64_t>(std::floor(a.window_start / k_day_seconds)));
   });
-  if (!parsed.ok()) return parsed.failure();
-  return days;
+  if (!parsed.ok())
+    return of_query(parsed.failure(), allocation_path(false),
+                    kubecost_window(first * k_day_seconds, (last + 1) * k_day_seconds));
+  KubecostDays out;
+  if (m_cluster.empty()) {  // no cluster to check (no ARN): every day with data
+    for (const auto& [cluster, days] : by_cluster) out.days.insert(days.begin(), days.end());
+    return out;
+  }
+  if (by_cluster.empty() || by_cluster.count(m_cluster)) {
+    if (auto it = by_cluster.find(m_cluster); it != by_cluster.end()) out.days = it->second;
+    out.cluster = m_cluster;
+    return out;
+  }
+  if (!m_cluster_explicit && by_cluster.size() == 1) {
+    log::info(
+        "Kubecost knows one cluster, not by the CLUSTER_ID name: exporting it "
+        "(set KUBECOST_CLUSTER_ID to pin it)",
+        {{"kubecost_cluster", by_cluster.begin()->first}, {"cluster_name", m_cluster}});
+    m_cluster = by_cluster.begin()->first;
+    out.days = by_cluster.begin()->second;
+    out.cluster = m_cluster;
+    return out;
+  }
+  std::string known;
+  for (const auto& [cluster, days] : by_cluster)
+    known += (known.empty() ? "\"" : ", \"") + cluster + "\"";
+  return Failure{FailureReason::empty,
+                 "Kubecost has no data for cluster \"" + m_cluster + "\" (" +
+                     (m_cluster_explicit ? "KUBECOST_CLUSTER_ID" : "the CLUSTER_ID name") +
+                     "), only for " + known +
+                     ": set KUBECOST_CLUSTER_ID to Kubecost's id of this cluster"};
 }
 
 Expected<NodeFactsMap> HttpKubecostApi::node_facts(std::int64_t day) {
@@ -164,7 +212,7 @@ Expected<NodeFactsMap> HttpKubecostApi::node_facts(std::int64_t day) {
           ? "/assets?window=" + url_encode(window) + "&filter=" + url_encode("assetType:\"node\"")
           : "/model/assets?window=" + url_encode(window) + "&filterTypes=Node&accumulate=true";
   auto r = m_assets_client.get(q);
-  if (!r.ok()) return r.failure();
+  if (!r.ok()) return of_query(r.failure(), m_opencost ? "/assets" : "/model/assets", window);
   return parse_node_assets(r.value().body);
 }
 
@@ -182,11 +230,13 @@ Expected<void> HttpKubecostApi::allocations(std::int64_t day, const AllocationVi
   const std::string step =
       hourly ? "&step=1h&resolution=" + url_encode(m_s3.resolution) : std::string("&step=1d");
   for (const auto& w : windows) {
-    const std::string q = allocation_path(hourly) + "?window=" + url_encode(w) +
-                          "&aggregate=" + url_encode(s3_export_aggregate(m_s3.aggregation)) + step +
-                          "&accumulate=false" + idle_params() + filter_param();
+    const std::string aggregate = s3_export_aggregate(m_s3.aggregation);
+    const std::string q =
+        allocation_path(hourly) + "?window=" + url_encode(w) +
+        (aggregate.empty() ? std::string() : "&aggregate=" + url_encode(aggregate)) + step +
+        "&accumulate=false" + idle_params() + filter_param();
     auto parsed = stream_into(m_allocation_client, q, m_options, visit);
-    if (!parsed.ok()) return parsed.failure();
+    if (!parsed.ok()) return of_query(parsed.failure(), allocation_path(hourly), w);
   }
   return {};
 }

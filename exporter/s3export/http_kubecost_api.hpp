@@ -7,10 +7,18 @@
 //    `/model/allocation` keeps hourly sets only for etlHourlyStoreDurationHours (49 h) and answers
 //    older windows in whole days (reference/kubecost-api.md §2.2).
 //  - GRANULARITY=daily: Kubecost `/model/allocation` (OpenCost `/allocation`) with `step=1d`.
-// `accumulate=false`, idle split by node, aggregated as AGGREGATION asks with the node kept
-// wherever pods are, `filter=cluster:"<id>"` (Kubecost v2 / OpenCost filter syntax, reference/
-// kubecost-api.md §2.4); with pagination, as 24 one-hour windows. Node facts: Kubecost
-// `/model/assets?filterTypes=Node`, OpenCost `/assets?filter=assetType:"node"`.
+// `accumulate=false`, idle split by node, aggregated as AWS's exporter asks (no `aggregate` for
+// AGGREGATION=container, so rows keep Kubecost's own names cluster/node/namespace/pod/container;
+// else `aggregate=<AGGREGATION>`: main.py execute_kubecost_allocation_api), `filter=cluster:"<id>"`
+// (Kubecost v2 / OpenCost filter syntax, reference/kubecost-api.md §2.4); with pagination, as 24
+// one-hour windows. Node facts: Kubecost `/model/assets?filterTypes=Node`, OpenCost
+// `/assets?filter=assetType:"node"`.
+//
+// Which cluster: KUBECOST_CLUSTER_ID when set. Else the CLUSTER_ID ARN's name, unless Kubecost
+// knows it by another id: days_with_data asks for every cluster's days, and when Kubecost has
+// exactly one cluster and it is not the ARN's name (Kubecost's default id is "cluster-one"), that
+// one is exported, as AWS's exporter, which sends no filter, would; with several clusters and none
+// of them this one, the run fails naming them, instead of exporting nothing with exit 0.
 #include "exporter/config/config.hpp"
 #include "exporter/http/http_client.hpp"
 #include "exporter/s3export/kubecost_api.hpp"
@@ -26,7 +34,7 @@ KubecostConnection s3_export_connection(const Config& config);
 std::string s3_export_kubecost_cluster(const KubecostConnection& connection,
                                        const S3ExportConfig& s3);
 
-// The `aggregate` value for an AGGREGATION setting ("container", "pod", ...; else "cluster").
+// The `aggregate` value for an AGGREGATION setting: "" (none) for "container", else the setting.
 std::string s3_export_aggregate(const std::string& aggregation);
 
 class HttpKubecostApi : public KubecostApi {
@@ -35,7 +43,7 @@ class HttpKubecostApi : public KubecostApi {
   // `s3` gives the per-request timeouts, the query shape and the label/annotation keys.
   HttpKubecostApi(const KubecostConnection& connection, const S3ExportConfig& s3);
 
-  Expected<std::set<std::int64_t>> days_with_data(std::int64_t first, std::int64_t last) override;
+  Expected<KubecostDays> days_with_data(std::int64_t first, std::int64_t last) override;
   Expected<NodeFactsMap> node_facts(std::int64_t day) override;
   Expected<void> allocations(std::int64_t day, const AllocationVisitor& visit) override;
 
@@ -49,7 +57,8 @@ class HttpKubecostApi : public KubecostApi {
 
   S3ExportConfig m_s3;
   bool m_opencost;
-  std::string m_cluster;
+  std::string m_cluster;    // the filter and the cluster every row must be of
+  bool m_cluster_explicit;  // KUBECOST_CLUSTER_ID set: never replaced by Kubecost's only one
   ParseOptions m_options;
   HttpClient m_allocation_client;
   HttpClient m_assets_client;

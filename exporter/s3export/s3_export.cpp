@@ -32,7 +32,6 @@ S3ExportRunSettings s3_export_run_settings(const Config& config, const ClusterAr
   settings.bucket = s3.bucket;
   settings.backfill_days = s3.backfill_days;
   settings.day.cluster = DatasetCluster{cluster.region, s3.cluster_arn, cluster.name};
-  settings.day.kubecost_cluster = s3_export_kubecost_cluster(config.kubecost, s3);
   settings.day.hourly = s3.granularity != "daily";
   settings.day.label_keys = s3.labels;
   settings.day.annotation_keys = s3.annotations;
@@ -76,9 +75,11 @@ int run_s3_export_days(const S3ExportRunSettings& settings, KubecostApi& api, Ob
     log::error("s3-export cannot list the bucket", {{"error", keys.failure().message}});
     return finish(false);
   }
-  DayExporter exporter(settings.day, api, store, cancel);
+  DayExportSettings day_settings = settings.day;
+  day_settings.kubecost_cluster = have.value().cluster;  // the id Kubecost knows this cluster by
+  DayExporter exporter(day_settings, api, store, cancel);
   for (const PlannedDay& planned :
-       plan_backfill(window, have.value(), keys.value(), settings.cluster.name)) {
+       plan_backfill(window, have.value().days, keys.value(), settings.cluster.name)) {
     const std::string date = format_day(planned.day);
     if (cancel.cancelled()) {
       log::error("s3-export stopped: no further day is started; the next run fills the gap",

@@ -131,7 +131,10 @@ class KubecostS3StandIn(LoopbackServer):
                 if d0 in standin.fail_days:
                     return self.send(500, standin.error_500)
                 assert q["accumulate"] == ["false"] and q["idle"] == ["true"], q
-                assert q["aggregate"] == ["cluster,node,namespace,controllerKind,controller,pod,container"], q
+                # AGGREGATION=container sends no aggregate, as AWS's exporter: Kubecost's own
+                # allocations, named cluster/node/namespace/pod/container (opencost
+                # pkg/costmodel/allocation.go at 5f653330: alloc.Name = "%s/%s/%s/%s/%s").
+                assert "aggregate" not in q, q
                 step = q["step"][0]
                 hourly = step == "1h"
                 if u.path == "/model/allocation/compute":
@@ -178,7 +181,13 @@ class KubecostS3StandIn(LoopbackServer):
                                         "container": container, "controller": f"{ns}-deploy",
                                         "controllerKind": "deployment", "providerID": f"i-{c % 2}"})
                 a["properties"]["labels"] = {"app_kubernetes_io_name": LABEL_VALUE if c == 1 else f"app-{c}",
-                                             "team": "🙂 team" if c == 2 else "platform"}
+                                             "team": "🙂 team" if c == 2 else "platform",
+                                             # The node's labels Kubecost copies onto its
+                                             # allocations by default (cost-analyzer values.yaml
+                                             # kubecostModel.allocation.nodeLabels.includeList).
+                                             "node_kubernetes_io_instance_type": "m5.large" if node == "node-a" else "c6g.xlarge",
+                                             "topology_kubernetes_io_region": REGION,
+                                             "topology_kubernetes_io_zone": "us-east-1a" if node == "node-a" else "us-east-1b"}
                 a["properties"]["annotations"] = {"owner": "équipe-ü"}
                 a["window"] = w
                 f = (h + 1) * (c + 1) * (1 + (d % 5)) / 7.0
@@ -253,9 +262,11 @@ def expectations(served):
     out = {}
     for d, allocs in served.items():
         key = f"account_id={ACCOUNT}/region={REGION}/year={day_start(d):%Y}/month={day_start(d):%m}/{day_start(d):%Y-%m-%d}_{CLUSTER}.snappy.parquet"
-        sums = {k.lower(): sum(a[k] for a in allocs if a.get(k) is not None) for k in COST_KEYS}
-        nulls = {"cpuefficiency": sum(1 for a in allocs if a.get("cpuEfficiency") is None),
-                 "pvcost": sum(1 for a in allocs if a.get("pvCost") is None)}
+        # Column names as AWS's files spell them: Kubecost's own field names (main.py
+        # define_dataframe_columns), which Glue and Athena read case-blind.
+        sums = {k: sum(a[k] for a in allocs if a.get(k) is not None) for k in COST_KEYS}
+        nulls = {"cpuEfficiency": sum(1 for a in allocs if a.get("cpuEfficiency") is None),
+                 "pvCost": sum(1 for a in allocs if a.get("pvCost") is None)}
         namespaces = {}
         for a in allocs:
             ns = "__idle__" if a["name"].endswith("/__idle__") else a["properties"]["namespace"]
@@ -489,11 +500,31 @@ def main():
         assert rc == 1 and not aws.objects, err
         assert err.count("day export failed") == len(want_days) and "cluster-two" in err and "want only" in err, err
         kube.ignore_filter = False
+        #    Without KUBECOST_CLUSTER_ID the ARN's name "eks-e2e" is asked for; an aggregator that
+        #    knows only other clusters fails the run naming them, nothing uploaded, never exit 0.
+        unpinned = {k: v for k, v in env.items() if k != "KUBECOST_CLUSTER_ID"}
+        rc, err = run(args.binary, unpinned)
+        logs.append(err)
+        assert rc == 1 and not aws.objects, err
+        assert ('Kubecost has no data for cluster \\"eks-e2e\\" (the CLUSTER_ID name), only for '
+                '\\"cluster-one\\", \\"cluster-two\\"') in err, err
+        #    A single-cluster Kubecost under its default id "cluster-one": that one is exported,
+        #    as AWS's exporter (no filter) would.
         kube.clusters = ["cluster-one"]
+        rc, err = run(args.binary, unpinned)
+        logs.append(err)
+        assert rc == 0 and len(aws.objects) == len(want_days), err
+        assert "Kubecost knows one cluster, not by the CLUSTER_ID name: exporting it" in err, err
+        for key in aws.objects:
+            assert duck_rows(args.readers, tmp, aws.objects[key],
+                             'SELECT DISTINCT "properties.cluster" AS c FROM read_parquet({file})') == [{"c": "cluster-one"}]
+        aws.objects.clear()
         checks += 1
 
-        # 10. The Assets API failing (HTTP 500, then an HTML page): every day is exported with the
-        #     node columns empty, one warning a day, counted in the pushed metrics; exit 0.
+        # 10. The Assets API failing (HTTP 500, then an HTML page): every day is exported, one
+        #     warning a day, counted in the pushed metrics; exit 0. The node columns come from the
+        #     node labels on the allocations where Kubecost put them (instance type, not capacity),
+        #     as AWS's exporter reads them; idle rows carry none.
         pport = free_port()
         pushed = []
 
@@ -521,8 +552,12 @@ def main():
                 for key in aws.objects:
                     got = duck_rows(args.readers, tmp, aws.objects[key],
                                     'SELECT DISTINCT "properties.node_instance_type" AS t, '
-                                    '"properties.node_capacity_type" AS c FROM read_parquet({file})')
-                    assert got == [{"t": "", "c": ""}], (mode, got)
+                                    '"properties.node_capacity_type" AS c, "properties.node" AS n, '
+                                    '"properties.container" <> \'\' AS pod FROM read_parquet({file}) ORDER BY n, pod')
+                    assert got == [{"t": "", "c": "", "n": "node-a", "pod": False},
+                                   {"t": "m5.large", "c": "", "n": "node-a", "pod": True},
+                                   {"t": "", "c": "", "n": "node-b", "pod": False},
+                                   {"t": "c6g.xlarge", "c": "", "n": "node-b", "pod": True}], (mode, got)
         finally:
             push.shutdown()
             push.server_close()

@@ -30,7 +30,12 @@ for (const [name, want] of Object.entries(files)) {
     assert.match(u.l, /NANOS=NanoSeconds\(\)/, `${name}: ${u.name} ${u.l}`);
     assert.equal(u.c, null, `${name}: ${u.name} has no converted type (none exists for NANOS)`);
   }
-  assert.equal(types["totalcost"], "DOUBLE");
+  assert.equal(types["totalCost"], "DOUBLE");
+  // AWS's physical column names (Kubecost's camelCase fields), not Glue's lower-cased ones.
+  for (const c of ["cpuCores", "ramByteHours", "loadBalancerCostAdjustment", "properties.eksClusterName",
+    "properties.controllerKind", "properties.providerID", "properties.clusterid", "properties.node_capacity_type"]) {
+    assert.ok(c in types, `${name}: column ${c}`);
+  }
   assert.equal(types["properties.node_capacity_type"], "VARCHAR");
   assert.equal(types["properties.labels.app.kubernetes.io/name"], "VARCHAR");
   assert.equal(types["properties.annotations.owner"], "VARCHAR");

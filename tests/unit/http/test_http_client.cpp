@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "../support/process_memory.hpp"
 #include "collecting_sink.hpp"
 #include "exporter/http/http_client.hpp"
 #include "exporter/util/gzip.hpp"
@@ -146,6 +147,34 @@ TEST_CASE("http: 4xx is not retried and reports status and body") {
   CHECK(r.failure().reason == FailureReason::http_status);
   CHECK(r.failure().message == "HTTP 400: Invalid 'window' parameter more");
   CHECK(calls == 1);
+}
+
+TEST_CASE("http: an error answer keeps only the start of its body, however large it is") {
+  // 256 MiB of error page, sent in 1 MiB chunks, with its Content-Length announced.
+  constexpr std::size_t k_chunk = 1 << 20, k_chunks = 256;
+  const std::string chunk(k_chunk, 'x');
+  LocalServer s;
+  s.server.Get("/x", [&](const httplib::Request&, httplib::Response& res) {
+    res.status = 500;
+    res.set_content_provider(k_chunk * k_chunks, "text/html",
+                             [&](std::size_t offset, std::size_t, httplib::DataSink& sink) {
+                               sink.write(chunk.data(),
+                                          std::min(k_chunk, k_chunk * k_chunks - offset));
+                               return true;
+                             });
+  });
+  s.start();
+  auto c = s.connection();
+  c.retries = 0;
+  HttpClient client(c);
+  const long before = kci::test::peak_rss_kib();
+  auto r = client.get("/x");
+  const long growth_kib = kci::test::peak_rss_kib() - before;
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.failure().http_status == 500);
+  CHECK(r.failure().message.rfind("HTTP 500: xxxx", 0) == 0);
+  // Neither kept nor reserved whole (it was 256 MiB): the server's own 1 MiB chunk and buffers.
+  CHECK(growth_kib < 32 * 1024);
 }
 
 TEST_CASE("http: connection refused is reason connect") {

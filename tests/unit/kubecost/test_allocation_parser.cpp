@@ -366,3 +366,14 @@ TEST_CASE("parser: 100 000 allocations, sums equal an independent reading") {
   CHECK(total == Approx(naive_sum(body, "totalCost")).epsilon(1e-12));
   CHECK(cpu == Approx(naive_sum(body, "cpuCost")).epsilon(1e-12));
 }
+
+TEST_CASE("allocation parser: a label key wanted twice gets its value in both places") {
+  // s3-export asks for LABELS and then the node labels; one key may be in both lists.
+  std::vector<Collected> got;
+  auto r = collect(R"({"code":200,"data":[{"a":{"name":"a","properties":{"labels":{
+      "label_kubernetes_io_os":"linux","team":"web"}},"totalCost":1}}]})",
+                   got, {"kubernetes_io_os", "team", "kubernetes_io_os"});
+  REQUIRE(r.ok());
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].labels == std::vector<std::string>{"linux", "web", "linux"});
+}

@@ -117,3 +117,29 @@ TEST_CASE("assets: OpenCost's single-map data and bad bodies") {
   CHECK(parse_node_assets(R"({"code":500,"data":null})").failure().reason ==
         FailureReason::http_status);
 }
+
+TEST_CASE("assets: node facts from the node labels Kubecost copied onto an allocation") {
+  const auto& keys = node_label_keys();
+  REQUIRE(keys.size() == 12);
+  auto value = [&](std::vector<std::string_view>& values, std::string_view key,
+                   std::string_view v) {
+    for (std::size_t i = 0; i < keys.size(); ++i)
+      if (keys[i] == key) values[i] = v;
+  };
+  std::vector<std::string_view> values(keys.size());
+  value(values, "node_kubernetes_io_instance_type", "m6i.large");
+  value(values, "topology_kubernetes_io_zone", "eu-west-1c");
+  value(values, "karpenter_sh_capacity_type", "spot");
+  value(values, "karpenter_sh_nodepool", "default");
+  value(values, "kubernetes_io_arch", "amd64");
+  const NodeFacts f = node_facts_from_labels(values);
+  CHECK(f.instance_type == "m6i.large");
+  CHECK(f.availability_zone == "eu-west-1c");
+  CHECK(f.capacity_type == "spot");  // the label's own value, as AWS writes it
+  CHECK(f.nodegroup == "default");
+  CHECK(f.architecture == "amd64");
+  CHECK(f.os.empty());
+  CHECK(f.provider.empty());
+  // Fewer values than keys (an allocation without node labels): nothing known, no crash.
+  CHECK(node_facts_from_labels({}).instance_type.empty());
+}

@@ -40,7 +40,8 @@ struct FakeAllocation {
 
 class FakeKubecost : public KubecostApi {
  public:
-  std::set<std::int64_t> days;                              // days_with_data answers these
+  std::set<std::int64_t> days;  // days_with_data answers these
+  std::string cluster;  // and this cluster id (rows of another fail the day; "" = unchecked)
   std::map<std::int64_t, std::vector<FakeAllocation>> day;  // allocations(day) hands these
   NodeFactsMap nodes;
   std::optional<Failure> days_failure;
@@ -48,12 +49,13 @@ class FakeKubecost : public KubecostApi {
   std::vector<std::pair<std::int64_t, std::int64_t>> days_asked;
   std::vector<std::int64_t> allocations_asked;
 
-  Expected<std::set<std::int64_t>> days_with_data(std::int64_t first, std::int64_t last) override {
+  Expected<KubecostDays> days_with_data(std::int64_t first, std::int64_t last) override {
     days_asked.emplace_back(first, last);
     if (days_failure) return *days_failure;
-    std::set<std::int64_t> in;
+    KubecostDays in;
+    in.cluster = cluster;
     for (auto d : days)
-      if (d >= first && d <= last) in.insert(d);
+      if (d >= first && d <= last) in.days.insert(d);
     return in;
   }
   Expected<NodeFactsMap> node_facts(std::int64_t d) override {

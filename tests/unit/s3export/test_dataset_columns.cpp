@@ -17,41 +17,41 @@ const std::vector<std::string> k_annotations = {"owner"};
 // holds, in the dataset's order.
 const std::vector<std::pair<std::string, AllocField>> k_numeric = {
     {"minutes", AllocField::minutes},
-    {"cpucores", AllocField::cpu_cores},
-    {"cpucorerequestaverage", AllocField::cpu_core_request_average},
-    {"cpucoreusageaverage", AllocField::cpu_core_usage_average},
-    {"cpucorehours", AllocField::cpu_core_hours},
-    {"cpucost", AllocField::cpu_cost},
-    {"cpucostadjustment", AllocField::cpu_cost_adjustment},
-    {"cpuefficiency", AllocField::cpu_efficiency},
-    {"gpucount", AllocField::gpu_count},
-    {"gpuhours", AllocField::gpu_hours},
-    {"gpucost", AllocField::gpu_cost},
-    {"gpucostadjustment", AllocField::gpu_cost_adjustment},
-    {"networktransferbytes", AllocField::network_transfer_bytes},
-    {"networkreceivebytes", AllocField::network_receive_bytes},
-    {"networkcost", AllocField::network_cost},
-    {"networkcrosszonecost", AllocField::network_cross_zone_cost},
-    {"networkcrossregioncost", AllocField::network_cross_region_cost},
-    {"networkinternetcost", AllocField::network_internet_cost},
-    {"networkcostadjustment", AllocField::network_cost_adjustment},
-    {"loadbalancercost", AllocField::load_balancer_cost},
-    {"loadbalancercostadjustment", AllocField::load_balancer_cost_adjustment},
-    {"pvbytes", AllocField::pv_bytes},
-    {"pvbytehours", AllocField::pv_byte_hours},
-    {"pvcost", AllocField::pv_cost},
-    {"pvcostadjustment", AllocField::pv_cost_adjustment},
-    {"rambytes", AllocField::ram_bytes},
-    {"rambyterequestaverage", AllocField::ram_byte_request_average},
-    {"rambyteusageaverage", AllocField::ram_byte_usage_average},
-    {"rambytehours", AllocField::ram_byte_hours},
-    {"ramcost", AllocField::ram_cost},
-    {"ramcostadjustment", AllocField::ram_cost_adjustment},
-    {"ramefficiency", AllocField::ram_efficiency},
-    {"sharedcost", AllocField::shared_cost},
-    {"externalcost", AllocField::external_cost},
-    {"totalcost", AllocField::total_cost},
-    {"totalefficiency", AllocField::total_efficiency},
+    {"cpuCores", AllocField::cpu_cores},
+    {"cpuCoreRequestAverage", AllocField::cpu_core_request_average},
+    {"cpuCoreUsageAverage", AllocField::cpu_core_usage_average},
+    {"cpuCoreHours", AllocField::cpu_core_hours},
+    {"cpuCost", AllocField::cpu_cost},
+    {"cpuCostAdjustment", AllocField::cpu_cost_adjustment},
+    {"cpuEfficiency", AllocField::cpu_efficiency},
+    {"gpuCount", AllocField::gpu_count},
+    {"gpuHours", AllocField::gpu_hours},
+    {"gpuCost", AllocField::gpu_cost},
+    {"gpuCostAdjustment", AllocField::gpu_cost_adjustment},
+    {"networkTransferBytes", AllocField::network_transfer_bytes},
+    {"networkReceiveBytes", AllocField::network_receive_bytes},
+    {"networkCost", AllocField::network_cost},
+    {"networkCrossZoneCost", AllocField::network_cross_zone_cost},
+    {"networkCrossRegionCost", AllocField::network_cross_region_cost},
+    {"networkInternetCost", AllocField::network_internet_cost},
+    {"networkCostAdjustment", AllocField::network_cost_adjustment},
+    {"loadBalancerCost", AllocField::load_balancer_cost},
+    {"loadBalancerCostAdjustment", AllocField::load_balancer_cost_adjustment},
+    {"pvBytes", AllocField::pv_bytes},
+    {"pvByteHours", AllocField::pv_byte_hours},
+    {"pvCost", AllocField::pv_cost},
+    {"pvCostAdjustment", AllocField::pv_cost_adjustment},
+    {"ramBytes", AllocField::ram_bytes},
+    {"ramByteRequestAverage", AllocField::ram_byte_request_average},
+    {"ramByteUsageAverage", AllocField::ram_byte_usage_average},
+    {"ramByteHours", AllocField::ram_byte_hours},
+    {"ramCost", AllocField::ram_cost},
+    {"ramCostAdjustment", AllocField::ram_cost_adjustment},
+    {"ramEfficiency", AllocField::ram_efficiency},
+    {"sharedCost", AllocField::shared_cost},
+    {"externalCost", AllocField::external_cost},
+    {"totalCost", AllocField::total_cost},
+    {"totalEfficiency", AllocField::total_efficiency},
 };
 
 // Each string column and the distinct value the full row below gives it.
@@ -61,7 +61,7 @@ const std::vector<std::pair<std::string, std::string>> k_strings = {
     {"properties.region", "eu-west-1"},
     {"properties.cluster", "cluster-one"},
     {"properties.clusterid", "arn:aws:eks:us-east-1:111122223333:cluster/eks-test"},
-    {"properties.eksclustername", "eks-test"},
+    {"properties.eksClusterName", "eks-test"},
     {"properties.container", "app"},
     {"properties.namespace", "web"},
     {"properties.pod", "web-0"},
@@ -74,8 +74,8 @@ const std::vector<std::pair<std::string, std::string>> k_strings = {
     {"properties.node_nodegroup", "ng-1"},
     {"properties.node_nodegroup_image", "ami-1"},
     {"properties.controller", "web-deploy"},
-    {"properties.controllerkind", "deployment"},
-    {"properties.providerid", "i-0abc"},
+    {"properties.controllerKind", "deployment"},
+    {"properties.providerID", "i-0abc"},
     {"properties.labels.app.kubernetes.io/name", "shop"},
     {"properties.labels.team", "platform"},
     {"properties.annotations.owner", "équipe"},
@@ -146,7 +146,7 @@ TEST_CASE("dataset columns: the schema is the AWS dataset's, in its order, with 
 TEST_CASE("dataset columns: without label or annotation keys, only the fixed 58 columns") {
   const auto schema = dataset_schema(dataset_columns({}, {}));
   REQUIRE(schema.size() == 58);
-  CHECK(schema.back().name == "properties.providerid");
+  CHECK(schema.back().name == "properties.providerID");
 }
 
 TEST_CASE("dataset columns: every numeric column reads its own Kubecost field") {
@@ -183,6 +183,18 @@ TEST_CASE("dataset columns: window bounds in nanoseconds, out of range as NULL")
   CHECK(std::holds_alternative<std::monostate>(values.at("window.end")));
 }
 
+TEST_CASE("dataset columns: the provider without a node match is AWS's for i- ids only") {
+  FullRow full;
+  const NodeFacts unknown;
+  for (const auto& [id, want] : std::vector<std::pair<std::string_view, std::string_view>>{
+           {"i-0abc", "AWS"}, {"", ""}, {"gce://p/z/n", ""}, {"i", ""}, {"azure:///i-x", ""}}) {
+    full.a.provider_id = id;
+    const DatasetRow row{full.a, unknown, full.cluster};
+    CHECK(std::get<std::string_view>(
+              cells(dataset_columns({}, {}), row).at("properties.provider")) == want);
+  }
+}
+
 TEST_CASE("dataset columns: absent strings are \"\" as in AWS's files; numbers stay NULL") {
   FullRow full;
   full.a.window_start = NAN;
@@ -197,13 +209,14 @@ TEST_CASE("dataset columns: absent strings are \"\" as in AWS's files; numbers s
   CHECK(std::holds_alternative<std::int64_t>(values.at("window.end")));
   CHECK(std::get<std::string_view>(values.at("properties.container")).empty());
   CHECK(std::get<std::string_view>(values.at("properties.node_instance_type")).empty());
-  CHECK(std::get<std::string_view>(values.at("properties.provider")).empty());
+  // No node match: AWS's rule, an EC2 instance id (providerID i-0abc) is "AWS".
+  CHECK(std::get<std::string_view>(values.at("properties.provider")) == "AWS");
   CHECK(std::get<std::string_view>(values.at("properties.labels.team")).empty());
   CHECK(std::get<std::string_view>(values.at("properties.labels.app.kubernetes.io/name")) ==
         "shop");
   CHECK(std::get<std::string_view>(values.at("properties.annotations.owner")).empty());
   // A NaN number stays a double: the writer turns NaN into NULL.
-  CHECK(std::isnan(std::get<double>(values.at("pvcost"))));
+  CHECK(std::isnan(std::get<double>(values.at("pvCost"))));
 }
 
 TEST_CASE("dataset columns: each column's values are of its declared type") {

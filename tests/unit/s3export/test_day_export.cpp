@@ -288,3 +288,28 @@ TEST_CASE("day export: the Assets API failing leaves the node columns empty, war
                          "assets response is not JSON"})
             .size() == 1);
 }
+
+TEST_CASE("day export: without an Assets match, the node's labels on the allocation fill in") {
+  TempDir dir;
+  FakeKubecost kubecost;
+  MemoryStore store;
+  kubecost.nodes[{"cluster-one", "node-a"}].instance_type = "m5.assets";
+  FakeAllocation on_a = alloc("on-a", 1), on_b = alloc("on-b", 1);
+  // After the configured label (team), one value per node_label_keys(): instance type, region,
+  // zone, arch, os, EKS capacity type, ...
+  on_a.labels = {"platform", "m5.labels-ignored"};
+  on_b.node = "node-b";
+  on_b.labels = {"platform", "c6g.from-labels", "us-east-1", "us-east-1b",
+                 "arm64",    "linux",           "SPOT"};
+  kubecost.day[k_day] = {on_a, on_b};
+  auto s = settings(dir);
+  s.codec = parquet::Codec::uncompressed;
+  DayExporter exporter(s, kubecost, store);
+  REQUIRE(exporter.export_day(k_day, k_key).ok());
+  const std::string& object = store.objects.at(k_key);
+  CHECK(object.find("m5.assets") != std::string::npos);  // the Assets answer wins
+  CHECK(object.find("m5.labels-ignored") == std::string::npos);
+  CHECK(object.find("c6g.from-labels") != std::string::npos);
+  CHECK(object.find("us-east-1b") != std::string::npos);
+  CHECK(object.find("SPOT") != std::string::npos);
+}

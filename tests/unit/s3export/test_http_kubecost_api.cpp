@@ -58,10 +58,12 @@ TEST_CASE("kubecost api: the days with data, from one aggregate=cluster step=1d 
   HttpKubecostApi api(kubecost.connection(Flavour::kubecost), s3);
   auto days = api.days_with_data(k_day - 3, k_day);
   REQUIRE(days.ok());
-  CHECK(days.value() == std::set<std::int64_t>{k_day - 3, k_day});
+  CHECK(days.value().days == std::set<std::int64_t>{k_day - 3, k_day});
+  CHECK(days.value().cluster.empty());  // no CLUSTER_ID, no KUBECOST_CLUSTER_ID: not checked
   REQUIRE(kubecost.requests.size() == 1);
   const auto& q = kubecost.requests[0];
   CHECK(q.path == "/model/allocation");
+  CHECK_FALSE(q.has_param("filter"));  // every cluster's days
   CHECK(q.get_param_value("window") == "2024-03-13T00:00:00Z,2024-03-17T00:00:00Z");
   CHECK(q.get_param_value("aggregate") == "cluster");
   CHECK(q.get_param_value("step") == "1d");
@@ -77,11 +79,22 @@ TEST_CASE("kubecost api: an empty answer means no days; an error answer is a fai
   HttpKubecostApi api(kubecost.connection(Flavour::kubecost), s3);
   auto none = api.days_with_data(k_day - 3, k_day);
   REQUIRE(none.ok());
-  CHECK(none.value().empty());
+  CHECK(none.value().days.empty());
   kubecost.status = 500;
   auto failed = api.days_with_data(k_day - 3, k_day);
   REQUIRE_FALSE(failed.ok());
   CHECK(failed.failure().http_status == 500);
+  // Named by its path and window: one endpoint's failure is told from another's.
+  CHECK(failed.failure().message.rfind(
+            "GET /model/allocation window=2024-03-13T00:00:00Z,2024-03-17T00:00:00Z: HTTP 500",
+            0) == 0);
+  s3.granularity = "hourly";
+  HttpKubecostApi hourly(kubecost.connection(Flavour::opencost), s3);
+  auto day = hourly.allocations(k_day, [](const ParsedAllocation&) {});
+  REQUIRE_FALSE(day.ok());
+  CHECK(day.failure().message.rfind(
+            "GET /allocation/compute window=2024-03-16T00:00:00Z,2024-03-17T00:00:00Z: HTTP 500",
+            0) == 0);
 }
 
 TEST_CASE(
@@ -114,8 +127,9 @@ TEST_CASE(
   const auto& q = kubecost.requests[0];
   CHECK(q.path == "/model/allocation/compute");
   CHECK(q.get_param_value("window") == "2024-03-16T00:00:00Z,2024-03-17T00:00:00Z");
-  CHECK(q.get_param_value("aggregate") ==
-        "cluster,node,namespace,controllerKind,controller,pod,container");
+  // AGGREGATION=container: no aggregate, as AWS's exporter sends, so rows keep Kubecost's own
+  // names cluster/node/namespace/pod/container (opencost pkg/costmodel/allocation.go).
+  CHECK_FALSE(q.has_param("aggregate"));
   CHECK(q.get_param_value("step") == "1h");
   CHECK(q.get_param_value("resolution") == "5m");
   CHECK(q.get_param_value("accumulate") == "false");
@@ -140,7 +154,82 @@ TEST_CASE("kubecost api: daily asks the ETL /model/allocation with step=1d, in o
   CHECK(q.get_param_value("step") == "1d");
   CHECK_FALSE(q.has_param("resolution"));
   CHECK(q.get_param_value("filter") == "cluster:\"kubecost-name-of-it\"");
-  CHECK(kubecost.requests[1].get_param_value("filter") == "cluster:\"kubecost-name-of-it\"");
+  CHECK_FALSE(kubecost.requests[1].has_param("filter"));  // the day list asks for every cluster
+}
+
+namespace {
+
+// A day list of `clusters`, each with a cost on 2024-03-16 (k_day).
+std::string day_list(const std::vector<std::string>& clusters) {
+  std::string set;
+  for (const auto& c : clusters)
+    set += (set.empty() ? "\"" : ",\"") + c + "\":{\"name\":\"" + c +
+           "\",\"properties\":{\"cluster\":\"" + c +
+           "\"},\"window\":{\"start\":\"2024-03-16T00:00:00Z\",\"end\":\"2024-03-17T00:00:00Z\"},"
+           "\"totalCost\":1}";
+  return R"({"code":200,"data":[{)" + set + "}]}";
+}
+
+}  // namespace
+
+TEST_CASE("kubecost api: which cluster: KUBECOST_CLUSTER_ID, the ARN's name, or Kubecost's only") {
+  RecordingKubecost kubecost;
+  S3ExportConfig s3;
+  s3.cluster_arn = "arn:aws:eks:us-east-1:111122223333:cluster/eks-test";
+  SECTION("Kubecost knows the ARN's name among others: that one's days") {
+    kubecost.allocation_body = day_list({"eks-test", "other", "__idle__"});
+    HttpKubecostApi api(kubecost.connection(Flavour::kubecost), s3);
+    auto days = api.days_with_data(k_day - 3, k_day);
+    REQUIRE(days.ok());
+    CHECK(days.value().cluster == "eks-test");
+    CHECK(days.value().days == std::set<std::int64_t>{k_day});
+  }
+  SECTION("Kubecost's only cluster is cluster-one: exported, and the filter follows") {
+    kubecost.allocation_body = day_list({"cluster-one"});
+    HttpKubecostApi api(kubecost.connection(Flavour::kubecost), s3);
+    auto days = api.days_with_data(k_day - 3, k_day);
+    REQUIRE(days.ok());
+    CHECK(days.value().cluster == "cluster-one");
+    CHECK(days.value().days == std::set<std::int64_t>{k_day});
+    REQUIRE(api.allocations(k_day, [](const ParsedAllocation&) {}).ok());
+    CHECK(kubecost.requests.back().get_param_value("filter") == "cluster:\"cluster-one\"");
+  }
+  SECTION("several clusters, none of them this one: a failure naming them") {
+    kubecost.allocation_body = day_list({"cluster-one", "cluster-two"});
+    HttpKubecostApi api(kubecost.connection(Flavour::kubecost), s3);
+    auto days = api.days_with_data(k_day - 3, k_day);
+    REQUIRE_FALSE(days.ok());
+    CHECK(days.failure().message ==
+          "Kubecost has no data for cluster \"eks-test\" (the CLUSTER_ID name), only for "
+          "\"cluster-one\", \"cluster-two\": set KUBECOST_CLUSTER_ID to Kubecost's id of this "
+          "cluster");
+  }
+  SECTION("KUBECOST_CLUSTER_ID is never replaced, even by Kubecost's only cluster") {
+    kubecost.allocation_body = day_list({"cluster-one"});
+    auto connection = kubecost.connection(Flavour::kubecost);
+    connection.cluster_id = "pinned";
+    HttpKubecostApi api(connection, s3);
+    auto days = api.days_with_data(k_day - 3, k_day);
+    REQUIRE_FALSE(days.ok());
+    CHECK(days.failure().message.find("(KUBECOST_CLUSTER_ID), only for \"cluster-one\"") !=
+          std::string::npos);
+  }
+  SECTION("no data at all: no days, not a failure") {
+    HttpKubecostApi api(kubecost.connection(Flavour::kubecost), s3);
+    auto days = api.days_with_data(k_day - 3, k_day);
+    REQUIRE(days.ok());
+    CHECK(days.value().days.empty());
+    CHECK(days.value().cluster == "eks-test");
+  }
+}
+
+TEST_CASE("kubecost api: AGGREGATION other than container is sent as it is, as AWS's exporter") {
+  RecordingKubecost kubecost;
+  S3ExportConfig s3;
+  s3.aggregation = "pod";
+  HttpKubecostApi api(kubecost.connection(Flavour::kubecost), s3);
+  REQUIRE(api.allocations(k_day, [](const ParsedAllocation&) {}).ok());
+  CHECK(kubecost.requests.back().get_param_value("aggregate") == "pod");
 }
 
 TEST_CASE("kubecost api: with pagination, 24 one-hour windows of the On-Demand API") {
@@ -157,7 +246,7 @@ TEST_CASE("kubecost api: with pagination, 24 one-hour windows of the On-Demand A
         "2024-03-16T23:00:00Z,2024-03-17T00:00:00Z");
   CHECK(kubecost.requests[5].path == "/model/allocation/compute");
   CHECK(kubecost.requests[5].get_param_value("step") == "1h");
-  CHECK(kubecost.requests[5].get_param_value("aggregate") == "cluster,namespace");
+  CHECK(kubecost.requests[5].get_param_value("aggregate") == "namespace");
 }
 
 TEST_CASE("kubecost api: a failed page stops the day") {
@@ -218,4 +307,32 @@ TEST_CASE("kubecost api: the s3-export connection overrides") {
   auto other = s3_export_connection(config);
   CHECK(other.url == "https://other:9443");
   CHECK(other.insecure_skip_verify);
+}
+
+TEST_CASE("kubecost api: an Assets answer over 64 MiB is refused as it arrives") {
+  constexpr std::size_t k_chunk = 1 << 20, k_chunks = 80;  // 80 MiB, never a complete answer
+  const std::string chunk(k_chunk, ' ');
+  LocalServer server;
+  server.server.Get("/model/assets", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_chunked_content_provider("application/json",
+                                     [&](std::size_t offset, httplib::DataSink& sink) {
+                                       if (offset >= k_chunk * k_chunks) {
+                                         sink.done();
+                                         return true;
+                                       }
+                                       sink.write(chunk.data(), chunk.size());
+                                       return true;
+                                     });
+  });
+  server.start();
+  S3ExportConfig s3;
+  auto connection = server.connection<KubecostConnection>();
+  connection.retries = 0;
+  HttpKubecostApi api(connection, s3);
+  auto facts = api.node_facts(k_day);
+  REQUIRE_FALSE(facts.ok());
+  CHECK(facts.failure().reason == FailureReason::too_large);
+  CHECK(facts.failure().message ==
+        "GET /model/assets window=2024-03-16T00:00:00Z,2024-03-17T00:00:00Z: response larger than "
+        "the Assets answer cap (bytes)=67108864");
 }

@@ -201,14 +201,18 @@ TEST_CASE("s3-export run settings: taken from the config and the ARN (region: th
   CHECK(s.day.upload.min_part_size == k_min_part_size);
   config.s3.compression = "snappy";
   CHECK(s3_export_run_settings(config, k_cluster).day.codec == parquet::Codec::snappy);
-  // Rows must be of Kubecost's id of this cluster: KUBECOST_CLUSTER_ID, else the ARN's name.
-  CHECK(s.day.kubecost_cluster == "eks-test");
   CHECK(s.day.hourly);
-  config.kubecost.cluster_id = "kubecost-cluster";
   config.s3.granularity = "daily";
-  const auto named = s3_export_run_settings(config, k_cluster);
-  CHECK(named.day.kubecost_cluster == "kubecost-cluster");
-  CHECK_FALSE(named.day.hourly);
+  CHECK_FALSE(s3_export_run_settings(config, k_cluster).day.hourly);
+}
+
+TEST_CASE("s3-export run: rows must be of the cluster id Kubecost's day list gave") {
+  Run r;
+  r.kubecost.cluster = "cluster-one";
+  r.kubecost.day[k_today - 3][1].cluster = "cluster-two";
+  CHECK(r.run() == 1);
+  CHECK(r.reporter.reports.back().days_failed == 1);
+  CHECK(r.reporter.reports.back().days_written == 3);
 }
 
 TEST_CASE("s3-export run: days whose Assets API failed are exported and counted") {
