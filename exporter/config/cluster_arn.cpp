@@ -3,6 +3,8 @@
 #include <regex>
 #include <vector>
 
+#include "exporter/config/value_parsers.hpp"
+
 namespace kci {
 namespace {
 
@@ -60,19 +62,19 @@ std::string cluster_arn_problem(const std::string& arn) {
   const std::string& account = parts->fields[4];
   const std::string name = parts->resource.substr(8);
   if (partition != "aws" && partition != "aws-cn" && partition != "aws-us-gov")
-    return "the partition \"" + partition + "\" is not aws, aws-cn or aws-us-gov";
+    return "the partition " + quoted_value(partition) + " is not aws, aws-cn or aws-us-gov";
   if (!valid_aws_region(region))
-    return "the region \"" + region +
-           "\" is not an AWS region code (like us-east-1: two letters, an optional -gov, "
+    return "the region " + quoted_value(region) +
+           " is not an AWS region code (like us-east-1: two letters, an optional -gov, "
            "-<name>-<number>)";
   if (partition_of(region) != partition)
-    return "the region \"" + region + "\" is in the partition " + partition_of(region) + ", not " +
-           partition;
+    return "the region " + quoted_value(region) + " is in the partition " + partition_of(region) +
+           ", not " + partition;
   if (account.size() != 12 || account.find_first_not_of("0123456789") != std::string::npos)
-    return "the account \"" + account + "\" is not a 12-digit AWS account id";
+    return "the account " + quoted_value(account) + " is not a 12-digit AWS account id";
   if (!valid_eks_cluster_name(name))
-    return "the cluster name \"" + name +
-           "\" is not an EKS cluster name (1-100 of A-Z a-z 0-9 - _, starting with a letter or "
+    return "the cluster name " + quoted_value(name) +
+           " is not an EKS cluster name (1-100 of A-Z a-z 0-9 - _, starting with a letter or "
            "digit; no '/'): it names the S3 object";
   return "";
 }

@@ -433,6 +433,10 @@ TEST_CASE("config: CLUSTER_ID's partition, region and account are checked (audit
               .find(std::string("the region \"") + region + "\" is not an AWS region code") !=
           std::string::npos);
   }
+  // The part at fault is escaped like the value: the error stays one line.
+  const std::string newline = error_of({}, {{"CLUSTER_ID", arn("aws", "us\neast-1", "1")}});
+  CHECK(newline.find("the region \"us\\neast-1\" is not an AWS region code") != std::string::npos);
+  CHECK(newline.find('\n') == std::string::npos);
   CHECK(error_of({}, {{"CLUSTER_ID", arn("aws-xx", "us-east-1", "111122223333")}}) ==
         "clusterId: invalid value \"" + arn("aws-xx", "us-east-1", "111122223333") +
             "\": the partition \"aws-xx\" is not aws, aws-cn or aws-us-gov");
