@@ -8,6 +8,7 @@
 #include "exporter/aws/credentials.hpp"
 #include "exporter/aws/s3.hpp"
 #include "exporter/aws/secrets_manager.hpp"
+#include "exporter/config/value_parsers.hpp"
 #include "exporter/s3export/http_kubecost_api.hpp"
 #include "exporter/s3export/pushgateway.hpp"
 #include "exporter/s3export/s3_export.hpp"
@@ -37,16 +38,28 @@ ClusterArn checked_cluster(const S3ExportConfig& s3) {
 
 }  // namespace
 
+std::string aws_request_region(const EnvLookup& env, const std::string& cluster_region) {
+  static const std::regex botocore_region(R"([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)");
+  for (const char* name : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {
+    std::string value = env(name).value_or("");
+    if (value.empty()) continue;
+    if (!std::regex_match(value, botocore_region))
+      throw ConfigError(std::string(name) + ": invalid value " + quoted_value(value) +
+                        ": not an AWS region name (1-63 of A-Z a-z 0-9 -)");
+    return value;
+  }
+  return cluster_region;
+}
+
 int run_s3_export(const Config& config, const EnvLookup& env) {
   const S3ExportConfig& s3 = config.s3;
   const ClusterArn arn = checked_cluster(s3);
+  // Where S3, STS and Secrets Manager requests go first (S3 follows a bucket's region answer);
+  // never the region of the data, which is the cluster's (s3_export_run_settings).
+  const std::string region = aws_request_region(env, arn.region);
   // First, before any thread: SIGTERM/SIGINT and the run deadline become `cancel`.
   Cancellation cancel;
   RunStopper stopper(cancel, s3.run_timeout, "s3ExportRunTimeout");
-  // Where S3, STS and Secrets Manager requests go first (S3 follows a bucket's region answer);
-  // never the region of the data, which is the cluster's (s3_export_run_settings).
-  const std::string region =
-      env("AWS_REGION").value_or(env("AWS_DEFAULT_REGION").value_or(arn.region));
   aws::ClientOptions options;
   options.call_timeout = s3.aws_call_timeout;
   options.call_timeout_name = "s3ExportAwsTimeout";

@@ -71,6 +71,14 @@ bool is_safe_header_value(std::string_view value) {
   return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
 }
 
+std::string dns_suffix(const std::string& region) {
+  return region.starts_with("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
+}
+
+std::string service_endpoint(const std::string& service, const std::string& region) {
+  return "https://" + service + "." + region + "." + dns_suffix(region);
+}
+
 Endpoints Endpoints::from_environment(const EnvLookup& env, const std::string& region) {
   Endpoints e;
   e.region = region;
@@ -79,11 +87,10 @@ Endpoints Endpoints::from_environment(const EnvLookup& env, const std::string& r
   e.s3 = get("AWS_ENDPOINT_URL_S3");
   if (e.s3.empty()) e.s3 = common;
   e.sts = get("AWS_ENDPOINT_URL_STS");
-  if (e.sts.empty()) e.sts = common.empty() ? "https://sts." + region + ".amazonaws.com" : common;
+  if (e.sts.empty()) e.sts = common.empty() ? service_endpoint("sts", region) : common;
   e.secrets_manager = get("AWS_ENDPOINT_URL_SECRETS_MANAGER");
   if (e.secrets_manager.empty())
-    e.secrets_manager =
-        common.empty() ? "https://secretsmanager." + region + ".amazonaws.com" : common;
+    e.secrets_manager = common.empty() ? service_endpoint("secretsmanager", region) : common;
   for (auto* u : {&e.s3, &e.sts, &e.secrets_manager})
     while (!u->empty() && u->back() == '/') u->pop_back();
   return e;

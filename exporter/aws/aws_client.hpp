@@ -19,9 +19,18 @@
 
 namespace kci::aws {
 
+// The DNS suffix of the AWS partition `region` is in: amazonaws.com.cn for the China regions
+// (cn-*, partition aws-cn), amazonaws.com for the others (aws, aws-us-gov) (botocore
+// data/endpoints.json: partitions[].dnsSuffix and regionRegex).
+std::string dns_suffix(const std::string& region);
+
+// The regional endpoint of an AWS service: https://<service>.<region>.<dns_suffix(region)>
+// (sts, secretsmanager, s3).
+std::string service_endpoint(const std::string& service, const std::string& region);
+
 struct Endpoints {
   std::string region;
-  std::string s3;  // "" = https://s3.<region>.amazonaws.com (virtual-hosted buckets)
+  std::string s3;  // "" = AWS's S3 in the bucket's region (s3.hpp: s3_address)
   std::string sts;
   std::string secrets_manager;
   static Endpoints from_environment(const EnvLookup& env, const std::string& region);

@@ -71,12 +71,13 @@ std::string wrong_region_answer(const Response& r) {
 S3::S3(Client& client, CredentialChain& credentials)
     : m_client(client), m_credentials(credentials) {}
 
-S3::Target S3::target(const std::string& bucket, const std::string& key,
-                      const std::string& region) const {
-  const std::string& custom = m_client.endpoints().s3;
+S3Address s3_address(const std::string& custom_endpoint, const std::string& bucket,
+                     const std::string& key, const std::string& region) {
   const std::string suffix = key.empty() ? "/" : "/" + key;
-  if (!custom.empty()) return {custom, "/" + bucket + suffix};  // path-style for custom endpoints
-  return {"https://" + bucket + ".s3." + region + ".amazonaws.com", suffix};
+  if (!custom_endpoint.empty()) return {custom_endpoint, "/" + bucket + suffix};
+  if (bucket.find('.') != std::string::npos)
+    return {service_endpoint("s3", region), "/" + bucket + suffix};
+  return {"https://" + bucket + ".s3." + region + "." + dns_suffix(region), suffix};
 }
 
 std::string S3::region_of(const std::string& bucket) const {
@@ -100,7 +101,7 @@ Expected<Response> S3::call(const Call& c, const std::string& bucket, const std:
   request.idempotent = c.idempotent;
   for (int redirects = 0;; ++redirects) {
     const std::string region = region_of(bucket);
-    Target t = target(bucket, key, region);
+    const S3Address t = s3_address(m_client.endpoints().s3, bucket, key, region);
     request.base_url = t.base_url;
     request.path = t.path;
     request.region = region;
@@ -141,6 +142,9 @@ Expected<std::vector<std::string>> S3::list_keys(const std::string& bucket,
     if (!page.ok())
       return Failure{page.failure().reason, "s3:ListObjectsV2 s3://" + bucket + "/" + prefix +
                                                 ": " + page.failure().message};
+    if (const std::string why = page_outside_prefix(page.value(), prefix); !why.empty())
+      return Failure{FailureReason::parse, "s3:ListObjectsV2 s3://" + bucket + "/" + prefix + ": " +
+                                               why + ": nothing is uploaded"};
     return page;
   };
   return list_all_pages(fetch, "s3:ListObjectsV2 s3://" + bucket + "/" + prefix);

@@ -1,7 +1,8 @@
 #pragma once
 // The S3 calls s3-export makes, signed with a credential chain: ListObjectsV2 (every page),
-// PutObject and the steps of a multipart upload. Buckets are virtual-hosted on AWS and
-// path-style on a custom endpoint (AWS_ENDPOINT_URL[_S3]). Failures name the call and the
+// PutObject and the steps of a multipart upload. Addressing (s3_address): virtual-hosted on AWS,
+// path-style for a bucket name with a '.' and on a custom endpoint (AWS_ENDPOINT_URL[_S3]).
+// Failures name the call and the
 // s3:// URI and carry the AWS error code (reason `aws`), the credential failure or the
 // Client's (timeout, too_large, cancelled, ...). An answer with the expected status but an
 // <Error> document as its body is a failure, for every call (aws_response: is_error_document).
@@ -32,6 +33,25 @@
 #include "exporter/util/result.hpp"
 
 namespace kci::aws {
+
+// Where a request for `key` ("" for the bucket itself) in `bucket` goes: the base URL and the
+// path, which is also the SigV4 canonical URI (so it holds the bucket when path-style).
+//  - a custom endpoint (`custom_endpoint` non-empty): path-style, <endpoint>/<bucket>/<key>;
+//  - a bucket name without '.': virtual-hosted, https://<bucket>.s3.<region>.<suffix>/<key>;
+//  - a bucket name with a '.': path-style, https://s3.<region>.<suffix>/<bucket>/<key>. S3's
+//    wildcard certificate *.s3.<region>.amazonaws.com covers one label, so a virtual host of a
+//    dotted name fails TLS verification; botocore (utils.py check_dns_name: "we are going to
+//    punt on any name containing a '.' character because these will cause SSL cert validation
+//    problems if we try to use virtual-hosting style addressing") falls back to path-style as
+//    well ("Amazon S3 User Guide: Virtual hosting of buckets", https://docs.aws.amazon.com/
+//    AmazonS3/latest/userguide/VirtualHosting.html).
+// <suffix> is the region's partition DNS suffix (dns_suffix: amazonaws.com.cn for cn-*).
+struct S3Address {
+  std::string base_url;
+  std::string path;
+};
+S3Address s3_address(const std::string& custom_endpoint, const std::string& bucket,
+                     const std::string& key, const std::string& region);
 
 class S3 {
  public:
@@ -64,11 +84,6 @@ class S3 {
                                         const std::string& upload_id);
 
  private:
-  struct Target {
-    std::string base_url;
-    std::string path;
-  };
-  Target target(const std::string& bucket, const std::string& key, const std::string& region) const;
   // The region requests for `bucket` are signed for: the one S3 named, else the client's.
   std::string region_of(const std::string& bucket) const;
   struct Call {

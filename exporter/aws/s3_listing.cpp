@@ -53,7 +53,7 @@ class PageReader {
     bool root_seen = false, root_closed = false;
     std::vector<std::string_view> stack;
     std::size_t text_start = std::string_view::npos;
-    int truncated_seen = 0, token_seen = 0, count_seen = 0;
+    int truncated_seen = 0, token_seen = 0, count_seen = 0, prefix_seen = 0;
     std::string truncated_text, count_text;
     long long contents = 0;
     int keys_in_contents = 0;
@@ -110,6 +110,7 @@ class PageReader {
         if (stack.size() == 2 && name == "NextContinuationToken")
           page.next_token = xml_decode(text);
         if (stack.size() == 2 && name == "KeyCount") count_text = xml_decode(text);
+        if (stack.size() == 2 && name == "Prefix") page.prefix = xml_decode(text);
         if (stack.size() == 3 && name == "Key" && stack[1] == "Contents") {
           std::string key = xml_decode(text);
           if (key.empty()) return "a <Contents> with an empty <Key>";
@@ -137,6 +138,8 @@ class PageReader {
         truncated_seen += name == "IsTruncated";
         token_seen += name == "NextContinuationToken";
         count_seen += name == "KeyCount";
+        prefix_seen += name == "Prefix";
+        if (name == "Prefix" && self_closing) page.prefix = "";
         if (name == "Contents") keys_in_contents = 0;
       }
       if (!self_closing) {
@@ -159,6 +162,7 @@ class PageReader {
       return "truncated but has no NextContinuationToken: the listing cannot go on";
     if (!page.truncated && token_seen) return "not truncated, yet it has a NextContinuationToken";
     if (count_seen > 1) return "more than one <KeyCount>";
+    if (prefix_seen > 1) return "more than one <Prefix>";
     if (count_seen && count_text != std::to_string(contents))
       return "<KeyCount> " + one_line(count_text, 20) + " but " + std::to_string(contents) +
              " <Contents>";
@@ -179,6 +183,17 @@ Expected<ListPage> parse_list_page(std::string_view xml) {
                    "the answer is not a ListObjectsV2 page we can trust (" + why + "; it starts " +
                        one_line(std::string(xml.substr(0, 60)), 60) + "): nothing is uploaded"};
   return page;
+}
+
+std::string page_outside_prefix(const ListPage& page, const std::string& requested) {
+  if (page.prefix && *page.prefix != requested)
+    return "the page is the listing of prefix \"" + one_line(*page.prefix, 200) +
+           "\", not of the requested prefix \"" + one_line(requested, 200) + "\"";
+  for (const auto& key : page.keys)
+    if (!key.starts_with(requested))
+      return "the page lists the key \"" + one_line(key, 200) +
+             "\", outside the requested prefix \"" + one_line(requested, 200) + "\"";
+  return "";
 }
 
 Expected<std::vector<std::string>> list_all_pages(

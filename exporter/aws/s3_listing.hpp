@@ -6,6 +6,7 @@
 // API_ListObjectsV2.html). A server that breaks them must not keep us listing forever.
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,7 +18,8 @@ namespace kci::aws {
 struct ListPage {
   std::vector<std::string> keys;
   bool truncated = false;
-  std::string next_token;  // "" when the page has none
+  std::string next_token;             // "" when the page has none
+  std::optional<std::string> prefix;  // the page's <Prefix>; nullopt when it has none
 };
 
 // One ListObjectsV2 answer body, read strictly: a page we cannot be sure of is a failure (reason
@@ -30,8 +32,17 @@ struct ListPage {
 // <NextContinuationToken> is sent "when isTruncated is true" (same page), so it must be there,
 // non-empty, exactly when the page is truncated; <KeyCount>, when present, must count the
 // <Contents>; each <Contents> holds one non-empty <Key>. Only ListBucketResult/Contents/Key are
-// keys (a <Key> elsewhere, e.g. under an <Owner>, is not).
+// keys (a <Key> elsewhere, e.g. under an <Owner>, is not). <Prefix> (ListBucketResult/Prefix,
+// "Keys that begin with the indicated prefix"), when present, must be there once.
 Expected<ListPage> parse_list_page(std::string_view xml);
+
+// "" when `page` answers a listing of `requested`: its <Prefix>, when present, is `requested`
+// and every key starts with `requested` (ListObjectsV2 "Limits the response to keys that begin
+// with the specified prefix"). Else why not, naming the page's prefix or the first key outside
+// it, and the requested prefix. A page that breaks this is not trusted at all: a key of another
+// account, region or month would otherwise mark a day as already in S3 (the day's name is read
+// from the key's last segment).
+std::string page_outside_prefix(const ListPage& page, const std::string& requested);
 
 struct ListLimits {
   std::size_t max_pages = 10'000;    // 10 million keys at S3's page size

@@ -11,8 +11,8 @@ Expected<std::string> get_secret_string(Client& client, CredentialChain& credent
   Endpoints e = client.endpoints();
   std::string endpoint = e.secrets_manager;
   const std::string sign_region = region.empty() ? e.region : region;
-  if (!region.empty() && endpoint == "https://secretsmanager." + e.region + ".amazonaws.com")
-    endpoint = "https://secretsmanager." + region + ".amazonaws.com";
+  if (!region.empty() && endpoint == service_endpoint("secretsmanager", e.region))
+    endpoint = service_endpoint("secretsmanager", region);
   std::string id_json;
   for (char c : secret_id) {
     if (c == '"' || c == '\\') id_json += '\\';

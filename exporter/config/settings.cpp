@@ -293,16 +293,8 @@ const std::vector<Setting>& settings() {
        [](const Config& c) { return c.s3.bucket; }},
       {"clusterId", "CLUSTER_ID", "s3.cluster-id",
        [](Config& c, auto& k, auto& v) {
-         if (!v.empty() && !parse_cluster_arn(v)) {
-           if (auto slash = v.find(":cluster/");
-               slash != std::string::npos && !valid_eks_cluster_name(v.substr(slash + 9)))
-             bad_value(k, v,
-                       "the cluster name \"" + v.substr(slash + 9) +
-                           "\" is not an EKS cluster name (1-100 of A-Z a-z 0-9 - _, starting "
-                           "with a letter or digit; no '/'): it names the S3 object");
-           bad_value(k, v,
-                     "expected an EKS cluster ARN arn:aws:eks:<region>:<account>:cluster/<name>");
-         }
+         if (!v.empty())
+           if (const std::string why = cluster_arn_problem(v); !why.empty()) bad_value(k, v, why);
          c.s3.cluster_arn = v;
        },
        [](const Config& c) { return c.s3.cluster_arn; }},
@@ -320,7 +312,7 @@ const std::vector<Setting>& settings() {
        [](const Config& c) { return redact_url(c.s3.kubecost_endpoint); }},
       {"backfillPeriodDays", "BACKFILL_PERIOD_DAYS", "s3.backfill-days",
        [](Config& c, auto& k, auto& v) {
-         c.s3.backfill_days = static_cast<int>(parse_int_in(k, v, 3, 3650));
+         c.s3.backfill_days = static_cast<int>(parse_int_like_python(k, v, 3, 3650));
        },
        [](const Config& c) { return std::to_string(c.s3.backfill_days); }},
       {"aggregation", "AGGREGATION", "s3.aggregation",
@@ -371,7 +363,14 @@ const std::vector<Setting>& settings() {
        [](Config& c, auto&, auto& v) { c.s3.ca_secret_name = v; },
        [](const Config& c) { return c.s3.ca_secret_name; }},
       {"caCertificateSecretRegion", "KUBECOST_CA_CERTIFICATE_SECRET_REGION", "s3.ca-secret-region",
-       [](Config& c, auto&, auto& v) { c.s3.ca_secret_region = v; },
+       [](Config& c, auto& k, auto& v) {
+         // It names the Secrets Manager host (secretsmanager.<region>.<DNS suffix>).
+         if (!v.empty() && !valid_aws_region(v))
+           bad_value(k, v,
+                     "not an AWS region code (like us-east-1: two letters, an optional -gov, "
+                     "-<name>-<number>)");
+         c.s3.ca_secret_region = v;
+       },
        [](const Config& c) { return c.s3.ca_secret_region; }},
       {"labels", "LABELS", "s3.labels",
        [](Config& c, auto& k, auto& v) {

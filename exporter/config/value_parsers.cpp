@@ -155,6 +155,29 @@ long long parse_int_in(const std::string& key, const std::string& v, long long l
   return n;
 }
 
+long long parse_int_like_python(const std::string& key, const std::string& v, long long lo,
+                                long long hi) {
+  std::size_t b = 0, e = v.size();
+  while (b < e && is_py_space(v[b])) ++b;
+  while (e > b && is_py_space(v[e - 1])) --e;
+  const std::string s = v.substr(b, e - b);
+  std::size_t i = 0;
+  const bool negative = i < s.size() && s[i] == '-';
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+  std::string digits;
+  if (!digit_run(s, i, digits) || i != s.size()) bad_value(key, v, "expected a whole number");
+  const std::size_t first = std::min(digits.find_first_not_of('0'), digits.size());
+  const std::string significant = digits.substr(first);
+  // 19 digits or more would overflow long long and are past any range a setting takes.
+  if (significant.size() > 18)
+    bad_value(key, v, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+  long long n = significant.empty() ? 0 : std::stoll(significant);
+  if (negative) n = -n;
+  if (n < lo || n > hi)
+    bad_value(key, v, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+  return n;
+}
+
 std::string one_of(const std::string& key, const std::string& v,
                    std::initializer_list<const char*> allowed) {
   std::string l = lower(v);

@@ -41,6 +41,14 @@ std::chrono::milliseconds parse_seconds_like_python(const std::string& key, cons
 // A whole decimal number in [lo, hi].
 long long parse_int_in(const std::string& key, const std::string& v, long long lo, long long hi);
 
+// A whole number as Python's int() reads a base-10 text, in [lo, hi]: as the AWS
+// kubecost-s3-exporter parses BACKFILL_PERIOD_DAYS (main.py: int(os.environ.get(...))).
+// Leading and trailing blanks, an optional sign, leading zeros and single underscores between
+// digits are accepted (" 15", "15 ", "+15", "015", "1_5"); "1__5", "_15", "15_", "1.5" and ""
+// are not.
+long long parse_int_like_python(const std::string& key, const std::string& v, long long lo,
+                                long long hi);
+
 // One of `allowed` (compared in lower case); returns the lower-case spelling.
 std::string one_of(const std::string& key, const std::string& v,
                    std::initializer_list<const char*> allowed);

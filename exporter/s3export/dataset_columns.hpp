@@ -17,7 +17,7 @@ namespace kci {
 
 // What is the same on every row of a run.
 struct DatasetCluster {
-  std::string region;       // properties.region: AWS_REGION, else the ARN's region
+  std::string region;       // properties.region: the CLUSTER_ID ARN's region (never AWS_REGION)
   std::string cluster_arn;  // properties.clusterid: the EKS cluster ARN as configured
   std::string name;         // properties.eksclustername: the ARN's cluster name
 };

@@ -51,6 +51,15 @@ int run_s3_export_days(const S3ExportRunSettings& settings, KubecostApi& api, Ob
     return succeeded ? 0 : 1;
   };
   const BackfillWindow window = backfill_window(clock.now_unix_seconds(), settings.backfill_days);
+  if (window.first > window.last) {
+    // BACKFILL_PERIOD_DAYS=3: [midnight(now-2d), midnight(now-2d)), no day (AWS's main.py still
+    // asks Kubecost for that zero-length window; nothing is asked here).
+    log::info("s3-export back-fill window is empty: no day to export, Kubecost and S3 not asked",
+              {{"backfill_period_days", std::to_string(settings.backfill_days)},
+               {"bucket", settings.bucket},
+               {"cluster", settings.cluster.name}});
+    return finish(true);
+  }
   log::info("s3-export back-fill period", {{"from", format_day(window.first)},
                                            {"to", format_day(window.last)},
                                            {"bucket", settings.bucket},
@@ -102,12 +111,13 @@ int run_s3_export_days(const S3ExportRunSettings& settings, KubecostApi& api, Ob
                   {"error", r.failure().message}});
       continue;
     }
-    if (r.value().assets_failed) ++report.assets_failures;
     if (r.value().rows == 0) {
       log::warn("Kubecost returned no allocations for the day: skipped, nothing written",
                 {{"day", date}});
       continue;
     }
+    // Only days written: a day without allocations has no rows the missing node facts touch.
+    if (r.value().assets_failed) ++report.assets_failures;
     ++report.days_written;
     report.rows_written += r.value().rows;
     char cost[32];

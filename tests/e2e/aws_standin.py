@@ -24,6 +24,7 @@ import secrets
 import threading
 import time
 import urllib.parse
+from xml.sax.saxutils import escape as xml_escape
 
 import botocore.auth
 import botocore.awsrequest
@@ -69,6 +70,12 @@ HOSTILE_MODES = {
     "list-html": "ListObjectsV2 answers 200 with an HTML page",
     "list-cut": "ListObjectsV2 answers 200 with the page cut short inside <Contents>",
     "list-inconsistent": "a page says IsTruncated false yet names a NextContinuationToken",
+    # ListObjectsV2 `prefix` "Limits the response to keys that begin with the specified prefix",
+    # and the answer's <Prefix> echoes it (same page, Request Parameters and Response Syntax).
+    # A broken proxy or a lying peer answering another listing: its keys may hold this
+    # cluster's day names under another account, region or month.
+    "list-foreign-keys": "a page of the requested <Prefix> whose keys (`foreign_keys`) lie outside it",
+    "list-other-prefix": "a page whose <Prefix> is another one (account_id=999999999999/)",
     # ListObjectsV2 ("Amazon S3 API Reference: ListObjectsV2",
     # https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html): a page holds at
     # most MaxKeys (1 000) keys; when IsTruncated is true, NextContinuationToken is sent and the
@@ -158,6 +165,7 @@ class AwsStandIn(LoopbackServer):
         self.bucket_regions = {}  # bucket -> home region (default: `region`)
         self.wrong_region = "400"  # one of WRONG_REGION_ANSWERS
         self.hidden = set()  # (bucket, key) that listings leave out
+        self.foreign_keys = []  # list-foreign-keys: the keys its pages hold
         self.fail_creates = 0  # CreateMultipartUpload requests to answer 500 InternalError
         self.log = []  # (operation, key or "", status)
         self.fail_next_put = False
@@ -440,6 +448,13 @@ class AwsStandIn(LoopbackServer):
                         pass
                     self.close_connection = True
                     return None
+                if standin.hostile & {"list-foreign-keys", "list-other-prefix"}:
+                    standin.log.append(("ListObjectsV2", prefix, 200))
+                    echoed = prefix if "list-foreign-keys" in standin.hostile else "account_id=999999999999/"
+                    xml = (f"<ListBucketResult><Name>b</Name><Prefix>{xml_escape(echoed)}</Prefix>"
+                           + "".join(f"<Contents><Key>{xml_escape(k)}</Key></Contents>" for k in standin.foreign_keys)
+                           + "<IsTruncated>false</IsTruncated></ListBucketResult>")
+                    return self.reply(200, xml.encode())
                 if "list-slow-drip" in standin.hostile:
                     standin.log.append(("ListObjectsV2", prefix, 200))
                     return self.stream((b" " for _ in range(600)), 10_000_000, pause=0.2)
@@ -454,7 +469,9 @@ class AwsStandIn(LoopbackServer):
                 start = int(q.get("continuation-token", ["0"])[0])
                 page = keys[start:start + 2]  # tiny pages: pagination is exercised
                 more = start + 2 < len(keys)
-                xml = "<ListBucketResult>" + "".join(f"<Contents><Key>{k}</Key></Contents>" for k in page)
+                # S3 echoes the request's prefix in <Prefix> (ListObjectsV2 Response Syntax).
+                xml = f"<ListBucketResult><Prefix>{xml_escape(prefix)}</Prefix>"
+                xml += "".join(f"<Contents><Key>{k}</Key></Contents>" for k in page)
                 xml += f"<IsTruncated>{'true' if more else 'false'}</IsTruncated>"
                 if more:
                     xml += f"<NextContinuationToken>{start + 2}</NextContinuationToken>"

@@ -142,6 +142,24 @@ def main():
                 'the cluster name "team/prod" is not an EKS cluster name (1-100 of A-Z a-z 0-9 - '
                 "_, starting with a letter or digit; no '/'): it names the S3 object",
                 env={"CLUSTER_ID": "arn:aws:eks:us-east-1:111122223333:cluster/team/prod"})
+        # audit 13 items 1, 6b, 6c: the ARN's region names a key segment and hosts; the CA
+        # secret's region a host; BACKFILL_PERIOD_DAYS is read like Python's int().
+        refused(b, "cluster region with a slash", ["check-config"],
+                'clusterId: invalid value "arn:aws:eks:us-east-1/../x:111122223333:cluster/c": '
+                'the region "us-east-1/../x" is not an AWS region code (like us-east-1: two '
+                "letters, an optional -gov, -<name>-<number>)",
+                env={"CLUSTER_ID": "arn:aws:eks:us-east-1/../x:111122223333:cluster/c"})
+        refused(b, "CA secret region with a dot", ["check-config"],
+                'caCertificateSecretRegion: invalid value "evil.example": not an AWS region code '
+                "(like us-east-1: two letters, an optional -gov, -<name>-<number>)",
+                env={"KUBECOST_CA_CERTIFICATE_SECRET_REGION": "evil.example"})
+        refused(b, "back-fill days with a double underscore", ["check-config"],
+                'backfillPeriodDays: invalid value "1__5": expected a whole number',
+                env={"BACKFILL_PERIOD_DAYS": "1__5"})
+        p = run(b, ["check-config"], env={"BACKFILL_PERIOD_DAYS": " 1_5 ",
+                                          "CLUSTER_ID": "arn:aws-cn:eks:cn-north-1:111122223333:cluster/c"})
+        check("Python int() spellings and an aws-cn ARN pass check-config (' 1_5 ', cn-north-1)",
+              p.returncode == 0 and p.stderr == "", f"exit {p.returncode}, stderr {p.stderr[:400]!r}")
         # issue 13 item 6: timeouts are read like Python's float(); nan, inf and <= 0 refused.
         refused(b, "timeout nan", ["check-config"],
                 'connectionTimeout: invalid value "nan": must be a finite number of seconds',

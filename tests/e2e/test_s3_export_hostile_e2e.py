@@ -11,7 +11,8 @@ upload is left open, that no temporary file is left in S3_EXPORT_WORK_DIR, and t
 Cases: a continuation token that never changes; a 230 MB listing (chunked, and announced by
 Content-Length); header lines that never end; a slow-drip answer past the AWS call deadline,
 and past the run deadline;
-a 200 listing that is an HTML page, cut short, or inconsistent;
+a 200 listing that is an HTML page, cut short, or inconsistent; a page whose keys or <Prefix>
+lie outside the requested prefix;
 entity-heavy XML (a 12 MB key of '&amp;'); 200 with an <Error> body on PutObject and on
 CompleteMultipartUpload; an STS SessionToken with CR/LF (raw and as character references);
 SIGTERM and SIGINT while an UploadPart is in flight; userinfo in the Pod Identity URI and in
@@ -175,6 +176,29 @@ def main():
             one_error(o, "s3-export cannot list the bucket", f"s3:ListObjectsV2 s3://{BUCKET}/{prefix}",
                       "is not a ListObjectsV2 page we can trust", why, "nothing is uploaded")
             assert not aws.ops("PutObject") and not aws.ops("CreateMultipartUpload"), aws.log
+        checks += 1
+
+        # 1c. A page of another listing: keys outside the requested prefix that name this
+        #     cluster's days (another account, region, month), or another <Prefix>. Before,
+        #     only a key's last segment was read: those days counted as in S3 and the run exited
+        #     0 having uploaded nothing (audit 13 item 4).
+        foreign = [k.replace(f"account_id={ACCOUNT}/", "account_id=999999999999/") for k in day_keys]
+        foreign += [k.replace(f"region={REGION}/", "region=eu-west-1/") for k in day_keys]
+        aws.foreign_keys = foreign
+        reset("list-foreign-keys")
+        o = run(args.binary, env, os.path.join(tmp, "foreign-keys.log"))
+        clean(o, "keys outside the requested prefix")
+        one_error(o, "s3-export cannot list the bucket", f"s3:ListObjectsV2 s3://{BUCKET}/{prefix}",
+                  f'the page lists the key \\"{foreign[0]}\\", outside the requested prefix \\"{prefix}',
+                  "nothing is uploaded")
+        assert not aws.ops("PutObject") and not aws.ops("CreateMultipartUpload"), aws.log
+        reset("list-other-prefix")
+        o = run(args.binary, env, os.path.join(tmp, "other-prefix.log"))
+        clean(o, "another listing's <Prefix>")
+        one_error(o, "s3-export cannot list the bucket",
+                  'the page is the listing of prefix \\"account_id=999999999999/\\", not of the requested prefix',
+                  "nothing is uploaded")
+        aws.foreign_keys = []
         checks += 1
 
         # 2. A 230 MB listing page: refused at 16 MiB, memory stays flat.

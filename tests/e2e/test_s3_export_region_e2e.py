@@ -14,7 +14,9 @@ Proves:
     S3", the object is kept byte for byte, exit 0, no multipart upload left open;
   - a CreateMultipartUpload answered 500 is not retried (one upload opened), the day fails
     (exit 1) and the next run fills it;
-  - zstd files are named .zstd.parquet and a second run recognises them (nothing uploaded).
+  - zstd files are named .zstd.parquet and a second run recognises them (nothing uploaded);
+  - an empty AWS_REGION is unset (the ARN's region is signed for first); a dotted bucket name
+    is addressed path-style and its signatures verify; BACKFILL_PERIOD_DAYS=3 asks nothing.
 """
 import argparse
 import os
@@ -127,6 +129,43 @@ def main():
         rc, err = run(args.binary, env)  # snappy now: the zstd days are there already
         assert rc == 0 and len(aws.ops("PutObject")) == puts, err
         print(f"  zstd: {puts} objects named .zstd.parquet, recognised by the next runs")
+        checks += 1
+        # 5. AWS_REGION set but empty (a Helm value rendered ""): as if unset, the ARN's region
+        #    is the first one signed for (audit 13 item 5; before, requests were signed for "").
+        aws.objects.clear()
+        aws.log.clear()
+        aws.wrong_region = "301"
+        rc, err = run(args.binary, dict(env, AWS_REGION=""))
+        assert rc == 0 and aws.objects, err
+        wrong = aws.ops("WrongRegion")
+        assert len(wrong) == 1 and wrong[0][2] == CLUSTER_REGION, wrong
+        assert f"region={CLUSTER_REGION}" in err.split("aws credentials")[1].splitlines()[0], err
+        print(f"  AWS_REGION=\"\": signed for the cluster's {CLUSTER_REGION} first, then followed")
+        checks += 1
+
+        # 6. A bucket name with dots: path-style (the bucket in the signed path, botocore
+        #    verifies the signature), the region answer still followed (audit 13 item 2).
+        dotted = "kci.e2e.data"
+        aws.bucket_regions[dotted] = BUCKET_REGION
+        aws.objects.clear()
+        aws.log.clear()
+        rc, err = run(args.binary, dict(env, S3_BUCKET_NAME=dotted))
+        assert rc == 0 and aws.objects, err
+        assert all(b == dotted for (b, _) in aws.objects), list(aws.objects)
+        assert len(aws.ops("WrongRegion")) == 1, aws.log
+        print(f"  bucket {dotted}: {len(aws.objects)} objects, path-style, signatures verified")
+        checks += 1
+
+        # 7. BACKFILL_PERIOD_DAYS=3: AWS's window [midnight(now-2d), midnight(now-2d)) holds no
+        #    day; neither Kubecost nor S3 is asked, one line says so, exit 0 (audit 13 item 6e).
+        aws.log.clear()
+        kube.paths.clear()
+        rc, err = run(args.binary, dict(env, BACKFILL_PERIOD_DAYS="3"))
+        assert rc == 0, err
+        assert not kube.paths and not aws.ops("ListObjectsV2") and not aws.ops("PutObject"), (kube.paths, aws.log)
+        assert err.count("s3-export back-fill window is empty") == 1, err
+        assert "back-fill period" not in err, err
+        print("  BACKFILL_PERIOD_DAYS=3: empty window, nothing asked, exit 0")
         checks += 1
     finally:
         kube.stop()

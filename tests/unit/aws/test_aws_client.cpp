@@ -12,6 +12,8 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <map>
+#include <optional>
 #include <thread>
 
 #include "exporter/aws/aws_client.hpp"
@@ -283,4 +285,31 @@ TEST_CASE("aws_client: 5xx is retried within the deadline") {
   CHECK(r.value().status == 200);
   CHECK(r.value().body == "<ok/>");
   CHECK(calls == 3);
+}
+
+TEST_CASE("aws_client: STS and Secrets Manager hosts take the partition's DNS suffix") {
+  auto env = [](std::map<std::string, std::string> vars) -> EnvLookup {
+    return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
+      auto it = vars.find(name);
+      return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);
+    };
+  };
+  auto e = Endpoints::from_environment(env({}), "us-east-1");
+  CHECK(e.sts == "https://sts.us-east-1.amazonaws.com");
+  CHECK(e.secrets_manager == "https://secretsmanager.us-east-1.amazonaws.com");
+  CHECK(e.s3.empty());
+  // China (partition aws-cn, botocore endpoints.json dnsSuffix amazonaws.com.cn) (audit 13 #3).
+  e = Endpoints::from_environment(env({}), "cn-north-1");
+  CHECK(e.sts == "https://sts.cn-north-1.amazonaws.com.cn");
+  CHECK(e.secrets_manager == "https://secretsmanager.cn-north-1.amazonaws.com.cn");
+  e = Endpoints::from_environment(env({}), "us-gov-west-1");
+  CHECK(e.sts == "https://sts.us-gov-west-1.amazonaws.com");
+  CHECK(dns_suffix("cn-northwest-1") == "amazonaws.com.cn");
+  CHECK(dns_suffix("eu-west-1") == "amazonaws.com");
+  CHECK(service_endpoint("s3", "cn-north-1") == "https://s3.cn-north-1.amazonaws.com.cn");
+  // The overrides win in every partition.
+  e = Endpoints::from_environment(env({{"AWS_ENDPOINT_URL", "http://127.0.0.1:1/"}}), "cn-north-1");
+  CHECK(e.sts == "http://127.0.0.1:1");
+  CHECK(e.secrets_manager == "http://127.0.0.1:1");
+  CHECK(e.s3 == "http://127.0.0.1:1");
 }

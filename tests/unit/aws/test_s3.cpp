@@ -299,3 +299,94 @@ TEST_CASE("s3: CreateMultipartUpload is never retried; PutObject is (item 10)") 
   REQUIRE(f.s3->put_object("b", "k", "body").ok());
   CHECK(puts == 2);
 }
+
+TEST_CASE("s3: a listing page with keys outside the requested prefix fails (audit 13 item 4)") {
+  std::string body;
+  S3Fixture f;
+  f.server.server.Get("/b/", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content(body, "application/xml");
+  });
+  f.start();
+  const std::string prefix = "account_id=111122223333/region=us-east-1/year=2026/month=11/";
+  body = "<ListBucketResult><Prefix>" + prefix + "</Prefix><Contents><Key>" + prefix +
+         "2026-11-01_c.snappy.parquet</Key></Contents><Contents><Key>account_id=999999999999/"
+         "region=us-east-1/year=2026/month=11/2026-11-02_c.snappy.parquet</Key></Contents>"
+         "<IsTruncated>false</IsTruncated></ListBucketResult>";
+  auto keys = f.s3->list_keys("b", prefix);
+  REQUIRE_FALSE(keys.ok());
+  CHECK(keys.failure().reason == FailureReason::parse);
+  CHECK(keys.failure().message ==
+        "s3:ListObjectsV2 s3://b/" + prefix +
+            ": the page lists the key \"account_id=999999999999/region=us-east-1/year=2026/"
+            "month=11/2026-11-02_c.snappy.parquet\", outside the requested prefix \"" +
+            prefix + "\": nothing is uploaded");
+
+  body =
+      "<ListBucketResult><Prefix>account_id=</Prefix><IsTruncated>false</IsTruncated>"
+      "</ListBucketResult>";
+  keys = f.s3->list_keys("b", prefix);
+  REQUIRE_FALSE(keys.ok());
+  CHECK(keys.failure().message == "s3:ListObjectsV2 s3://b/" + prefix +
+                                      ": the page is the listing of prefix \"account_id=\", not "
+                                      "of the requested prefix \"" +
+                                      prefix + "\": nothing is uploaded");
+
+  body = "<ListBucketResult><Prefix>" + prefix + "</Prefix><Contents><Key>" + prefix +
+         "2026-11-01_c.snappy.parquet</Key></Contents><IsTruncated>false</IsTruncated>"
+         "</ListBucketResult>";
+  keys = f.s3->list_keys("b", prefix);
+  REQUIRE(keys.ok());
+  CHECK(keys.value() == std::vector<std::string>{prefix + "2026-11-01_c.snappy.parquet"});
+}
+
+TEST_CASE("s3: addressing: virtual-hosted, path-style for dotted names and custom endpoints") {
+  // A plain name: virtual-hosted; the path (the SigV4 canonical URI) is the key alone.
+  auto a = s3_address("", "my-bucket", "k/x.parquet", "eu-west-1");
+  CHECK(a.base_url == "https://my-bucket.s3.eu-west-1.amazonaws.com");
+  CHECK(a.path == "/k/x.parquet");
+  CHECK(s3_address("", "my-bucket", "", "eu-west-1").path == "/");
+  // A dotted name: *.s3.<region>.amazonaws.com cannot match it: path-style, the bucket in the
+  // path and so in the canonical URI (audit 13 item 2).
+  a = s3_address("", "my.bucket.example", "k/x.parquet", "eu-west-1");
+  CHECK(a.base_url == "https://s3.eu-west-1.amazonaws.com");
+  CHECK(a.path == "/my.bucket.example/k/x.parquet");
+  CHECK(s3_address("", "my.bucket", "", "us-east-1").path == "/my.bucket/");
+  // After a region answer the next attempt is addressed for the bucket's region.
+  CHECK(s3_address("", "my.bucket", "k", "ap-southeast-2").base_url ==
+        "https://s3.ap-southeast-2.amazonaws.com");
+  // China regions are under amazonaws.com.cn (audit 13 item 3).
+  CHECK(s3_address("", "my-bucket", "k", "cn-north-1").base_url ==
+        "https://my-bucket.s3.cn-north-1.amazonaws.com.cn");
+  CHECK(s3_address("", "my.bucket", "k", "cn-northwest-1").base_url ==
+        "https://s3.cn-northwest-1.amazonaws.com.cn");
+  CHECK(s3_address("", "my-bucket", "k", "us-gov-west-1").base_url ==
+        "https://my-bucket.s3.us-gov-west-1.amazonaws.com");
+  // A custom endpoint: always path-style.
+  a = s3_address("http://127.0.0.1:9000", "my-bucket", "k", "cn-north-1");
+  CHECK(a.base_url == "http://127.0.0.1:9000");
+  CHECK(a.path == "/my-bucket/k");
+}
+
+TEST_CASE("s3: a dotted bucket is signed path-style and follows a region answer") {
+  // Against a custom endpoint (the only one a test can reach) every bucket is path-style; the
+  // dotted name must reach the path and the signature alike, and the redirect still works.
+  std::vector<std::string> regions, paths;
+  S3Fixture f;
+  f.server.server.Get("/my.bucket/", [&](const httplib::Request& req, httplib::Response& res) {
+    regions.push_back(signed_region(req));
+    paths.push_back(req.path);
+    if (regions.back() != "eu-central-1") {
+      res.status = 301;
+      res.set_header("x-amz-bucket-region", "eu-central-1");
+      res.set_content("<Error><Code>PermanentRedirect</Code><Message>m</Message></Error>",
+                      "application/xml");
+      return;
+    }
+    res.set_content("<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>",
+                    "application/xml");
+  });
+  f.start();
+  REQUIRE(f.s3->list_keys("my.bucket", "p/").ok());
+  CHECK(regions == std::vector<std::string>{"us-east-1", "eu-central-1"});
+  CHECK(paths == std::vector<std::string>{"/my.bucket/", "/my.bucket/"});
+}

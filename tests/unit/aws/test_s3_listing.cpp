@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <map>
+#include <optional>
 
 #include "exporter/aws/s3_listing.hpp"
 
@@ -22,7 +23,7 @@ struct FakeListing {
 };
 
 ListPage page(std::vector<std::string> keys, const std::string& next) {
-  return ListPage{std::move(keys), !next.empty(), next};
+  return ListPage{std::move(keys), !next.empty(), next, std::nullopt};
 }
 
 }  // namespace
@@ -65,7 +66,7 @@ TEST_CASE("s3_listing: a cycle of tokens is caught when it comes round") {
 
 TEST_CASE("s3_listing: a truncated page without a token fails instead of losing keys") {
   FakeListing f;
-  f.pages[""] = ListPage{{"a"}, true, ""};
+  f.pages[""] = ListPage{{"a"}, true, "", std::nullopt};
   auto keys = list_all_pages(std::ref(f), "list");
   REQUIRE_FALSE(keys.ok());
   CHECK(keys.failure().message ==
@@ -168,4 +169,51 @@ TEST_CASE("s3_listing: a page we cannot trust is a failure, not an empty bucket 
   std::string deep = "<ListBucketResult>";
   for (int i = 0; i < 40; ++i) deep += "<a>";
   has(why(deep), "elements nested too deep");
+}
+
+TEST_CASE("s3_listing: the page's <Prefix> is read, once (audit 13 item 4)") {
+  auto p = parse_list_page(
+      "<ListBucketResult><Name>b</Name><Prefix>a&amp;b/</Prefix><CommonPrefixes><Prefix>x/"
+      "</Prefix></CommonPrefixes><IsTruncated>false</IsTruncated></ListBucketResult>");
+  REQUIRE(p.ok());
+  CHECK(p.value().prefix == std::optional<std::string>("a&b/"));
+  auto empty = parse_list_page(
+      "<ListBucketResult><Prefix/><IsTruncated>false</IsTruncated></ListBucketResult>");
+  REQUIRE(empty.ok());
+  CHECK(empty.value().prefix == std::optional<std::string>(""));
+  auto none =
+      parse_list_page("<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>");
+  REQUIRE(none.ok());
+  CHECK_FALSE(none.value().prefix.has_value());
+  auto twice = parse_list_page(
+      "<ListBucketResult><Prefix>a/</Prefix><Prefix>b/</Prefix><IsTruncated>false</IsTruncated>"
+      "</ListBucketResult>");
+  REQUIRE_FALSE(twice.ok());
+  CHECK(twice.failure().message.find("(more than one <Prefix>;") != std::string::npos);
+}
+
+TEST_CASE("s3_listing: a page of another prefix, or with a key outside it, is refused") {
+  const std::string want = "account_id=111122223333/region=us-east-1/year=2026/month=11/";
+  ListPage good{{want + "2026-11-01_c.snappy.parquet"}, false, "", want};
+  CHECK(page_outside_prefix(good, want).empty());
+  good.prefix.reset();  // a page without <Prefix>: its keys are still checked
+  CHECK(page_outside_prefix(good, want).empty());
+  CHECK(page_outside_prefix(ListPage{{}, false, "", want}, want).empty());
+
+  // Keys of another account, region or month name a day of this cluster in their last segment.
+  for (const std::string key :
+       {"account_id=999999999999/region=us-east-1/year=2026/month=11/2026-11-01_c.snappy.parquet",
+        "account_id=111122223333/region=eu-west-1/year=2026/month=11/2026-11-01_c.snappy.parquet",
+        "account_id=111122223333/region=us-east-1/year=2026/month=10/2026-11-01_c.snappy.parquet",
+        "2026-11-01_c.snappy.parquet"}) {
+    INFO(key);
+    CHECK(page_outside_prefix(ListPage{{want + "x", key}, false, "", want}, want) ==
+          "the page lists the key \"" + key + "\", outside the requested prefix \"" + want + "\"");
+  }
+  const std::string other = "account_id=999999999999/";
+  CHECK(page_outside_prefix(ListPage{{}, false, "", other}, want) ==
+        "the page is the listing of prefix \"" + other + "\", not of the requested prefix \"" +
+            want + "\"");
+  CHECK(page_outside_prefix(ListPage{{}, false, "", ""}, want) ==
+        "the page is the listing of prefix \"\", not of the requested prefix \"" + want + "\"");
 }

@@ -414,3 +414,81 @@ TEST_CASE("config: leader election settings from YAML, env and flags, with clien
   CHECK(error_of({}, {{"LEADER_ELECTION", "maybe"}})
             .starts_with("leaderElection.enabled: invalid value \"maybe\""));
 }
+
+TEST_CASE("config: CLUSTER_ID's partition, region and account are checked (audit 13 item 1)") {
+  auto arn = [](const std::string& partition, const std::string& region,
+                const std::string& account) {
+    return "arn:" + partition + ":eks:" + region + ":" + account + ":cluster/c";
+  };
+  // A region with '/' became an extra object key segment (region=us-east-1/../x/).
+  const std::string slash = arn("aws", "us-east-1/../x", "111122223333");
+  CHECK(error_of({}, {{"CLUSTER_ID", slash}}) ==
+        "clusterId: invalid value \"" + slash +
+            "\": the region \"us-east-1/../x\" is not an AWS region code (like us-east-1: two "
+            "letters, an optional -gov, -<name>-<number>)");
+  for (const char* region : {"", "us-east-1.x", "US-EAST-1", "us-east", "useast-1", "us-east-1-",
+                             "us--1", "u-east-1", "us-east-1a", "us-east-1 "}) {
+    INFO(region);
+    CHECK(error_of({}, {{"CLUSTER_ID", arn("aws", region, "111122223333")}})
+              .find(std::string("the region \"") + region + "\" is not an AWS region code") !=
+          std::string::npos);
+  }
+  // The part at fault is escaped like the value: the error stays one line.
+  const std::string newline = error_of({}, {{"CLUSTER_ID", arn("aws", "us\neast-1", "1")}});
+  CHECK(newline.find("the region \"us\\neast-1\" is not an AWS region code") != std::string::npos);
+  CHECK(newline.find('\n') == std::string::npos);
+  CHECK(error_of({}, {{"CLUSTER_ID", arn("aws-xx", "us-east-1", "111122223333")}}) ==
+        "clusterId: invalid value \"" + arn("aws-xx", "us-east-1", "111122223333") +
+            "\": the partition \"aws-xx\" is not aws, aws-cn or aws-us-gov");
+  CHECK(error_of({}, {{"CLUSTER_ID", arn("aws", "cn-north-1", "111122223333")}})
+            .ends_with("the region \"cn-north-1\" is in the partition aws-cn, not aws"));
+  CHECK(error_of({}, {{"CLUSTER_ID", arn("aws-us-gov", "us-east-1", "111122223333")}})
+            .ends_with("the region \"us-east-1\" is in the partition aws, not aws-us-gov"));
+  for (const char* account : {"11112222333", "1111222233334", "11112222333x", ""}) {
+    INFO(account);
+    CHECK(error_of({}, {{"CLUSTER_ID", arn("aws", "us-east-1", account)}})
+              .ends_with(std::string("the account \"") + account +
+                         "\" is not a 12-digit AWS account id"));
+  }
+  CHECK(
+      error_of({}, {{"CLUSTER_ID", "arn:aws:iam::111122223333:role/x"}})
+          .ends_with("expected an EKS cluster ARN arn:aws:eks:<region>:<account>:cluster/<name>"));
+  // Accepted: the regions AWS's own pattern knows, the newer prefixes it does not, both other
+  // partitions.
+  for (const auto& [partition, region] :
+       std::vector<std::pair<std::string, std::string>>{{"aws", "us-east-1"},
+                                                        {"aws", "ap-southeast-2"},
+                                                        {"aws", "eu-central-1"},
+                                                        {"aws", "me-central-1"},
+                                                        {"aws", "af-south-1"},
+                                                        {"aws", "il-central-1"},
+                                                        {"aws", "mx-central-1"},
+                                                        {"aws", "ap-southeast-12"},
+                                                        {"aws-cn", "cn-north-1"},
+                                                        {"aws-cn", "cn-northwest-1"},
+                                                        {"aws-us-gov", "us-gov-west-1"}}) {
+    INFO(partition << " " << region);
+    CHECK(load({}, {{"CLUSTER_ID", arn(partition, region, "111122223333")}}).s3.cluster_arn ==
+          arn(partition, region, "111122223333"));
+  }
+}
+
+TEST_CASE("config: KUBECOST_CA_CERTIFICATE_SECRET_REGION is a region code (audit 13 item 6c)") {
+  CHECK(load({}, {{"KUBECOST_CA_CERTIFICATE_SECRET_REGION", "eu-west-1"}}).s3.ca_secret_region ==
+        "eu-west-1");
+  CHECK(load({}, {{"KUBECOST_CA_CERTIFICATE_SECRET_REGION", ""}}).s3.ca_secret_region.empty());
+  CHECK(error_of({}, {{"KUBECOST_CA_CERTIFICATE_SECRET_REGION", "evil.example.com/x"}}) ==
+        "caCertificateSecretRegion: invalid value \"evil.example.com/x\": not an AWS region code "
+        "(like us-east-1: two letters, an optional -gov, -<name>-<number>)");
+}
+
+TEST_CASE("config: BACKFILL_PERIOD_DAYS as Python's int() reads it (audit 13 item 6b)") {
+  for (const char* v : {"15 ", " 15", "1_5", "+15", "015"}) {
+    INFO(v);
+    CHECK(load({}, {{"BACKFILL_PERIOD_DAYS", v}}).s3.backfill_days == 15);
+  }
+  CHECK(error_of({}, {{"BACKFILL_PERIOD_DAYS", "1__5"}}) ==
+        "backfillPeriodDays: invalid value \"1__5\": expected a whole number");
+  CHECK(error_of({}, {{"BACKFILL_PERIOD_DAYS", " 2 "}}) ==
+        "backfillPeriodDays: invalid value \" 2 \": must be between 3 and 3650");
+}

@@ -1,6 +1,8 @@
 // Value parsers that guard what goes into the exposition and the Parquet schema.
 #include <catch2/catch.hpp>
 
+#include <utility>
+
 #include "exporter/config/value_parsers.hpp"
 #include "exporter/util/result.hpp"
 
@@ -85,4 +87,27 @@ TEST_CASE("value parsers: a Kubernetes key holds no quote, backslash, '=', blank
   }
   CHECK(error_of([] { keys(std::string(318, 'a')); }).ends_with("not a Kubernetes label key"));
   CHECK(keys(std::string(317, 'a')).size() == 1);
+}
+
+TEST_CASE("value parsers: whole numbers as Python's int() reads them (BACKFILL_PERIOD_DAYS)") {
+  // What int() accepts in base 10 (PEP 515 underscores; str.strip() blanks; sign; zeros).
+  const std::pair<const char*, long long> good[] = {
+      {"15", 15},  {" 15", 15}, {"15 ", 15},   {"\t15\n", 15}, {"1_5", 15},
+      {"+15", 15}, {"015", 15}, {"0_1_5", 15}, {"3650", 3650}, {" +1_0_0 ", 100}};
+  for (const auto& [text, want] : good) {
+    INFO(text);
+    CHECK(parse_int_like_python("backfillPeriodDays", text, 3, 3650) == want);
+  }
+  for (const char* bad :
+       {"1__5", "_15", "15_", "1.5", "", " ", "+", "+ 15", "15x", "0x10", "1e2"}) {
+    INFO(bad);
+    CHECK(error_of([&] { parse_int_like_python("backfillPeriodDays", bad, 3, 3650); }) ==
+          "backfillPeriodDays: invalid value " + quoted_value(bad) + ": expected a whole number");
+  }
+  for (const char* out : {"2", "-15", "3651", "99999999999999999999999", "-0"}) {
+    INFO(out);
+    CHECK(error_of([&] { parse_int_like_python("backfillPeriodDays", out, 3, 3650); }) ==
+          "backfillPeriodDays: invalid value " + quoted_value(out) +
+              ": must be between 3 and 3650");
+  }
 }

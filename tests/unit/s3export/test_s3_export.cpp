@@ -254,3 +254,38 @@ TEST_CASE("s3-export run: cancelled before it starts: nothing is exported, exit 
   REQUIRE(r.reporter.reports.size() == 1);
   CHECK_FALSE(r.reporter.reports[0].succeeded);
 }
+
+TEST_CASE("s3-export run: an Assets failure counts only for a day written (audit 13 item 6a)") {
+  Run r;
+  r.give(k_today - 3, 0);  // nothing to export that day ...
+  r.kubecost.asset_failures.emplace(k_today - 3,
+                                    Failure{FailureReason::http_status, "HTTP 500", 500});
+  r.kubecost.asset_failures.emplace(k_today - 2, Failure{FailureReason::parse, "not JSON"});
+  CHECK(r.run() == 0);
+  CHECK(r.puts() == std::vector<std::string>{put(k_today - 5), put(k_today - 4), put(k_today - 2)});
+  REQUIRE(r.reporter.reports.size() == 1);
+  // ... so only k_today - 2, written without node columns, is an assets failure.
+  CHECK(r.reporter.reports[0] == RunReport{true, 3, 6, 0, k_now, 1});
+}
+
+TEST_CASE("s3-export run: BACKFILL_PERIOD_DAYS=3 is an empty window: nothing asked, exit 0") {
+  Run r;
+  r.settings.backfill_days = 3;  // [midnight(now-2d), midnight(now-2d)): no day (audit 13 6e)
+  LogCapture logs;
+  CHECK(r.run() == 0);
+  CHECK(r.kubecost.days_asked.empty());
+  CHECK(r.kubecost.allocations_asked.empty());
+  CHECK(r.store.calls.empty());
+  REQUIRE(r.reporter.reports.size() == 1);
+  CHECK(r.reporter.reports[0] == RunReport{true, 0, 0, 0, k_now});
+  CHECK(logs.lines_with({"level=info", "s3-export back-fill window is empty",
+                         "backfill_period_days=3", "bucket=mem-bucket", "cluster=eks-test"})
+            .size() == 1);
+  CHECK(logs.lines_with({"s3-export back-fill period"}).empty());
+  // P = 4 is the smallest window with a day in it: today - 3.
+  Run four;
+  four.settings.backfill_days = 4;
+  CHECK(four.run() == 0);
+  CHECK(four.kubecost.days_asked ==
+        std::vector<std::pair<std::int64_t, std::int64_t>>{{k_today - 2, k_today - 2}});
+}
