@@ -63,7 +63,7 @@ Expected<DayOutcome> DayExporter::export_day(std::int64_t day, const std::string
   if (!nodes.ok()) {
     if (m_cancel.cancelled()) return Failure{FailureReason::cancelled, m_cancel.reason()};
     out.assets_failed = true;
-    log::warn("Assets API failed: the day is exported with the node columns empty",
+    log::warn("Assets API failed: node columns only from the node labels on the allocations",
               {{"day", format_day(day)},
                {"reason", to_string(nodes.failure().reason)},
                {"error", nodes.failure().message}});

@@ -39,7 +39,7 @@ struct DayOutcome {
   std::uint64_t rows = 0;      // 0: Kubecost had no allocation; nothing was written or uploaded
   std::uint64_t bytes = 0;     // the uploaded file's size
   double total_cost = 0;       // sum of the rows' totalcost (NULLs skipped), for the log
-  bool assets_failed = false;  // exported with the node columns empty
+  bool assets_failed = false;  // node columns only from the node labels on the allocations
 };
 
 class DayExporter {

@@ -24,7 +24,7 @@ constexpr std::chrono::milliseconds k_kubecost_request_cap = std::chrono::minute
 
 // The Assets answer is read whole (one entry per node: about 3 KB with its labels, so 64 MiB is
 // some 20 000 nodes); a larger one is refused as it arrives, so the CronJob's memory limit is
-// never reached: the day is then exported with the node columns empty, as for any Assets failure.
+// never reached: the day is then exported as for any Assets failure (node labels on allocations).
 constexpr std::uint64_t k_assets_answer_cap = 64ULL << 20;
 
 HttpEndpoint with_timeout(const KubecostConnection& connection,

@@ -31,8 +31,8 @@ std::string pushgateway_body(const RunReport& report) {
   gauge(registry, "cloudtuner_kubecost_s3_export_days_failed",
         "Cluster-days that failed in the last run.", static_cast<double>(report.days_failed));
   gauge(registry, "cloudtuner_kubecost_s3_export_assets_failures",
-        "Cluster-days of the last run exported with empty node columns because the Assets API "
-        "failed.",
+        "Cluster-days of the last run exported while the Assets API failed (node columns only "
+        "from the node labels on the allocations).",
         static_cast<double>(report.assets_failures));
   return serialize_text(registry);
 }

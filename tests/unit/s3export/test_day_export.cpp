@@ -268,7 +268,7 @@ TEST_CASE("day export: a row of another cluster fails the day; nothing is upload
   CHECK(exporter.export_day(k_day, k_key).ok());
 }
 
-TEST_CASE("day export: the Assets API failing leaves the node columns empty, warns, exports") {
+TEST_CASE("day export: the Assets API failing fills no node column from Assets, warns, exports") {
   TempDir dir;
   FakeKubecost kubecost;
   MemoryStore store;

@@ -26,7 +26,7 @@ TEST_CASE("pushgateway body: a successful run, exact text") {
       "# TYPE cloudtuner_kubecost_s3_export_days_failed gauge\n"
       "cloudtuner_kubecost_s3_export_days_failed 0\n"
       "# HELP cloudtuner_kubecost_s3_export_assets_failures Cluster-days of the last run exported "
-      "with empty node columns because the Assets API failed.\n"
+      "while the Assets API failed (node columns only from the node labels on the allocations).\n"
       "# TYPE cloudtuner_kubecost_s3_export_assets_failures gauge\n"
       "cloudtuner_kubecost_s3_export_assets_failures 1\n";
   CHECK(pushgateway_body(RunReport{true, 3, 123456789, 0, 1710765000, 1}) == want);
@@ -45,7 +45,7 @@ TEST_CASE("pushgateway body: a failed run has no last-success gauge") {
       "# TYPE cloudtuner_kubecost_s3_export_days_failed gauge\n"
       "cloudtuner_kubecost_s3_export_days_failed 2\n"
       "# HELP cloudtuner_kubecost_s3_export_assets_failures Cluster-days of the last run exported "
-      "with empty node columns because the Assets API failed.\n"
+      "while the Assets API failed (node columns only from the node labels on the allocations).\n"
       "# TYPE cloudtuner_kubecost_s3_export_assets_failures gauge\n"
       "cloudtuner_kubecost_s3_export_assets_failures 0\n";
   CHECK(pushgateway_body(RunReport{false, 1, 24, 2, 1710765000}) == want);
