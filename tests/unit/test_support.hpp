@@ -2,10 +2,22 @@
 // Helpers shared by the unit tests.
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 
+#include "exporter/config/environment.hpp"
+
 namespace kci::test {
+
+// An environment of exactly `vars`.
+inline EnvLookup env_of(std::map<std::string, std::string> vars) {
+  return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
 
 inline std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -18,6 +18,7 @@
 
 #include "exporter/aws/aws_client.hpp"
 #include "local_http_server.hpp"
+#include "test_support.hpp"
 
 using namespace kci;
 using namespace kci::aws;
@@ -288,12 +289,7 @@ TEST_CASE("aws_client: 5xx is retried within the deadline") {
 }
 
 TEST_CASE("aws_client: STS and Secrets Manager hosts take the partition's DNS suffix") {
-  auto env = [](std::map<std::string, std::string> vars) -> EnvLookup {
-    return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
-      auto it = vars.find(name);
-      return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);
-    };
-  };
+  const auto& env = kci::test::env_of;
   auto e = Endpoints::from_environment(env({}), "us-east-1");
   CHECK(e.sts == "https://sts.us-east-1.amazonaws.com");
   CHECK(e.secrets_manager == "https://secretsmanager.us-east-1.amazonaws.com");

@@ -7,21 +7,15 @@
 
 #include "exporter/aws/credentials.hpp"
 #include "local_http_server.hpp"
+#include "test_support.hpp"
 
 using namespace kci;
+using kci::test::env_of;
 using namespace kci::aws;
 using namespace std::chrono_literals;
 using kci::test::LocalServer;
 
 namespace {
-
-EnvLookup env_of(const std::map<std::string, std::string>& vars) {
-  return [vars](const std::string& name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
 
 std::string sts_answer(const std::string& token) {
   return "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials>"

@@ -8,18 +8,12 @@
 #include "exporter/config/config.hpp"
 #include "exporter/config/config_file.hpp"
 #include "exporter/util/result.hpp"
+#include "test_support.hpp"
 
 using namespace kci;
+using kci::test::env_of;
 
 namespace {
-
-EnvLookup env_of(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
 
 Config load(std::vector<const char*> args, std::map<std::string, std::string> env = {}) {
   args.insert(args.begin(), "allocation-exporter");
