@@ -172,6 +172,13 @@ CostRow& SnapshotBuilder::namespace_row(std::string_view cluster, std::string_vi
   return row;
 }
 
+ClusterKey cluster_key(const ParsedAllocation& a, const Config& config) {
+  if (!config.multi_cluster) return {config.cluster_name, a.name};
+  const auto slash = a.name.find('/');
+  return {a.cluster.empty() ? a.name.substr(0, slash) : a.cluster,
+          slash == std::string_view::npos ? std::string_view{} : a.name.substr(slash + 1)};
+}
+
 void SnapshotBuilder::add(const ParsedAllocation& a) {
   ++m_snap.allocations;
   if (a.set_index >= m_set_windows.size()) m_set_windows.resize(a.set_index + 1, {NAN, NAN});
@@ -179,15 +186,7 @@ void SnapshotBuilder::add(const ParsedAllocation& a) {
   widen(m_set_windows[a.set_index], a.window_start, a.window_end);
   widen(m_set_data[a.set_index], a.data_start, a.data_end);
 
-  // With multiCluster the key starts with the cluster (`aggregate=cluster,namespace[,pod]`,
-  // `<cluster>/__idle__` with splitIdle): properties.cluster, else that first component.
-  std::string_view key = a.name;
-  std::string_view cluster = m_config.cluster_name;
-  if (m_config.multi_cluster) {
-    const auto slash = key.find('/');
-    cluster = a.cluster.empty() ? key.substr(0, slash) : a.cluster;
-    key = slash == std::string_view::npos ? std::string_view{} : key.substr(slash + 1);
-  }
+  const auto [cluster, key] = cluster_key(a, m_config);
   ClusterTotals& totals = cluster_totals(cluster);
   if (is_idle(a.name)) {
     m_snap.idle.add(a);

@@ -41,6 +41,16 @@ struct CostSnapshot {
   std::size_t allocations = 0;
 };
 
+// An allocation's cluster and its name below the cluster. With multiCluster the name starts
+// with the cluster (`aggregate=cluster,namespace[,pod]`, `<cluster>/__idle__` with splitIdle): the
+// cluster is properties.cluster, else that first component, and the key what follows it ("" when
+// nothing does). Without it: clusterName and the whole name.
+struct ClusterKey {
+  std::string_view cluster;
+  std::string_view key;
+};
+ClusterKey cluster_key(const ParsedAllocation& a, const Config& config);
+
 // What every cost is divided by: the hours the snapshot's data covers in rate mode (1 in total
 // mode, or when the span is unknown). The single definition of the rate divisor.
 double rate_divisor(const CostSnapshot& snapshot, const Config& config);

@@ -32,13 +32,7 @@ bool LabelCostSink::write(std::string_view chunk) {
 
 void LabelCostSink::add(const ParsedAllocation& a) {
   if (a.name.ends_with("__idle__")) return;  // the idle_ family
-  std::string_view value = a.name;
-  std::string_view cluster = m_config.cluster_name;
-  if (m_config.multi_cluster) {
-    const auto slash = value.find('/');
-    cluster = a.cluster.empty() ? value.substr(0, slash) : a.cluster;
-    value = slash == std::string_view::npos ? std::string_view{} : value.substr(slash + 1);
-  }
+  auto [cluster, value] = cluster_key(a, m_config);
   if (value.empty()) value = "__unallocated__";
   std::string key(cluster);
   key += '\0';
