@@ -5,7 +5,7 @@
 #include <map>
 #include <optional>
 
-#include "exporter/kubecost/allocation_stream.hpp"
+#include "exporter/kubecost/allocation_stream_sink.hpp"
 
 #include "exporter/config/cluster_arn.hpp"
 #include "exporter/kubecost/kubecost_query.hpp"
@@ -48,39 +48,23 @@ HttpEndpoint assets_endpoint(const KubecostConnection& connection, const S3Expor
 // An Allocation answer streamed into the visitor as it arrives: the day never sits in memory.
 // Rows the visitor wrote cannot be taken back, so a request is retried only before the first
 // allocation was handed over.
-class AllocationSink : public BodySink {
+class AllocationSink : public AllocationStreamSink {
  public:
   AllocationSink(const ParseOptions& options, const AllocationVisitor& visit)
-      : m_options(options), m_visit(visit), m_counting([this](const ParsedAllocation& a) {
+      : AllocationStreamSink(options, [this, &visit](const ParsedAllocation& a) {
           m_delivered = true;
-          m_visit(a);
+          visit(a);
         }) {}
-  void begin() override {
-    m_stream.reset();
-    m_stream.emplace(m_options, m_counting);
-    m_failure.reset();
-  }
-  bool write(std::string_view chunk) override {
-    auto fed = m_stream->feed(chunk);
-    if (!fed.ok()) m_failure = fed.failure();
-    return fed.ok();
-  }
   bool can_restart() const override { return !m_delivered; }
   // An answer without allocations is a day without data, not a failure.
   Expected<void> finish(const Expected<void>& fetched) {
     if (!fetched.ok() && !is_sink_refused(fetched.failure())) return fetched.failure();
-    if (m_failure) return *m_failure;
-    auto done = m_stream->finish();
+    auto done = AllocationStreamSink::finish();
     if (!done.ok() && done.failure().reason != FailureReason::empty) return done.failure();
     return {};
   }
 
  private:
-  const ParseOptions& m_options;
-  const AllocationVisitor& m_visit;
-  AllocationVisitor m_counting;
-  std::optional<AllocationStream> m_stream;
-  std::optional<Failure> m_failure;
   bool m_delivered = false;
 };
 

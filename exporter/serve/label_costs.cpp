@@ -9,25 +9,14 @@
 namespace kci {
 
 LabelCostSink::LabelCostSink(const Config& config, std::string label_key)
-    : m_config(config),
-      m_label_key(std::move(label_key)),
-      m_visit([this](const ParsedAllocation& a) { add(a); }) {
-  begin();
-}
+    : AllocationStreamSink({}, [this](const ParsedAllocation& a) { add(a); }),
+      m_config(config),
+      m_label_key(std::move(label_key)) {}
 
 void LabelCostSink::begin() {
-  m_stream.reset();
-  m_stream.emplace(m_options, m_visit);
-  m_failure.reset();
+  AllocationStreamSink::begin();
   m_rows.clear();
   m_index.clear();
-}
-
-bool LabelCostSink::write(std::string_view chunk) {
-  if (m_failure) return false;
-  auto fed = m_stream->feed(chunk);
-  if (!fed.ok()) m_failure = fed.failure();
-  return fed.ok();
 }
 
 void LabelCostSink::add(const ParsedAllocation& a) {
@@ -44,8 +33,9 @@ void LabelCostSink::add(const ParsedAllocation& a) {
 }
 
 Expected<std::vector<LabelCostRow>> LabelCostSink::finish() {
-  if (m_failure) return *m_failure;
-  auto done = m_stream->finish();
+  const bool refused_while_arriving = refused();
+  auto done = AllocationStreamSink::finish();
+  if (!done.ok() && refused_while_arriving) return done.failure();
   if (!done.ok()) {
     Failure f = done.failure();
     f.message = "label:" + m_label_key + ": " + f.message;

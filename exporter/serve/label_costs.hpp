@@ -21,8 +21,7 @@
 #include <vector>
 
 #include "exporter/config/config.hpp"
-#include "exporter/http/body_sink.hpp"
-#include "exporter/kubecost/allocation_stream.hpp"
+#include "exporter/kubecost/allocation_stream_sink.hpp"
 #include "exporter/serve/cost_snapshot.hpp"
 #include "exporter/util/result.hpp"
 
@@ -36,11 +35,10 @@ struct LabelCostRow {
 };
 
 // Parses one label-aggregated answer as it arrives into rows for `label_key`.
-class LabelCostSink : public BodySink {
+class LabelCostSink : public AllocationStreamSink {
  public:
   LabelCostSink(const Config& config, std::string label_key);
   void begin() override;
-  bool write(std::string_view chunk) override;
   // The rows, sorted by (cluster, value), or the answer's failure.
   Expected<std::vector<LabelCostRow>> finish();
 
@@ -49,10 +47,6 @@ class LabelCostSink : public BodySink {
 
   const Config& m_config;
   std::string m_label_key;
-  ParseOptions m_options;
-  AllocationVisitor m_visit;
-  std::optional<AllocationStream> m_stream;
-  std::optional<Failure> m_failure;
   std::vector<LabelCostRow> m_rows;
   std::unordered_map<std::string, std::size_t> m_index;  // (cluster, value) -> row
 };

@@ -16,6 +16,12 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+ParseOptions snapshot_options(const Config& config) {
+  ParseOptions options;
+  for (const auto& key : config.label_keys) options.label_keys.push_back(sanitize_label_name(key));
+  return options;
+}
+
 }  // namespace
 
 bool is_short_window(const WindowSpec& window) {
@@ -23,42 +29,36 @@ bool is_short_window(const WindowSpec& window) {
 }
 
 SnapshotSink::SnapshotSink(const Config& config, double now)
-    : m_config(config),
-      m_now(now),
-      m_visit([this](const ParsedAllocation& a) { m_builder->add(a); }) {
-  for (const auto& key : config.label_keys)
-    m_options.label_keys.push_back(sanitize_label_name(key));
-  begin();
+    : AllocationStreamSink(snapshot_options(config),
+                           [this](const ParsedAllocation& a) { m_builder->add(a); }),
+      m_config(config),
+      m_now(now) {
+  m_builder.emplace(m_config, m_now);
 }
 
 void SnapshotSink::begin() {
-  m_stream.reset();
+  AllocationStreamSink::begin();
   m_builder.emplace(m_config, m_now);
-  m_stream.emplace(m_options, m_visit);
-  m_failure.reset();
   m_parse_seconds = 0;
 }
 
 bool SnapshotSink::write(std::string_view chunk) {
-  if (m_failure) return false;
   const auto t0 = std::chrono::steady_clock::now();
-  auto fed = m_stream->feed(chunk);
+  const bool fed = AllocationStreamSink::write(chunk);
   m_parse_seconds += seconds_since(t0);
-  if (!fed.ok()) m_failure = fed.failure();
-  return fed.ok();
+  return fed;
 }
 
 Expected<CostSnapshot> SnapshotSink::finish() {
-  if (m_failure) return *m_failure;
   const auto t0 = std::chrono::steady_clock::now();
-  auto done = m_stream->finish();
+  auto done = AllocationStreamSink::finish();
   m_parse_seconds += seconds_since(t0);
   if (!done.ok()) {
     // `window=1h` is the current, partial hour: Kubecost 2.x answers `data:[null]` for minutes
     // after the hour starts (kubecost/kubecost#3758; CloudTuner's chart comment). Not a broken
     // Kubecost: its own reason.
-    if (done.failure().reason == FailureReason::empty && m_stream->null_sets() > 0 &&
-        m_stream->object_sets() == 0 && is_short_window(m_config.window))
+    if (done.failure().reason == FailureReason::empty && stream().null_sets() > 0 &&
+        stream().object_sets() == 0 && is_short_window(m_config.window))
       return Failure{FailureReason::no_data_yet, "Kubecost has no data yet for window " +
                                                      m_config.window.text +
                                                      " (data: only null sets)"};

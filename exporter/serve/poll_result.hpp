@@ -10,8 +10,7 @@
 #include <vector>
 
 #include "exporter/config/config.hpp"
-#include "exporter/http/body_sink.hpp"
-#include "exporter/kubecost/allocation_stream.hpp"
+#include "exporter/kubecost/allocation_stream_sink.hpp"
 #include "exporter/serve/cost_exposition.hpp"
 #include "exporter/serve/cost_snapshot.hpp"
 #include "exporter/serve/label_costs.hpp"
@@ -37,7 +36,7 @@ bool is_short_window(const WindowSpec& window);
 
 // The parse stage as the answer arrives: every chunk goes through the stream parser into the
 // snapshot builder, so nothing holds the answer. begin() starts over (a retry).
-class SnapshotSink : public BodySink {
+class SnapshotSink : public AllocationStreamSink {
  public:
   SnapshotSink(const Config& config, double now);
   void begin() override;
@@ -49,11 +48,7 @@ class SnapshotSink : public BodySink {
  private:
   const Config& m_config;
   double m_now;
-  ParseOptions m_options;
-  AllocationVisitor m_visit;
   std::optional<SnapshotBuilder> m_builder;
-  std::optional<AllocationStream> m_stream;
-  std::optional<Failure> m_failure;
   double m_parse_seconds = 0;
 };
 
