@@ -13,7 +13,7 @@
 
 #include "exporter/aws/aws_response.hpp"
 #include "exporter/aws/sigv4.hpp"
-#include "exporter/config/config.hpp"
+#include "exporter/config/environment.hpp"
 #include "exporter/util/cancellation.hpp"
 #include "exporter/util/result.hpp"
 

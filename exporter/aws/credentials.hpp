@@ -10,7 +10,7 @@
 
 #include "exporter/aws/aws_client.hpp"
 #include "exporter/aws/sigv4.hpp"
-#include "exporter/config/config.hpp"
+#include "exporter/config/environment.hpp"
 #include "exporter/util/result.hpp"
 
 namespace kci::aws {

@@ -1,8 +1,8 @@
 #include "exporter/config/config_file.hpp"
 
-#include "exporter/config/config_file_reader.hpp"
 #include "exporter/config/settings.hpp"
 #include "exporter/config/strict_yaml.hpp"
+#include "exporter/util/file_reader.hpp"
 #include "exporter/util/result.hpp"
 
 namespace kci {

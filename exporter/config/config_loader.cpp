@@ -3,8 +3,8 @@
 // which git still tracks as the former config.cpp, so edits made to the table there follow it.)
 #include "exporter/config/config.hpp"
 #include "exporter/config/config_file.hpp"
-#include "exporter/config/request_credentials.hpp"
 #include "exporter/config/settings.hpp"
+#include "exporter/http/request_credentials.hpp"
 #include "exporter/util/result.hpp"
 
 namespace kci {

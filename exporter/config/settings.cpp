@@ -4,7 +4,6 @@
 #include <cctype>
 
 #include "exporter/config/cluster_arn.hpp"
-#include "exporter/config/request_credentials.hpp"
 #include "exporter/config/value_parsers.hpp"
 #include "exporter/util/durations.hpp"
 #include "exporter/util/text_util.hpp"

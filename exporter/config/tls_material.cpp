@@ -9,7 +9,7 @@
 #include <memory>
 #include <vector>
 
-#include "exporter/config/config_file_reader.hpp"
+#include "exporter/util/file_reader.hpp"
 #include "exporter/util/result.hpp"
 
 namespace kci {

@@ -269,4 +269,15 @@ std::vector<std::string> kubernetes_key_list(const std::string& key, const std::
   return keys;
 }
 
+void check_basic_auth_username(const std::string& key, const std::string& user) {
+  if (user.empty()) bad_value(key, user, "must not be empty");
+  if (user.find(':') != std::string::npos)
+    bad_value(key, user, "a basic-auth user name cannot hold ':' (RFC 7617)");
+  if (!std::all_of(user.begin(), user.end(), [](char c) {
+        auto u = static_cast<unsigned char>(c);
+        return u >= 0x20 && u != 0x7f;
+      }))
+    bad_value(key, user, "holds a control byte");
+}
+
 }  // namespace kci

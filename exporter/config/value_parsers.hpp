@@ -102,4 +102,9 @@ enum class KeyExport {
 std::vector<std::string> kubernetes_key_list(const std::string& key, const std::string& v,
                                              KeyExport how);
 
+// Checks kubecostBasicAuthUsername: not empty, no ':' (RFC 7617 section 2: the user-id cannot
+// hold one) and no control byte. Throws ConfigError naming the key (the user name is not a
+// secret and is shown).
+void check_basic_auth_username(const std::string& key, const std::string& user);
+
 }  // namespace kci

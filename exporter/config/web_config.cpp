@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "exporter/config/bcrypt_hash.hpp"
-#include "exporter/config/config_file_reader.hpp"
 #include "exporter/config/strict_yaml.hpp"
 #include "exporter/config/tls_material.hpp"
+#include "exporter/util/file_reader.hpp"
 #include "exporter/util/logging.hpp"
 #include "exporter/util/result.hpp"
 

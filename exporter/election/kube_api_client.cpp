@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "exporter/config/config_file_reader.hpp"
 #include "exporter/config/strict_yaml.hpp"
+#include "exporter/util/file_reader.hpp"
 #include "exporter/util/result.hpp"
 #include "exporter/util/text_util.hpp"
 

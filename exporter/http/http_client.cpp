@@ -10,7 +10,7 @@
 #include <sstream>
 #include <thread>
 
-#include "exporter/config/request_credentials.hpp"
+#include "exporter/http/request_credentials.hpp"
 #include "exporter/util/deflate_stream.hpp"
 #include "exporter/util/durations.hpp"
 #include "exporter/util/logging.hpp"

@@ -25,7 +25,7 @@ struct HttpEndpoint {
   std::string ca_file;
   bool insecure_skip_verify = false;
   std::string bearer_token_file;  // re-read on every request so rotated tokens are picked up
-  // Behind an ingress or auth proxy (config/request_credentials.hpp); files re-read per request.
+  // Behind an ingress or auth proxy (http/request_credentials.hpp); files re-read per request.
   std::string headers_file;                       // "Name: value" lines
   std::string basic_auth_username;                // with basic_auth_password_file
   std::string basic_auth_password_file;           // the password, one line

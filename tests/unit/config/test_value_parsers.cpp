@@ -111,3 +111,10 @@ TEST_CASE("value parsers: whole numbers as Python's int() reads them (BACKFILL_P
               ": must be between 3 and 3650");
   }
 }
+
+TEST_CASE("value parsers: a basic-auth user name has no ':' (RFC 7617) and no control byte") {
+  CHECK_THROWS_AS(check_basic_auth_username("kubecostBasicAuthUsername", "a:b"), ConfigError);
+  CHECK_THROWS_AS(check_basic_auth_username("kubecostBasicAuthUsername", "a\nb"), ConfigError);
+  CHECK_THROWS_AS(check_basic_auth_username("kubecostBasicAuthUsername", ""), ConfigError);
+  CHECK_NOTHROW(check_basic_auth_username("kubecostBasicAuthUsername", "kubecost-reader"));
+}

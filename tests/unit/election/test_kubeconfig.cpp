@@ -47,7 +47,7 @@ struct Scratch {
 
 }  // namespace
 
-TEST_CASE("kubeconfig: the current context's server, token and namespace") {
+TEST_CASE("kubeconfig: the current context's server, token and namespace", "[threads]") {
   auto c = parse_kubeconfig(
       "/tmp/kc.yaml", config_with("    server: http://127.0.0.1:6443/\n", "    token: abc\n"));
   CHECK(c.endpoint.url == "http://127.0.0.1:6443");
@@ -56,7 +56,7 @@ TEST_CASE("kubeconfig: the current context's server, token and namespace") {
   CHECK(c.source == "kubeconfig /tmp/kc.yaml");
 }
 
-TEST_CASE("kubeconfig: certificate-authority-data and relative tokenFile") {
+TEST_CASE("kubeconfig: certificate-authority-data and relative tokenFile", "[threads]") {
   Scratch s(std::map<std::string, std::string>{{"token", "t0k\n"}});
   // base64 of "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n"
   const std::string b64 =
@@ -72,7 +72,7 @@ TEST_CASE("kubeconfig: certificate-authority-data and relative tokenFile") {
   CHECK(::access(ca.c_str(), R_OK) == 0);
 }
 
-TEST_CASE("kubeconfig: bad fields are named") {
+TEST_CASE("kubeconfig: bad fields are named", "[threads]") {
   CHECK(error_of("- a\n") == "kubeconfig \"/tmp/kc.yaml\": not a YAML mapping");
   CHECK(error_of("apiVersion: v1\n") ==
         "kubeconfig \"/tmp/kc.yaml\": current-context: missing or empty");
@@ -106,7 +106,7 @@ TEST_CASE("kubeconfig: bad fields are named") {
         "kubeconfig \"/tmp/kc.yaml\": users[name=u].user.token: expected a plain value");
 }
 
-TEST_CASE("kubeconfig: in-cluster needs the service variables and the token") {
+TEST_CASE("kubeconfig: in-cluster needs the service variables and the token", "[threads]") {
   Scratch s({{"token", "t"}, {"ca.crt", "pem"}, {"namespace", "kubecost\n"}});
   std::map<std::string, std::string> vars{{"KUBERNETES_SERVICE_HOST", "10.0.0.1"},
                                           {"KUBERNETES_SERVICE_PORT", "443"}};
@@ -131,7 +131,7 @@ TEST_CASE("kubeconfig: in-cluster needs the service variables and the token") {
                     Catch::Contains("cannot read the service-account token"));
 }
 
-TEST_CASE("kubeconfig: base64") {
+TEST_CASE("kubeconfig: base64", "[threads]") {
   CHECK(base64_decode("aGVsbG8=") == std::optional<std::string>("hello"));
   CHECK(base64_decode("aGVsbG8") == std::optional<std::string>("hello"));
   CHECK_FALSE(base64_decode("aGV*bG8="));

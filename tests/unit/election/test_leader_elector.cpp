@@ -73,7 +73,7 @@ struct Replica {
 
 }  // namespace
 
-TEST_CASE("elector: a missing Lease is created; the other replica follows") {
+TEST_CASE("elector: a missing Lease is created; the other replica follows", "[threads]") {
   FakeApi api;
   FakeClock clock;
   Replica a(api, clock, "a"), b(api, clock, "b");
@@ -95,7 +95,8 @@ TEST_CASE("elector: a missing Lease is created; the other replica follows") {
   CHECK(api.conflicts == 0);
 }
 
-TEST_CASE("elector: a held Lease is taken over only after it expired, on the local clock") {
+TEST_CASE("elector: a held Lease is taken over only after it expired, on the local clock",
+          "[threads]") {
   FakeApi api;
   FakeClock clock;
   Replica a(api, clock, "a"), b(api, clock, "b");
@@ -123,7 +124,7 @@ TEST_CASE("elector: a held Lease is taken over only after it expired, on the loc
   CHECK(a.elector.holder() == "b");
 }
 
-TEST_CASE("elector: a renewal that keeps the Lease fresh is never taken over") {
+TEST_CASE("elector: a renewal that keeps the Lease fresh is never taken over", "[threads]") {
   FakeApi api;
   FakeClock clock;
   Replica a(api, clock, "a"), b(api, clock, "b");
@@ -137,7 +138,7 @@ TEST_CASE("elector: a renewal that keeps the Lease fresh is never taken over") {
   CHECK(api.stored->lease_transitions == 0);
 }
 
-TEST_CASE("elector: 409 Conflict: two replicas race for an expired Lease, one wins") {
+TEST_CASE("elector: 409 Conflict: two replicas race for an expired Lease, one wins", "[threads]") {
   FakeApi api;
   FakeClock clock;
   Replica a(api, clock, "a"), b(api, clock, "b"), c(api, clock, "c");
@@ -174,7 +175,8 @@ TEST_CASE("elector: 409 Conflict: two replicas race for an expired Lease, one wi
   CHECK(c2.holder() == "b");
 }
 
-TEST_CASE("elector: a leader that cannot renew within renewDeadline steps down at once") {
+TEST_CASE("elector: a leader that cannot renew within renewDeadline steps down at once",
+          "[threads]") {
   FakeApi api;
   FakeClock clock;
   Replica a(api, clock, "a");
@@ -197,7 +199,8 @@ TEST_CASE("elector: a leader that cannot renew within renewDeadline steps down a
   CHECK(a.elector.step());
 }
 
-TEST_CASE("elector: release (ReleaseOnCancel) empties the holder; a follower takes over at once") {
+TEST_CASE("elector: release (ReleaseOnCancel) empties the holder; a follower takes over at once",
+          "[threads]") {
   FakeApi api;
   FakeClock clock;
   Replica a(api, clock, "a"), b(api, clock, "b");
@@ -218,7 +221,7 @@ TEST_CASE("elector: release (ReleaseOnCancel) empties the holder; a follower tak
   CHECK(api.writes == writes);
 }
 
-TEST_CASE("elector: a follower's delay is the retry period plus bounded jitter") {
+TEST_CASE("elector: a follower's delay is the retry period plus bounded jitter", "[threads]") {
   FakeApi api;
   FakeClock clock;
   Replica a(api, clock, "a"), b(api, clock, "b");
@@ -231,7 +234,8 @@ TEST_CASE("elector: a follower's delay is the retry period plus bounded jitter")
   }
 }
 
-TEST_CASE("elector: an API server that fails every request leaves everyone a follower") {
+TEST_CASE("elector: an API server that fails every request leaves everyone a follower",
+          "[threads]") {
   FakeApi api;
   api.down = true;
   FakeClock clock;
@@ -243,7 +247,7 @@ TEST_CASE("elector: an API server that fails every request leaves everyone a fol
   CHECK_FALSE(a.elector.leading());
 }
 
-TEST_CASE("elector: the loop thread acquires, and stop() releases the Lease") {
+TEST_CASE("elector: the loop thread acquires, and stop() releases the Lease", "[threads]") {
   FakeApi api;
   FakeClock clock;  // never advanced: the loop's waits are the fake retry period in real time
   Replica a(api, clock, "a");

@@ -25,7 +25,7 @@ std::string error_of(const std::string& json) {
 
 }  // namespace
 
-TEST_CASE("lease: a Lease answer parses into its record") {
+TEST_CASE("lease: a Lease answer parses into its record", "[threads]") {
   auto r = parse_lease(k_lease);
   REQUIRE(r.ok());
   CHECK(r.value().holder_identity == "exporter-0");
@@ -36,7 +36,7 @@ TEST_CASE("lease: a Lease answer parses into its record") {
   CHECK(format_micro_time(*r.value().renew_time) == "2026-12-01T12:00:10.250000Z");
 }
 
-TEST_CASE("lease: JSON written for PUT parses back to the same record") {
+TEST_CASE("lease: JSON written for PUT parses back to the same record", "[threads]") {
   LeaseRecord rec;
   rec.holder_identity = "pod \"a\"\n";
   rec.lease_duration_seconds = 3;
@@ -54,7 +54,8 @@ TEST_CASE("lease: JSON written for PUT parses back to the same record") {
   CHECK(format_micro_time(*rec.renew_time) == "2026-12-01T12:00:00.000000Z");
 }
 
-TEST_CASE("lease: a create carries no resourceVersion; a released Lease has an empty holder") {
+TEST_CASE("lease: a create carries no resourceVersion; a released Lease has an empty holder",
+          "[threads]") {
   LeaseRecord rec;
   rec.lease_duration_seconds = 1;
   const std::string json = lease_json(rec, "l", "ns");
@@ -62,7 +63,7 @@ TEST_CASE("lease: a create carries no resourceVersion; a released Lease has an e
   CHECK(json.find("\"holderIdentity\":\"\"") != std::string::npos);
 }
 
-TEST_CASE("lease: hostile or malformed answers are refused naming the field") {
+TEST_CASE("lease: hostile or malformed answers are refused naming the field", "[threads]") {
   CHECK(error_of("not json").find("body: not JSON") != std::string::npos);
   CHECK(error_of("[1]") == "Lease answer: body: not a JSON object");
   CHECK(error_of(R"({"kind":"Pod","metadata":{"resourceVersion":"1"}})")
@@ -90,7 +91,7 @@ TEST_CASE("lease: hostile or malformed answers are refused naming the field") {
   CHECK(error_of(std::string(2 << 20, ' ')).starts_with("Lease answer: body: larger than"));
 }
 
-TEST_CASE("lease: a Lease without spec or with null fields is an unheld Lease") {
+TEST_CASE("lease: a Lease without spec or with null fields is an unheld Lease", "[threads]") {
   auto r = parse_lease(R"({"kind":"Lease","metadata":{"resourceVersion":"9"}})");
   REQUIRE(r.ok());
   CHECK(r.value().holder_identity.empty());
@@ -100,7 +101,7 @@ TEST_CASE("lease: a Lease without spec or with null fields is an unheld Lease") 
   CHECK(n.value().holder_identity.empty());
 }
 
-TEST_CASE("lease: MicroTime parsing is strict") {
+TEST_CASE("lease: MicroTime parsing is strict", "[threads]") {
   CHECK(parse_micro_time("2026-12-01T12:00:00Z"));
   CHECK(parse_micro_time("2026-12-01T12:00:00.123456789Z"));
   CHECK_FALSE(parse_micro_time("2026-12-01 12:00:00Z"));

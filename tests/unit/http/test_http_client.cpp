@@ -17,7 +17,7 @@ using namespace kci;
 using namespace std::chrono_literals;
 using kci::test::LocalServer;
 
-TEST_CASE("http: 2xx body with padding; bearer token read from its file") {
+TEST_CASE("http: 2xx body with padding; bearer token read from its file", "[threads]") {
   std::string seen_auth;
   LocalServer s;
   s.server.Get("/model/allocation", [&](const httplib::Request& req, httplib::Response& res) {
@@ -51,7 +51,7 @@ void write_file(const std::string& path, const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("http: extra headers and basic auth from files, re-read for every request") {
+TEST_CASE("http: extra headers and basic auth from files, re-read for every request", "[threads]") {
   std::string seen_auth, seen_cookie, seen_org, seen_accept;
   LocalServer s;
   s.server.Get("/model/allocation", [&](const httplib::Request& req, httplib::Response& res) {
@@ -110,7 +110,7 @@ TEST_CASE("http: extra headers and basic auth from files, re-read for every requ
   rmdir(dir);
 }
 
-TEST_CASE("http: retries 5xx with backoff, then succeeds") {
+TEST_CASE("http: retries 5xx with backoff, then succeeds", "[threads]") {
   std::atomic<int> calls = 0;
   LocalServer s;
   s.server.Get("/x", [&](const httplib::Request&, httplib::Response& res) {
@@ -130,7 +130,7 @@ TEST_CASE("http: retries 5xx with backoff, then succeeds") {
   CHECK(calls == 3);
 }
 
-TEST_CASE("http: 4xx is not retried and reports status and body") {
+TEST_CASE("http: 4xx is not retried and reports status and body", "[threads]") {
   std::atomic<int> calls = 0;
   LocalServer s;
   s.server.Get("/x", [&](const httplib::Request&, httplib::Response& res) {
@@ -149,7 +149,8 @@ TEST_CASE("http: 4xx is not retried and reports status and body") {
   CHECK(calls == 1);
 }
 
-TEST_CASE("http: an error answer keeps only the start of its body, however large it is") {
+TEST_CASE("http: an error answer keeps only the start of its body, however large it is",
+          "[threads]") {
   // 256 MiB of error page, sent in 1 MiB chunks, with its Content-Length announced.
   constexpr std::size_t k_chunk = 1 << 20, k_chunks = 256;
   const std::string chunk(k_chunk, 'x');
@@ -177,7 +178,7 @@ TEST_CASE("http: an error answer keeps only the start of its body, however large
   CHECK(growth_kib < 32 * 1024);
 }
 
-TEST_CASE("http: connection refused is reason connect") {
+TEST_CASE("http: connection refused is reason connect", "[threads]") {
   HttpEndpoint c;
   c.url = "http://127.0.0.1:1";
   c.retries = 0;
@@ -187,7 +188,7 @@ TEST_CASE("http: connection refused is reason connect") {
   CHECK(r.failure().reason == FailureReason::connect);
 }
 
-TEST_CASE("http: a slow-drip body hits the whole-request deadline") {
+TEST_CASE("http: a slow-drip body hits the whole-request deadline", "[threads]") {
   LocalServer s;
   s.server.Get("/x", [&](const httplib::Request&, httplib::Response& res) {
     res.set_chunked_content_provider("application/json", [](std::size_t, httplib::DataSink& sink) {
@@ -207,7 +208,7 @@ TEST_CASE("http: a slow-drip body hits the whole-request deadline") {
   CHECK(took < 5s);  // bounded: not a hang (generous: this is not a timing assertion)
 }
 
-TEST_CASE("http: a response over the cap is refused, by header and by streamed size") {
+TEST_CASE("http: a response over the cap is refused, by header and by streamed size", "[threads]") {
   std::string big(64 * 1024, 'x');  // outlives the server threads that read it
   LocalServer s;
   s.server.Get("/len", [&](const httplib::Request&, httplib::Response& res) {
@@ -231,7 +232,7 @@ TEST_CASE("http: a response over the cap is refused, by header and by streamed s
   }
 }
 
-TEST_CASE("http: redirects are reported, never followed (no loops)") {
+TEST_CASE("http: redirects are reported, never followed (no loops)", "[threads]") {
   std::atomic<int> calls = 0;
   LocalServer s;
   s.server.Get("/loop", [&](const httplib::Request&, httplib::Response& res) {
@@ -247,7 +248,7 @@ TEST_CASE("http: redirects are reported, never followed (no loops)") {
   CHECK(calls == 1);
 }
 
-TEST_CASE("http: gzip is decoded, a wrong Content-Encoding is a clear failure") {
+TEST_CASE("http: gzip is decoded, a wrong Content-Encoding is a clear failure", "[threads]") {
   std::string json = R"({"data":[{"a":{"totalCost":1}}]})";  // outlives the server
   LocalServer s;
   // Content providers: httplib would otherwise gzip a set_content() body a second time.
@@ -283,7 +284,7 @@ TEST_CASE("http: gzip is decoded, a wrong Content-Encoding is a clear failure") 
   }
 }
 
-TEST_CASE("http: cancel() aborts a request in flight promptly") {
+TEST_CASE("http: cancel() aborts a request in flight promptly", "[threads]") {
   LocalServer s;
   s.server.Get("/hang", [&](const httplib::Request&, httplib::Response& res) {
     std::this_thread::sleep_for(5s);
@@ -305,7 +306,7 @@ TEST_CASE("http: cancel() aborts a request in flight promptly") {
   CHECK(took < 4s);  // returned long before the server answers at 5 s (not a timing test)
 }
 
-TEST_CASE("http streaming: a gzip body split at every byte boundary arrives whole") {
+TEST_CASE("http streaming: a gzip body split at every byte boundary arrives whole", "[threads]") {
   // Kubecost's nginx compresses; the body arrives in TCP pieces cut anywhere, also inside the
   // gzip header and trailer. Each request here cuts the compressed bytes at one offset.
   const std::string json =
@@ -335,7 +336,8 @@ TEST_CASE("http streaming: a gzip body split at every byte boundary arrives whol
   }
 }
 
-TEST_CASE("http streaming: the cap counts decompressed bytes; a refusing sink stops the read") {
+TEST_CASE("http streaming: the cap counts decompressed bytes; a refusing sink stops the read",
+          "[threads]") {
   const std::string json(200 * 1024, ' ');     // whitespace compresses ~1000:1
   const std::string gz = gzip_compress(json);  // a small body that inflates past the cap
   LocalServer s;
@@ -367,7 +369,8 @@ TEST_CASE("http streaming: the cap counts decompressed bytes; a refusing sink st
   CHECK(refusing.body.size() < json.size());
 }
 
-TEST_CASE("http streaming: a retry starts the sink over; error bodies never reach it") {
+TEST_CASE("http streaming: a retry starts the sink over; error bodies never reach it",
+          "[threads]") {
   std::atomic<int> calls = 0;
   LocalServer s;
   s.server.Get("/flaky", [&](const httplib::Request&, httplib::Response& res) {
@@ -398,7 +401,7 @@ TEST_CASE("http streaming: a retry starts the sink over; error bodies never reac
   CHECK(untouched.body.empty());
 }
 
-TEST_CASE("http streaming: a slow-drip body hits the whole-request deadline") {
+TEST_CASE("http streaming: a slow-drip body hits the whole-request deadline", "[threads]") {
   LocalServer s;
   s.server.Get("/drip", [&](const httplib::Request&, httplib::Response& res) {
     // text/event-stream: cpp-httplib's server gzips JSON for a client that accepts gzip, and
@@ -419,7 +422,8 @@ TEST_CASE("http streaming: a slow-drip body hits the whole-request deadline") {
   CHECK(sink.chunks > 0);  // it was streaming when the deadline cut it
 }
 
-TEST_CASE("http: an idle timeout is a wait between reads, not a deadline (issue 13 item 6)") {
+TEST_CASE("http: an idle timeout is a wait between reads, not a deadline (issue 13 item 6)",
+          "[threads]") {
   // 10 pieces 300 ms apart: 3 s in all, three times the 1 s idle timeout, no gap near it.
   LocalServer s;
   kci::test::drip_json(s, "/drip", 10, 300ms);
@@ -433,7 +437,7 @@ TEST_CASE("http: an idle timeout is a wait between reads, not a deadline (issue 
   CHECK(r.value().body.ends_with("]}"));
 }
 
-TEST_CASE("http: a gap longer than the idle timeout fails, naming the setting") {
+TEST_CASE("http: a gap longer than the idle timeout fails, naming the setting", "[threads]") {
   LocalServer s;
   kci::test::drip_json(s, "/drip", 3, 1500ms);
   auto c = s.connection();
@@ -449,7 +453,8 @@ TEST_CASE("http: a gap longer than the idle timeout fails, naming the setting") 
       "between two reads)"));
 }
 
-TEST_CASE("http: with an idle timeout, the whole-request cap still ends an endless drip") {
+TEST_CASE("http: with an idle timeout, the whole-request cap still ends an endless drip",
+          "[threads]") {
   LocalServer s;
   kci::test::drip_json(s, "/drip", 1'000'000, 100ms);
   auto c = s.connection();
@@ -463,7 +468,8 @@ TEST_CASE("http: with an idle timeout, the whole-request cap still ends an endle
   CHECK(r.failure().message == "no complete response within the cap=1500ms");
 }
 
-TEST_CASE("http: send() writes PUT/POST with a JSON body once; a 409 keeps its status") {
+TEST_CASE("http: send() writes PUT/POST with a JSON body once; a 409 keeps its status",
+          "[threads]") {
   test::LocalServer srv;
   std::string seen_body, seen_type, seen_auth;
   int puts = 0;

@@ -12,7 +12,8 @@
 using namespace kci;
 using kci::test::LocalServer;
 
-TEST_CASE("kubecost source: flavour auto falls back to OpenCost's /allocation on 404") {
+TEST_CASE("kubecost source: flavour auto falls back to OpenCost's /allocation on 404",
+          "[threads]") {
   std::vector<std::string> paths;
   LocalServer s;
   s.server.Get("/allocation", [&](const httplib::Request& req, httplib::Response& res) {
@@ -33,7 +34,8 @@ TEST_CASE("kubecost source: flavour auto falls back to OpenCost's /allocation on
   CHECK(paths.size() == 2);  // the second poll goes straight to the detected path
 }
 
-TEST_CASE("kubecost source: both idle parameters on both paths (OpenCost reads only includeIdle)") {
+TEST_CASE("kubecost source: both idle parameters on both paths (OpenCost reads only includeIdle)",
+          "[threads]") {
   Config config;
   for (Flavour f : {Flavour::kubecost, Flavour::opencost}) {
     const std::string q = allocation_request(config, f);
@@ -47,12 +49,13 @@ TEST_CASE("kubecost source: both idle parameters on both paths (OpenCost reads o
         std::string::npos);
 }
 
-TEST_CASE("kubecost source: the default window is 24h") {
+TEST_CASE("kubecost source: the default window is 24h", "[threads]") {
   Config config;
   CHECK(allocation_request(config, Flavour::kubecost).find("window=24h&") != std::string::npos);
 }
 
-TEST_CASE("kubecost source: a cluster id filters with the v2 language, percent-encoded") {
+TEST_CASE("kubecost source: a cluster id filters with the v2 language, percent-encoded",
+          "[threads]") {
   Config config;
   config.kubecost.cluster_id = "prod eu+1";
   const std::string q = allocation_request(config, Flavour::kubecost);
@@ -60,7 +63,8 @@ TEST_CASE("kubecost source: a cluster id filters with the v2 language, percent-e
   CHECK(q.find("aggregate=namespace&") != std::string::npos);
 }
 
-TEST_CASE("kubecost source: multiCluster aggregates by cluster first and splits idle") {
+TEST_CASE("kubecost source: multiCluster aggregates by cluster first and splits idle",
+          "[threads]") {
   Config config;
   config.multi_cluster = true;
   CHECK(allocation_request(config, Flavour::kubecost).find("aggregate=cluster%2Cnamespace&") !=
@@ -77,7 +81,7 @@ TEST_CASE("kubecost source: multiCluster aggregates by cluster first and splits 
       std::string::npos);
 }
 
-TEST_CASE("kubecost source: label answers use the detected flavour's path") {
+TEST_CASE("kubecost source: label answers use the detected flavour's path", "[threads]") {
   std::vector<std::string> paths;
   LocalServer s;
   s.server.Get("/allocation", [&](const httplib::Request& req, httplib::Response& res) {

@@ -12,7 +12,8 @@
 using namespace kci;
 using namespace std::chrono_literals;
 
-TEST_CASE("concurrency: polls and scrapes overlap; every scrape is a whole exposition") {
+TEST_CASE("concurrency: polls and scrapes overlap; every scrape is a whole exposition",
+          "[threads]") {
   Config config;
   config.demo = true;
   config.demo_pods = 2000;

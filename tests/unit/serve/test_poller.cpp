@@ -74,7 +74,8 @@ const char* k_one = R"({"data":[{"a":{"totalCost":2}}]})";
 
 }  // namespace
 
-TEST_CASE("poller: serves last good data through failures, drops it when stale, recovers") {
+TEST_CASE("poller: serves last good data through failures, drops it when stale, recovers",
+          "[threads]") {
   Config config;
   config.metric_mode = MetricMode::total;
   config.scrape_interval = std::chrono::seconds(60);  // maxStaleness 180 s
@@ -135,7 +136,8 @@ TEST_CASE("poller: serves last good data through failures, drops it when stale, 
   CHECK(s.at(R"(cloudtuner_kubecost_exporter_scrape_errors_total{reason="http_status"})") == 1);
 }
 
-TEST_CASE("poller: an empty or unparsable answer is a failure that keeps the last good data") {
+TEST_CASE("poller: an empty or unparsable answer is a failure that keeps the last good data",
+          "[threads]") {
   Config config;
   double now = 1000;
   ScriptedSource source;
@@ -155,7 +157,7 @@ TEST_CASE("poller: an empty or unparsable answer is a failure that keeps the las
   CHECK(publisher.current()->last_error == "HTML page instead of JSON");
 }
 
-TEST_CASE("poller: the gzip pieces are one gzip member of the text, read by zlib") {
+TEST_CASE("poller: the gzip pieces are one gzip member of the text, read by zlib", "[threads]") {
   Config config;
   ScriptedSource source;
   MetricsPublisher publisher;
@@ -177,7 +179,8 @@ TEST_CASE("poller: the gzip pieces are one gzip member of the text, read by zlib
   CHECK(gunzip(served_gzip(*second)) == second->text());
 }
 
-TEST_CASE("poller: only null sets for a 1h window are no_data_yet, kept up to the window length") {
+TEST_CASE("poller: only null sets for a 1h window are no_data_yet, kept up to the window length",
+          "[threads]") {
   Config config;
   config.window = *parse_window("1h");
   config.scrape_interval = std::chrono::seconds(60);  // maxStaleness 180 s
@@ -202,7 +205,8 @@ TEST_CASE("poller: only null sets for a 1h window are no_data_yet, kept up to th
   CHECK_FALSE(publisher.current()->ready);
 }
 
-TEST_CASE("poller: only null sets for a 24h window stay `empty` and expire at maxStaleness") {
+TEST_CASE("poller: only null sets for a 24h window stay `empty` and expire at maxStaleness",
+          "[threads]") {
   Config config;
   config.scrape_interval = std::chrono::seconds(60);
   double now = 1000;
@@ -221,7 +225,7 @@ TEST_CASE("poller: only null sets for a 24h window stay `empty` and expire at ma
   CHECK_FALSE(p->ready);
 }
 
-TEST_CASE("poller: the window hours the data covers are a health series") {
+TEST_CASE("poller: the window hours the data covers are a health series", "[threads]") {
   Config config;
   ScriptedSource source;
   MetricsPublisher publisher;
@@ -238,7 +242,8 @@ TEST_CASE("poller: the window hours the data covers are a health series") {
       1);
 }
 
-TEST_CASE("poller: label families from one label answer per key reconcile to the cluster") {
+TEST_CASE("poller: label families from one label answer per key reconcile to the cluster",
+          "[threads]") {
   Config config;
   config.metric_mode = MetricMode::total;
   config.label_keys = {"team", "app"};
@@ -279,7 +284,7 @@ TEST_CASE("poller: label families from one label answer per key reconcile to the
             .at(R"(cloudtuner_kubecost_exporter_scrape_errors_total{reason="http_status"})") == 1);
 }
 
-TEST_CASE("poller: under leader election only the leader publishes cost series") {
+TEST_CASE("poller: under leader election only the leader publishes cost series", "[threads]") {
   Config config;
   config.metric_mode = MetricMode::total;
   config.leader_election.enabled = true;
@@ -317,7 +322,8 @@ TEST_CASE("poller: under leader election only the leader publishes cost series")
   CHECK(publisher.current()->costs == nullptr);
 }
 
-TEST_CASE("poller: a follower never calls Kubecost; leadership starts a poll at once") {
+TEST_CASE("poller: a follower never calls Kubecost; leadership starts a poll at once",
+          "[threads]") {
   Config config;
   config.leader_election.enabled = true;
   config.scrape_interval = std::chrono::hours(1);

@@ -39,7 +39,7 @@ std::string basic(const std::string& user, const std::string& pass) {
 }
 }  // namespace
 
-TEST_CASE("web config: basic auth accepts the right password only") {
+TEST_CASE("web config: basic auth accepts the right password only", "[threads]") {
   BasicAuth auth(load_web_config(k_dir + "/basic_auth.good.yaml").basic_auth_users);
   CHECK(auth.check(basic("prometheus", "scrape-pass")));
   CHECK(auth.check(basic("prometheus", "scrape-pass")));  // cached path
@@ -49,7 +49,8 @@ TEST_CASE("web config: basic auth accepts the right password only") {
   CHECK_FALSE(auth.check("Basic !!!"));
 }
 
-TEST_CASE("web server: TLS + basic auth; probes stay open; 401 for wrong credentials") {
+TEST_CASE("web server: TLS + basic auth; probes stay open; 401 for wrong credentials",
+          "[threads]") {
   Served s(k_dir + "/basic_auth.good.yaml");
   httplib::Client plain("127.0.0.1", s.server->port());
   CHECK(plain.Get("/metrics")->status == 401);
@@ -60,7 +61,7 @@ TEST_CASE("web server: TLS + basic auth; probes stay open; 401 for wrong credent
   CHECK(plain.Get("/metrics")->status == 200);
 }
 
-TEST_CASE("web server: TLS with a client certificate required") {
+TEST_CASE("web server: TLS with a client certificate required", "[threads]") {
   Served s(k_dir + "/mtls_and_auth.good.yaml");
   httplib::SSLClient no_cert("127.0.0.1", s.server->port());
   no_cert.set_ca_cert_path((k_tls + "/ca.crt").c_str());
@@ -77,7 +78,7 @@ TEST_CASE("web server: TLS with a client certificate required") {
   CHECK(with_cert.Get("/metrics")->status == 200);
 }
 
-TEST_CASE("web server: plain HTTP client against TLS gets nothing") {
+TEST_CASE("web server: plain HTTP client against TLS gets nothing", "[threads]") {
   Served s(k_dir + "/tls.good.yaml");
   httplib::Client plain("127.0.0.1", s.server->port());
   auto r = plain.Get("/metrics");

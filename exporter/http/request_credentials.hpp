@@ -31,8 +31,9 @@ struct RequestHeader {
 // Keep-Alive, TE, Trailer, Upgrade, Proxy-Connection, Accept, Accept-Encoding), Authorization when
 // `authorization_taken` (a bearer token or basic auth is configured) and a name listed twice
 // (combine the values on one line, e.g. `Cookie: a=1; b=2`). At most 64 headers.
-// Throws ConfigError, one line naming the setting, file and line, never the value:
-//   kubecostHeadersFile: "<path>" line 3: header name "X Y" is not an RFC 7230 token
+// Throws ConfigError, one line naming the setting, file and line, never the value (nor a name
+// that is not a token: a line whose colon is misplaced may hold a secret before it):
+//   kubecostHeadersFile: "<path>" line 3: the header name is not an RFC 7230 token
 //   kubecostHeadersFile: "<path>" line 4: holds a CR (use LF line ends)
 std::vector<RequestHeader> parse_headers_text(const std::string& text, const std::string& path,
                                               bool authorization_taken);
@@ -46,11 +47,6 @@ std::vector<RequestHeader> read_headers_file(const std::string& path, bool autho
 //   kubecostBasicAuthPasswordFile: "<path>" holds an empty password
 //   kubecostBasicAuthPasswordFile: "<path>": the password holds a CR, LF or control byte
 std::string read_password_file(const std::string& path);
-
-// Checks kubecostBasicAuthUsername: not empty, no ':' (RFC 7617 section 2: the user-id cannot
-// hold one) and no control byte. Throws ConfigError naming the key (the user name is not a
-// secret and is shown).
-void check_basic_auth_username(const std::string& key, const std::string& user);
 
 // "Basic " + base64(user ":" password), RFC 7617.
 std::string basic_authorization(const std::string& user, const std::string& password);

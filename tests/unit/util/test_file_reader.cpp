@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <fstream>
 
-#include "exporter/config/config_file_reader.hpp"
+#include "exporter/util/file_reader.hpp"
 #include "exporter/util/result.hpp"
 
 using namespace kci;

@@ -1,4 +1,4 @@
-#include "exporter/config/request_credentials.hpp"
+#include "exporter/http/request_credentials.hpp"
 
 #include <openssl/evp.h>
 
@@ -6,8 +6,7 @@
 #include <array>
 #include <string_view>
 
-#include "exporter/config/config_file_reader.hpp"
-#include "exporter/config/value_parsers.hpp"
+#include "exporter/util/file_reader.hpp"
 #include "exporter/util/result.hpp"
 
 namespace kci {
@@ -64,7 +63,7 @@ std::vector<RequestHeader> parse_headers_text(const std::string& text, const std
     if (name.empty()) throw ConfigError(where + "the header name is empty");
     if (!std::all_of(name.begin(), name.end(),
                      [](char c) { return is_tchar(static_cast<unsigned char>(c)); }))
-      throw ConfigError(where + "header name " + quoted_value(name) + " is not an RFC 7230 token");
+      throw ConfigError(where + "the header name is not an RFC 7230 token");
     std::string value = line.substr(colon + 1);
     if (!std::all_of(value.begin(), value.end(),
                      [](char c) { return is_field_byte(static_cast<unsigned char>(c)); }))
@@ -107,17 +106,6 @@ std::string read_password_file(const std::string& path) {
       }))
     throw ConfigError(where + ": the password holds a CR, LF or control byte");
   return password;
-}
-
-void check_basic_auth_username(const std::string& key, const std::string& user) {
-  if (user.empty()) bad_value(key, user, "must not be empty");
-  if (user.find(':') != std::string::npos)
-    bad_value(key, user, "a basic-auth user name cannot hold ':' (RFC 7617)");
-  if (!std::all_of(user.begin(), user.end(), [](char c) {
-        auto u = static_cast<unsigned char>(c);
-        return u >= 0x20 && u != 0x7f;
-      }))
-    bad_value(key, user, "holds a control byte");
 }
 
 std::string basic_authorization(const std::string& user, const std::string& password) {

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "exporter/config/request_credentials.hpp"
+#include "exporter/http/request_credentials.hpp"
 #include "exporter/util/result.hpp"
 
 using namespace kci;
@@ -44,14 +44,16 @@ TEST_CASE("request headers: Name: value lines, comments and blank lines skipped"
 
 TEST_CASE("request headers: refused lines name file and line, never the value") {
   CHECK(error_of("Cookie: token=secret\nBad Name: x\n") ==
-        prefix + "line 2: header name \"Bad Name\" is not an RFC 7230 token");
-  CHECK(error_of("X-A(b): x") ==
-        prefix + "line 1: header name \"X-A(b)\" is not an RFC 7230 token");
+        prefix + "line 2: the header name is not an RFC 7230 token");
+  CHECK(error_of("X-A(b): x") == prefix + "line 1: the header name is not an RFC 7230 token");
+  // A misplaced colon puts the secret before it: the "name" is never shown.
+  CHECK(error_of("Authorization Bearer s3cr3t: x") ==
+        prefix + "line 1: the header name is not an RFC 7230 token");
   CHECK(error_of(": x") == prefix + "line 1: the header name is empty");
   CHECK(error_of("Cookie token=secret") ==
         prefix + "line 1: expected \"Name: value\" (no ':' on the line)");
   CHECK(error_of("Cookie : token=secret") ==
-        prefix + "line 1: header name \"Cookie \" is not an RFC 7230 token");
+        prefix + "line 1: the header name is not an RFC 7230 token");
   CHECK(error_of("Cookie: token=secret\r\n") == prefix + "line 1: holds a CR (use LF line ends)");
   CHECK(error_of(std::string("Cookie: tok\0en=secret", 21)).find("control byte") !=
         std::string::npos);
@@ -83,7 +85,4 @@ TEST_CASE("request headers: basic auth is RFC 7617's Basic base64(user:password)
   // RFC 7617 section 2's example.
   CHECK(basic_authorization("Aladdin", "open sesame") == "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
   CHECK(basic_authorization("a", "b") == "Basic YTpi");
-  CHECK_THROWS_AS(check_basic_auth_username("kubecostBasicAuthUsername", "a:b"), ConfigError);
-  CHECK_THROWS_AS(check_basic_auth_username("kubecostBasicAuthUsername", "a\nb"), ConfigError);
-  CHECK_NOTHROW(check_basic_auth_username("kubecostBasicAuthUsername", "kubecost-reader"));
 }

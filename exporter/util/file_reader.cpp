@@ -1,4 +1,4 @@
-#include "exporter/config/config_file_reader.hpp"
+#include "exporter/util/file_reader.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
