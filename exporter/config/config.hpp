@@ -2,10 +2,10 @@
 // Settings of every mode: defaults < YAML file < environment < command-line flags.
 // The public entry of exporter/config: the Config the modes read, and load_config building it.
 // Each setting is declared once (key, env name, flag, parser) in the settings table
-// (settings.hpp); the README table and config/allocation-exporter.example.yaml document the same
-// list. The parts, one concern per file: value_parsers (one value's text), command_line,
-// environment, config_file (the YAML file), cluster_arn; config_loader.cpp implements the
-// functions below.
+// (settings.hpp); the tables in docs/ (docs/settings.md and the pages it links) and
+// config/allocation-exporter.example.yaml document the same list. The parts, one concern per
+// file: value_parsers (one value's text), command_line, environment, config_file (the YAML
+// file), cluster_arn; config_loader.cpp implements the functions below.
 #include <chrono>
 #include <cstdint>
 #include <map>

@@ -2,8 +2,9 @@
 // The settings table: every setting exactly once, with its YAML key, environment variable,
 // command-line flag, parser and display. The command line, the YAML file, the environment,
 // describe_config and usage_text all read this one table, so a setting cannot be accepted in one
-// place and missing from another; the README table and config/allocation-exporter.example.yaml
-// document the same list (a unit test checks the example file against it).
+// place and missing from another; the tables in docs/ (docs/settings.md and the pages it links)
+// and config/allocation-exporter.example.yaml document the same list (a unit test checks the
+// example file against it).
 #include <functional>
 #include <string>
 #include <string_view>

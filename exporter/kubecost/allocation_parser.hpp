@@ -1,8 +1,14 @@
 #pragma once
 // What an Allocation API answer (Kubecost 1.x/2.x and OpenCost) is read into. The parser
-// tolerates everything reference/kubecost-api.md lists: `null` numbers, `data:[null]`, a
-// missing `status`, unknown keys, an object instead of an array of sets, text/HTML error
-// bodies and an empty 200 body. The visitor receives views into the parser's buffers.
+// tolerates what published answers show: `null` numbers (OpenCost writes NaN and Inf as null,
+// core/pkg/opencost/allocation_json.go), `data:[null]` (kubecost/kubecost#3758), a missing
+// `status` (the sample on https://docs.kubecost.com/apis/monitoring-apis/api-allocation;
+// OpenCost core/pkg/protocol/http.go), unknown keys, an object instead of an array of sets,
+// text/HTML error bodies (OpenCost pkg/costmodel/aggregation.go answers a bad `window` with
+// text; a proxy in front answers a timeout with an nginx page, opencost/opencost#1841) and an
+// empty 200 body (OpenCost pkg/costmodel/router.go, WrapData, when marshalling fails).
+// tests/fixtures/kubecost/README.md names the published answer behind each test body. The
+// visitor receives views into the parser's buffers.
 #include <array>
 #include <cmath>
 #include <functional>
@@ -77,7 +83,8 @@ struct ParsedAllocation {
   double window_start = NAN;  // Unix seconds of the set window; NaN when absent or open
   double window_end = NAN;
   // Unix seconds of the allocation's own `start`/`end`: the interval its data covers inside
-  // the set window (reference/kubecost-api.md §4.1); NaN when absent.
+  // the set window ("Allocation schema" on
+  // https://docs.kubecost.com/apis/monitoring-apis/api-allocation); NaN when absent.
   double data_start = NAN;
   double data_end = NAN;
   std::size_t set_index = 0;

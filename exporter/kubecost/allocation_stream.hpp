@@ -2,8 +2,10 @@
 // Frames an Allocation API answer as it arrives, in chunks of any size, and decodes one
 // allocation at a time: memory is one allocation (at most `max_allocation_bytes`), not the
 // answer. The envelope is {"code":…,"message":…,"data":[{"<name>":{…},…}|null,…],…} with its
-// fields in any order; `data` may also be a single set object or null (reference/
-// kubecost-api.md). Every byte is checked as JSON: the framing levels (root, data, sets) by
+// fields in any order (an array of sets, each a map of name to allocation: OpenCost
+// core/pkg/opencost/allocation_json.go; the sample on
+// https://docs.kubecost.com/apis/monitoring-apis/api-allocation); `data` may also be a single
+// set object or null. Every byte is checked as JSON: the framing levels (root, data, sets) by
 // this scanner, every value below them by simdjson.
 //
 // Failures (final; later calls repeat them):

@@ -1,8 +1,11 @@
 #pragma once
 // Node facts from the Assets API (Kubecost `/model/assets?filterTypes=Node`: `data` is an array
-// of maps; OpenCost `/assets`: `data` is one map), for joining onto allocations by
-// (cluster, node). Labels are read in both spellings, `X` and the older `label_X`
-// (reference/kubecost-api.md §5, §7).
+// of maps, https://docs.kubecost.com/apis/monitoring-apis/assets-api; OpenCost `/assets`: `data`
+// is one map, opencost/opencost pkg/costmodel/handlers.go), for joining onto allocations by
+// (cluster, node). Labels are read in both spellings, `X` and the older `label_X`: the Assets
+// API page's sample still shows raw `label_*` keys, which OpenCost replaced by sanitised keys
+// without the prefix in December 2023 (opencost/opencost commit 3972808f, "sanitize asset
+// labels", pkg/costmodel/cluster_helpers.go).
 #include <map>
 #include <span>
 #include <string>

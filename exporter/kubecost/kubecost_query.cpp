@@ -27,8 +27,9 @@ std::string request(const Config& config, Flavour flavour, std::string_view aggr
   // One idle allocation per cluster (`<cluster>/__idle__`) instead of one merged `__idle__`:
   // OpenCost core/pkg/opencost/allocation.go AggregateBy step (11) merges only without SplitIdle.
   if (config.multi_cluster) q += "&splitIdle=true";
-  // Filter language v2; the whole value percent-encoded (reference/kubecost-api.md §2.4: an
-  // unencoded `+` decodes to a space and the rest of the filter is ignored).
+  // Filter language v2 (https://docs.kubecost.com/apis/filters-api); the whole value
+  // percent-encoded: an unencoded `+` decodes to a space, and OpenCost's filter parser then
+  // ignores the rest of the filter (opencost/opencost#3371; core/pkg/filter/ast/lexer.go).
   if (!config.kubecost.cluster_id.empty())
     q += "&filter=" + url_encode("cluster:\"" + config.kubecost.cluster_id + "\"");
   return q;

@@ -1,8 +1,10 @@
 #pragma once
-// The Allocation API request for each flavour (reference/kubecost-api.md §1, §2):
-// Kubecost `{url}/model/allocation`, OpenCost `{url}/allocation`; both get `idle=` and
-// `includeIdle=`, `shareIdle=`, and with the settings `splitIdle=true` (multiCluster) and
-// `filter=cluster:"<id>"` (kubecostClusterId).
+// The Allocation API request for each flavour: Kubecost `{url}/model/allocation`
+// (https://docs.kubecost.com/apis/monitoring-apis/api-allocation), OpenCost `{url}/allocation`
+// (opencost/opencost pkg/cmd/costmodel/costmodel.go routes it to ComputeAllocationHandler in
+// pkg/costmodel/aggregation.go). Both get `idle=` (Kubecost's parameter) and `includeIdle=`
+// (the one OpenCost's handler reads), `shareIdle=`, and with the settings `splitIdle=true`
+// (multiCluster) and `filter=cluster:"<id>"` (kubecostClusterId).
 #include <string>
 #include <string_view>
 

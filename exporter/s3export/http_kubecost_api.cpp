@@ -128,8 +128,9 @@ std::string HttpKubecostApi::allocation_path(bool on_demand) const {
   return m_opencost ? "/allocation" : "/model/allocation";
 }
 
-// Kubecost v2 / OpenCost filter syntax `cluster:"<id>"` (reference/kubecost-api.md §2.4;
-// KC-DOCS filters-api.md); the settings refuse quotes in the id.
+// Kubecost v2 / OpenCost filter syntax `cluster:"<id>"`
+// (https://docs.kubecost.com/apis/filters-api; OpenCost core/pkg/filter/allocation/parser.go);
+// the settings refuse quotes in the id.
 std::string HttpKubecostApi::filter_param() const {
   return m_cluster.empty() ? std::string()
                            : "&filter=" + url_encode("cluster:\"" + m_cluster + "\"");

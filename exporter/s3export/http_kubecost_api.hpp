@@ -1,18 +1,21 @@
 #pragma once
-// KubecostApi over HTTP (reference/kubecost-api.md), flavour `auto` asked as Kubecost:
+// KubecostApi over HTTP (Kubecost's Allocation and Assets APIs:
+// https://docs.kubecost.com/apis/monitoring-apis/api-allocation,
+// https://docs.kubecost.com/apis/monitoring-apis/assets-api), flavour `auto` asked as Kubecost:
 //  - GRANULARITY=hourly: the Allocation On-Demand API, Kubecost `/model/allocation/compute`
 //    (OpenCost `/allocation/compute`), `step=1h&resolution=<KUBECOST_ALLOCATION_API_RESOLUTION>`,
 //    as AWS's kubecost-s3-exporter did before it moved to the ETL API (awslabs/containers-cost-
 //    allocation-dashboard main.py at c2019c7^, execute_kubecost_allocation_api): the ETL
-//    `/model/allocation` keeps hourly sets only for etlHourlyStoreDurationHours (49 h) and answers
-//    older windows in whole days (reference/kubecost-api.md §2.2).
+//    `/model/allocation` serves precomputed sets only, and keeps hourly ones only for
+//    kubecostModel.etlHourlyStoreDurationHours (49 h by default: kubecost/cost-analyzer-helm-chart
+//    cost-analyzer/values.yaml), answering older windows in whole days.
 //  - GRANULARITY=daily: Kubecost `/model/allocation` (OpenCost `/allocation`) with `step=1d`.
 // `accumulate=false`, idle split by node, aggregated as AWS's exporter asks (no `aggregate` for
 // AGGREGATION=container, so rows keep Kubecost's own names cluster/node/namespace/pod/container;
 // else `aggregate=<AGGREGATION>`: main.py execute_kubecost_allocation_api), `filter=cluster:"<id>"`
-// (Kubecost v2 / OpenCost filter syntax, reference/kubecost-api.md §2.4); with pagination, as 24
-// one-hour windows. Node facts: Kubecost `/model/assets?filterTypes=Node`, OpenCost
-// `/assets?filter=assetType:"node"`.
+// (Kubecost v2 / OpenCost filter syntax, https://docs.kubecost.com/apis/filters-api); with
+// pagination, as 24 one-hour windows. Node facts: Kubecost `/model/assets?filterTypes=Node`,
+// OpenCost `/assets?filter=assetType:"node"`.
 //
 // Which cluster: KUBECOST_CLUSTER_ID when set. Else the CLUSTER_ID ARN's name, unless Kubecost
 // knows it by another id: days_with_data asks for every cluster's days, and when Kubecost has

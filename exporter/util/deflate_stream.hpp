@@ -5,8 +5,8 @@
 // end on a full flush: byte-aligned and independent of what follows, so a tail's own final
 // blocks can follow them in the same gzip member, with the trailer's CRC-32 combined from both
 // (the way pigz joins blocks). Neither the bulk's text nor a recompression of it is ever needed.
-// Compressor: ISA-L igzip level 1 (README, Performance: chosen by measurement over zlib and
-// libdeflate).
+// Compressor: ISA-L igzip level 1 (docs/performance.md, codec for /metrics: chosen by measurement
+// over zlib and libdeflate).
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -46,7 +46,7 @@ std::string_view gzip_header();
 std::string gzip_tail(const DeflatedText& body, std::string_view tail);
 
 // Inflates a gzip stream (RFC 1952; one member after another, as gunzip reads them) as it
-// arrives, with ISA-L's igzip inflate (README, Performance: ~2x zlib's speed on Kubecost answers).
+// arrives, with ISA-L's igzip inflate (docs/performance.md: ~2x zlib's speed on Kubecost answers).
 class GzipInflater {
  public:
   using Output = std::function<bool(std::string_view)>;

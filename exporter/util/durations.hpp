@@ -14,10 +14,12 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 // we print the shortest of "<n>h", "<n>m", "<n>s", "<n>ms").
 std::string format_duration(std::chrono::milliseconds d);
 
-// A Kubecost/OpenCost `window` value, validated the way their parser accepts it
-// (reference/kubecost-api.md §2.2). `nominal_hours` is the window length where it is fixed
-// by the text itself (durations, explicit ranges, today/yesterday/lastweek); 0 for windows
-// whose length depends on the calendar ("week", "month", "lastmonth").
+// A Kubecost/OpenCost `window` value, validated the way their parser accepts it (OpenCost
+// core/pkg/opencost/window.go, parseWindow, which Kubecost shares; the forms Kubecost documents
+// for `window` are on https://docs.kubecost.com/apis/monitoring-apis/api-allocation).
+// `nominal_hours` is the window length where it is fixed by the text itself (durations,
+// explicit ranges, today/yesterday/lastweek); 0 for windows whose length depends on the
+// calendar ("week", "month", "lastmonth").
 struct WindowSpec {
   std::string text;
   double nominal_hours = 0;

@@ -1,4 +1,5 @@
-// Compressors and inflaters on one exposition text (the README's codec choice). Not built by CMake:
+// Compressors and inflaters on one exposition text (docs/performance.md's codec choice). Not
+// built by CMake:
 //   g++ -O2 -o /tmp/codec_bench tests/bench/codec_bench.cpp -lz -ldeflate -lisal
 //   curl -s localhost:9103/metrics > /tmp/expo.txt && /tmp/codec_bench /tmp/expo.txt
 // (libdeflate-dev is needed only for this measurement.)

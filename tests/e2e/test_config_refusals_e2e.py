@@ -142,8 +142,9 @@ def main():
                 'the cluster name "team/prod" is not an EKS cluster name (1-100 of A-Z a-z 0-9 - '
                 "_, starting with a letter or digit; no '/'): it names the S3 object",
                 env={"CLUSTER_ID": "arn:aws:eks:us-east-1:111122223333:cluster/team/prod"})
-        # audit 13 items 1, 6b, 6c: the ARN's region names a key segment and hosts; the CA
-        # secret's region a host; BACKFILL_PERIOD_DAYS is read like Python's int().
+        # The ARN's region names a key segment and hosts; the CA secret's region a host
+        # (config/cluster_arn.hpp); BACKFILL_PERIOD_DAYS is read like Python's int()
+        # (config/value_parsers.hpp).
         refused(b, "cluster region with a slash", ["check-config"],
                 'clusterId: invalid value "arn:aws:eks:us-east-1/../x:111122223333:cluster/c": '
                 'the region "us-east-1/../x" is not an AWS region code (like us-east-1: two '

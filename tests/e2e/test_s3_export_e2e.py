@@ -41,7 +41,9 @@ def day_start(d):
     return datetime.datetime(1970, 1, 1) + datetime.timedelta(days=d)
 
 
-ETL_HOURLY_HOURS = 49  # Kubecost etlHourlyStoreDurationHours (reference/kubecost-api.md §2.2)
+# Kubecost's kubecostModel.etlHourlyStoreDurationHours default (kubecost/cost-analyzer-helm-chart
+# cost-analyzer/values.yaml).
+ETL_HOURLY_HOURS = 49
 
 
 def parse_day(stamp):
@@ -57,15 +59,16 @@ class KubecostS3StandIn(LoopbackServer):
     a day's allocations and node assets.
 
     - `/model/allocation/compute` (the On-Demand API) answers `step=1h` in hourly sets, `1d` in
-      one day set (KC-DOCS api-allocation.md "Allocation On-Demand API"; OpenCost
+      one day set ("Querying on-demand (experimental)" on
+      https://docs.kubecost.com/apis/monitoring-apis/api-allocation; OpenCost
       pkg/costmodel/costmodel.go steps by `step` from the window start).
     - `/model/allocation` (ETL) answers `step=1d` in day sets, and `step=1h` in hourly sets only
       for windows that began less than etlHourlyStoreDurationHours (49 h) ago: older windows
-      come in whole-day sets (reference/kubecost-api.md §2.2; KC-DOCS etl-backed
-      "etlHourlyStoreDurationHours").
+      come in whole-day sets (the same page: the standard endpoint serves precomputed sets
+      only; the 49 h is the cost-analyzer chart's default, see ETL_HOURLY_HOURS above).
     - `filter=cluster:"<id>"` keeps that cluster's allocations (Kubecost v2 filter syntax,
-      KC-DOCS filters-api.md); `clusters` lists the clusters it answers for (two: an
-      aggregator); `ignore_filter` plays a Kubecost that ignores the parameter.
+      https://docs.kubecost.com/apis/filters-api); `clusters` lists the clusters it answers
+      for (two: an aggregator); `ignore_filter` plays a Kubecost that ignores the parameter.
     - `assets_mode` "500" / "garbage" makes `/model/assets` fail; `compute_shape` "day" makes
       the On-Demand API answer a whole-day set for step=1h (a wrong shape)."""
 

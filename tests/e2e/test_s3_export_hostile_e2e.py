@@ -181,7 +181,7 @@ def main():
         # 1c. A page of another listing: keys outside the requested prefix that name this
         #     cluster's days (another account, region, month), or another <Prefix>. Before,
         #     only a key's last segment was read: those days counted as in S3 and the run exited
-        #     0 having uploaded nothing (audit 13 item 4).
+        #     0 having uploaded nothing (aws/s3_listing.hpp page_outside_prefix).
         foreign = [k.replace(f"account_id={ACCOUNT}/", "account_id=999999999999/") for k in day_keys]
         foreign += [k.replace(f"region={REGION}/", "region=eu-west-1/") for k in day_keys]
         aws.foreign_keys = foreign

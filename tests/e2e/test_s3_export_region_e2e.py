@@ -131,7 +131,8 @@ def main():
         print(f"  zstd: {puts} objects named .zstd.parquet, recognised by the next runs")
         checks += 1
         # 5. AWS_REGION set but empty (a Helm value rendered ""): as if unset, the ARN's region
-        #    is the first one signed for (audit 13 item 5; before, requests were signed for "").
+        #    is the first one signed for (app/s3_export_mode.hpp aws_request_region; before,
+        #    requests were signed for "").
         aws.objects.clear()
         aws.log.clear()
         aws.wrong_region = "301"
@@ -144,7 +145,8 @@ def main():
         checks += 1
 
         # 6. A bucket name with dots: path-style (the bucket in the signed path, botocore
-        #    verifies the signature), the region answer still followed (audit 13 item 2).
+        #    verifies the signature), the region answer still followed (botocore utils.py
+        #    check_dns_name and S3RegionRedirectorv2; aws/s3.hpp).
         dotted = "kci.e2e.data"
         aws.bucket_regions[dotted] = BUCKET_REGION
         aws.objects.clear()
@@ -157,7 +159,8 @@ def main():
         checks += 1
 
         # 7. BACKFILL_PERIOD_DAYS=3: AWS's window [midnight(now-2d), midnight(now-2d)) holds no
-        #    day; neither Kubecost nor S3 is asked, one line says so, exit 0 (audit 13 item 6e).
+        #    day; neither Kubecost nor S3 is asked, one line says so, exit 0 (AWS's main.py
+        #    kubecost_backfill_period_window_calc; s3export/backfill_plan.hpp).
         aws.log.clear()
         kube.paths.clear()
         rc, err = run(args.binary, dict(env, BACKFILL_PERIOD_DAYS="3"))

@@ -294,7 +294,7 @@ TEST_CASE("aws_client: STS and Secrets Manager hosts take the partition's DNS su
   CHECK(e.sts == "https://sts.us-east-1.amazonaws.com");
   CHECK(e.secrets_manager == "https://secretsmanager.us-east-1.amazonaws.com");
   CHECK(e.s3.empty());
-  // China (partition aws-cn, botocore endpoints.json dnsSuffix amazonaws.com.cn) (audit 13 #3).
+  // China (partition aws-cn, botocore endpoints.json dnsSuffix amazonaws.com.cn).
   e = Endpoints::from_environment(env({}), "cn-north-1");
   CHECK(e.sts == "https://sts.cn-north-1.amazonaws.com.cn");
   CHECK(e.secrets_manager == "https://secretsmanager.cn-north-1.amazonaws.com.cn");

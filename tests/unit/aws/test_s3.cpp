@@ -300,7 +300,10 @@ TEST_CASE("s3: CreateMultipartUpload is never retried; PutObject is (item 10)") 
   CHECK(puts == 2);
 }
 
-TEST_CASE("s3: a listing page with keys outside the requested prefix fails (audit 13 item 4)") {
+// A key of another account, region or month would otherwise mark a day as already in S3
+// (aws/s3_listing.hpp page_outside_prefix; ListObjectsV2 "Limits the response to keys that
+// begin with the specified prefix").
+TEST_CASE("s3: a listing page with keys outside the requested prefix fails") {
   std::string body;
   S3Fixture f;
   f.server.server.Get("/b/", [&](const httplib::Request&, httplib::Response& res) {
@@ -346,7 +349,7 @@ TEST_CASE("s3: addressing: virtual-hosted, path-style for dotted names and custo
   CHECK(a.path == "/k/x.parquet");
   CHECK(s3_address("", "my-bucket", "", "eu-west-1").path == "/");
   // A dotted name: *.s3.<region>.amazonaws.com cannot match it: path-style, the bucket in the
-  // path and so in the canonical URI (audit 13 item 2).
+  // path and so in the canonical URI (botocore utils.py check_dns_name; aws/s3.hpp).
   a = s3_address("", "my.bucket.example", "k/x.parquet", "eu-west-1");
   CHECK(a.base_url == "https://s3.eu-west-1.amazonaws.com");
   CHECK(a.path == "/my.bucket.example/k/x.parquet");
@@ -354,7 +357,8 @@ TEST_CASE("s3: addressing: virtual-hosted, path-style for dotted names and custo
   // After a region answer the next attempt is addressed for the bucket's region.
   CHECK(s3_address("", "my.bucket", "k", "ap-southeast-2").base_url ==
         "https://s3.ap-southeast-2.amazonaws.com");
-  // China regions are under amazonaws.com.cn (audit 13 item 3).
+  // China regions are under amazonaws.com.cn (botocore data/endpoints.json: the aws-cn
+  // partition's dnsSuffix).
   CHECK(s3_address("", "my-bucket", "k", "cn-north-1").base_url ==
         "https://my-bucket.s3.cn-north-1.amazonaws.com.cn");
   CHECK(s3_address("", "my.bucket", "k", "cn-northwest-1").base_url ==

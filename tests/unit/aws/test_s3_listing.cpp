@@ -171,7 +171,7 @@ TEST_CASE("s3_listing: a page we cannot trust is a failure, not an empty bucket 
   has(why(deep), "elements nested too deep");
 }
 
-TEST_CASE("s3_listing: the page's <Prefix> is read, once (audit 13 item 4)") {
+TEST_CASE("s3_listing: the page's <Prefix> is read, once") {
   auto p = parse_list_page(
       "<ListBucketResult><Name>b</Name><Prefix>a&amp;b/</Prefix><CommonPrefixes><Prefix>x/"
       "</Prefix></CommonPrefixes><IsTruncated>false</IsTruncated></ListBucketResult>");

@@ -409,7 +409,9 @@ TEST_CASE("config: leader election settings from YAML, env and flags, with clien
             .starts_with("leaderElection.enabled: invalid value \"maybe\""));
 }
 
-TEST_CASE("config: CLUSTER_ID's partition, region and account are checked (audit 13 item 1)") {
+// The rules are config/cluster_arn.hpp's: the region shape follows botocore's partition
+// regionRegex values (botocore/data/endpoints.json), not AWS's exporter's narrower regex.
+TEST_CASE("config: CLUSTER_ID's partition, region and account are checked") {
   auto arn = [](const std::string& partition, const std::string& region,
                 const std::string& account) {
     return "arn:" + partition + ":eks:" + region + ":" + account + ":cluster/c";
@@ -467,7 +469,9 @@ TEST_CASE("config: CLUSTER_ID's partition, region and account are checked (audit
   }
 }
 
-TEST_CASE("config: KUBECOST_CA_CERTIFICATE_SECRET_REGION is a region code (audit 13 item 6c)") {
+// It names the Secrets Manager host, so it must be a region code (cluster_arn.hpp
+// valid_aws_region).
+TEST_CASE("config: KUBECOST_CA_CERTIFICATE_SECRET_REGION is a region code") {
   CHECK(load({}, {{"KUBECOST_CA_CERTIFICATE_SECRET_REGION", "eu-west-1"}}).s3.ca_secret_region ==
         "eu-west-1");
   CHECK(load({}, {{"KUBECOST_CA_CERTIFICATE_SECRET_REGION", ""}}).s3.ca_secret_region.empty());
@@ -476,7 +480,9 @@ TEST_CASE("config: KUBECOST_CA_CERTIFICATE_SECRET_REGION is a region code (audit
         "(like us-east-1: two letters, an optional -gov, -<name>-<number>)");
 }
 
-TEST_CASE("config: BACKFILL_PERIOD_DAYS as Python's int() reads it (audit 13 item 6b)") {
+// As AWS's kubecost-s3-exporter reads it (main.py: int(os.environ.get(...)); value_parsers.hpp
+// parse_int_like_python).
+TEST_CASE("config: BACKFILL_PERIOD_DAYS as Python's int() reads it") {
   for (const char* v : {"15 ", " 15", "1_5", "+15", "015"}) {
     INFO(v);
     CHECK(load({}, {{"BACKFILL_PERIOD_DAYS", v}}).s3.backfill_days == 15);

@@ -255,7 +255,9 @@ TEST_CASE("s3-export run: cancelled before it starts: nothing is exported, exit 
   CHECK_FALSE(r.reporter.reports[0].succeeded);
 }
 
-TEST_CASE("s3-export run: an Assets failure counts only for a day written (audit 13 item 6a)") {
+// cloudtuner_kubecost_s3_export_assets_failures counts days written without Assets facts; a
+// day with no allocations writes no object and is not counted (docs/s3-export.md).
+TEST_CASE("s3-export run: an Assets failure counts only for a day written") {
   Run r;
   r.give(k_today - 3, 0);  // nothing to export that day ...
   r.kubecost.asset_failures.emplace(k_today - 3,
@@ -270,7 +272,7 @@ TEST_CASE("s3-export run: an Assets failure counts only for a day written (audit
 
 TEST_CASE("s3-export run: BACKFILL_PERIOD_DAYS=3 is an empty window: nothing asked, exit 0") {
   Run r;
-  r.settings.backfill_days = 3;  // [midnight(now-2d), midnight(now-2d)): no day (audit 13 6e)
+  r.settings.backfill_days = 3;  // [midnight(now-2d), midnight(now-2d)): no day (backfill_plan.hpp)
   LogCapture logs;
   CHECK(r.run() == 0);
   CHECK(r.kubecost.days_asked.empty());
