@@ -1,5 +1,5 @@
-// allocation-exporter: serve (default), check-config, doctor, s3-export. Thin: all logic is in
-// exporter_core.
+// allocation-exporter: serve (default), check-config, doctor, s3-export. Thin: it parses the
+// command line and configuration and dispatches to the modes in exporter/app (kci_app).
 #include <csignal>
 #include <cstdio>
 #include <iostream>

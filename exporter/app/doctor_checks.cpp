@@ -43,33 +43,6 @@ std::string label_or(const PromSample& s, const std::string& key, const std::str
   return it == s.labels.end() || it->second.empty() ? fallback : it->second;
 }
 
-// The newest allocation `end` in the answer: simdjson over data (an array of sets, or one set).
-std::optional<double> newest_allocation_end(std::string_view body) {
-  simdjson::dom::parser parser;
-  simdjson::padded_string padded(body);
-  simdjson::dom::element root;
-  if (parser.parse(padded).get(root)) return std::nullopt;
-  simdjson::dom::element data;
-  if (root["data"].get(data)) return std::nullopt;
-  std::optional<double> newest;
-  auto visit_set = [&](simdjson::dom::element set) {
-    simdjson::dom::object allocations;
-    if (set.get(allocations)) return;
-    for (auto field : allocations) {
-      std::string_view end;
-      if (field.value["end"].get(end)) continue;
-      if (auto t = parse_rfc3339(end); t && (!newest || *t > *newest)) newest = t;
-    }
-  };
-  simdjson::dom::array sets;
-  if (!data.get(sets)) {
-    for (auto set : sets) visit_set(set);
-  } else {
-    visit_set(data);
-  }
-  return newest;
-}
-
 }  // namespace
 
 std::string format_verdict(const Verdict& v) {
@@ -107,11 +80,12 @@ Expected<AllocationSummary> summarize_allocations(std::string_view body) {
       out.window_start = a.window_start;
     if (!std::isnan(a.window_end) && (!out.window_end || a.window_end > *out.window_end))
       out.window_end = a.window_end;
+    if (!std::isnan(a.data_end) && (!out.newest_end || a.data_end > *out.newest_end))
+      out.newest_end = a.data_end;
   });
   if (!parsed.ok()) return parsed.failure();
   out.sets = parsed.value().sets;
   out.allocations = parsed.value().allocations;
-  out.newest_end = newest_allocation_end(body);
   return out;
 }
 

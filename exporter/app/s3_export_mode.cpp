@@ -80,10 +80,19 @@ int run_s3_export(const Config& config, const EnvLookup& env) {
     auto ca = aws::get_secret_string(aws, chain, s3.ca_secret_name, s3.ca_secret_region);
     if (!ca.ok()) {
       log::error("s3-export cannot read the Kubecost CA", {{"error", ca.failure().message}});
+      pushgateway.report(RunReport{.finished_at = clock.now_unix_seconds()});
       return 1;
     }
     const std::string path = s3.work_dir + "/kubecost-ca.pem";
-    std::ofstream(path) << ca.value();
+    std::ofstream file(path, std::ios::binary | std::ios::trunc);
+    file << ca.value();
+    file.close();
+    if (!file) {  // a full or read-only work directory: say so, never go on without the CA
+      log::error("s3-export cannot write the Kubecost CA",
+                 {{"path", path}, {"setting", "s3WorkDir"}});
+      pushgateway.report(RunReport{.finished_at = clock.now_unix_seconds()});
+      return 1;
+    }
     kubecost.ca_file = path;
   }
   aws::S3 s3_client(aws, chain);

@@ -63,8 +63,6 @@ class Writer {
   // Flushes the last row group and writes the footer. The writer is done afterwards.
   Expected<FileSummary> finish();
 
-  const std::vector<ColumnSpec>& schema() const { return m_schema; }
-
  private:
   struct Column;
   bool flush_row_group();
@@ -84,8 +82,11 @@ class Writer {
   std::string m_error;
 };
 
-// Writes `values` (each < 2^bit_width) with the RLE / bit-packing hybrid encoding, without the
-// length prefix. Exposed for tests.
+// Writes `values` (each < 2^bit_width) with the RLE / bit-packing hybrid encoding of
+// apache/parquet-format Encodings.md ("Run Length Encoding / Bit-Packing Hybrid"), without the
+// 4-byte length prefix: runs of 8 or more equal values as RLE runs, the rest as bit-packed groups
+// of 8 (the last group padded with zero bits). Used for definition levels and dictionary indices;
+// tests/unit/parquet decodes it with the spec's rules.
 void rle_hybrid_encode(const std::vector<std::uint32_t>& values, int bit_width, std::string& out);
 
 }  // namespace kci::parquet

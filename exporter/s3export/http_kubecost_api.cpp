@@ -107,6 +107,7 @@ std::string s3_export_aggregate(const std::string& aggregation) {
 HttpKubecostApi::HttpKubecostApi(const KubecostConnection& connection, const S3ExportConfig& s3)
     : m_s3(s3),
       m_opencost(connection.flavour == Flavour::opencost),
+      m_detect_flavour(connection.flavour == Flavour::auto_detect),
       m_cluster(s3_export_kubecost_cluster(connection, s3)),
       m_cluster_explicit(!connection.cluster_id.empty()),
       m_allocation_client(with_timeout(connection, s3.allocation_read_timeout,
@@ -142,6 +143,23 @@ std::string HttpKubecostApi::idle_params() const {
 }
 
 Expected<KubecostDays> HttpKubecostApi::days_with_data(std::int64_t first, std::int64_t last) {
+  auto days = days_on_current_paths(first, last);
+  // kubecostFlavor=auto, as serve mode's source (kubecost/kubecost_source.cpp): Kubecost's
+  // /model/allocation first; a 404 there means OpenCost, whose API has no /model prefix
+  // (opencost pkg/costmodel/router.go registers /allocation and /allocation/compute). Decided
+  // once, on the run's first query, and kept for every later one.
+  if (m_detect_flavour && !days.ok() && days.failure().http_status == 404) {
+    m_opencost = true;
+    log::info("kubecostFlavor=auto: /model/allocation answered 404, using OpenCost's paths",
+              {{"path", allocation_path(false)}});
+    days = days_on_current_paths(first, last);
+  }
+  m_detect_flavour = false;
+  return days;
+}
+
+Expected<KubecostDays> HttpKubecostApi::days_on_current_paths(std::int64_t first,
+                                                              std::int64_t last) {
   // Every cluster's days, not only this one's: a cluster id Kubecost does not know must be told
   // apart from a cluster without data.
   const std::string q =

@@ -17,6 +17,9 @@
 // pagination, as 24 one-hour windows. Node facts: Kubecost `/model/assets?filterTypes=Node`,
 // OpenCost `/assets?filter=assetType:"node"`.
 //
+// Which API: kubecostFlavor kubecost or opencost as set; auto asks Kubecost's paths first and
+// takes OpenCost's for the whole run when the first query (days_with_data) answers 404.
+//
 // Which cluster: KUBECOST_CLUSTER_ID when set. Else the CLUSTER_ID ARN's name, unless Kubecost
 // knows it by another id: days_with_data asks for every cluster's days, and when Kubecost has
 // exactly one cluster and it is not the ARN's name (Kubecost's default id is "cluster-one"), that
@@ -54,12 +57,14 @@ class HttpKubecostApi : public KubecostApi {
   void cancel();
 
  private:
+  Expected<KubecostDays> days_on_current_paths(std::int64_t first, std::int64_t last);
   std::string allocation_path(bool on_demand) const;
   std::string idle_params() const;
   std::string filter_param() const;
 
   S3ExportConfig m_s3;
   bool m_opencost;
+  bool m_detect_flavour;    // kubecostFlavor=auto until the first query has decided
   std::string m_cluster;    // the filter and the cluster every row must be of
   bool m_cluster_explicit;  // KUBECOST_CLUSTER_ID set: never replaced by Kubecost's only one
   ParseOptions m_options;

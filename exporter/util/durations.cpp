@@ -32,8 +32,11 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
   text = trim(text);
   if (text.empty()) return std::nullopt;
   std::uint64_t n = 0;
+  // The longest duration accepted, bare or with units: 10^10 s (about 317 years), so no sum of
+  // parts can overflow, nor the milliseconds' signed 64 bits.
+  constexpr std::uint64_t k_max_ms = 10'000'000'000ULL * 1000;
   if (parse_uint(text, n)) {  // a bare number is seconds, as the Python exporter read it
-    if (n > 10'000'000'000ULL) return std::nullopt;
+    if (n > k_max_ms / 1000) return std::nullopt;
     return std::chrono::milliseconds(n * 1000);
   }
   std::uint64_t total_ms = 0;
@@ -70,6 +73,7 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
     } else {
       return std::nullopt;  // "1h30" has no unit on its last part
     }
+    if (n * unit_ms > k_max_ms - total_ms) return std::nullopt;  // n <= 10^9: no overflow here
     total_ms += n * unit_ms;
   }
   return std::chrono::milliseconds(total_ms);

@@ -7,7 +7,8 @@
 
 namespace kci {
 
-// "120" (seconds), "90s", "2m", "1h30m", "1d", "1w", "500ms". nullopt when unparsable.
+// "120" (seconds), "90s", "2m", "1h30m", "1d", "1w", "500ms". nullopt when unparsable or longer
+// than 10^10 seconds (about 317 years; the bound keeps every sum of parts from overflowing).
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 
 // Formats like Go's time.Duration for logs and config dumps ("2m0s" style is not needed:

@@ -10,8 +10,8 @@
 #include "exporter/kubecost/demo_cluster.hpp"
 #include "exporter/serve/exposition.hpp"
 #include "exporter/serve/poll_result.hpp"
-#include "exporter/util/gzip.hpp"
 #include "exporter/util/padded_buffer.hpp"
+#include "support/gzip_compress.hpp"
 
 using namespace kci;
 
@@ -87,7 +87,7 @@ void BM_RenderCosts(benchmark::State& state) {
       benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
   state.counters["bytes_per_series"] = static_cast<double>(bytes) / series;
   std::size_t again = 0;
-  std::string gz = gzip_compress(render_costs(s, config, again));
+  std::string gz = kci::test::gzip_compress(render_costs(s, config, again));
   state.counters["gzip_bytes_per_series"] = static_cast<double>(gz.size()) / again;
 }
 
@@ -97,7 +97,7 @@ void BM_Gzip(benchmark::State& state) {
   CostSnapshot s = snapshot(response_for(static_cast<std::size_t>(state.range(0))), config);
   std::size_t series = 0;
   std::string text = render_costs(s, config, series);
-  for (auto _ : state) benchmark::DoNotOptimize(gzip_compress(text));
+  for (auto _ : state) benchmark::DoNotOptimize(kci::test::gzip_compress(text));
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
 }
 

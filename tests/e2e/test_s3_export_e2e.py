@@ -397,6 +397,16 @@ def main():
         rc, err = run(args.binary, pod_env)  # no CA yet: TLS verification refuses the stand-in
         logs.append(err)
         assert rc == 1 and "TLS" in err, err
+        # A CA secret Secrets Manager does not have: exit 1, and the run is still reported.
+        pushed.clear()
+        rc, err = run(args.binary, dict(pod_env, KUBECOST_CA_CERTIFICATE_SECRET_NAME="no-such-ca"))
+        logs.append(err)
+        assert rc == 1 and "cannot read the Kubecost CA" in err, err
+        assert len(pushed) == 1, pushed
+        path, text = pushed[-1]
+        assert path == f"/metrics/job/kubecost_s3_exporter/cluster/{CLUSTER}", path
+        assert "cloudtuner_kubecost_s3_export_days_written 0\n" in text, text
+        assert "last_success_timestamp_seconds" not in text, text
         rc, err = run(args.binary, dict(pod_env, KUBECOST_CA_CERTIFICATE_SECRET_NAME="kubecost-ca"))
         logs.append(err)
         assert rc == 0 and (BUCKET, gone[0]) in aws.objects, err

@@ -10,8 +10,8 @@
 #include "../support/process_memory.hpp"
 #include "collecting_sink.hpp"
 #include "exporter/http/http_client.hpp"
-#include "exporter/util/gzip.hpp"
 #include "local_http_server.hpp"
+#include "support/gzip_compress.hpp"
 
 using namespace kci;
 using namespace std::chrono_literals;
@@ -261,7 +261,7 @@ TEST_CASE("http: gzip is decoded, a wrong Content-Encoding is a clear failure", 
   };
   s.server.Get("/gz", [&](const httplib::Request&, httplib::Response& res) {
     res.set_header("Content-Encoding", "gzip");
-    raw(res, gzip_compress(json));
+    raw(res, kci::test::gzip_compress(json));
   });
   s.server.Get("/lie", [&](const httplib::Request&, httplib::Response& res) {
     res.set_header("Content-Encoding", "gzip");
@@ -311,7 +311,8 @@ TEST_CASE("http streaming: a gzip body split at every byte boundary arrives whol
   // gzip header and trailer. Each request here cuts the compressed bytes at one offset.
   const std::string json =
       R"({"code":200,"data":[{"a\"b":{"properties":{"namespace":"n"},"totalCost":1.5}}]})";
-  const std::string gz = gzip_compress(json);  // outlives the server threads that read it
+  const std::string gz =
+      kci::test::gzip_compress(json);  // outlives the server threads that read it
   std::atomic<std::size_t> cut = 1;
   LocalServer s;
   s.server.Get("/gz", [&](const httplib::Request&, httplib::Response& res) {
@@ -338,8 +339,8 @@ TEST_CASE("http streaming: a gzip body split at every byte boundary arrives whol
 
 TEST_CASE("http streaming: the cap counts decompressed bytes; a refusing sink stops the read",
           "[threads]") {
-  const std::string json(200 * 1024, ' ');     // whitespace compresses ~1000:1
-  const std::string gz = gzip_compress(json);  // a small body that inflates past the cap
+  const std::string json(200 * 1024, ' ');                // whitespace compresses ~1000:1
+  const std::string gz = kci::test::gzip_compress(json);  // a small body that inflates past the cap
   LocalServer s;
   s.server.Get("/bomb", [&](const httplib::Request&, httplib::Response& res) {
     res.set_header("Content-Encoding", "gzip");

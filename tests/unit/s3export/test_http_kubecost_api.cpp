@@ -2,6 +2,7 @@
 // the answers.
 #include <catch2/catch.hpp>
 
+#include <map>
 #include <mutex>
 
 #include "exporter/s3export/http_kubecost_api.hpp"
@@ -22,14 +23,17 @@ struct RecordingKubecost {
   std::string allocation_body = R"({"code":200,"data":[]})";
   std::string assets_body = R"({"code":200,"data":[{}]})";
   int status = 200;
+  std::map<std::string, int> status_of_path;  // overrides `status` for one path
 
   RecordingKubecost() {
     auto handler = [this](const std::string* body) {
       return [this, body](const httplib::Request& req, httplib::Response& res) {
         std::lock_guard lock(mutex);
         requests.push_back(req);
-        res.status = status;
-        res.set_content(*body, "application/json");
+        const auto it = status_of_path.find(req.path);
+        res.status = it == status_of_path.end() ? status : it->second;
+        res.set_content(res.status == 404 ? std::string("404 page not found") : *body,
+                        "application/json");
       };
     };
     for (const char* p :
@@ -277,6 +281,33 @@ TEST_CASE("kubecost api: OpenCost paths and idle parameters") {
   CHECK(kubecost.requests[1].get_param_value("filter") == "assetType:\"node\"");
   CHECK(kubecost.requests[1].get_param_value("window") ==
         "2024-03-16T00:00:00Z,2024-03-17T00:00:00Z");
+}
+
+TEST_CASE("kubecost api: kubecostFlavor=auto takes OpenCost's paths when /model answers 404") {
+  RecordingKubecost kubecost;
+  kubecost.status_of_path["/model/allocation"] = 404;
+  S3ExportConfig s3;
+  HttpKubecostApi api(kubecost.connection(Flavour::auto_detect), s3);
+  REQUIRE(api.days_with_data(k_day - 3, k_day).ok());
+  REQUIRE(api.allocations(k_day, [](const ParsedAllocation&) {}).ok());
+  REQUIRE(api.node_facts(k_day).ok());
+  REQUIRE(kubecost.requests.size() == 4);
+  CHECK(kubecost.requests[0].path == "/model/allocation");
+  CHECK(kubecost.requests[1].path == "/allocation");
+  CHECK(kubecost.requests[1].get_param_value("includeIdle") == "true");
+  CHECK(kubecost.requests[2].path == "/allocation/compute");
+  CHECK(kubecost.requests[3].path == "/assets");
+}
+
+TEST_CASE("kubecost api: kubecostFlavor=auto keeps Kubecost's paths when they answer") {
+  RecordingKubecost kubecost;
+  S3ExportConfig s3;
+  HttpKubecostApi api(kubecost.connection(Flavour::auto_detect), s3);
+  REQUIRE(api.days_with_data(k_day - 3, k_day).ok());
+  REQUIRE(api.allocations(k_day, [](const ParsedAllocation&) {}).ok());
+  REQUIRE(kubecost.requests.size() == 2);
+  CHECK(kubecost.requests[0].path == "/model/allocation");
+  CHECK(kubecost.requests[1].path == "/model/allocation/compute");
 }
 
 TEST_CASE("kubecost api: node facts from Kubecost's assets query") {

@@ -16,6 +16,16 @@ TEST_CASE("durations: bare numbers are seconds, units combine") {
   CHECK_FALSE(parse_duration("-5s"));
   CHECK_FALSE(parse_duration("5x"));
   CHECK_FALSE(parse_duration("99999999999999999999"));
+  // The sum of parts is bounded (10^10 s) and never wraps: 31 parts of 10^9 weeks once summed
+  // past 2^64 ms and came back small.
+  std::string many_weeks;
+  for (int i = 0; i < 31; ++i) many_weeks += "1000000000w";
+  CHECK_FALSE(parse_duration(many_weeks));
+  CHECK_FALSE(parse_duration("1000000000w"));
+  CHECK_FALSE(parse_duration("10000000001"));
+  CHECK(parse_duration("10000000000").value() == milliseconds(10'000'000'000'000));
+  CHECK(parse_duration("115740d1h").value() == milliseconds(115'740LL * 86'400'000 + 3'600'000));
+  CHECK_FALSE(parse_duration("115741d"));  // 10 000 022 400 s
   CHECK(format_duration(milliseconds(120'000)) == "2m");
   CHECK(format_duration(milliseconds(1500)) == "1500ms");
 }

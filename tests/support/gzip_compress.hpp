@@ -1,14 +1,17 @@
-#include "exporter/util/gzip.hpp"
-
+#pragma once
+// One-shot gzip (RFC 1952) of a buffer with zlib, for tests and benchmarks that serve gzip
+// answers. The exporter itself compresses as it renders (util/deflate_stream.hpp).
 #include <zlib.h>
 
+#include <initializer_list>
 #include <stdexcept>
+#include <string>
+#include <string_view>
 
-namespace kci {
+namespace kci::test {
 
-std::string gzip_compress(std::string_view data, int level) { return gzip_compress({data}, level); }
-
-std::string gzip_compress(std::initializer_list<std::string_view> pieces, int level) {
+// One gzip member over several pieces, as if they were one buffer.
+inline std::string gzip_compress(std::initializer_list<std::string_view> pieces, int level = 6) {
   z_stream zs{};
   // 15 window bits + 16 selects the gzip wrapper.
   if (deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
@@ -34,4 +37,8 @@ std::string gzip_compress(std::initializer_list<std::string_view> pieces, int le
   return out;
 }
 
-}  // namespace kci
+inline std::string gzip_compress(std::string_view data, int level = 6) {
+  return gzip_compress({data}, level);
+}
+
+}  // namespace kci::test
