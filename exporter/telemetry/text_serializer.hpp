@@ -4,6 +4,9 @@
 // Cost series are not written here: they are pre-rendered by serve/exposition (the
 // kube-state-metrics split: high-cardinality bytes by hand, self-telemetry by the library).
 #include <string>
+#include <vector>
+
+#include <prometheus/metric_family.h>
 
 namespace prometheus {
 class Registry;
@@ -13,5 +16,9 @@ namespace kci {
 
 // Text format 0.0.4 of every family in `registry`, in prometheus-cpp's order.
 std::string serialize_text(const prometheus::Registry& registry);
+
+// The same of `registry` followed by `more` (families collected outside it, e.g. process_*).
+std::string serialize_text(const prometheus::Registry& registry,
+                           std::vector<prometheus::MetricFamily> more);
 
 }  // namespace kci
