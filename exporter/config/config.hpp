@@ -15,25 +15,13 @@
 #include "exporter/config/cluster_arn.hpp"
 #include "exporter/config/command_line.hpp"
 #include "exporter/config/environment.hpp"
-#include "exporter/http/http_endpoint.hpp"
+#include "exporter/config/metric_mode.hpp"
+#include "exporter/http/kubecost_connection.hpp"
 #include "exporter/util/durations.hpp"
 #include "exporter/util/logging.hpp"
 #include "exporter/util/text_util.hpp"
 
 namespace kci {
-
-enum class Flavour { auto_detect, kubecost, opencost };
-enum class MetricMode { rate, total };
-
-// How to reach Kubecost; shared by every mode that talks to it.
-struct KubecostConnection : HttpEndpoint {
-  KubecostConnection() { url = "http://kubecost-cost-analyzer.kubecost.svc.cluster.local:9090"; }
-  Flavour flavour = Flavour::kubecost;
-  // kubecostClusterId / KUBECOST_CLUSTER_ID: Kubecost's id of this cluster (properties.cluster),
-  // sent as filter=cluster:"<id>". "" = serve: every cluster Kubecost answers for; s3-export:
-  // the CLUSTER_ID ARN's cluster name.
-  std::string cluster_id;
-};
 
 // s3-export settings, named as the AWS kubecost-s3-exporter names them.
 struct S3ExportConfig {
