@@ -5,7 +5,9 @@
 // (settings.hpp); the tables in docs/ (docs/settings.md and the pages it links) and
 // config/allocation-exporter.example.yaml document the same list. The parts, one concern per
 // file: value_parsers (one value's text), command_line, environment, config_file (the YAML
-// file), cluster_arn; config_loader.cpp implements the functions below.
+// file), cluster_arn; config_loader.cpp implements the functions below. Only app/ and main.cpp
+// read a Config: the layers below get small options structs app/ builds from it
+// (app/serve_options.hpp, app/s3_export_options.hpp).
 #include <chrono>
 #include <cstdint>
 #include <map>

@@ -24,10 +24,11 @@ std::string fixed(double v, int digits) {
 
 }  // namespace
 
-Poller::Poller(PollerOptions options, CostSeriesOptions cost_series, MetricsPublisher& publisher,
-               AllocationSource& source, SelfMetrics& metrics, Clock clock)
-    : m_options(std::move(options)),
-      m_series_options(std::move(cost_series)),
+Poller::Poller(const PollerOptions& options, const CostSeriesOptions& cost_series,
+               MetricsPublisher& publisher, AllocationSource& source, SelfMetrics& metrics,
+               Clock clock)
+    : m_options(options),
+      m_series_options(cost_series),
       m_publisher(publisher),
       m_source(source),
       m_metrics(metrics),

@@ -45,8 +45,9 @@ class Poller {
   // `options`: when to poll and how long series are kept; `cost_series`: what each poll builds
   // (its label keys are the label answers fetched; its window names "no data yet" and bounds
   // how long series are kept while the answers say so).
-  Poller(PollerOptions options, CostSeriesOptions cost_series, MetricsPublisher& publisher,
-         AllocationSource& source, SelfMetrics& metrics, Clock clock = nullptr);
+  Poller(const PollerOptions& options, const CostSeriesOptions& cost_series,
+         MetricsPublisher& publisher, AllocationSource& source, SelfMetrics& metrics,
+         Clock clock = nullptr);
   ~Poller();
 
   void start();  // runs the loop on its own thread

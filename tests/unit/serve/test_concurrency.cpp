@@ -34,6 +34,7 @@ TEST_CASE("concurrency: polls and scrapes overlap; every scrape is a whole expos
 
   std::atomic<int> scrapes = 0, bad = 0;
   std::vector<std::thread> clients;
+  clients.reserve(4);
   const auto until = std::chrono::steady_clock::now() + 1500ms;
   for (int c = 0; c < 4; ++c) {
     clients.emplace_back([&, c] {
