@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "exporter/app/doctor_checks.hpp"
+#include "exporter/app/serve_options.hpp"
 #include "exporter/http/http_client.hpp"
 #include "exporter/kubecost/kubecost_query.hpp"
 #include "exporter/kubecost/kubecost_source.hpp"
@@ -30,7 +31,7 @@ std::string_view flavour_name(Flavour f) {
 Verdict check_kubecost(const Config& config) {
   if (config.demo)
     return {VerdictStatus::skip, "kubecost", "demo=true: the built-in demo cluster is served"};
-  KubecostSource source(config);
+  KubecostSource source(config.kubecost, allocation_query_options(config));
   StringSink sink;
   auto fetched = source.fetch(sink);
   const double now =

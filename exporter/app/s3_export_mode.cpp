@@ -4,6 +4,7 @@
 #include <regex>
 
 #include "exporter/app/run_stopper.hpp"
+#include "exporter/app/s3_export_options.hpp"
 #include "exporter/aws/aws_client.hpp"
 #include "exporter/aws/credentials.hpp"
 #include "exporter/aws/s3.hpp"
@@ -97,7 +98,7 @@ int run_s3_export(const Config& config, const EnvLookup& env) {
   }
   aws::S3 s3_client(aws, chain);
   S3ObjectStore store(s3_client, s3.bucket);
-  HttpKubecostApi api(kubecost, s3);
+  HttpKubecostApi api(kubecost, s3_export_query_options(config));
   const auto stop_kubecost = cancel.on_cancel([&] { api.cancel(); });
   const int rc = run_s3_export_days(s3_export_run_settings(config, arn), api, store, clock,
                                     pushgateway, cancel);

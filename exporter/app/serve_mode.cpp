@@ -8,6 +8,7 @@
 #include <memory>
 #include <thread>
 
+#include "exporter/app/serve_options.hpp"
 #include "exporter/election/kube_api_client.hpp"
 #include "exporter/election/leader_elector.hpp"
 #include "exporter/election/lease_lock.hpp"
@@ -109,8 +110,8 @@ int run_serve(const Config& config) {
   WebConfig web;
   if (!config.web_config_file.empty()) web = load_web_config(config.web_config_file);
   MetricsPublisher publisher;
-  SelfMetrics metrics(config);
-  WebServer server(config, publisher, web, &metrics);
+  SelfMetrics metrics(self_metrics_options(config));
+  WebServer server(config.listen_address, landing_page_options(config), publisher, web, &metrics);
   if (web.tls || !web.basic_auth_users.empty())
     log::info("web config loaded",
               {{"tls", web.tls ? "true" : "false"},
@@ -122,11 +123,11 @@ int run_serve(const Config& config) {
 
   std::unique_ptr<AllocationSource> source;
   if (config.demo) {
-    source = std::make_unique<DemoSource>(config);
+    source = std::make_unique<DemoSource>(allocation_query_options(config), config.demo_pods);
   } else {
-    source = std::make_unique<KubecostSource>(config);
+    source = std::make_unique<KubecostSource>(config.kubecost, allocation_query_options(config));
   }
-  Poller poller(config, publisher, *source, metrics);
+  Poller poller(poller_options(config), cost_series_options(config), publisher, *source, metrics);
   if (election) {
     const std::string identity = election->identity;
     poller.set_leadership({false, "", identity});

@@ -5,7 +5,9 @@
 // (settings.hpp); the tables in docs/ (docs/settings.md and the pages it links) and
 // config/allocation-exporter.example.yaml document the same list. The parts, one concern per
 // file: value_parsers (one value's text), command_line, environment, config_file (the YAML
-// file), cluster_arn; config_loader.cpp implements the functions below.
+// file), cluster_arn; config_loader.cpp implements the functions below. Only app/ and main.cpp
+// read a Config: the layers below get small options structs app/ builds from it
+// (app/serve_options.hpp, app/s3_export_options.hpp).
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -15,25 +17,13 @@
 #include "exporter/config/cluster_arn.hpp"
 #include "exporter/config/command_line.hpp"
 #include "exporter/config/environment.hpp"
-#include "exporter/http/http_endpoint.hpp"
+#include "exporter/config/metric_mode.hpp"
+#include "exporter/http/kubecost_connection.hpp"
 #include "exporter/util/durations.hpp"
 #include "exporter/util/logging.hpp"
 #include "exporter/util/text_util.hpp"
 
 namespace kci {
-
-enum class Flavour { auto_detect, kubecost, opencost };
-enum class MetricMode { rate, total };
-
-// How to reach Kubecost; shared by every mode that talks to it.
-struct KubecostConnection : HttpEndpoint {
-  KubecostConnection() { url = "http://kubecost-cost-analyzer.kubecost.svc.cluster.local:9090"; }
-  Flavour flavour = Flavour::kubecost;
-  // kubecostClusterId / KUBECOST_CLUSTER_ID: Kubecost's id of this cluster (properties.cluster),
-  // sent as filter=cluster:"<id>". "" = serve: every cluster Kubecost answers for; s3-export:
-  // the CLUSTER_ID ARN's cluster name.
-  std::string cluster_id;
-};
 
 // s3-export settings, named as the AWS kubecost-s3-exporter names them.
 struct S3ExportConfig {

@@ -218,7 +218,8 @@ std::string demo_allocation_response(const DemoOptions& o) {
   return out;
 }
 
-DemoSource::DemoSource(const Config& config) : m_config(config) {}
+DemoSource::DemoSource(const AllocationQueryOptions& query, int pods)
+    : m_pod_level(query.pod_metrics), m_pods(pods) {}
 
 Expected<void> DemoSource::fetch(BodySink& sink) {
   const double now =
@@ -227,8 +228,8 @@ Expected<void> DemoSource::fetch(BodySink& sink) {
   o.seed = 1 + (m_polls++ % 4);  // a little movement from poll to poll
   o.window_end = std::floor(now);
   o.window_start = o.window_end - 3600;
-  o.pod_level = m_config.wants_pods();
-  o.pods = static_cast<std::size_t>(m_config.demo_pods);
+  o.pod_level = m_pod_level;
+  o.pods = static_cast<std::size_t>(m_pods);
   o.namespaces = std::max<std::size_t>(1, o.pods / 10);
   const std::string body = demo_allocation_response(o);
   sink.begin();

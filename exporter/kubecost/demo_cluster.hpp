@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "exporter/config/config.hpp"
+#include "exporter/kubecost/allocation_query_options.hpp"
 #include "exporter/kubecost/allocation_source.hpp"
 
 namespace kci {
@@ -22,14 +22,16 @@ struct DemoOptions {
 
 std::string demo_allocation_response(const DemoOptions& options);
 
-// Serves a fresh demo response for the last hour on every fetch.
+// Serves a fresh demo response for the last hour on every fetch: `pods` pods (demoPods) in
+// pods / 10 namespaces, keyed per pod when `query` wants pod series, else per namespace.
 class DemoSource : public AllocationSource {
  public:
-  explicit DemoSource(const Config& config);
+  DemoSource(const AllocationQueryOptions& query, int pods);
   Expected<void> fetch(BodySink& sink) override;
 
  private:
-  const Config& m_config;
+  bool m_pod_level;
+  int m_pods;
   std::uint64_t m_polls = 0;
 };
 

@@ -8,7 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include "exporter/config/config.hpp"
+#include "exporter/http/kubecost_connection.hpp"
+#include "exporter/kubecost/allocation_query_options.hpp"
 
 namespace kci {
 
@@ -17,11 +18,11 @@ std::string url_encode(std::string_view value);
 
 // Path and query for one poll: `aggregate=namespace`, `namespace,pod` when pods are wanted,
 // prefixed by `cluster,` with multiCluster (one call per poll).
-std::string allocation_request(const Config& config, Flavour flavour);
+std::string allocation_request(const AllocationQueryOptions& options, Flavour flavour);
 
 // The same window and idle parameters with `aggregate=label:<key>` (`cluster,label:<key>` with
 // multiCluster): one call per labelKeys entry, for the label cost families.
-std::string label_allocation_request(const Config& config, Flavour flavour,
+std::string label_allocation_request(const AllocationQueryOptions& options, Flavour flavour,
                                      std::string_view label_key);
 
 }  // namespace kci

@@ -37,9 +37,10 @@ HttpEndpoint with_timeout(const KubecostConnection& connection,
   return e;
 }
 
-HttpEndpoint assets_endpoint(const KubecostConnection& connection, const S3ExportConfig& s3) {
+HttpEndpoint assets_endpoint(const KubecostConnection& connection,
+                             const S3ExportQueryOptions& query) {
   HttpEndpoint e =
-      with_timeout(connection, s3.assets_read_timeout, "KUBECOST_ASSETS_API_READ_TIMEOUT");
+      with_timeout(connection, query.assets_read_timeout, "KUBECOST_ASSETS_API_READ_TIMEOUT");
   e.max_response_bytes = std::min(e.max_response_bytes, k_assets_answer_cap);
   e.size_setting = "the Assets answer cap (bytes)";
   return e;
@@ -84,19 +85,10 @@ Expected<void> stream_into(HttpClient& client, const std::string& query,
 
 }  // namespace
 
-KubecostConnection s3_export_connection(const Config& config) {
-  const S3ExportConfig& s3 = config.s3;
-  KubecostConnection conn = config.kubecost;
-  if (!s3.kubecost_endpoint.empty()) conn.url = s3.kubecost_endpoint;
-  conn.connect_timeout = s3.connection_timeout;
-  conn.insecure_skip_verify = conn.insecure_skip_verify || !s3.tls_verify;
-  return conn;
-}
-
 std::string s3_export_kubecost_cluster(const KubecostConnection& connection,
-                                       const S3ExportConfig& s3) {
+                                       const S3ExportQueryOptions& query) {
   if (!connection.cluster_id.empty()) return connection.cluster_id;
-  auto arn = parse_cluster_arn(s3.cluster_arn);
+  auto arn = parse_cluster_arn(query.cluster_arn);
   return arn ? arn->name : std::string();
 }
 
@@ -104,18 +96,20 @@ std::string s3_export_aggregate(const std::string& aggregation) {
   return aggregation == "container" ? std::string() : aggregation;
 }
 
-HttpKubecostApi::HttpKubecostApi(const KubecostConnection& connection, const S3ExportConfig& s3)
-    : m_s3(s3),
+HttpKubecostApi::HttpKubecostApi(const KubecostConnection& connection,
+                                 const S3ExportQueryOptions& query)
+    : m_query(query),
       m_opencost(connection.flavour == Flavour::opencost),
       m_detect_flavour(connection.flavour == Flavour::auto_detect),
-      m_cluster(s3_export_kubecost_cluster(connection, s3)),
+      m_cluster(s3_export_kubecost_cluster(connection, query)),
       m_cluster_explicit(!connection.cluster_id.empty()),
-      m_allocation_client(with_timeout(connection, s3.allocation_read_timeout,
+      m_allocation_client(with_timeout(connection, query.allocation_read_timeout,
                                        "KUBECOST_ALLOCATION_API_READ_TIMEOUT")),
-      m_assets_client(assets_endpoint(connection, s3)) {
-  for (const auto& k : s3.labels) m_options.label_keys.push_back(sanitize_label_name(k));
+      m_assets_client(assets_endpoint(connection, query)) {
+  for (const auto& k : query.labels) m_options.label_keys.push_back(sanitize_label_name(k));
   for (const auto& k : node_label_keys()) m_options.label_keys.push_back(k);  // kubecost_api.hpp
-  for (const auto& k : s3.annotations) m_options.annotation_keys.push_back(sanitize_label_name(k));
+  for (const auto& k : query.annotations)
+    m_options.annotation_keys.push_back(sanitize_label_name(k));
   m_options.all_properties = true;
 }
 
@@ -226,19 +220,19 @@ Expected<NodeFactsMap> HttpKubecostApi::node_facts(std::int64_t day) {
 
 Expected<void> HttpKubecostApi::allocations(std::int64_t day, const AllocationVisitor& visit) {
   const std::int64_t start = day * k_day_seconds;
-  const bool hourly = m_s3.granularity != "daily";
+  const bool hourly = m_query.granularity != "daily";
   // Pagination applies to hourly exports only, as in AWS's exporter (`step == "1h" and paginate`).
   std::vector<std::string> windows;
-  if (hourly && m_s3.paginate) {
+  if (hourly && m_query.paginate) {
     for (std::int64_t h = 0; h < 24; ++h)
       windows.push_back(kubecost_window(start + h * 3600, start + (h + 1) * 3600));
   } else {
     windows.push_back(kubecost_window(start, start + k_day_seconds));
   }
   const std::string step =
-      hourly ? "&step=1h&resolution=" + url_encode(m_s3.resolution) : std::string("&step=1d");
+      hourly ? "&step=1h&resolution=" + url_encode(m_query.resolution) : std::string("&step=1d");
   for (const auto& w : windows) {
-    const std::string aggregate = s3_export_aggregate(m_s3.aggregation);
+    const std::string aggregate = s3_export_aggregate(m_query.aggregation);
     const std::string q =
         allocation_path(hourly) + "?window=" + url_encode(w) +
         (aggregate.empty() ? std::string() : "&aggregate=" + url_encode(aggregate)) + step +

@@ -25,29 +25,27 @@
 // exactly one cluster and it is not the ARN's name (Kubecost's default id is "cluster-one"), that
 // one is exported, as AWS's exporter, which sends no filter, would; with several clusters and none
 // of them this one, the run fails naming them, instead of exporting nothing with exit 0.
-#include "exporter/config/config.hpp"
 #include "exporter/http/http_client.hpp"
+#include "exporter/http/kubecost_connection.hpp"
 #include "exporter/s3export/kubecost_api.hpp"
+#include "exporter/s3export/s3_export_query_options.hpp"
 
 namespace kci {
-
-// The connection s3-export uses: kubecostUrl unless KUBECOST_API_ENDPOINT is set, its own
-// connect timeout, and verification off when either setting turns it off.
-KubecostConnection s3_export_connection(const Config& config);
 
 // Kubecost's id of this cluster (its properties.cluster): KUBECOST_CLUSTER_ID, else the
 // CLUSTER_ID ARN's cluster name ("" when neither is set).
 std::string s3_export_kubecost_cluster(const KubecostConnection& connection,
-                                       const S3ExportConfig& s3);
+                                       const S3ExportQueryOptions& query);
 
 // The `aggregate` value for an AGGREGATION setting: "" (none) for "container", else the setting.
 std::string s3_export_aggregate(const std::string& aggregation);
 
 class HttpKubecostApi : public KubecostApi {
  public:
-  // `connection` as s3_export_connection gives it (with the CA file set where there is one);
-  // `s3` gives the per-request timeouts, the query shape and the label/annotation keys.
-  HttpKubecostApi(const KubecostConnection& connection, const S3ExportConfig& s3);
+  // `connection` as app/s3_export_options.hpp's s3_export_connection gives it (with the CA file
+  // set where there is one); `query` gives the per-request timeouts, the query shape and the
+  // label/annotation keys.
+  HttpKubecostApi(const KubecostConnection& connection, const S3ExportQueryOptions& query);
 
   Expected<KubecostDays> days_with_data(std::int64_t first, std::int64_t last) override;
   Expected<NodeFactsMap> node_facts(std::int64_t day) override;
@@ -62,7 +60,7 @@ class HttpKubecostApi : public KubecostApi {
   std::string idle_params() const;
   std::string filter_param() const;
 
-  S3ExportConfig m_s3;
+  S3ExportQueryOptions m_query;
   bool m_opencost;
   bool m_detect_flavour;    // kubecostFlavor=auto until the first query has decided
   std::string m_cluster;    // the filter and the cluster every row must be of

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "exporter/config/config.hpp"
+#include "exporter/config/cluster_arn.hpp"
 #include "exporter/parquet/parquet_writer.hpp"
 
 namespace kci {

@@ -25,22 +25,6 @@ Expected<std::vector<std::string>> keys_in_window(ObjectStore& store, const Clus
 
 }  // namespace
 
-S3ExportRunSettings s3_export_run_settings(const Config& config, const ClusterArn& cluster) {
-  const S3ExportConfig& s3 = config.s3;
-  S3ExportRunSettings settings;
-  settings.cluster = cluster;
-  settings.bucket = s3.bucket;
-  settings.backfill_days = s3.backfill_days;
-  settings.day.cluster = DatasetCluster{cluster.region, s3.cluster_arn, cluster.name};
-  settings.day.hourly = s3.granularity != "daily";
-  settings.day.label_keys = s3.labels;
-  settings.day.annotation_keys = s3.annotations;
-  settings.day.work_dir = s3.work_dir;
-  settings.day.codec = s3.compression == "zstd" ? parquet::Codec::zstd : parquet::Codec::snappy;
-  settings.day.upload.multipart_threshold = s3.multipart_threshold;
-  return settings;
-}
-
 int run_s3_export_days(const S3ExportRunSettings& settings, KubecostApi& api, ObjectStore& store,
                        const Clock& clock, RunReporter& reporter, const Cancellation& cancel) {
   RunReport report;

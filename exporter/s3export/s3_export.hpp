@@ -4,7 +4,7 @@
 // bucket and the clock are interfaces, so the whole run can be driven by in-memory fakes.
 #include <string>
 
-#include "exporter/config/config.hpp"
+#include "exporter/config/cluster_arn.hpp"
 #include "exporter/s3export/clock.hpp"
 #include "exporter/s3export/day_export.hpp"
 #include "exporter/s3export/kubecost_api.hpp"
@@ -14,18 +14,14 @@
 
 namespace kci {
 
+// The run's settings; app/s3_export_options.hpp builds them from the settings and the CLUSTER_ID
+// ARN.
 struct S3ExportRunSettings {
   ClusterArn cluster;  // the key layout and the cluster name
   std::string bucket;  // for the logs
   int backfill_days = 15;
   DayExportSettings day;
 };
-
-// The run's settings from the config and the parsed CLUSTER_ID. properties.region (like the
-// region= partition of the key) is the cluster's, from its ARN, never AWS_REGION: that is where
-// the client signs S3 requests first, and EKS sets it to the Pod's region, which a cross-region
-// or cross-account bucket need not share.
-S3ExportRunSettings s3_export_run_settings(const Config& config, const ClusterArn& cluster);
 
 // Asks Kubecost which days of the back-fill window it has, lists the window's month prefixes,
 // then exports every day Kubecost has and the bucket lacks, oldest first. Days already in the

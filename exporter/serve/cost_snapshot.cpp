@@ -106,26 +106,27 @@ double CostAccumulator::average(Average a, double window_minutes) const {
   return unit_minutes[i] / window_minutes;
 }
 
-double rate_divisor(const CostSnapshot& snapshot, const Config& config) {
-  return config.metric_mode == MetricMode::rate && snapshot.window_hours > 0 ? snapshot.window_hours
-                                                                             : 1.0;
+double rate_divisor(const CostSnapshot& snapshot, const CostSeriesOptions& options) {
+  return options.metric_mode == MetricMode::rate && snapshot.window_hours > 0
+             ? snapshot.window_hours
+             : 1.0;
 }
 
 namespace {
 // One set per answer (accumulate, no step) brings each pod's costs at once, so only the top N
 // need be held; answers of several sets bring a pod back, so every pod is held until the end.
-std::size_t pods_held(const Config& config) {
-  const auto keep = static_cast<std::size_t>(std::max(config.top_n_pods, 0));
-  return config.accumulate && !config.time_series ? keep : static_cast<std::size_t>(-1);
+std::size_t pods_held(const CostSeriesOptions& options) {
+  const auto keep = static_cast<std::size_t>(std::max(options.top_n_pods, 0));
+  return options.accumulate && !options.time_series ? keep : static_cast<std::size_t>(-1);
 }
 }  // namespace
 
-SnapshotBuilder::SnapshotBuilder(const Config& config, double now)
-    : m_config(config),
+SnapshotBuilder::SnapshotBuilder(const CostSeriesOptions& options, double now)
+    : m_options(options),
       m_now(now),
-      m_top_pods(static_cast<std::size_t>(std::max(config.top_n_pods, 0)), pods_held(config)) {
-  m_snap.pods_enabled = config.wants_pods();
-  if (!config.multi_cluster) cluster_totals(config.cluster_name);
+      m_top_pods(static_cast<std::size_t>(std::max(options.top_n_pods, 0)), pods_held(options)) {
+  m_snap.pods_enabled = options.pod_metrics;
+  if (!options.multi_cluster) cluster_totals(options.cluster_name);
 }
 
 ClusterTotals& SnapshotBuilder::cluster_totals(std::string_view cluster) {
@@ -136,7 +137,7 @@ ClusterTotals& SnapshotBuilder::cluster_totals(std::string_view cluster) {
 
 CostRow& SnapshotBuilder::namespace_row(std::string_view cluster, std::string_view ns,
                                         const ParsedAllocation& a) {
-  const std::size_t n_labels = m_config.label_keys.size();
+  const std::size_t n_labels = m_options.label_keys.size();
   // Kubecost sorts its keys, so consecutive allocations usually share the namespace.
   if (m_last_ns >= m_snap.namespaces.size() || m_snap.namespaces[m_last_ns].namespace_name != ns ||
       m_snap.namespaces[m_last_ns].cluster != cluster) {
@@ -172,8 +173,8 @@ CostRow& SnapshotBuilder::namespace_row(std::string_view cluster, std::string_vi
   return row;
 }
 
-ClusterKey cluster_key(const ParsedAllocation& a, const Config& config) {
-  if (!config.multi_cluster) return {config.cluster_name, a.name};
+ClusterKey cluster_key(const ParsedAllocation& a, const CostSeriesOptions& options) {
+  if (!options.multi_cluster) return {options.cluster_name, a.name};
   const auto slash = a.name.find('/');
   return {a.cluster.empty() ? a.name.substr(0, slash) : a.cluster,
           slash == std::string_view::npos ? std::string_view{} : a.name.substr(slash + 1)};
@@ -186,7 +187,7 @@ void SnapshotBuilder::add(const ParsedAllocation& a) {
   widen(m_set_windows[a.set_index], a.window_start, a.window_end);
   widen(m_set_data[a.set_index], a.data_start, a.data_end);
 
-  const auto [cluster, key] = cluster_key(a, m_config);
+  const auto [cluster, key] = cluster_key(a, m_options);
   ClusterTotals& totals = cluster_totals(cluster);
   if (is_idle(a.name)) {
     m_snap.idle.add(a);
@@ -227,7 +228,7 @@ CostSnapshot SnapshotBuilder::finish() && {
     seconds += std::max(0.0, std::min(end, m_now) - start);
   }
   m_snap.window_hours =
-      (complete && seconds > 0) ? seconds / 3600.0 : m_config.window.nominal_hours;
+      (complete && seconds > 0) ? seconds / 3600.0 : m_options.window.nominal_hours;
 
   // The pods first: their remainders are keyed by the namespaces' order of arrival.
   if (m_snap.pods_enabled) {

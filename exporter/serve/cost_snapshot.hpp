@@ -14,9 +14,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "exporter/config/config.hpp"
 #include "exporter/kubecost/allocation_parser.hpp"
 #include "exporter/serve/cost_row.hpp"
+#include "exporter/serve/cost_series_options.hpp"
 #include "exporter/serve/top_pods.hpp"
 
 namespace kci {
@@ -49,16 +49,17 @@ struct ClusterKey {
   std::string_view cluster;
   std::string_view key;
 };
-ClusterKey cluster_key(const ParsedAllocation& a, const Config& config);
+ClusterKey cluster_key(const ParsedAllocation& a, const CostSeriesOptions& options);
 
 // What every cost is divided by: the hours the snapshot's data covers in rate mode (1 in total
 // mode, or when the span is unknown). The single definition of the rate divisor.
-double rate_divisor(const CostSnapshot& snapshot, const Config& config);
+double rate_divisor(const CostSnapshot& snapshot, const CostSeriesOptions& options);
 
 class SnapshotBuilder {
  public:
   // `now` (Unix seconds) clamps a window that ends in the future, e.g. `1h` rounded forward.
-  SnapshotBuilder(const Config& config, double now);
+  // `options` must outlive the builder.
+  SnapshotBuilder(const CostSeriesOptions& options, double now);
   void add(const ParsedAllocation& a);
   CostSnapshot finish() &&;
 
@@ -66,7 +67,7 @@ class SnapshotBuilder {
   CostRow& namespace_row(std::string_view cluster, std::string_view ns, const ParsedAllocation& a);
   ClusterTotals& cluster_totals(std::string_view cluster);
 
-  const Config& m_config;
+  const CostSeriesOptions& m_options;
   double m_now;
   CostSnapshot m_snap;
   std::unordered_map<std::string, std::size_t> m_ns_index;

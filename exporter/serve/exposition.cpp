@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "exporter/util/text_util.hpp"
+
 namespace kci {
 namespace {
 
@@ -57,7 +59,7 @@ struct Common {
   std::vector<std::string> label_names;
 };
 
-Common make_common(const Config& c) {
+Common make_common(const CostSeriesOptions& c) {
   Common k;
   k.tenant = ",tenant_id=\"";
   append_label_value(k.tenant, c.tenant_id);
@@ -154,10 +156,10 @@ RowLabels label_texts(const Common& k, const std::vector<CostRow>& rows) {
   return out;
 }
 
-std::size_t render_costs(const CostSnapshot& snap, const Config& config,
+std::size_t render_costs(const CostSnapshot& snap, const CostSeriesOptions& options,
                          const ExpositionSink& sink) {
   std::size_t series = 0;
-  const Common k = make_common(config);
+  const Common k = make_common(options);
   const RowLabels ns_labels = label_texts(k, snap.namespaces);
   const RowLabels pod_labels = label_texts(k, snap.pods);
   // One label text per cluster for the cluster_ and idle_ families.
@@ -166,12 +168,12 @@ std::size_t render_costs(const CostSnapshot& snap, const Config& config,
     row_labels(single_with[c], k, snap.clusters[c].name, nullptr, true);
     row_labels(single_without[c], k, snap.clusters[c].name, nullptr, false);
   }
-  const bool rate = config.metric_mode == MetricMode::rate;
-  const double divisor = rate_divisor(snap, config);
+  const bool rate = options.metric_mode == MetricMode::rate;
+  const double divisor = rate_divisor(snap, options);
   const double window_minutes = snap.window_hours * 60.0;
   const std::string unit =
-      rate ? " per hour (window total divided by window hours, " + config.currency + "/h)."
-           : " over the query window (" + config.currency + ").";
+      rate ? " per hour (window total divided by window hours, " + options.currency + "/h)."
+           : " over the query window (" + options.currency + ").";
   std::string out;
   out.reserve(k_exposition_piece + 4096);
   std::string name;
@@ -257,7 +259,7 @@ std::size_t render_costs(const CostSnapshot& snap, const Config& config,
       const auto& def = k_cost_defs[static_cast<std::size_t>(f)];
       name.assign(k_prefix).append("pod_").append(def.suffix);
       header(out, name,
-             std::string(def.help) + " for the top " + std::to_string(config.top_n_pods) +
+             std::string(def.help) + " for the top " + std::to_string(options.top_n_pods) +
                  " pods by total cost; pod=\"__other__\" is the rest of each namespace" + unit +
                  std::string(k_cached),
              "gauge");
@@ -269,9 +271,10 @@ std::size_t render_costs(const CostSnapshot& snap, const Config& config,
   return series;
 }
 
-std::string render_costs(const CostSnapshot& snap, const Config& config, std::size_t& series) {
+std::string render_costs(const CostSnapshot& snap, const CostSeriesOptions& options,
+                         std::size_t& series) {
   std::string text;
-  series += render_costs(snap, config, [&](std::string_view piece) { text += piece; });
+  series += render_costs(snap, options, [&](std::string_view piece) { text += piece; });
   return text;
 }
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "exporter/config/config.hpp"
+#include "exporter/serve/cost_series_options.hpp"
 #include "exporter/serve/cost_snapshot.hpp"
 #include "exporter/util/result.hpp"
 
@@ -28,10 +28,11 @@ using ExpositionSink = std::function<void(std::string_view)>;
 inline constexpr std::size_t k_exposition_piece = 64 * 1024;
 
 // Cost series of a snapshot into `sink`. Returns the number of series written.
-std::size_t render_costs(const CostSnapshot& snap, const Config& config,
+std::size_t render_costs(const CostSnapshot& snap, const CostSeriesOptions& options,
                          const ExpositionSink& sink);
 
 // The same as one string (tests, golden files, benchmarks). Adds the series to `series`.
-std::string render_costs(const CostSnapshot& snap, const Config& config, std::size_t& series);
+std::string render_costs(const CostSnapshot& snap, const CostSeriesOptions& options,
+                         std::size_t& series);
 
 }  // namespace kci

@@ -89,7 +89,7 @@ std::string_view path_of(std::string_view target) { return target.substr(0, targ
 bool needs_auth(std::string_view path) { return path != "/healthz" && path != "/readyz"; }
 
 HttpReply route(const HttpRequestView& request, std::shared_ptr<const Published> state,
-                const Config& config) {
+                const LandingPageOptions& landing) {
   const std::string_view path = path_of(request.target);
   HttpReply r;
   if (path == "/metrics" || path == "/healthz" || path == "/readyz" || path == "/")
@@ -138,7 +138,7 @@ HttpReply route(const HttpRequestView& request, std::shared_ptr<const Published>
     }
     r.handler = "/readyz";
   } else if (path == "/") {
-    r.owned_body = landing_page(config, *state);
+    r.owned_body = landing_page(landing, *state);
     r.content_type = "text/html; charset=utf-8";
   } else {
     r = text_reply(404, "404 page not found\n");
@@ -147,13 +147,13 @@ HttpReply route(const HttpRequestView& request, std::shared_ptr<const Published>
   return r;
 }
 
-std::string landing_page(const Config& config, const Published& state) {
+std::string landing_page(const LandingPageOptions& options, const Published& state) {
   std::string html =
       "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Kubecost allocation "
       "exporter</title></head><body>\n<h1>Kubecost allocation exporter</h1>\n<p>Version " +
-      std::string(EXPORTER_VERSION) + " &middot; cluster <b>" + html_escape(config.cluster_name) +
-      "</b> &middot; Kubecost " + html_escape(redact_url(config.kubecost.url)) +
-      (config.demo ? " (demo data)" : "") +
+      std::string(EXPORTER_VERSION) + " &middot; cluster <b>" + html_escape(options.cluster_name) +
+      "</b> &middot; Kubecost " + html_escape(redact_url(options.kubecost_url)) +
+      (options.demo ? " (demo data)" : "") +
       "</p>\n<p><a href=\"/metrics\">/metrics</a> &middot; <a href=\"/healthz\">/healthz</a> "
       "&middot; <a href=\"/readyz\">/readyz</a></p>\n";
   if (state.election) {
@@ -178,8 +178,8 @@ std::string landing_page(const Config& config, const Published& state) {
                 state.last_success_timestamp, state.cost_series, state.ready ? "" : " (not ready)");
   html += buf;
   html += "<h2>Top namespaces by total cost</h2>\n<table>\n<tr><th>namespace</th><th>" +
-          html_escape(config.currency) +
-          (config.metric_mode == MetricMode::rate ? " per hour" : " in window") + "</th></tr>\n";
+          html_escape(options.currency) +
+          (options.metric_mode == MetricMode::rate ? " per hour" : " in window") + "</th></tr>\n";
   for (const auto& [ns, cost] : state.top_namespaces) {
     std::snprintf(buf, sizeof buf, "%.6f", cost);
     html += "<tr><td>" + html_escape(ns) + "</td><td>" + buf + "</td></tr>\n";

@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-#include "exporter/config/config.hpp"
+#include "exporter/serve/landing_page_options.hpp"
 #include "exporter/serve/metrics_publisher.hpp"
 
 namespace kci {
@@ -53,9 +53,9 @@ std::string_view path_of(std::string_view target);
 bool needs_auth(std::string_view path);
 
 HttpReply route(const HttpRequestView& request, std::shared_ptr<const Published> state,
-                const Config& config);
+                const LandingPageOptions& landing);
 
 // The landing page for `/`.
-std::string landing_page(const Config& config, const Published& state);
+std::string landing_page(const LandingPageOptions& options, const Published& state);
 
 }  // namespace kci

@@ -8,9 +8,9 @@
 
 namespace kci {
 
-LabelCostSink::LabelCostSink(const Config& config, std::string label_key)
+LabelCostSink::LabelCostSink(const CostSeriesOptions& options, std::string label_key)
     : AllocationStreamSink({}, [this](const ParsedAllocation& a) { add(a); }),
-      m_config(config),
+      m_options(options),
       m_label_key(std::move(label_key)) {}
 
 void LabelCostSink::begin() {
@@ -21,7 +21,7 @@ void LabelCostSink::begin() {
 
 void LabelCostSink::add(const ParsedAllocation& a) {
   if (a.name.ends_with("__idle__")) return;  // the idle_ family
-  auto [cluster, value] = cluster_key(a, m_config);
+  auto [cluster, value] = cluster_key(a, m_options);
   if (value.empty()) value = "__unallocated__";
   std::string key(cluster);
   key += '\0';
@@ -48,8 +48,9 @@ Expected<std::vector<LabelCostRow>> LabelCostSink::finish() {
   return std::move(m_rows);
 }
 
-std::string render_label_costs(const std::vector<LabelCostRow>& rows, const Config& config,
-                               double divisor, std::size_t& series) {
+std::string render_label_costs(const std::vector<LabelCostRow>& rows,
+                               const CostSeriesOptions& options, double divisor,
+                               std::size_t& series) {
   struct Def {
     CostFamily family;
     const char* name;
@@ -60,7 +61,7 @@ std::string render_label_costs(const std::vector<LabelCostRow>& rows, const Conf
       {CostFamily::cpu, "cloudtuner_kubecost_label_cpu_cost", "CPU cost"},
       {CostFamily::ram, "cloudtuner_kubecost_label_ram_cost", "RAM cost"},
   }};
-  const bool rate = config.metric_mode == MetricMode::rate;
+  const bool rate = options.metric_mode == MetricMode::rate;
   std::string out;
   if (rows.empty()) return out;
   for (const auto& def : k_defs) {
@@ -71,8 +72,8 @@ std::string render_label_costs(const std::vector<LabelCostRow>& rows, const Conf
     out +=
         " by the value of a Kubernetes label (aggregate=label:<key>; __unallocated__ is the "
         "pods without it; the values plus idle are the cluster)";
-    out += rate ? " per hour (" + config.currency + "/h)."
-                : " over the query window (" + config.currency + ").";
+    out += rate ? " per hour (" + options.currency + "/h)."
+                : " over the query window (" + options.currency + ").";
     out += " Cached from the last successful Kubecost poll.\n# TYPE ";
     out += def.name;
     out += " gauge\n";
@@ -87,9 +88,9 @@ std::string render_label_costs(const std::vector<LabelCostRow>& rows, const Conf
       out += "\",cluster=\"";
       append_label_value(out, r.cluster);
       out += "\",tenant_id=\"";
-      append_label_value(out, config.tenant_id);
+      append_label_value(out, options.tenant_id);
       out += "\",currency=\"";
-      append_label_value(out, config.currency);
+      append_label_value(out, options.currency);
       out += "\"} ";
       append_sample_value(out, v / divisor);
       out += '\n';

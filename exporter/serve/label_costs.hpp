@@ -20,8 +20,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "exporter/config/config.hpp"
 #include "exporter/kubecost/allocation_stream_sink.hpp"
+#include "exporter/serve/cost_series_options.hpp"
 #include "exporter/serve/cost_snapshot.hpp"
 #include "exporter/util/result.hpp"
 
@@ -34,10 +34,11 @@ struct LabelCostRow {
   CostAccumulator acc;
 };
 
-// Parses one label-aggregated answer as it arrives into rows for `label_key`.
+// Parses one label-aggregated answer as it arrives into rows for `label_key`. `options` (the
+// cluster of each row) must outlive the sink.
 class LabelCostSink : public AllocationStreamSink {
  public:
-  LabelCostSink(const Config& config, std::string label_key);
+  LabelCostSink(const CostSeriesOptions& options, std::string label_key);
   void begin() override;
   // The rows, sorted by (cluster, value), or the answer's failure.
   Expected<std::vector<LabelCostRow>> finish();
@@ -45,7 +46,7 @@ class LabelCostSink : public AllocationStreamSink {
  private:
   void add(const ParsedAllocation& a);
 
-  const Config& m_config;
+  const CostSeriesOptions& m_options;
   std::string m_label_key;
   std::vector<LabelCostRow> m_rows;
   std::unordered_map<std::string, std::size_t> m_index;  // (cluster, value) -> row
@@ -53,7 +54,8 @@ class LabelCostSink : public AllocationStreamSink {
 
 // The three label families for every row (rows of all keys), costs divided by `divisor`.
 // Adds the number of samples written to `series`.
-std::string render_label_costs(const std::vector<LabelCostRow>& rows, const Config& config,
-                               double divisor, std::size_t& series);
+std::string render_label_costs(const std::vector<LabelCostRow>& rows,
+                               const CostSeriesOptions& options, double divisor,
+                               std::size_t& series);
 
 }  // namespace kci

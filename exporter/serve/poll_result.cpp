@@ -16,10 +16,10 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-ParseOptions snapshot_options(const Config& config) {
-  ParseOptions options;
-  for (const auto& key : config.label_keys) options.label_keys.push_back(sanitize_label_name(key));
-  return options;
+ParseOptions snapshot_options(const CostSeriesOptions& options) {
+  ParseOptions parse;
+  for (const auto& key : options.label_keys) parse.label_keys.push_back(sanitize_label_name(key));
+  return parse;
 }
 
 }  // namespace
@@ -28,17 +28,17 @@ bool is_short_window(const WindowSpec& window) {
   return window.nominal_hours > 0 && window.nominal_hours <= 1.0;
 }
 
-SnapshotSink::SnapshotSink(const Config& config, double now)
-    : AllocationStreamSink(snapshot_options(config),
+SnapshotSink::SnapshotSink(const CostSeriesOptions& options, double now)
+    : AllocationStreamSink(snapshot_options(options),
                            [this](const ParsedAllocation& a) { m_builder->add(a); }),
-      m_config(config),
+      m_options(options),
       m_now(now) {
-  m_builder.emplace(m_config, m_now);
+  m_builder.emplace(m_options, m_now);
 }
 
 void SnapshotSink::begin() {
   AllocationStreamSink::begin();
-  m_builder.emplace(m_config, m_now);
+  m_builder.emplace(m_options, m_now);
   m_parse_seconds = 0;
 }
 
@@ -58,30 +58,31 @@ Expected<CostSnapshot> SnapshotSink::finish() {
     // after the hour starts (kubecost/kubecost#3758; CloudTuner's chart comment). Not a broken
     // Kubecost: its own reason.
     if (done.failure().reason == FailureReason::empty && stream().null_sets() > 0 &&
-        stream().object_sets() == 0 && is_short_window(m_config.window))
+        stream().object_sets() == 0 && is_short_window(m_options.window))
       return Failure{FailureReason::no_data_yet, "Kubecost has no data yet for window " +
-                                                     m_config.window.text +
+                                                     m_options.window.text +
                                                      " (data: only null sets)"};
     return done.failure();
   }
   return std::move(*m_builder).finish();
 }
 
-Expected<CostSnapshot> build_snapshot(std::string body, const Config& config, double now) {
-  SnapshotSink sink(config, now);
+Expected<CostSnapshot> build_snapshot(std::string body, const CostSeriesOptions& options,
+                                      double now) {
+  SnapshotSink sink(options, now);
   sink.write(body);
   std::string().swap(body);
   return sink.finish();
 }
 
-PollResult render_poll_result(const CostSnapshot& snap, const Config& config,
+PollResult render_poll_result(const CostSnapshot& snap, const CostSeriesOptions& options,
                               const std::vector<LabelCostRow>& label_rows) {
   PollResult result;
-  const double divisor = rate_divisor(snap, config);
+  const double divisor = rate_divisor(snap, options);
   DeflateWriter writer;
-  result.series = render_costs(snap, config, [&](std::string_view piece) { writer.write(piece); });
+  result.series = render_costs(snap, options, [&](std::string_view piece) { writer.write(piece); });
   // The label families are small (one series per label value): rendered whole, then compressed.
-  writer.write(render_label_costs(label_rows, config, divisor, result.series));
+  writer.write(render_label_costs(label_rows, options, divisor, result.series));
   result.costs = std::make_shared<const CostExposition>(std::move(writer).finish(), result.series);
   for (const auto& row : snap.namespaces) {
     const double v = row.acc.cost_of(CostFamily::total);
@@ -96,24 +97,25 @@ PollResult render_poll_result(const CostSnapshot& snap, const Config& config,
   return result;
 }
 
-Expected<PollResult> build_poll_result(std::string body, const Config& config, double now) {
+Expected<PollResult> build_poll_result(std::string body, const CostSeriesOptions& options,
+                                       double now) {
   auto t0 = std::chrono::steady_clock::now();
-  auto snap = build_snapshot(std::move(body), config, now);
+  auto snap = build_snapshot(std::move(body), options, now);
   if (!snap.ok()) return snap.failure();
   const double parse_seconds = seconds_since(t0);
   t0 = std::chrono::steady_clock::now();
-  PollResult result = render_poll_result(snap.value(), config);
+  PollResult result = render_poll_result(snap.value(), options);
   result.parse_seconds = parse_seconds;
   result.render_seconds = seconds_since(t0);
   return result;
 }
 
-Expected<PollResult> build_poll_result_from(std::string_view bytes, const Config& config,
-                                            double now) {
+Expected<PollResult> build_poll_result_from(std::string_view bytes,
+                                            const CostSeriesOptions& options, double now) {
   std::string body;
   body.reserve(bytes.size() + k_body_padding);
   body.assign(bytes);
-  return build_poll_result(std::move(body), config, now);
+  return build_poll_result(std::move(body), options, now);
 }
 
 }  // namespace kci

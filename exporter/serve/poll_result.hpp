@@ -9,9 +9,9 @@
 #include <utility>
 #include <vector>
 
-#include "exporter/config/config.hpp"
 #include "exporter/kubecost/allocation_stream_sink.hpp"
 #include "exporter/serve/cost_exposition.hpp"
+#include "exporter/serve/cost_series_options.hpp"
 #include "exporter/serve/cost_snapshot.hpp"
 #include "exporter/serve/label_costs.hpp"
 #include "exporter/util/result.hpp"
@@ -35,10 +35,11 @@ struct PollResult {
 bool is_short_window(const WindowSpec& window);
 
 // The parse stage as the answer arrives: every chunk goes through the stream parser into the
-// snapshot builder, so nothing holds the answer. begin() starts over (a retry).
+// snapshot builder, so nothing holds the answer. begin() starts over (a retry). `options` must
+// outlive the sink.
 class SnapshotSink : public AllocationStreamSink {
  public:
-  SnapshotSink(const Config& config, double now);
+  SnapshotSink(const CostSeriesOptions& options, double now);
   void begin() override;
   bool write(std::string_view chunk) override;
   // The snapshot, or the failure of the answer (the stream's, also when write() refused).
@@ -46,7 +47,7 @@ class SnapshotSink : public AllocationStreamSink {
   double parse_seconds() const { return m_parse_seconds; }  // time spent in write/finish
 
  private:
-  const Config& m_config;
+  const CostSeriesOptions& m_options;
   double m_now;
   std::optional<SnapshotBuilder> m_builder;
   double m_parse_seconds = 0;
@@ -54,20 +55,22 @@ class SnapshotSink : public AllocationStreamSink {
 
 // The parse stage: `body` parsed into the snapshot at Unix time `now`. `body` is released as
 // soon as it is parsed (padding added when it lacks it).
-Expected<CostSnapshot> build_snapshot(std::string body, const Config& config, double now);
+Expected<CostSnapshot> build_snapshot(std::string body, const CostSeriesOptions& options,
+                                      double now);
 
 // The render stage: the cost series (rendered straight into the compressor), their count and top
 // namespaces of a snapshot, and the label cost families of `label_rows` (the labelKeys answers of
 // the same poll).
-PollResult render_poll_result(const CostSnapshot& snapshot, const Config& config,
+PollResult render_poll_result(const CostSnapshot& snapshot, const CostSeriesOptions& options,
                               const std::vector<LabelCostRow>& label_rows = {});
 
 // Both stages, timed. Parses `body` (padded, see util/padded_buffer.hpp; released as soon as it is
 // parsed), builds the snapshot at Unix time `now` and renders it. Fails with the parser's failure.
-Expected<PollResult> build_poll_result(std::string body, const Config& config, double now);
+Expected<PollResult> build_poll_result(std::string body, const CostSeriesOptions& options,
+                                       double now);
 
 // The same from any bytes: copies them into a padded buffer first (tests, fuzzer, benchmarks).
-Expected<PollResult> build_poll_result_from(std::string_view bytes, const Config& config,
-                                            double now);
+Expected<PollResult> build_poll_result_from(std::string_view bytes,
+                                            const CostSeriesOptions& options, double now);
 
 }  // namespace kci

@@ -24,16 +24,18 @@ std::string fixed(double v, int digits) {
 
 }  // namespace
 
-Poller::Poller(const Config& config, MetricsPublisher& publisher, AllocationSource& source,
-               SelfMetrics& metrics, Clock clock)
-    : m_config(config),
+Poller::Poller(const PollerOptions& options, const CostSeriesOptions& cost_series,
+               MetricsPublisher& publisher, AllocationSource& source, SelfMetrics& metrics,
+               Clock clock)
+    : m_options(options),
+      m_series_options(cost_series),
       m_publisher(publisher),
       m_source(source),
       m_metrics(metrics),
       m_clock(clock ? std::move(clock) : Clock(system_now)),
       m_rng(std::random_device{}()),
-      m_election(config.leader_election.enabled),
-      m_leading(!config.leader_election.enabled) {
+      m_election(m_options.leader_election),
+      m_leading(!m_options.leader_election) {
   m_leadership.leading = !m_election;
   std::lock_guard state(m_state_mutex);
   publish();  // health series from the start, readyz 503
@@ -94,11 +96,11 @@ void Poller::run() {
       m_poll_now = false;
     }
     poll_once();
-    auto jitter_ms =
-        m_config.scrape_jitter_max.count() > 0
-            ? std::uniform_int_distribution<long long>(0, m_config.scrape_jitter_max.count())(m_rng)
-            : 0;
-    auto next = steady_clock::now() + m_config.scrape_interval + milliseconds(jitter_ms);
+    auto jitter_ms = m_options.scrape_jitter_max.count() > 0
+                         ? std::uniform_int_distribution<long long>(
+                               0, m_options.scrape_jitter_max.count())(m_rng)
+                         : 0;
+    auto next = steady_clock::now() + m_options.scrape_interval + milliseconds(jitter_ms);
     std::unique_lock lock(m_mutex);
     while (!m_stopping && !m_poll_now && steady_clock::now() < next) {
       // Wake at the staleness deadline too, so stale series go on time between polls.
@@ -150,7 +152,7 @@ void Poller::poll_and_publish() {
   PollResult result;
   bool rendered = false;
   {
-    SnapshotSink sink(m_config, m_clock());
+    SnapshotSink sink(m_series_options, m_clock());
     auto fetched = m_source.fetch(sink);
     m_metrics.record_retries_total(m_source.retries_total());
     std::optional<CostSnapshot> snapshot;
@@ -168,8 +170,8 @@ void Poller::poll_and_publish() {
     // poll, so the published families always come from the same poll.
     std::vector<LabelCostRow> label_rows;
     if (snapshot && m_source.has_label_aggregation()) {
-      for (const auto& key : m_config.label_keys) {
-        LabelCostSink label_sink(m_config, key);
+      for (const auto& key : m_series_options.label_keys) {
+        LabelCostSink label_sink(m_series_options, key);
         const auto got = m_source.fetch_label(key, label_sink);
         if (!got.ok() && !is_sink_refused(got.failure())) {
           failure = got.failure();
@@ -191,7 +193,7 @@ void Poller::poll_and_publish() {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() - stages.parse;
     if (snapshot) {
       const auto r0 = std::chrono::steady_clock::now();
-      result = render_poll_result(*snapshot, m_config, label_rows);
+      result = render_poll_result(*snapshot, m_series_options, label_rows);
       m_metrics.set_window_hours(result.window_hours);
       snapshot.reset();
       stages.render = std::chrono::duration<double>(std::chrono::steady_clock::now() - r0).count();
@@ -218,7 +220,7 @@ void Poller::poll_and_publish() {
   if (m_no_data_yet) {
     m_last_error = failure->message;
     log::warn("kubecost has no data yet for the window", {{"reason", to_string(failure->reason)},
-                                                          {"window", m_config.window.text},
+                                                          {"window", m_series_options.window.text},
                                                           {"error", failure->message},
                                                           {"duration_seconds", fixed(seconds, 3)}});
   } else if (failure) {
@@ -240,11 +242,11 @@ void Poller::poll_and_publish() {
 }
 
 double Poller::staleness_limit() const {
-  const double limit = std::chrono::duration<double>(m_config.effective_max_staleness()).count();
+  const double limit = std::chrono::duration<double>(m_options.effective_max_staleness()).count();
   // While Kubecost answers "no data yet" for a short window, the last good series (the
   // previous hour) are kept for up to the window's length, not only maxStaleness: the
   // current hour is expected to be empty for minutes at a time (kubecost/kubecost#3758).
-  return m_no_data_yet ? std::max(limit, m_config.window.nominal_hours * 3600.0) : limit;
+  return m_no_data_yet ? std::max(limit, m_series_options.window.nominal_hours * 3600.0) : limit;
 }
 
 void Poller::expire_if_stale() {
@@ -258,7 +260,7 @@ void Poller::expire_locked() {
   if (age <= staleness_limit()) return;
   log::warn("cost series dropped: no good poll within maxStaleness",
             {{"age_seconds", fixed(age, 0)},
-             {"max_staleness", format_duration(m_config.effective_max_staleness())},
+             {"max_staleness", format_duration(m_options.effective_max_staleness())},
              {"no_data_yet", m_no_data_yet ? "true" : "false"}});
   m_cost_text.reset();
   m_cost_series = 0;

@@ -23,9 +23,10 @@
 #include <utility>
 #include <vector>
 
-#include "exporter/config/config.hpp"
 #include "exporter/kubecost/allocation_source.hpp"
+#include "exporter/serve/cost_series_options.hpp"
 #include "exporter/serve/metrics_publisher.hpp"
+#include "exporter/serve/poller_options.hpp"
 #include "exporter/serve/self_metrics.hpp"
 
 namespace kci {
@@ -41,8 +42,12 @@ class Poller {
  public:
   using Clock = std::function<double()>;  // Unix seconds; injectable for tests
 
-  Poller(const Config& config, MetricsPublisher& publisher, AllocationSource& source,
-         SelfMetrics& metrics, Clock clock = nullptr);
+  // `options`: when to poll and how long series are kept; `cost_series`: what each poll builds
+  // (its label keys are the label answers fetched; its window names "no data yet" and bounds
+  // how long series are kept while the answers say so).
+  Poller(const PollerOptions& options, const CostSeriesOptions& cost_series,
+         MetricsPublisher& publisher, AllocationSource& source, SelfMetrics& metrics,
+         Clock clock = nullptr);
   ~Poller();
 
   void start();  // runs the loop on its own thread
@@ -62,7 +67,8 @@ class Poller {
   void expire_locked();            // m_state_mutex held
   double staleness_limit() const;  // seconds the last good series are kept
 
-  const Config& m_config;
+  const PollerOptions m_options;
+  const CostSeriesOptions m_series_options;
   MetricsPublisher& m_publisher;
   AllocationSource& m_source;
   SelfMetrics& m_metrics;

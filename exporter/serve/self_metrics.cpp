@@ -24,7 +24,7 @@ const prometheus::Histogram::BucketBoundaries& stage_buckets() {
 
 }  // namespace
 
-SelfMetrics::SelfMetrics(const Config& config)
+SelfMetrics::SelfMetrics(const SelfMetricsOptions& options)
     : m_registry(std::make_shared<prometheus::Registry>()) {
   auto& r = *m_registry;
   auto gauge = [&](const char* suffix, const char* help) -> prometheus::Gauge& {
@@ -45,7 +45,7 @@ SelfMetrics::SelfMetrics(const Config& config)
   m_window_seconds = &gauge("data_window_seconds",
                             "Span the data of the last good poll covers, from the allocations' own "
                             "start/end; rate mode divides window totals by it in hours.");
-  if (config.leader_election.enabled)
+  if (options.leader_election)
     m_leader = &gauge("leader",
                       "Whether this replica holds the leader-election Lease and so polls Kubecost "
                       "and exports the cost series (1) or follows (0).");
@@ -76,10 +76,10 @@ SelfMetrics::SelfMetrics(const Config& config)
       .Help("Exporter version and configuration.")
       .Register(r)
       .Add({{"version", EXPORTER_VERSION},
-            {"kubecost_url", redact_url(config.kubecost.url)},
-            {"aggregation_level", config.aggregation_level},
-            {"window", config.window.text},
-            {"cluster_name", config.cluster_name}})
+            {"kubecost_url", redact_url(options.kubecost_url)},
+            {"aggregation_level", options.aggregation_level},
+            {"window", options.window},
+            {"cluster_name", options.cluster_name}})
       .Set(1);
 }
 

@@ -26,7 +26,7 @@
 #include <string>
 #include <string_view>
 
-#include "exporter/config/config.hpp"
+#include "exporter/serve/self_metrics_options.hpp"
 #include "exporter/util/result.hpp"
 
 namespace prometheus {
@@ -49,7 +49,7 @@ struct PollStages {
 
 class SelfMetrics {
  public:
-  explicit SelfMetrics(const Config& config);
+  explicit SelfMetrics(const SelfMetricsOptions& options);
   ~SelfMetrics();
   SelfMetrics(const SelfMetrics&) = delete;
   SelfMetrics& operator=(const SelfMetrics&) = delete;

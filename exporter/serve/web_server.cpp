@@ -98,10 +98,18 @@ class SessionBase {
 };
 
 struct WebServer::Impl {
-  Impl(const Config& c, const MetricsPublisher& p, SelfMetrics* m, WebServerLimits l)
-      : config(c), publisher(p), metrics(m), limits(l), acceptor(io), retry_timer(io) {}
+  Impl(std::string a, LandingPageOptions o, const MetricsPublisher& p, SelfMetrics* m,
+       WebServerLimits l)
+      : listen_address(std::move(a)),
+        landing_page(std::move(o)),
+        publisher(p),
+        metrics(m),
+        limits(l),
+        acceptor(io),
+        retry_timer(io) {}
 
-  const Config& config;
+  const std::string listen_address;
+  const LandingPageOptions landing_page;
   const MetricsPublisher& publisher;
   SelfMetrics* metrics;
   WebServerLimits limits;
@@ -209,7 +217,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void respond(bool authorized) {
-    m_reply = route(m_request->view(authorized), m_server.publisher.current(), m_server.config);
+    m_reply =
+        route(m_request->view(authorized), m_server.publisher.current(), m_server.landing_page);
     write_reply();
   }
 
@@ -337,9 +346,11 @@ void WebServer::Impl::on_accept(tcp::socket socket) {
   }
 }
 
-WebServer::WebServer(const Config& config, const MetricsPublisher& publisher, const WebConfig& web,
-                     SelfMetrics* metrics, WebServerLimits limits)
-    : m_impl(std::make_unique<Impl>(config, publisher, metrics, limits)) {
+WebServer::WebServer(std::string listen_address, LandingPageOptions landing_page,
+                     const MetricsPublisher& publisher, const WebConfig& web, SelfMetrics* metrics,
+                     WebServerLimits limits)
+    : m_impl(std::make_unique<Impl>(std::move(listen_address), std::move(landing_page), publisher,
+                                    metrics, limits)) {
   m_impl->settings = make_settings(web);
 }
 
@@ -349,7 +360,7 @@ WebServer::~WebServer() {
 }
 
 bool WebServer::bind() {
-  const auto& addr = m_impl->config.listen_address;
+  const auto& addr = m_impl->listen_address;
   const auto colon = addr.rfind(':');
   std::string host = colon == std::string::npos ? "" : addr.substr(0, colon);
   const std::string port = colon == std::string::npos ? addr : addr.substr(colon + 1);

@@ -18,8 +18,8 @@
 #include <memory>
 #include <string>
 
-#include "exporter/config/config.hpp"
 #include "exporter/config/web_config.hpp"
+#include "exporter/serve/landing_page_options.hpp"
 #include "exporter/serve/metrics_publisher.hpp"
 #include "exporter/serve/self_metrics.hpp"
 
@@ -38,8 +38,11 @@ struct WebServerLimits {
 
 class WebServer {
  public:
-  // Throws ConfigError when the TLS material cannot be loaded.
-  WebServer(const Config& config, const MetricsPublisher& publisher, const WebConfig& web = {},
+  // Listens on `listen_address` (web.listen-address: "host:port", "[v6]:port" or ":port"; port 0
+  // picks a free one) and answers `/` with the landing page of `landing_page`. Throws
+  // ConfigError when the TLS material cannot be loaded.
+  WebServer(std::string listen_address, LandingPageOptions landing_page,
+            const MetricsPublisher& publisher, const WebConfig& web = {},
             SelfMetrics* metrics = nullptr, WebServerLimits limits = {});
   ~WebServer();
   WebServer(const WebServer&) = delete;

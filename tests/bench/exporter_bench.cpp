@@ -33,16 +33,16 @@ const std::string& response_for(std::size_t pods) {
   return it->second;
 }
 
-Config bench_config() {
-  Config c;
-  c.enable_pod_metrics = true;
+CostSeriesOptions bench_options() {
+  CostSeriesOptions c;
+  c.pod_metrics = true;
   c.top_n_pods = 50;
   c.label_keys = {"team"};
   return c;
 }
 
-CostSnapshot snapshot(const std::string& body, const Config& config) {
-  auto s = build_snapshot(body, config, 2e9);
+CostSnapshot snapshot(const std::string& body, const CostSeriesOptions& options) {
+  auto s = build_snapshot(body, options, 2e9);
   if (!s.ok()) std::abort();
   return std::move(s.value());
 }
@@ -60,9 +60,9 @@ void BM_RawSimdjsonDom(benchmark::State& state) {
 
 void BM_ParseAndSnapshot(benchmark::State& state) {
   const std::string& body = response_for(static_cast<std::size_t>(state.range(0)));
-  Config config = bench_config();
+  CostSeriesOptions options = bench_options();
   for (auto _ : state) {
-    CostSnapshot s = snapshot(body, config);
+    CostSnapshot s = snapshot(body, options);
     benchmark::DoNotOptimize(s.cluster);
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * body.size()));
@@ -70,14 +70,14 @@ void BM_ParseAndSnapshot(benchmark::State& state) {
 }
 
 void BM_RenderCosts(benchmark::State& state) {
-  Config config = bench_config();
+  CostSeriesOptions options = bench_options();
   // Render every pod, not only the top 50, so the figure is per series at scale.
-  config.top_n_pods = 10000;
-  CostSnapshot s = snapshot(response_for(static_cast<std::size_t>(state.range(0))), config);
+  options.top_n_pods = 10000;
+  CostSnapshot s = snapshot(response_for(static_cast<std::size_t>(state.range(0))), options);
   std::size_t series = 0, bytes = 0;
   for (auto _ : state) {
     series = 0;
-    std::string text = render_costs(s, config, series);
+    std::string text = render_costs(s, options, series);
     bytes = text.size();
     benchmark::DoNotOptimize(text.data());
   }
@@ -87,26 +87,26 @@ void BM_RenderCosts(benchmark::State& state) {
       benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
   state.counters["bytes_per_series"] = static_cast<double>(bytes) / series;
   std::size_t again = 0;
-  std::string gz = kci::test::gzip_compress(render_costs(s, config, again));
+  std::string gz = kci::test::gzip_compress(render_costs(s, options, again));
   state.counters["gzip_bytes_per_series"] = static_cast<double>(gz.size()) / again;
 }
 
 void BM_Gzip(benchmark::State& state) {
-  Config config = bench_config();
-  config.top_n_pods = 10000;
-  CostSnapshot s = snapshot(response_for(static_cast<std::size_t>(state.range(0))), config);
+  CostSeriesOptions options = bench_options();
+  options.top_n_pods = 10000;
+  CostSnapshot s = snapshot(response_for(static_cast<std::size_t>(state.range(0))), options);
   std::size_t series = 0;
-  std::string text = render_costs(s, config, series);
+  std::string text = render_costs(s, options, series);
   for (auto _ : state) benchmark::DoNotOptimize(kci::test::gzip_compress(text));
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
 }
 
 void BM_MemcpyExposition(benchmark::State& state) {
-  Config config = bench_config();
-  config.top_n_pods = 10000;
-  CostSnapshot s = snapshot(response_for(static_cast<std::size_t>(state.range(0))), config);
+  CostSeriesOptions options = bench_options();
+  options.top_n_pods = 10000;
+  CostSnapshot s = snapshot(response_for(static_cast<std::size_t>(state.range(0))), options);
   std::size_t series = 0;
-  std::string text = render_costs(s, config, series);
+  std::string text = render_costs(s, options, series);
   std::string dst(text.size(), '\0');
   for (auto _ : state) {
     std::memcpy(dst.data(), text.data(), text.size());
@@ -119,9 +119,9 @@ void BM_MemcpyExposition(benchmark::State& state) {
 // The whole poll as the exporter does it (parse, snapshot, render), for the Python comparison.
 void BM_FullPoll(benchmark::State& state) {
   const std::string& body = response_for(static_cast<std::size_t>(state.range(0)));
-  Config config = bench_config();
+  CostSeriesOptions options = bench_options();
   for (auto _ : state) {
-    auto r = build_poll_result(body, config, 2e9);
+    auto r = build_poll_result(body, options, 2e9);
     if (!r.ok()) std::abort();
     benchmark::DoNotOptimize(r.value().costs->deflated().blocks.data());
   }

@@ -28,9 +28,9 @@ std::pair<std::size_t, int> stream_in_chunks(std::string_view body, std::size_t 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static kci::Config config = [] {
-    kci::Config c;
-    c.enable_pod_metrics = true;
+  static kci::CostSeriesOptions options = [] {
+    kci::CostSeriesOptions c;
+    c.pod_metrics = true;
     c.top_n_pods = 3;
     c.label_keys = {"team"};
     return c;
@@ -39,7 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::size_t chunk = 1 + data[0] % 64;
   const std::string_view body(reinterpret_cast<const char*>(data) + 1, size - 1);
 
-  auto r = kci::build_poll_result_from(body, config, 1.7e9);
+  auto r = kci::build_poll_result_from(body, options, 1.7e9);
   if (r.ok()) {
     const std::string_view text = r.value().costs->text();
     // Every line of the exposition is a comment or `name{...} value`: no raw newline leaks.

@@ -32,7 +32,7 @@ bool clean(std::string_view s) { return s.find_first_of("\r\n") == std::string_v
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const kci::Config config;
+  static const kci::LandingPageOptions landing;
   static const kci::WebServerLimits limits;
   std::string_view bytes(reinterpret_cast<const char*>(data), size);
   // Several pipelined requests, as the server reads them off one connection.
@@ -57,7 +57,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (kci::refuse_status(parser.get(), limits)) return 0;
     const kci::RequestStrings strings(parser.get());
     for (bool authorized : {false, true}) {
-      const kci::HttpReply reply = kci::route(strings.view(authorized), published(), config);
+      const kci::HttpReply reply = kci::route(strings.view(authorized), published(), landing);
       if (reply.status < 200 || reply.status > 599) __builtin_trap();
       if (!clean(reply.content_type)) __builtin_trap();
       for (const auto& [k, v] : reply.headers)

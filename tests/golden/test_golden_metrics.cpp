@@ -12,12 +12,12 @@
 using namespace kci;
 
 TEST_CASE("golden: demo cluster renders to the checked-in /metrics text") {
-  Config config;
-  config.cluster_name = "golden";
-  config.tenant_id = "tenant-123";
-  config.enable_pod_metrics = true;
-  config.top_n_pods = 10;
-  config.label_keys = {"team"};
+  CostSeriesOptions series;
+  series.cluster_name = "golden";
+  series.tenant_id = "tenant-123";
+  series.pod_metrics = true;
+  series.top_n_pods = 10;
+  series.label_keys = {"team"};
   DemoOptions o;
   o.pods = 60;
   o.namespaces = 8;
@@ -30,11 +30,11 @@ TEST_CASE("golden: demo cluster renders to the checked-in /metrics text") {
       // Reconciled: the adjustments are in totalCost and in the resource series.
       R"("adjusted/r":{"properties":{"namespace":"adjusted","pod":"r","namespaceLabels":{"team":"ns-team"}},"totalCost":1.5,"cpuCost":0.5,"cpuCostAdjustment":0.25,"ramCost":0.5,"ramCostAdjustment":0.25},)");
 
-  auto r = build_poll_result_from(body, config, 2e9);
+  auto r = build_poll_result_from(body, series, 2e9);
   REQUIRE(r.ok());
   std::string text(r.value().costs->text());
   // The label families, from an `aggregate=label:team` answer.
-  LabelCostSink labels(config, "team");
+  LabelCostSink labels(series, "team");
   labels.begin();
   REQUIRE(labels.write(
       R"({"code":200,"data":[{"payments":{"totalCost":3,"cpuCost":2,"ramCost":1},"__unallocated__":{"totalCost":1.25,"cpuCost":0.75,"ramCost":0.5},"__idle__":{"totalCost":9}}]})"));
@@ -43,9 +43,11 @@ TEST_CASE("golden: demo cluster renders to the checked-in /metrics text") {
   std::size_t label_series = 0;
   CostSnapshot span;
   span.window_hours = r.value().window_hours;
-  text += render_label_costs(label_rows.value(), config, rate_divisor(span, config), label_series);
+  text += render_label_costs(label_rows.value(), series, rate_divisor(span, series), label_series);
   CHECK(label_series == 6);
-  SelfMetrics metrics(config);
+  SelfMetricsOptions self;
+  self.cluster_name = "golden";
+  SelfMetrics metrics(self);
   const Failure timeout{FailureReason::timeout, "deadline"};
   metrics.record_poll({10, 0, 0}, &timeout, 0);
   metrics.record_poll({10, 0, 0}, &timeout, 0);

@@ -9,6 +9,7 @@
 
 #include "exporter/kubecost/allocation_parser.hpp"
 #include "exporter/kubecost/demo_cluster.hpp"
+#include "exporter/util/durations.hpp"
 #include "test_support.hpp"
 
 using namespace kci;

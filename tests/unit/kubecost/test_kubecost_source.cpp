@@ -23,10 +23,9 @@ TEST_CASE("kubecost source: flavour auto falls back to OpenCost's /allocation on
     res.set_content(R"({"code":200,"data":[{"a":{"totalCost":1}}]})", "application/json");
   });
   s.start();  // /model/allocation: httplib's 404
-  Config config;
-  config.kubecost = s.connection<KubecostConnection>();
-  config.kubecost.flavour = Flavour::auto_detect;
-  KubecostSource source(config);
+  auto connection = s.connection<KubecostConnection>();
+  connection.flavour = Flavour::auto_detect;
+  KubecostSource source(connection, AllocationQueryOptions{});
   kci::test::CollectingSink sink;
   REQUIRE(source.fetch(sink).ok());
   CHECK(sink.body == R"({"code":200,"data":[{"a":{"totalCost":1}}]})");
@@ -36,48 +35,48 @@ TEST_CASE("kubecost source: flavour auto falls back to OpenCost's /allocation on
 
 TEST_CASE("kubecost source: both idle parameters on both paths (OpenCost reads only includeIdle)",
           "[threads]") {
-  Config config;
+  AllocationQueryOptions query;
   for (Flavour f : {Flavour::kubecost, Flavour::opencost}) {
-    const std::string q = allocation_request(config, f);
+    const std::string q = allocation_request(query, f);
     INFO(q);
     CHECK(q.find("&idle=true&includeIdle=true") != std::string::npos);
     CHECK(q.find("splitIdle") == std::string::npos);
     CHECK(q.find("filter=") == std::string::npos);
   }
-  config.include_idle = false;
-  CHECK(allocation_request(config, Flavour::kubecost).find("&idle=false&includeIdle=false") !=
+  query.include_idle = false;
+  CHECK(allocation_request(query, Flavour::kubecost).find("&idle=false&includeIdle=false") !=
         std::string::npos);
 }
 
 TEST_CASE("kubecost source: the default window is 24h", "[threads]") {
-  Config config;
-  CHECK(allocation_request(config, Flavour::kubecost).find("window=24h&") != std::string::npos);
+  AllocationQueryOptions query;
+  CHECK(allocation_request(query, Flavour::kubecost).find("window=24h&") != std::string::npos);
 }
 
 TEST_CASE("kubecost source: a cluster id filters with the v2 language, percent-encoded",
           "[threads]") {
-  Config config;
-  config.kubecost.cluster_id = "prod eu+1";
-  const std::string q = allocation_request(config, Flavour::kubecost);
+  AllocationQueryOptions query;
+  query.cluster_id = "prod eu+1";
+  const std::string q = allocation_request(query, Flavour::kubecost);
   CHECK(q.find("&filter=cluster%3A%22prod%20eu%2B1%22") != std::string::npos);
   CHECK(q.find("aggregate=namespace&") != std::string::npos);
 }
 
 TEST_CASE("kubecost source: multiCluster aggregates by cluster first and splits idle",
           "[threads]") {
-  Config config;
-  config.multi_cluster = true;
-  CHECK(allocation_request(config, Flavour::kubecost).find("aggregate=cluster%2Cnamespace&") !=
+  AllocationQueryOptions query;
+  query.multi_cluster = true;
+  CHECK(allocation_request(query, Flavour::kubecost).find("aggregate=cluster%2Cnamespace&") !=
         std::string::npos);
-  CHECK(allocation_request(config, Flavour::kubecost).find("&splitIdle=true") != std::string::npos);
-  config.enable_pod_metrics = true;
-  CHECK(allocation_request(config, Flavour::opencost)
+  CHECK(allocation_request(query, Flavour::kubecost).find("&splitIdle=true") != std::string::npos);
+  query.pod_metrics = true;
+  CHECK(allocation_request(query, Flavour::opencost)
             .find("/allocation?window=24h&aggregate=cluster%2Cnamespace%2Cpod&") == 0);
-  CHECK(label_allocation_request(config, Flavour::kubecost, "app.kubernetes.io/name")
+  CHECK(label_allocation_request(query, Flavour::kubecost, "app.kubernetes.io/name")
             .find("aggregate=cluster%2Clabel%3Aapp.kubernetes.io%2Fname&") != std::string::npos);
-  config.multi_cluster = false;
+  query.multi_cluster = false;
   CHECK(
-      label_allocation_request(config, Flavour::kubecost, "team").find("aggregate=label%3Ateam&") !=
+      label_allocation_request(query, Flavour::kubecost, "team").find("aggregate=label%3Ateam&") !=
       std::string::npos);
 }
 
@@ -89,10 +88,9 @@ TEST_CASE("kubecost source: label answers use the detected flavour's path", "[th
     res.set_content(R"({"code":200,"data":[{"a":{"totalCost":1}}]})", "application/json");
   });
   s.start();
-  Config config;
-  config.kubecost = s.connection<KubecostConnection>();
-  config.kubecost.flavour = Flavour::auto_detect;
-  KubecostSource source(config);
+  auto connection = s.connection<KubecostConnection>();
+  connection.flavour = Flavour::auto_detect;
+  KubecostSource source(connection, AllocationQueryOptions{});
   CHECK(source.has_label_aggregation());
   kci::test::CollectingSink sink;
   REQUIRE(source.fetch(sink).ok());

@@ -58,8 +58,8 @@ TEST_CASE("kubecost api: the days with data, from one aggregate=cluster step=1d 
     null,
     {"cluster-one":{"window":{"start":"2024-03-15T00:00:00Z","end":"2024-03-16T00:00:00Z"},"totalCost":null}},
     {"cluster-one":{"window":{"start":"2024-03-16T00:00:00Z","end":"2024-03-17T00:00:00Z"},"totalCost":0}}]})";
-  S3ExportConfig s3;
-  HttpKubecostApi api(kubecost.connection(Flavour::kubecost), s3);
+  S3ExportQueryOptions query;
+  HttpKubecostApi api(kubecost.connection(Flavour::kubecost), query);
   auto days = api.days_with_data(k_day - 3, k_day);
   REQUIRE(days.ok());
   CHECK(days.value().days == std::set<std::int64_t>{k_day - 3, k_day});
@@ -79,8 +79,8 @@ TEST_CASE("kubecost api: the days with data, from one aggregate=cluster step=1d 
 
 TEST_CASE("kubecost api: an empty answer means no days; an error answer is a failure") {
   RecordingKubecost kubecost;
-  S3ExportConfig s3;
-  HttpKubecostApi api(kubecost.connection(Flavour::kubecost), s3);
+  S3ExportQueryOptions query;
+  HttpKubecostApi api(kubecost.connection(Flavour::kubecost), query);
   auto none = api.days_with_data(k_day - 3, k_day);
   REQUIRE(none.ok());
   CHECK(none.value().days.empty());
@@ -92,8 +92,8 @@ TEST_CASE("kubecost api: an empty answer means no days; an error answer is a fai
   CHECK(failed.failure().message.rfind(
             "GET /model/allocation window=2024-03-13T00:00:00Z,2024-03-17T00:00:00Z: HTTP 500",
             0) == 0);
-  s3.granularity = "hourly";
-  HttpKubecostApi hourly(kubecost.connection(Flavour::opencost), s3);
+  query.granularity = "hourly";
+  HttpKubecostApi hourly(kubecost.connection(Flavour::opencost), query);
   auto day = hourly.allocations(k_day, [](const ParsedAllocation&) {});
   REQUIRE_FALSE(day.ok());
   CHECK(day.failure().message.rfind(
@@ -109,12 +109,12 @@ TEST_CASE(
       "pod":"p","container":"app","labels":{"team":"platform","app_kubernetes_io_name":"shop"},
       "annotations":{"owner":"me"}},
       "window":{"start":"2024-03-16T00:00:00Z","end":"2024-03-16T01:00:00Z"},"totalCost":2.5}}]})";
-  S3ExportConfig s3;
-  s3.labels = {"app.kubernetes.io/name", "team"};
-  s3.annotations = {"owner"};
-  s3.resolution = "5m";
-  s3.cluster_arn = "arn:aws:eks:us-east-1:111122223333:cluster/eks-test";
-  HttpKubecostApi api(kubecost.connection(Flavour::kubecost), s3);
+  S3ExportQueryOptions query;
+  query.labels = {"app.kubernetes.io/name", "team"};
+  query.annotations = {"owner"};
+  query.resolution = "5m";
+  query.cluster_arn = "arn:aws:eks:us-east-1:111122223333:cluster/eks-test";
+  HttpKubecostApi api(kubecost.connection(Flavour::kubecost), query);
   std::vector<std::string> seen;
   auto r = api.allocations(k_day, [&](const ParsedAllocation& a) {
     REQUIRE(a.label_values);
@@ -143,12 +143,12 @@ TEST_CASE(
 
 TEST_CASE("kubecost api: daily asks the ETL /model/allocation with step=1d, in one query") {
   RecordingKubecost kubecost;
-  S3ExportConfig s3;
-  s3.granularity = "daily";
-  s3.paginate = true;  // AWS paginates hourly exports only
+  S3ExportQueryOptions query;
+  query.granularity = "daily";
+  query.paginate = true;  // AWS paginates hourly exports only
   auto connection = kubecost.connection(Flavour::kubecost);
   connection.cluster_id = "kubecost-name-of-it";
-  HttpKubecostApi api(connection, s3);
+  HttpKubecostApi api(connection, query);
   REQUIRE(api.allocations(k_day, [](const ParsedAllocation&) {}).ok());
   REQUIRE(api.days_with_data(k_day - 3, k_day).ok());
   REQUIRE(kubecost.requests.size() == 2);
@@ -178,11 +178,11 @@ std::string day_list(const std::vector<std::string>& clusters) {
 
 TEST_CASE("kubecost api: which cluster: KUBECOST_CLUSTER_ID, the ARN's name, or Kubecost's only") {
   RecordingKubecost kubecost;
-  S3ExportConfig s3;
-  s3.cluster_arn = "arn:aws:eks:us-east-1:111122223333:cluster/eks-test";
+  S3ExportQueryOptions query;
+  query.cluster_arn = "arn:aws:eks:us-east-1:111122223333:cluster/eks-test";
   SECTION("Kubecost knows the ARN's name among others: that one's days") {
     kubecost.allocation_body = day_list({"eks-test", "other", "__idle__", "__unallocated__"});
-    HttpKubecostApi api(kubecost.connection(Flavour::kubecost), s3);
+    HttpKubecostApi api(kubecost.connection(Flavour::kubecost), query);
     auto days = api.days_with_data(k_day - 3, k_day);
     REQUIRE(days.ok());
     CHECK(days.value().cluster == "eks-test");
@@ -190,7 +190,7 @@ TEST_CASE("kubecost api: which cluster: KUBECOST_CLUSTER_ID, the ARN's name, or 
   }
   SECTION("Kubecost's only cluster is cluster-one: exported, and the filter follows") {
     kubecost.allocation_body = day_list({"cluster-one"});
-    HttpKubecostApi api(kubecost.connection(Flavour::kubecost), s3);
+    HttpKubecostApi api(kubecost.connection(Flavour::kubecost), query);
     auto days = api.days_with_data(k_day - 3, k_day);
     REQUIRE(days.ok());
     CHECK(days.value().cluster == "cluster-one");
@@ -201,7 +201,7 @@ TEST_CASE("kubecost api: which cluster: KUBECOST_CLUSTER_ID, the ARN's name, or 
   SECTION("several clusters, none of them this one: a failure naming them") {
     kubecost.allocation_body =
         day_list({"cluster-one", "cluster-two", "cluster-two/__idle__", "prod__east"});
-    HttpKubecostApi api(kubecost.connection(Flavour::kubecost), s3);
+    HttpKubecostApi api(kubecost.connection(Flavour::kubecost), query);
     auto days = api.days_with_data(k_day - 3, k_day);
     REQUIRE_FALSE(days.ok());
     CHECK(days.failure().message ==
@@ -213,14 +213,14 @@ TEST_CASE("kubecost api: which cluster: KUBECOST_CLUSTER_ID, the ARN's name, or 
     kubecost.allocation_body = day_list({"cluster-one"});
     auto connection = kubecost.connection(Flavour::kubecost);
     connection.cluster_id = "pinned";
-    HttpKubecostApi api(connection, s3);
+    HttpKubecostApi api(connection, query);
     auto days = api.days_with_data(k_day - 3, k_day);
     REQUIRE_FALSE(days.ok());
     CHECK(days.failure().message.find("(KUBECOST_CLUSTER_ID), only for \"cluster-one\"") !=
           std::string::npos);
   }
   SECTION("no data at all: no days, not a failure") {
-    HttpKubecostApi api(kubecost.connection(Flavour::kubecost), s3);
+    HttpKubecostApi api(kubecost.connection(Flavour::kubecost), query);
     auto days = api.days_with_data(k_day - 3, k_day);
     REQUIRE(days.ok());
     CHECK(days.value().days.empty());
@@ -230,19 +230,19 @@ TEST_CASE("kubecost api: which cluster: KUBECOST_CLUSTER_ID, the ARN's name, or 
 
 TEST_CASE("kubecost api: AGGREGATION other than container is sent as it is, as AWS's exporter") {
   RecordingKubecost kubecost;
-  S3ExportConfig s3;
-  s3.aggregation = "pod";
-  HttpKubecostApi api(kubecost.connection(Flavour::kubecost), s3);
+  S3ExportQueryOptions query;
+  query.aggregation = "pod";
+  HttpKubecostApi api(kubecost.connection(Flavour::kubecost), query);
   REQUIRE(api.allocations(k_day, [](const ParsedAllocation&) {}).ok());
   CHECK(kubecost.requests.back().get_param_value("aggregate") == "pod");
 }
 
 TEST_CASE("kubecost api: with pagination, 24 one-hour windows of the On-Demand API") {
   RecordingKubecost kubecost;
-  S3ExportConfig s3;
-  s3.paginate = true;
-  s3.aggregation = "namespace";
-  HttpKubecostApi api(kubecost.connection(Flavour::kubecost), s3);
+  S3ExportQueryOptions query;
+  query.paginate = true;
+  query.aggregation = "namespace";
+  HttpKubecostApi api(kubecost.connection(Flavour::kubecost), query);
   REQUIRE(api.allocations(k_day, [](const ParsedAllocation&) {}).ok());
   REQUIRE(kubecost.requests.size() == 24);
   CHECK(kubecost.requests[0].get_param_value("window") ==
@@ -257,9 +257,9 @@ TEST_CASE("kubecost api: with pagination, 24 one-hour windows of the On-Demand A
 TEST_CASE("kubecost api: a failed page stops the day") {
   RecordingKubecost kubecost;
   kubecost.status = 500;
-  S3ExportConfig s3;
-  s3.paginate = true;
-  HttpKubecostApi api(kubecost.connection(Flavour::kubecost), s3);
+  S3ExportQueryOptions query;
+  query.paginate = true;
+  HttpKubecostApi api(kubecost.connection(Flavour::kubecost), query);
   auto r = api.allocations(k_day, [](const ParsedAllocation&) {});
   REQUIRE_FALSE(r.ok());
   CHECK(r.failure().http_status == 500);
@@ -268,8 +268,8 @@ TEST_CASE("kubecost api: a failed page stops the day") {
 
 TEST_CASE("kubecost api: OpenCost paths and idle parameters") {
   RecordingKubecost kubecost;
-  S3ExportConfig s3;
-  HttpKubecostApi api(kubecost.connection(Flavour::opencost), s3);
+  S3ExportQueryOptions query;
+  HttpKubecostApi api(kubecost.connection(Flavour::opencost), query);
   REQUIRE(api.allocations(k_day, [](const ParsedAllocation&) {}).ok());
   REQUIRE(api.node_facts(k_day).ok());
   REQUIRE(kubecost.requests.size() == 2);
@@ -286,7 +286,7 @@ TEST_CASE("kubecost api: OpenCost paths and idle parameters") {
 TEST_CASE("kubecost api: kubecostFlavor=auto takes OpenCost's paths when /model answers 404") {
   RecordingKubecost kubecost;
   kubecost.status_of_path["/model/allocation"] = 404;
-  S3ExportConfig s3;
+  S3ExportQueryOptions s3;
   HttpKubecostApi api(kubecost.connection(Flavour::auto_detect), s3);
   REQUIRE(api.days_with_data(k_day - 3, k_day).ok());
   REQUIRE(api.allocations(k_day, [](const ParsedAllocation&) {}).ok());
@@ -301,7 +301,7 @@ TEST_CASE("kubecost api: kubecostFlavor=auto takes OpenCost's paths when /model 
 
 TEST_CASE("kubecost api: kubecostFlavor=auto keeps Kubecost's paths when they answer") {
   RecordingKubecost kubecost;
-  S3ExportConfig s3;
+  S3ExportQueryOptions s3;
   HttpKubecostApi api(kubecost.connection(Flavour::auto_detect), s3);
   REQUIRE(api.days_with_data(k_day - 3, k_day).ok());
   REQUIRE(api.allocations(k_day, [](const ParsedAllocation&) {}).ok());
@@ -315,8 +315,8 @@ TEST_CASE("kubecost api: node facts from Kubecost's assets query") {
   kubecost.assets_body = R"({"code":200,"data":[{
     "a":{"type":"Node","properties":{"cluster":"c","name":"n1","provider":"AWS"},
          "labels":{"label_node_kubernetes_io_instance_type":"m5.large"}}}]})";
-  S3ExportConfig s3;
-  HttpKubecostApi api(kubecost.connection(Flavour::kubecost), s3);
+  S3ExportQueryOptions query;
+  HttpKubecostApi api(kubecost.connection(Flavour::kubecost), query);
   auto nodes = api.node_facts(k_day);
   REQUIRE(nodes.ok());
   CHECK(nodes.value().at({"c", "n1"}).instance_type == "m5.large");
@@ -324,21 +324,6 @@ TEST_CASE("kubecost api: node facts from Kubecost's assets query") {
   CHECK(kubecost.requests[0].path == "/model/assets");
   CHECK(kubecost.requests[0].get_param_value("filterTypes") == "Node");
   CHECK(kubecost.requests[0].get_param_value("accumulate") == "true");
-}
-
-TEST_CASE("kubecost api: the s3-export connection overrides") {
-  Config config;
-  config.kubecost.url = "http://kubecost:9090";
-  config.s3.connection_timeout = std::chrono::milliseconds(1234);
-  auto plain = s3_export_connection(config);
-  CHECK(plain.url == "http://kubecost:9090");
-  CHECK(plain.connect_timeout == std::chrono::milliseconds(1234));
-  CHECK_FALSE(plain.insecure_skip_verify);
-  config.s3.kubecost_endpoint = "https://other:9443";
-  config.s3.tls_verify = false;
-  auto other = s3_export_connection(config);
-  CHECK(other.url == "https://other:9443");
-  CHECK(other.insecure_skip_verify);
 }
 
 TEST_CASE("kubecost api: an Assets answer over 64 MiB is refused as it arrives") {
@@ -357,10 +342,10 @@ TEST_CASE("kubecost api: an Assets answer over 64 MiB is refused as it arrives")
                                      });
   });
   server.start();
-  S3ExportConfig s3;
+  S3ExportQueryOptions query;
   auto connection = server.connection<KubecostConnection>();
   connection.retries = 0;
-  HttpKubecostApi api(connection, s3);
+  HttpKubecostApi api(connection, query);
   auto facts = api.node_facts(k_day);
   REQUIRE_FALSE(facts.ok());
   CHECK(facts.failure().reason == FailureReason::too_large);

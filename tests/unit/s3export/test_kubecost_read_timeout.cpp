@@ -22,12 +22,13 @@ constexpr std::int64_t k_day = 19798;  // 2024-03-16
 TEST_CASE("kubecost read timeout: a 3 s answer with 300 ms gaps passes a 1 s read timeout") {
   LocalServer s;
   kci::test::drip_json(s, ".*", 10, 300ms);
-  Config config;
-  config.kubecost.url = "http://127.0.0.1:" + std::to_string(s.port);
-  config.kubecost.retries = 0;
-  config.s3.allocation_read_timeout = 1s;
-  config.s3.assets_read_timeout = 1s;
-  HttpKubecostApi api(s3_export_connection(config), config.s3);
+  KubecostConnection connection;
+  connection.url = "http://127.0.0.1:" + std::to_string(s.port);
+  connection.retries = 0;
+  S3ExportQueryOptions query;
+  query.allocation_read_timeout = 1s;
+  query.assets_read_timeout = 1s;
+  HttpKubecostApi api(connection, query);
   auto days = api.days_with_data(k_day - 3, k_day);
   if (!days.ok()) FAIL(days.failure().message);
   CHECK(days.value().days.empty());
@@ -36,11 +37,12 @@ TEST_CASE("kubecost read timeout: a 3 s answer with 300 ms gaps passes a 1 s rea
 TEST_CASE("kubecost read timeout: a gap longer than it fails the request, naming it") {
   LocalServer s;
   kci::test::drip_json(s, ".*", 2, 1500ms);
-  Config config;
-  config.kubecost.url = "http://127.0.0.1:" + std::to_string(s.port);
-  config.kubecost.retries = 0;
-  config.s3.allocation_read_timeout = 500ms;
-  HttpKubecostApi api(s3_export_connection(config), config.s3);
+  KubecostConnection connection;
+  connection.url = "http://127.0.0.1:" + std::to_string(s.port);
+  connection.retries = 0;
+  S3ExportQueryOptions query;
+  query.allocation_read_timeout = 500ms;
+  HttpKubecostApi api(connection, query);
   auto days = api.days_with_data(k_day - 3, k_day);
   REQUIRE_FALSE(days.ok());
   CHECK(days.failure().reason == FailureReason::timeout);

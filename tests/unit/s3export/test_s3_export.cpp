@@ -176,36 +176,6 @@ TEST_CASE("s3-export run: a window over a month boundary lists each month once")
             "list account_id=111122223333/region=us-east-1/year=2024/month=02/"});
 }
 
-TEST_CASE("s3-export run settings: taken from the config and the ARN (region: the cluster's)") {
-  Config config;
-  config.s3.bucket = "b";
-  config.s3.cluster_arn = "arn:aws:eks:us-east-1:111122223333:cluster/eks-test";
-  config.s3.backfill_days = 7;
-  config.s3.labels = {"app.kubernetes.io/name"};
-  config.s3.annotations = {"owner"};
-  config.s3.work_dir = "/work";
-  config.s3.compression = "zstd";
-  config.s3.multipart_threshold = 1234;
-  const auto s = s3_export_run_settings(config, k_cluster);
-  CHECK(s.bucket == "b");
-  CHECK(s.backfill_days == 7);
-  CHECK(s.cluster.name == "eks-test");
-  CHECK(s.day.cluster.region == k_cluster.region);
-  CHECK(s.day.cluster.cluster_arn == config.s3.cluster_arn);
-  CHECK(s.day.cluster.name == "eks-test");
-  CHECK(s.day.label_keys == config.s3.labels);
-  CHECK(s.day.annotation_keys == config.s3.annotations);
-  CHECK(s.day.work_dir == "/work");
-  CHECK(s.day.codec == parquet::Codec::zstd);
-  CHECK(s.day.upload.multipart_threshold == 1234);
-  CHECK(s.day.upload.min_part_size == k_min_part_size);
-  config.s3.compression = "snappy";
-  CHECK(s3_export_run_settings(config, k_cluster).day.codec == parquet::Codec::snappy);
-  CHECK(s.day.hourly);
-  config.s3.granularity = "daily";
-  CHECK_FALSE(s3_export_run_settings(config, k_cluster).day.hourly);
-}
-
 TEST_CASE("s3-export run: rows must be of the cluster id Kubecost's day list gave") {
   Run r;
   r.kubecost.cluster = "cluster-one";

@@ -14,24 +14,27 @@ using namespace std::chrono_literals;
 
 TEST_CASE("concurrency: polls and scrapes overlap; every scrape is a whole exposition",
           "[threads]") {
-  Config config;
-  config.demo = true;
-  config.demo_pods = 2000;
-  config.enable_pod_metrics = true;
-  config.scrape_interval = 20ms;  // far below the CLI minimum: this test wants many polls
-  config.scrape_jitter_max = 0ms;
-  config.listen_address = "127.0.0.1:0";
+  AllocationQueryOptions query;
+  query.pod_metrics = true;
+  CostSeriesOptions series;
+  series.pod_metrics = true;
+  PollerOptions polling;
+  polling.scrape_interval = 20ms;  // far below the CLI minimum: this test wants many polls
+  polling.scrape_jitter_max = 0ms;
+  LandingPageOptions landing;
+  landing.demo = true;
   MetricsPublisher publisher;
-  SelfMetrics metrics(config);
-  DemoSource source(config);
-  WebServer server(config, publisher, {}, &metrics);
+  SelfMetrics metrics(SelfMetricsOptions{});
+  DemoSource source(query, 2000);
+  WebServer server("127.0.0.1:0", landing, publisher, {}, &metrics);
   REQUIRE(server.bind());
   std::thread http([&] { server.serve(); });
-  Poller poller(config, publisher, source, metrics);
+  Poller poller(polling, series, publisher, source, metrics);
   poller.start();
 
   std::atomic<int> scrapes = 0, bad = 0;
   std::vector<std::thread> clients;
+  clients.reserve(4);
   const auto until = std::chrono::steady_clock::now() + 1500ms;
   for (int c = 0; c < 4; ++c) {
     clients.emplace_back([&, c] {

@@ -11,8 +11,9 @@ using namespace kci;
 
 namespace {
 
-CostSnapshot snapshot_of(const std::string& body, const Config& config, double now = 2e9) {
-  auto r = build_snapshot(body, config, now);
+CostSnapshot snapshot_of(const std::string& body, const CostSeriesOptions& options,
+                         double now = 2e9) {
+  auto r = build_snapshot(body, options, now);
   REQUIRE(r.ok());
   return std::move(r.value());
 }
@@ -30,12 +31,12 @@ constexpr const char* k_window =
 }  // namespace
 
 TEST_CASE("snapshot: namespaces plus idle reconcile to the cluster, per family") {
-  Config config;
+  CostSeriesOptions options;
   DemoOptions o;
   o.pods = 3000;
   o.namespaces = 60;
   o.pod_level = false;
-  CostSnapshot s = snapshot_of(demo_allocation_response(o), config);
+  CostSnapshot s = snapshot_of(demo_allocation_response(o), options);
   for (std::size_t f = 0; f < k_cost_family_count; ++f) {
     double sum = s.idle.cost[f];
     for (auto& row : s.namespaces) sum += row.acc.cost[f];
@@ -47,13 +48,13 @@ TEST_CASE("snapshot: namespaces plus idle reconcile to the cluster, per family")
 }
 
 TEST_CASE("snapshot: top-N pods plus __other__ add up to each namespace") {
-  Config config;
-  config.enable_pod_metrics = true;
-  config.top_n_pods = 25;
+  CostSeriesOptions options;
+  options.pod_metrics = true;
+  options.top_n_pods = 25;
   DemoOptions o;
   o.pods = 1000;
   o.namespaces = 30;
-  CostSnapshot s = snapshot_of(demo_allocation_response(o), config);
+  CostSnapshot s = snapshot_of(demo_allocation_response(o), options);
   std::size_t top = 0, other = 0;
   for (auto& p : s.pods) (p.pod == "__other__" ? other : top)++;
   CHECK(top == 25);
@@ -72,7 +73,7 @@ TEST_CASE("snapshot: top-N pods plus __other__ add up to each namespace") {
   for (auto& p : s.pods)
     if (p.pod != "__other__") min_top = std::min(min_top, p.acc.cost_of(CostFamily::total));
   // Every non-exported pod is at most the cheapest exported one: rebuild all pods to check.
-  Config all = config;
+  CostSeriesOptions all = options;
   all.top_n_pods = 10000;
   CostSnapshot full = snapshot_of(demo_allocation_response(o), all);
   std::size_t above = 0;
@@ -82,8 +83,8 @@ TEST_CASE("snapshot: top-N pods plus __other__ add up to each namespace") {
 }
 
 TEST_CASE("snapshot: efficiencies are cost-weighted; null is absent, not zero") {
-  Config config;
-  config.enable_pod_metrics = true;
+  CostSeriesOptions options;
+  options.pod_metrics = true;
   std::string body =
       std::string(R"({"data":[{)") +
       R"("ns/a":{"properties":{"namespace":"ns","pod":"a"},"cpuCost":3,"ramCost":1,"cpuEfficiency":0.2,"ramEfficiency":0.5,"totalEfficiency":0.275,"totalCost":4},)" +
@@ -91,7 +92,7 @@ TEST_CASE("snapshot: efficiencies are cost-weighted; null is absent, not zero") 
       R"("other/c":{"properties":{"namespace":"other","pod":"c"},"cpuCost":1,"cpuEfficiency":null,"totalCost":1},)" +
       R"("__idle__":{"cpuCost":5,"ramCost":5,"cpuEfficiency":0,"ramEfficiency":0,"totalEfficiency":0,"totalCost":10})" +
       "}]}";
-  CostSnapshot s = snapshot_of(body, config);
+  CostSnapshot s = snapshot_of(body, options);
   const auto& ns = ns_row(s, "ns");
   CHECK(ns.acc.efficiency(Efficiency::cpu) == Approx((0.2 * 3 + 0.6 * 1) / 4));  // 0.3, not 0.4
   CHECK(ns.acc.efficiency(Efficiency::ram) == Approx(0.5));  // b's null is left out
@@ -104,30 +105,30 @@ TEST_CASE("snapshot: efficiencies are cost-weighted; null is absent, not zero") 
 }
 
 TEST_CASE("snapshot: rate divisor is the data's window, clamped to now") {
-  Config config;
+  CostSeriesOptions options;
   std::string body = std::string(R"({"data":[{"a":{)") + k_window + R"(,"totalCost":8}}]})";
-  CHECK(snapshot_of(body, config, 2e9).window_hours == Approx(2.0));
+  CHECK(snapshot_of(body, options, 2e9).window_hours == Approx(2.0));
   // At 00:30 the 2h window has only 30 minutes of data in it.
   double half_past = parse_rfc3339("2024-01-01T00:30:00Z").value();
-  CHECK(snapshot_of(body, config, half_past).window_hours == Approx(0.5));
+  CHECK(snapshot_of(body, options, half_past).window_hours == Approx(0.5));
   // No window in the answer: the configured window's length.
-  config.window = *parse_window("3h");
-  CHECK(snapshot_of(R"({"data":[{"a":{"totalCost":8}}]})", config).window_hours == 3.0);
+  options.window = *parse_window("3h");
+  CHECK(snapshot_of(R"({"data":[{"a":{"totalCost":8}}]})", options).window_hours == 3.0);
   // Several sets (step): their spans add up.
   std::string two =
       std::string(R"({"data":[{"a":{)") + k_window +
       R"(,"totalCost":8}},{"a":{"window":{"start":"2024-01-01T02:00:00Z","end":"2024-01-01T03:00:00Z"},"totalCost":1}}]})";
-  CHECK(snapshot_of(two, config).window_hours == Approx(3.0));
+  CHECK(snapshot_of(two, options).window_hours == Approx(3.0));
 }
 
 TEST_CASE("snapshot: request and usage averages weight by running minutes") {
-  Config config;
+  CostSeriesOptions options;
   std::string body = std::string(R"({"data":[{)") + R"("ns/a":{"properties":{"namespace":"ns"},)" +
                      k_window +
                      R"(,"minutes":120,"cpuCoreRequestAverage":1,"ramByteUsageAverage":100},)" +
                      R"("ns/b":{"properties":{"namespace":"ns"},)" + k_window +
                      R"(,"minutes":60,"cpuCoreRequestAverage":2,"ramByteUsageAverage":null}}]})";
-  CostSnapshot s = snapshot_of(body, config);
+  CostSnapshot s = snapshot_of(body, options);
   const auto& ns = ns_row(s, "ns");
   CHECK(ns.acc.average(Average::cpu_request, s.window_hours * 60) == Approx(2.0));  // 1 + 2*0.5
   CHECK(ns.acc.average(Average::ram_usage, s.window_hours * 60) == Approx(100));
@@ -135,24 +136,24 @@ TEST_CASE("snapshot: request and usage averages weight by running minutes") {
 }
 
 TEST_CASE("snapshot: idle by cluster or node, and special names") {
-  Config config;
+  CostSeriesOptions options;
   CostSnapshot s =
       snapshot_of(R"({"data":[{"c1/__idle__":{"totalCost":2},"c1/n1/__idle__":{"totalCost":3},
     "__unallocated__":{"totalCost":1},"__unmounted__":{"totalCost":4}}]})",
-                  config);
+                  options);
   CHECK(s.idle.cost_of(CostFamily::total) == 5);
   CHECK(s.namespaces.size() == 2);
   CHECK(s.cluster.cost_of(CostFamily::total) == 10);
 }
 
 TEST_CASE("snapshot: namespace label values only when every allocation agrees") {
-  Config config;
-  config.enable_pod_metrics = true;
-  config.label_keys = {"team", "app"};
+  CostSeriesOptions options;
+  options.pod_metrics = true;
+  options.label_keys = {"team", "app"};
   CostSnapshot s = snapshot_of(R"({"data":[{
     "ns/a":{"properties":{"namespace":"ns","pod":"a","labels":{"team":"x","app":"a"},"namespaceLabels":{"team":"x","app":"n1"}},"totalCost":1},
     "ns/b":{"properties":{"namespace":"ns","pod":"b","labels":{"team":"x","app":"b"},"namespaceLabels":{"team":"x","app":"n2"}},"totalCost":2}}]})",
-                               config);
+                               options);
   CHECK(ns_row(s, "ns").labels == std::vector<std::string>{"x", ""});
   auto pod_b = std::find_if(s.pods.begin(), s.pods.end(), [](auto& p) { return p.pod == "b"; });
   REQUIRE(pod_b != s.pods.end());
@@ -160,14 +161,14 @@ TEST_CASE("snapshot: namespace label values only when every allocation agrees") 
 }
 
 TEST_CASE("snapshot: label_<key> on a namespace is the namespace's label, on a pod the pod's") {
-  Config config;
-  config.enable_pod_metrics = true;
-  config.label_keys = {"team"};
+  CostSeriesOptions options;
+  options.pod_metrics = true;
+  options.label_keys = {"team"};
   // A one-pod namespace whose pod says team=pod-team and whose namespace says team=ns-team.
   CostSnapshot s = snapshot_of(R"({"data":[{
     "ns/a":{"properties":{"namespace":"ns","pod":"a","labels":{"team":"pod-team"},"namespaceLabels":{"team":"ns-team"}},"totalCost":1},
     "bare/b":{"properties":{"namespace":"bare","pod":"b","labels":{"team":"pod-only"}},"totalCost":1}}]})",
-                               config);
+                               options);
   CHECK(ns_row(s, "ns").labels == std::vector<std::string>{"ns-team"});
   CHECK(ns_row(s, "bare").labels == std::vector<std::string>{""});  // the namespace has none
   auto pod_a = std::find_if(s.pods.begin(), s.pods.end(), [](auto& p) { return p.pod == "a"; });
@@ -176,7 +177,7 @@ TEST_CASE("snapshot: label_<key> on a namespace is the namespace's label, on a p
 }
 
 TEST_CASE("snapshot: each resource family includes its adjustment, so the families add up") {
-  Config config;
+  CostSeriesOptions options;
   // totalCost = sum of (cost + adjustment) per resource + shared + external
   // (OpenCost core/pkg/opencost/allocation.go TotalCost).
   CostSnapshot s = snapshot_of(R"({"data":[{"ns":{"properties":{"namespace":"ns"},
@@ -184,7 +185,7 @@ TEST_CASE("snapshot: each resource family includes its adjustment, so the famili
     "gpuCost":0,"gpuCostAdjustment":0.125,"pvCost":null,"pvCostAdjustment":1,
     "networkCost":0.5,"networkCostAdjustment":0.5,"loadBalancerCost":1,"loadBalancerCostAdjustment":-1,
     "sharedCost":0.25,"externalCost":0.75,"totalCost":6.375}}]})",
-                               config);
+                               options);
   const auto& ns = ns_row(s, "ns");
   CHECK(ns.acc.cost_of(CostFamily::cpu) == 1.5);
   CHECK(ns.acc.cost_of(CostFamily::ram) == 1.75);
@@ -198,24 +199,24 @@ TEST_CASE("snapshot: each resource family includes its adjustment, so the famili
 }
 
 TEST_CASE("snapshot: the rate divisor is the span the allocations' own start/end cover") {
-  Config config;
+  CostSeriesOptions options;
   // The set window is 00:00-02:00 but Kubecost's data ends at 01:30 (it lags the clock).
   std::string body =
       std::string(R"({"data":[{"a":{)") + k_window +
       R"(,"start":"2024-01-01T00:00:00Z","end":"2024-01-01T01:30:00Z","totalCost":3},)" +
       R"("b":{)" + k_window +
       R"(,"start":"2024-01-01T00:30:00Z","end":"2024-01-01T01:00:00Z","totalCost":1}}]})";
-  CHECK(snapshot_of(body, config, 2e9).window_hours == Approx(1.5));
+  CHECK(snapshot_of(body, options, 2e9).window_hours == Approx(1.5));
   // Without start/end: the set window, as before.
   std::string bare = std::string(R"({"data":[{"a":{)") + k_window + R"(,"totalCost":3}}]})";
-  CHECK(snapshot_of(bare, config, 2e9).window_hours == Approx(2.0));
+  CHECK(snapshot_of(bare, options, 2e9).window_hours == Approx(2.0));
 }
 
 TEST_CASE("snapshot: multiCluster keeps same-named namespaces apart and reconciles per cluster") {
-  Config config;
-  config.multi_cluster = true;
-  config.enable_pod_metrics = true;
-  config.top_n_pods = 1;
+  CostSeriesOptions options;
+  options.multi_cluster = true;
+  options.pod_metrics = true;
+  options.top_n_pods = 1;
   CostSnapshot s = snapshot_of(R"({"data":[{
     "c1/default/p":{"properties":{"cluster":"c1","namespace":"default","pod":"p"},"totalCost":1,"cpuCost":1},
     "c1/default/q":{"properties":{"cluster":"c1","namespace":"default","pod":"q"},"totalCost":2,"cpuCost":2},
@@ -223,7 +224,7 @@ TEST_CASE("snapshot: multiCluster keeps same-named namespaces apart and reconcil
     "c2/web/w":{"properties":{"cluster":"c2","namespace":"web","pod":"w"},"totalCost":8,"cpuCost":8},
     "c1/__idle__":{"properties":{"cluster":"c1"},"totalCost":16,"cpuCost":16},
     "c2/__idle__":{"totalCost":32,"cpuCost":32}}]})",
-                               config);
+                               options);
   REQUIRE(s.clusters.size() == 2);
   CHECK(s.clusters[0].name == "c1");
   CHECK(s.clusters[1].name == "c2");

@@ -11,8 +11,9 @@ using kci::test::series_of;
 
 namespace {
 
-std::string render(const std::string& body, Config& config, std::size_t* series_out = nullptr) {
-  auto r = build_poll_result_from(body, config, 2e9);
+std::string render(const std::string& body, const CostSeriesOptions& options,
+                   std::size_t* series_out = nullptr) {
+  auto r = build_poll_result_from(body, options, 2e9);
   REQUIRE(r.ok());
   if (series_out) *series_out = r.value().series;
   return std::string(r.value().costs->text());
@@ -45,11 +46,11 @@ TEST_CASE("exposition: sample values round-trip and use Prometheus spellings") {
 }
 
 TEST_CASE("exposition: rate mode divides by window hours, total mode does not") {
-  Config config;
-  config.cluster_name = "prod";
-  config.tenant_id = "t-1";
-  config.label_keys = {"team"};
-  auto rate = series_of(render(k_body, config));
+  CostSeriesOptions options;
+  options.cluster_name = "prod";
+  options.tenant_id = "t-1";
+  options.label_keys = {"team"};
+  auto rate = series_of(render(k_body, options));
   const std::string labels =
       R"({cluster="prod",namespace="web",tenant_id="t-1",currency="USD",label_team="a\"b\\c\nd"})";
   CHECK(rate.at("cloudtuner_kubecost_namespace_total_cost" + labels) == 2.0);
@@ -67,15 +68,15 @@ TEST_CASE("exposition: rate mode divides by window hours, total mode does not") 
       rate.at(
           R"(cloudtuner_kubecost_namespace_cpu_efficiency{cluster="prod",namespace="web",tenant_id="t-1",label_team="a\"b\\c\nd"})") ==
       0.5);
-  config.metric_mode = MetricMode::total;
-  auto total = series_of(render(k_body, config));
+  options.metric_mode = MetricMode::total;
+  auto total = series_of(render(k_body, options));
   CHECK(total.at("cloudtuner_kubecost_namespace_total_cost" + labels) == 8.0);
 }
 
 TEST_CASE("exposition: absent values give no series, and every family has HELP and TYPE") {
-  Config config;
+  CostSeriesOptions options;
   std::size_t n = 0;
-  std::string text = render(k_body, config, &n);
+  std::string text = render(k_body, options, &n);
   CHECK(text.find("cloudtuner_kubecost_namespace_pv_cost{") == std::string::npos);
   CHECK(text.find("# HELP cloudtuner_kubecost_namespace_pv_cost ") != std::string::npos);
   CHECK(text.find("NaN") == std::string::npos);

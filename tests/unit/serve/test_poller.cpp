@@ -76,14 +76,15 @@ const char* k_one = R"({"data":[{"a":{"totalCost":2}}]})";
 
 TEST_CASE("poller: serves last good data through failures, drops it when stale, recovers",
           "[threads]") {
-  Config config;
-  config.metric_mode = MetricMode::total;
-  config.scrape_interval = std::chrono::seconds(60);  // maxStaleness 180 s
+  CostSeriesOptions series;
+  PollerOptions polling;
+  series.metric_mode = MetricMode::total;
+  polling.scrape_interval = std::chrono::seconds(60);  // maxStaleness 180 s
   double now = 1000;
   ScriptedSource source;
   MetricsPublisher publisher;
-  SelfMetrics metrics(config);
-  Poller poller(config, publisher, source, metrics, [&] { return now; });
+  SelfMetrics metrics(SelfMetricsOptions{});
+  Poller poller(polling, series, publisher, source, metrics, [&] { return now; });
   CHECK_FALSE(publisher.current()->ready);
 
   source.answers.push_back(ok_body(k_two));
@@ -138,12 +139,13 @@ TEST_CASE("poller: serves last good data through failures, drops it when stale, 
 
 TEST_CASE("poller: an empty or unparsable answer is a failure that keeps the last good data",
           "[threads]") {
-  Config config;
+  CostSeriesOptions series;
+  PollerOptions polling;
   double now = 1000;
   ScriptedSource source;
   MetricsPublisher publisher;
-  SelfMetrics metrics(config);
-  Poller poller(config, publisher, source, metrics, [&] { return now; });
+  SelfMetrics metrics(SelfMetricsOptions{});
+  Poller poller(polling, series, publisher, source, metrics, [&] { return now; });
   source.answers.push_back(ok_body(k_two));
   source.answers.push_back(ok_body(R"({"code":200,"data":[null]})"));
   source.answers.push_back(ok_body("<html>oops</html>"));
@@ -158,11 +160,12 @@ TEST_CASE("poller: an empty or unparsable answer is a failure that keeps the las
 }
 
 TEST_CASE("poller: the gzip pieces are one gzip member of the text, read by zlib", "[threads]") {
-  Config config;
+  CostSeriesOptions series;
+  PollerOptions polling;
   ScriptedSource source;
   MetricsPublisher publisher;
-  SelfMetrics metrics(config);
-  Poller poller(config, publisher, source, metrics, [] { return 1000.0; });
+  SelfMetrics metrics(SelfMetricsOptions{});
+  Poller poller(polling, series, publisher, source, metrics, [] { return 1000.0; });
   source.answers.push_back(ok_body(k_two));
   poller.poll_once();
   auto first = publisher.current();
@@ -181,14 +184,15 @@ TEST_CASE("poller: the gzip pieces are one gzip member of the text, read by zlib
 
 TEST_CASE("poller: only null sets for a 1h window are no_data_yet, kept up to the window length",
           "[threads]") {
-  Config config;
-  config.window = *parse_window("1h");
-  config.scrape_interval = std::chrono::seconds(60);  // maxStaleness 180 s
+  CostSeriesOptions series;
+  PollerOptions polling;
+  series.window = *parse_window("1h");
+  polling.scrape_interval = std::chrono::seconds(60);  // maxStaleness 180 s
   double now = 1000;
   ScriptedSource source;
   MetricsPublisher publisher;
-  SelfMetrics metrics(config);
-  Poller poller(config, publisher, source, metrics, [&] { return now; });
+  SelfMetrics metrics(SelfMetricsOptions{});
+  Poller poller(polling, series, publisher, source, metrics, [&] { return now; });
   source.answers.push_back(ok_body(k_two));
   poller.poll_once();
   now += 600;  // 10 minutes on: the new hour has begun and Kubecost has not built it yet
@@ -207,13 +211,14 @@ TEST_CASE("poller: only null sets for a 1h window are no_data_yet, kept up to th
 
 TEST_CASE("poller: only null sets for a 24h window stay `empty` and expire at maxStaleness",
           "[threads]") {
-  Config config;
-  config.scrape_interval = std::chrono::seconds(60);
+  CostSeriesOptions series;
+  PollerOptions polling;
+  polling.scrape_interval = std::chrono::seconds(60);
   double now = 1000;
   ScriptedSource source;
   MetricsPublisher publisher;
-  SelfMetrics metrics(config);
-  Poller poller(config, publisher, source, metrics, [&] { return now; });
+  SelfMetrics metrics(SelfMetricsOptions{});
+  Poller poller(polling, series, publisher, source, metrics, [&] { return now; });
   source.answers.push_back(ok_body(k_two));
   poller.poll_once();
   now += 600;
@@ -226,11 +231,12 @@ TEST_CASE("poller: only null sets for a 24h window stay `empty` and expire at ma
 }
 
 TEST_CASE("poller: the window hours the data covers are a health series", "[threads]") {
-  Config config;
+  CostSeriesOptions series;
+  PollerOptions polling;
   ScriptedSource source;
   MetricsPublisher publisher;
-  SelfMetrics metrics(config);
-  Poller poller(config, publisher, source, metrics, [] { return 2e9; });
+  SelfMetrics metrics(SelfMetricsOptions{});
+  Poller poller(polling, series, publisher, source, metrics, [] { return 2e9; });
   source.answers.push_back(ok_body(
       R"({"data":[{"a":{"window":{"start":"2024-01-01T00:00:00Z","end":"2024-01-02T00:00:00Z"},"start":"2024-01-01T00:00:00Z","end":"2024-01-01T18:00:00Z","totalCost":18}}]})"));
   poller.poll_once();
@@ -244,9 +250,10 @@ TEST_CASE("poller: the window hours the data covers are a health series", "[thre
 
 TEST_CASE("poller: label families from one label answer per key reconcile to the cluster",
           "[threads]") {
-  Config config;
-  config.metric_mode = MetricMode::total;
-  config.label_keys = {"team", "app"};
+  CostSeriesOptions series;
+  PollerOptions polling;
+  series.metric_mode = MetricMode::total;
+  series.label_keys = {"team", "app"};
   ScriptedSource source;
   source.answers.push_back(ok_body(
       R"({"data":[{"a":{"totalCost":2,"cpuCost":1,"ramCost":1},"b":{"totalCost":3,"cpuCost":2,"ramCost":1},"__idle__":{"totalCost":5,"cpuCost":4,"ramCost":1}}]})"));
@@ -254,8 +261,8 @@ TEST_CASE("poller: label families from one label answer per key reconcile to the
       R"({"data":[{"red":{"properties":{"namespace":"a"},"totalCost":2,"cpuCost":1,"ramCost":1},"__unallocated__":{"totalCost":3,"cpuCost":2,"ramCost":1},"__idle__":{"totalCost":5}}]})";
   source.label_answers["app"] = R"({"data":[{"web":{"totalCost":5,"cpuCost":3,"ramCost":2}}]})";
   MetricsPublisher publisher;
-  SelfMetrics metrics(config);
-  Poller poller(config, publisher, source, metrics, [] { return 2e9; });
+  SelfMetrics metrics(SelfMetricsOptions{});
+  Poller poller(polling, series, publisher, source, metrics, [] { return 2e9; });
   poller.poll_once();
   CHECK(source.label_requests == std::vector<std::string>{"team", "app"});
   auto s = series_of(publisher.current()->text());
@@ -285,13 +292,16 @@ TEST_CASE("poller: label families from one label answer per key reconcile to the
 }
 
 TEST_CASE("poller: under leader election only the leader publishes cost series", "[threads]") {
-  Config config;
-  config.metric_mode = MetricMode::total;
-  config.leader_election.enabled = true;
+  CostSeriesOptions series;
+  PollerOptions polling;
+  series.metric_mode = MetricMode::total;
+  polling.leader_election = true;
+  SelfMetricsOptions self;
+  self.leader_election = true;
   ScriptedSource source;
   MetricsPublisher publisher;
-  SelfMetrics metrics(config);
-  Poller poller(config, publisher, source, metrics, [] { return 1000.0; });
+  SelfMetrics metrics(self);
+  Poller poller(polling, series, publisher, source, metrics, [] { return 1000.0; });
   const std::string leader = "cloudtuner_kubecost_exporter_leader";
   // A follower from the start: health only, leader 0, ready (it serves what it should).
   auto p = publisher.current();
@@ -324,9 +334,12 @@ TEST_CASE("poller: under leader election only the leader publishes cost series",
 
 TEST_CASE("poller: a follower never calls Kubecost; leadership starts a poll at once",
           "[threads]") {
-  Config config;
-  config.leader_election.enabled = true;
-  config.scrape_interval = std::chrono::hours(1);
+  CostSeriesOptions series;
+  PollerOptions polling;
+  polling.leader_election = true;
+  SelfMetricsOptions self;
+  self.leader_election = true;
+  polling.scrape_interval = std::chrono::hours(1);
   struct CountingSource : ScriptedSource {
     std::atomic<int> fetches{0};
     Expected<void> fetch(BodySink& sink) override {
@@ -336,18 +349,18 @@ TEST_CASE("poller: a follower never calls Kubecost; leadership starts a poll at 
     }
   } source;
   MetricsPublisher publisher;
-  SelfMetrics metrics(config);
-  Poller poller(config, publisher, source, metrics);
+  SelfMetrics metrics(self);
+  Poller poller(polling, series, publisher, source, metrics);
   poller.start();
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   CHECK(source.fetches == 0);
   CHECK(publisher.current()->costs == nullptr);
   // A follower is ready, and its landing page names the leader.
   poller.set_leadership({false, "pod-b", "pod-a"});
-  auto ready = route({"GET", "/readyz", "", true}, publisher.current(), config);
+  auto ready = route({"GET", "/readyz", "", true}, publisher.current(), LandingPageOptions{});
   CHECK(ready.status == 200);
   CHECK(ready.owned_body.starts_with("ready (follower"));
-  auto page = route({"GET", "/", "", true}, publisher.current(), config);
+  auto page = route({"GET", "/", "", true}, publisher.current(), LandingPageOptions{});
   CHECK(page.owned_body.find("Leader: <b>pod-b</b>") != std::string::npos);
   CHECK(source.fetches == 0);
   source.answers.push_back(ok_body(k_one));

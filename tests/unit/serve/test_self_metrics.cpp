@@ -8,9 +8,9 @@ using namespace kci;
 using kci::test::series_of;
 
 TEST_CASE("self metrics: health families, values and the redacted info labels") {
-  Config config;
-  config.kubecost.url = "https://u:secret@kubecost:9090";
-  SelfMetrics m(config);
+  SelfMetricsOptions options;
+  options.kubecost_url = "https://u:secret@kubecost:9090";
+  SelfMetrics m(options);
   const Failure timeout{FailureReason::timeout, "deadline"};
   for (int i = 0; i < 3; ++i) m.record_poll({2.0, 0, 0}, &timeout, 0);
   m.record_poll({0.5, 0.25, 0.125}, nullptr, 1700000000);
@@ -42,8 +42,7 @@ TEST_CASE("self metrics: health families, values and the redacted info labels") 
 }
 
 TEST_CASE("self metrics: retries follow the client's cumulative count; requests by handler") {
-  Config config;
-  SelfMetrics m(config);
+  SelfMetrics m(SelfMetricsOptions{});
   m.record_retries_total(2);
   m.record_retries_total(2);
   m.record_retries_total(5);
@@ -60,8 +59,7 @@ TEST_CASE("self metrics: retries follow the client's cumulative count; requests 
 }
 
 TEST_CASE("self metrics: a reason outside the poll reasons is counted as internal") {
-  Config config;
-  SelfMetrics m(config);
+  SelfMetrics m(SelfMetricsOptions{});
   const Failure odd{FailureReason::parquet, "not a poll failure"};
   m.record_poll({}, &odd, 0);
   auto s = series_of(m.render());

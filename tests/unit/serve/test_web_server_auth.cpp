@@ -17,13 +17,12 @@ const std::string k_dir = std::string(KCI_TESTS_DIR) + "/fixtures/web_config";
 const std::string k_tls = std::string(KCI_TESTS_DIR) + "/fixtures/tls";
 
 struct Served {
-  Config config;
   MetricsPublisher publisher;
   std::unique_ptr<WebServer> server;
   std::thread thread;
   explicit Served(const std::string& web_config_file) {
-    config.listen_address = "127.0.0.1:0";
-    server = std::make_unique<WebServer>(config, publisher, load_web_config(web_config_file));
+    server = std::make_unique<WebServer>("127.0.0.1:0", LandingPageOptions{}, publisher,
+                                         load_web_config(web_config_file));
     REQUIRE(server->bind());
     thread = std::thread([this] { server->serve(); });
   }
