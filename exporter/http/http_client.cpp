@@ -160,7 +160,7 @@ Expected<HttpResponse> HttpClient::attempt(const std::string& path_and_query, Bo
 
   {
     std::lock_guard lock(m_mutex);
-    if (m_cancelled) return Failure{FailureReason::connect, "cancelled (shutting down)"};
+    if (m_cancelled) return Failure{FailureReason::cancelled, "cancelled (shutting down)"};
     m_in_flight = &client;
   }
   // A watchdog enforces the whole-request deadline, whatever phase is slow (a slow-drip body
@@ -273,7 +273,7 @@ Expected<HttpResponse> HttpClient::attempt(const std::string& path_and_query, Bo
           "Kubecost sent nothing for " + format_duration(m_conn.idle_timeout) + " (" +
               (m_conn.idle_timeout_name.empty() ? "the read timeout" : m_conn.idle_timeout_name) +
               ", the longest wait between two reads) (" + redact_url(m_conn.url) + ")"};
-    if (cancelled) return Failure{FailureReason::connect, "cancelled (shutting down)"};
+    if (cancelled) return Failure{FailureReason::cancelled, "cancelled (shutting down)"};
     std::string what = httplib::to_string(err);
     if (err == httplib::Error::Read && response.status != 0)
       what = "body could not be read or decoded (Content-Encoding?)";

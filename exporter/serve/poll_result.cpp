@@ -6,7 +6,6 @@
 
 #include "exporter/kubecost/allocation_parser.hpp"
 #include "exporter/serve/exposition.hpp"
-#include "exporter/util/padded_buffer.hpp"
 #include "exporter/util/text_util.hpp"
 
 namespace kci {
@@ -95,27 +94,6 @@ PollResult render_poll_result(const CostSnapshot& snap, const CostSeriesOptions&
   result.namespaces = snap.namespaces.size();
   result.window_hours = snap.window_hours;
   return result;
-}
-
-Expected<PollResult> build_poll_result(std::string body, const CostSeriesOptions& options,
-                                       double now) {
-  auto t0 = std::chrono::steady_clock::now();
-  auto snap = build_snapshot(std::move(body), options, now);
-  if (!snap.ok()) return snap.failure();
-  const double parse_seconds = seconds_since(t0);
-  t0 = std::chrono::steady_clock::now();
-  PollResult result = render_poll_result(snap.value(), options);
-  result.parse_seconds = parse_seconds;
-  result.render_seconds = seconds_since(t0);
-  return result;
-}
-
-Expected<PollResult> build_poll_result_from(std::string_view bytes,
-                                            const CostSeriesOptions& options, double now) {
-  std::string body;
-  body.reserve(bytes.size() + k_body_padding);
-  body.assign(bytes);
-  return build_poll_result(std::move(body), options, now);
 }
 
 }  // namespace kci

@@ -1,7 +1,8 @@
 #pragma once
-// One poll, written once: a Kubecost/OpenCost Allocation answer in, what serve mode publishes
-// out (the cost series text, its series count, the landing page's top namespaces). The poller,
-// the golden test, the fuzzer and the benchmarks all go through this function.
+// The two stages of one poll (serve/poll.hpp runs them): the parse stage (SnapshotSink: the
+// Allocation answer into a CostSnapshot as it arrives) and the render stage (render_poll_result:
+// what serve mode publishes, i.e. the cost series text, its series count, the landing page's top
+// namespaces).
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -63,14 +64,5 @@ Expected<CostSnapshot> build_snapshot(std::string body, const CostSeriesOptions&
 // the same poll).
 PollResult render_poll_result(const CostSnapshot& snapshot, const CostSeriesOptions& options,
                               const std::vector<LabelCostRow>& label_rows = {});
-
-// Both stages, timed. Parses `body` (padded, see util/padded_buffer.hpp; released as soon as it is
-// parsed), builds the snapshot at Unix time `now` and renders it. Fails with the parser's failure.
-Expected<PollResult> build_poll_result(std::string body, const CostSeriesOptions& options,
-                                       double now);
-
-// The same from any bytes: copies them into a padded buffer first (tests, fuzzer, benchmarks).
-Expected<PollResult> build_poll_result_from(std::string_view bytes,
-                                            const CostSeriesOptions& options, double now);
 
 }  // namespace kci

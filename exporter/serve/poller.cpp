@@ -4,7 +4,7 @@
 #include <cmath>
 #include <optional>
 
-#include "exporter/serve/poll_result.hpp"
+#include "exporter/serve/poll.hpp"
 #include "exporter/util/deflate_stream.hpp"
 #include "exporter/util/logging.hpp"
 #include "exporter/util/text_util.hpp"
@@ -152,52 +152,14 @@ void Poller::poll_and_publish() {
   PollResult result;
   bool rendered = false;
   {
-    SnapshotSink sink(m_series_options, m_clock());
-    auto fetched = m_source.fetch(sink);
+    auto polled = run_poll(m_source, m_series_options, m_clock(), stages);
     m_metrics.record_retries_total(m_source.retries_total());
-    std::optional<CostSnapshot> snapshot;
-    if (!fetched.ok() && !is_sink_refused(fetched.failure())) {
-      failure = fetched.failure();
-    } else {
-      auto finished = sink.finish();  // a refused answer: the stream's own failure
-      if (!finished.ok()) {
-        failure = finished.failure();
-      } else {
-        snapshot = std::move(finished.value());
-      }
-    }
-    // The label cost families: one label-aggregated answer per key. A failed one fails the
-    // poll, so the published families always come from the same poll.
-    std::vector<LabelCostRow> label_rows;
-    if (snapshot && m_source.has_label_aggregation()) {
-      for (const auto& key : m_series_options.label_keys) {
-        LabelCostSink label_sink(m_series_options, key);
-        const auto got = m_source.fetch_label(key, label_sink);
-        if (!got.ok() && !is_sink_refused(got.failure())) {
-          failure = got.failure();
-          snapshot.reset();
-          break;
-        }
-        auto rows = label_sink.finish();  // a refused answer: the stream's own failure
-        if (!rows.ok()) {
-          failure = rows.failure();
-          snapshot.reset();
-          break;
-        }
-        for (auto& r : rows.value()) label_rows.push_back(std::move(r));
-      }
-      m_metrics.record_retries_total(m_source.retries_total());
-    }
-    stages.parse = sink.parse_seconds();
-    stages.fetch =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() - stages.parse;
-    if (snapshot) {
-      const auto r0 = std::chrono::steady_clock::now();
-      result = render_poll_result(*snapshot, m_series_options, label_rows);
+    if (polled.ok()) {
+      result = std::move(polled.value());
       m_metrics.set_window_hours(result.window_hours);
-      snapshot.reset();
-      stages.render = std::chrono::duration<double>(std::chrono::steady_clock::now() - r0).count();
       rendered = true;
+    } else {
+      failure = polled.failure();
     }
   }
   std::unique_lock state(m_state_mutex);

@@ -1,9 +1,9 @@
 #pragma once
-// The poll loop: fetch -> build_poll_result (parse, snapshot, render) -> publish, every
-// scrapeInterval plus jitter. A failed poll keeps the last good cost series for at most
-// maxStaleness, then drops them and keeps only the health series; the next good poll brings
-// them back. While the answers are "no data yet" (only `null` sets for a window of at most 1h)
-// they are kept for max(maxStaleness, the window's length). Nothing thrown on the poll thread
+// The poll loop: run_poll (serve/poll.hpp: fetch, parse, snapshot, label answers, render), then
+// publish, every scrapeInterval plus jitter. A failed poll keeps the last good cost series for
+// at most maxStaleness, then drops them and keeps only the health series; the next good poll
+// brings them back. While the answers are "no data yet" (only `null` sets for a window of at most
+// 1h) they are kept for max(maxStaleness, the window's length). Nothing thrown on the poll thread
 // escapes it: an exception is logged and counted as reason="internal", and the loop goes on.
 //
 // With leader election (leaderElection.enabled) only the leader polls: a follower makes no

@@ -88,7 +88,9 @@ SelfMetrics::~SelfMetrics() = default;
 void SelfMetrics::record_poll(const PollStages& stages, const Failure* failure, double now) {
   m_duration->Set(stages.fetch + stages.parse + stages.render);
   m_success->Set(failure ? 0 : 1);
-  if (failure) {
+  if (failure && failure->reason == FailureReason::cancelled) {
+    // Shutting down: the poll was stopped, not failed. Counted nowhere.
+  } else if (failure) {
     const auto i = static_cast<std::size_t>(failure->reason);
     m_errors[i < m_errors.size() ? i : static_cast<std::size_t>(FailureReason::internal)]
         ->Increment();

@@ -26,6 +26,7 @@
 #include <string>
 #include <string_view>
 
+#include "exporter/serve/poll.hpp"
 #include "exporter/serve/self_metrics_options.hpp"
 #include "exporter/util/result.hpp"
 
@@ -39,13 +40,6 @@ class Family;
 }  // namespace prometheus
 
 namespace kci {
-
-// Seconds spent in each stage of one poll.
-struct PollStages {
-  double fetch = 0;
-  double parse = 0;
-  double render = 0;
-};
 
 class SelfMetrics {
  public:

@@ -15,7 +15,7 @@ namespace kci {
 // Kubecost poll can fail, and each is a `reason` label of the scrape error counter; the rest
 // belong to s3-export (AWS, local files, Parquet) and never appear in serve mode's series.
 enum class FailureReason : int {
-  connect,      // TCP/TLS connection, DNS, cancelled
+  connect,      // TCP/TLS connection, DNS
   timeout,      // connect or whole-request deadline
   http_status,  // a non-2xx answer, or Kubecost's own `code` != 200
   parse,        // an answer that is not what the API documents
@@ -42,6 +42,9 @@ struct Failure {
   FailureReason reason;
   std::string message;  // one line, no secrets
   int http_status = 0;  // the status of the answer that caused it; 0 when there was none
+  // The consumer of the answer refused its bytes and holds the failure to report
+  // (http/body_sink.hpp: sink_refused, is_sink_refused).
+  bool refused_by_sink = false;
 
   bool is_server_error() const { return http_status >= 500 && http_status <= 599; }
 };

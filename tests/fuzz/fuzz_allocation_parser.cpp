@@ -7,7 +7,8 @@
 #include <string_view>
 
 #include "exporter/kubecost/allocation_stream.hpp"
-#include "exporter/serve/poll_result.hpp"
+#include "exporter/kubecost/answer_source.hpp"
+#include "exporter/serve/poll.hpp"
 
 namespace {
 
@@ -39,7 +40,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::size_t chunk = 1 + data[0] % 64;
   const std::string_view body(reinterpret_cast<const char*>(data) + 1, size - 1);
 
-  auto r = kci::build_poll_result_from(body, options, 1.7e9);
+  // The poll as the poller runs it, the answer arriving in the fuzzer's chunks.
+  kci::AnswerSource source(body, chunk);
+  kci::PollStages stages;
+  auto r = kci::run_poll(source, options, 1.7e9, stages);
   if (r.ok()) {
     const std::string_view text = r.value().costs->text();
     // Every line of the exposition is a comment or `name{...} value`: no raw newline leaks.

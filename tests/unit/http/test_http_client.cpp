@@ -284,6 +284,19 @@ TEST_CASE("http: gzip is decoded, a wrong Content-Encoding is a clear failure", 
   }
 }
 
+TEST_CASE("http: a cancelled client fails as cancelled (not connect) and sends nothing") {
+  // Port 1 on loopback: nothing listens, so any attempt to connect would fail as `connect`.
+  HttpEndpoint endpoint;
+  endpoint.url = "http://127.0.0.1:1";
+  endpoint.retries = 0;
+  HttpClient client(endpoint);
+  client.cancel();
+  auto r = client.get("/x");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.failure().reason == FailureReason::cancelled);
+  CHECK(r.failure().message == "cancelled (shutting down)");
+}
+
 TEST_CASE("http: cancel() aborts a request in flight promptly", "[threads]") {
   LocalServer s;
   s.server.Get("/hang", [&](const httplib::Request&, httplib::Response& res) {
@@ -506,4 +519,12 @@ TEST_CASE("http: send() writes PUT/POST with a JSON body once; a 409 keeps its s
   REQUIRE(created.ok());
   CHECK(created.value().status == 201);
   CHECK(created.value().body == R"({"b":2})");
+}
+
+TEST_CASE("body sink: a refusal is known by its flag, never by its text") {
+  const Failure refused = sink_refused();
+  CHECK(is_sink_refused(refused));
+  // Kubecost's own parse failure with the very same words is not a refusal by our sink.
+  const Failure lookalike{FailureReason::parse, refused.message};
+  CHECK_FALSE(is_sink_refused(lookalike));
 }

@@ -2,7 +2,9 @@
 
 #include <cmath>
 
+#include "exporter/kubecost/answer_source.hpp"
 #include "exporter/serve/exposition.hpp"
+#include "exporter/serve/poll.hpp"
 #include "exporter/serve/poll_result.hpp"
 #include "test_support.hpp"
 
@@ -13,7 +15,9 @@ namespace {
 
 std::string render(const std::string& body, const CostSeriesOptions& options,
                    std::size_t* series_out = nullptr) {
-  auto r = build_poll_result_from(body, options, 2e9);
+  AnswerSource source(body);
+  PollStages stages;
+  auto r = run_poll(source, options, 2e9, stages);
   REQUIRE(r.ok());
   if (series_out) *series_out = r.value().series;
   return std::string(r.value().costs->text());
