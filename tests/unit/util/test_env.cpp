@@ -95,11 +95,10 @@ TEST_CASE("fake env: advance wakes the waiters whose deadline passed, and only t
   CHECK(env.next_deadline() == env.monotonic_now() + 10s);
   env.advance(9s);
   CHECK(short_wait.wait_for(20ms) == std::future_status::timeout);
-  env.advance(1s);  // returns once the 10 s waiter has woken
-  CHECK(short_wait.wait_for(0s) == std::future_status::ready);
+  env.advance(1s);  // returns once the 10 s waiter has woken (left the fake's registry)
+  CHECK(env.waiters() == 1);
   CHECK_FALSE(short_wait.get());  // the deadline passed
   CHECK(long_wait.wait_for(20ms) == std::future_status::timeout);
-  CHECK(env.waiters() == 1);
   env.advance(50s);
   CHECK_FALSE(long_wait.get());
   CHECK(env.waiters() == 0);
