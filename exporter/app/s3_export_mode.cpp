@@ -15,6 +15,7 @@
 #include "exporter/s3export/s3_export.hpp"
 #include "exporter/s3export/s3_object_store.hpp"
 #include "exporter/util/cancellation.hpp"
+#include "exporter/util/env.hpp"
 #include "exporter/util/logging.hpp"
 
 namespace kci {
@@ -66,13 +67,13 @@ int run_s3_export(const Config& config, const EnvLookup& env) {
   options.call_timeout_name = "s3ExportAwsTimeout";
   aws::Client aws(aws::Endpoints::from_environment(env, region), options, cancel);
   aws::CredentialChain chain(aws, env, s3.parent_role_arn);
-  SystemClock clock;
+  Env& sys = Env::system();  // the clock (util/env.hpp); `env` is the environment variables
   Pushgateway pushgateway(s3.pushgateway_url, arn.name);
 
   auto creds = chain.get();
   if (!creds.ok()) {
     log::error("s3-export cannot get AWS credentials", {{"error", creds.failure().message}});
-    pushgateway.report(RunReport{.finished_at = clock.now_unix_seconds()});
+    pushgateway.report(RunReport{.finished_at = sys.wall_unix_time()});
     return 1;
   }
   log::info("aws credentials", {{"source", chain.describe()}, {"region", region}});
@@ -81,7 +82,7 @@ int run_s3_export(const Config& config, const EnvLookup& env) {
     auto ca = aws::get_secret_string(aws, chain, s3.ca_secret_name, s3.ca_secret_region);
     if (!ca.ok()) {
       log::error("s3-export cannot read the Kubecost CA", {{"error", ca.failure().message}});
-      pushgateway.report(RunReport{.finished_at = clock.now_unix_seconds()});
+      pushgateway.report(RunReport{.finished_at = sys.wall_unix_time()});
       return 1;
     }
     const std::string path = s3.work_dir + "/kubecost-ca.pem";
@@ -91,7 +92,7 @@ int run_s3_export(const Config& config, const EnvLookup& env) {
     if (!file) {  // a full or read-only work directory: say so, never go on without the CA
       log::error("s3-export cannot write the Kubecost CA",
                  {{"path", path}, {"setting", "s3WorkDir"}});
-      pushgateway.report(RunReport{.finished_at = clock.now_unix_seconds()});
+      pushgateway.report(RunReport{.finished_at = sys.wall_unix_time()});
       return 1;
     }
     kubecost.ca_file = path;
@@ -100,8 +101,8 @@ int run_s3_export(const Config& config, const EnvLookup& env) {
   S3ObjectStore store(s3_client, s3.bucket);
   HttpKubecostApi api(kubecost, s3_export_query_options(config));
   const auto stop_kubecost = cancel.on_cancel([&] { api.cancel(); });
-  const int rc = run_s3_export_days(s3_export_run_settings(config, arn), api, store, clock,
-                                    pushgateway, cancel);
+  const int rc =
+      run_s3_export_days(s3_export_run_settings(config, arn), api, store, sys, pushgateway, cancel);
   if (cancel.cancelled()) {
     log::error("s3-export ended early, exit code 1", {{"reason", cancel.reason()}});
     return 1;

@@ -17,6 +17,7 @@
 #include "exporter/kubecost/kubecost_source.hpp"
 #include "exporter/serve/poller.hpp"
 #include "exporter/serve/web_server.hpp"
+#include "exporter/util/env.hpp"
 #include "exporter/util/logging.hpp"
 
 namespace kci {
@@ -27,7 +28,6 @@ namespace {
 struct Election {
   std::unique_ptr<KubeApiClient> api;
   std::unique_ptr<KubeLeaseLock> lock;
-  SystemElectionClock clock;
   std::unique_ptr<LeaderElector> elector;
   std::string identity;
   std::string namespace_name;
@@ -127,7 +127,9 @@ int run_serve(const Config& config) {
   } else {
     source = std::make_unique<KubecostSource>(config.kubecost, allocation_query_options(config));
   }
-  Poller poller(poller_options(config), cost_series_options(config), publisher, *source, metrics);
+  Env& env = Env::system();
+  Poller poller(poller_options(config), cost_series_options(config), publisher, *source, metrics,
+                env);
   if (election) {
     const std::string identity = election->identity;
     poller.set_leadership({false, "", identity});
@@ -135,7 +137,7 @@ int run_serve(const Config& config) {
         *election->lock,
         ElectorConfig{identity, config.leader_election.lease_duration,
                       config.leader_election.renew_deadline, config.leader_election.retry_period},
-        election->clock, [&poller, identity](bool leading, const std::string& holder) {
+        env, [&poller, identity](bool leading, const std::string& holder) {
           poller.set_leadership({leading, holder, identity});
         });
   }

@@ -18,7 +18,6 @@
 namespace kci::aws {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 // How much the status line and headers of an AWS answer may add to its body (S3 sends well
@@ -96,13 +95,16 @@ Endpoints Endpoints::from_environment(const EnvLookup& env, const std::string& r
   return e;
 }
 
-Client::Client(Endpoints endpoints, ClientOptions options, const Cancellation& cancel)
-    : m_endpoints(std::move(endpoints)), m_options(std::move(options)), m_cancel(cancel) {}
+Client::Client(Endpoints endpoints, ClientOptions options, const Cancellation& cancel, Env& env)
+    : m_endpoints(std::move(endpoints)),
+      m_options(std::move(options)),
+      m_cancel(cancel),
+      m_env(env) {}
 
 Expected<Response> Client::send(const Request& req, const Credentials* credentials) const {
   const milliseconds timeout =
       req.cleanup ? std::min(m_options.call_timeout, k_cleanup_timeout) : m_options.call_timeout;
-  const Clock::time_point deadline = Clock::now() + timeout;
+  const Env::MonoTime deadline = m_env.monotonic_now() + timeout;
   auto fail = [&](FailureReason reason, const std::string& what) {
     return Failure{reason, req.call + ": " + what};
   };
@@ -133,24 +135,25 @@ Expected<Response> Client::send(const Request& req, const Credentials* credentia
   // The wait before another attempt; false when the deadline leaves no room for one.
   auto backoff = [&](int attempt) {
     const milliseconds delay(300 << attempt);
-    if (Clock::now() + delay >= deadline) return false;
+    if (m_env.monotonic_now() + delay >= deadline) return false;
     if (req.cleanup)
-      std::this_thread::sleep_for(delay);
+      m_env.sleep_for(delay, Cancellation::never());
     else
-      m_cancel.wait_for(delay);  // a cancellation ends the wait; the loop then reports it
+      m_cancel.wait_for(delay, m_env);  // a cancellation ends the wait; the loop then reports it
     return true;
   };
 
   for (int attempt = 0;; ++attempt) {
     if (!req.cleanup && m_cancel.cancelled())
       return fail(FailureReason::cancelled, "cancelled: " + m_cancel.reason());
-    const auto remaining = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+    const auto remaining =
+        std::chrono::duration_cast<milliseconds>(deadline - m_env.monotonic_now());
     if (remaining.count() <= 0) return fail(FailureReason::timeout, deadline_text);
 
     Pairs sent = req.headers;
     sent.emplace_back("host", url->authority);
     if (credentials) {
-      const std::string date = amz_date(std::time(nullptr));
+      const std::string date = amz_date(static_cast<std::time_t>(m_env.wall_unix_time()));
       sent.emplace_back("x-amz-date", date);
       sent.emplace_back("x-amz-content-sha256", payload_hash);
       if (!credentials->session_token.empty())
@@ -193,7 +196,7 @@ Expected<Response> Client::send(const Request& req, const Credentials* credentia
         too_large = true;
         return false;
       }
-      if (Clock::now() >= deadline) {
+      if (m_env.monotonic_now() >= deadline) {
         deadline_hit = true;
         return false;
       }
@@ -226,9 +229,9 @@ Expected<Response> Client::send(const Request& req, const Credentials* credentia
       });
     std::thread watchdog([&] {
       std::unique_lock lock(mutex);
-      while (!done && !stop_requested && Clock::now() < deadline) {
-        cv.wait_until(lock, std::min(deadline, Clock::now() + k_watch_interval),
-                      [&] { return done || stop_requested; });
+      while (!done && !stop_requested && m_env.monotonic_now() < deadline) {
+        m_env.wait_until(cv, lock, std::min(deadline, m_env.monotonic_now() + k_watch_interval),
+                         [&] { return done || stop_requested; });
         // Only while send() runs: the socket is open and the fd is this request's.
         if (!done && tcp_bytes_received(fd) > wire_cap) {
           too_large = true;

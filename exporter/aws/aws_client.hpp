@@ -15,6 +15,7 @@
 #include "exporter/aws/sigv4.hpp"
 #include "exporter/config/environment.hpp"
 #include "exporter/util/cancellation.hpp"
+#include "exporter/util/env.hpp"
 #include "exporter/util/result.hpp"
 
 namespace kci::aws {
@@ -77,9 +78,10 @@ bool is_safe_header_value(std::string_view value);
 
 class Client {
  public:
-  // `cancel` must outlive the client.
+  // `cancel` and `env` must outlive the client. `env` (util/env.hpp) is the clock of the call
+  // deadline, the backoff waits and the watchdog, and the wall clock of the signing date.
   Client(Endpoints endpoints, ClientOptions options,
-         const Cancellation& cancel = Cancellation::never());
+         const Cancellation& cancel = Cancellation::never(), Env& env = Env::system());
 
   // Sends `request`, signed with `credentials` when set. Any answer with a status is a
   // Response (the caller judges the status and the body). A Failure, its message starting with
@@ -99,6 +101,7 @@ class Client {
   Endpoints m_endpoints;
   ClientOptions m_options;
   const Cancellation& m_cancel;
+  Env& m_env;
 };
 
 }  // namespace kci::aws

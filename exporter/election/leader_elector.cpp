@@ -13,11 +13,10 @@ using std::chrono::seconds;
 
 }  // namespace
 
-LeaderElector::LeaderElector(LeaseLock& lock, ElectorConfig config, ElectionClock& clock,
-                             Observer observer)
+LeaderElector::LeaderElector(LeaseLock& lock, ElectorConfig config, Env& env, Observer observer)
     : m_lock(lock),
       m_config(std::move(config)),
-      m_clock(clock),
+      m_env(env),
       m_observer(std::move(observer)),
       m_rng(std::random_device{}()) {}
 
@@ -63,7 +62,7 @@ milliseconds LeaderElector::budget(std::chrono::steady_clock::time_point now) co
 }
 
 bool LeaderElector::try_acquire_or_renew(std::chrono::steady_clock::time_point now) {
-  const SystemTime wall = m_clock.wall();
+  const SystemTime wall = m_env.wall_now();
   LeaseRecord desired;
   desired.holder_identity = m_config.identity;
   desired.lease_duration_seconds =
@@ -77,7 +76,7 @@ bool LeaderElector::try_acquire_or_renew(std::chrono::steady_clock::time_point n
     renewal.acquire_time = m_observed.acquire_time;
     renewal.lease_transitions = m_observed.lease_transitions;
     renewal.resource_version = m_observed.resource_version;
-    auto updated = m_lock.update(renewal, budget(m_clock.now()));
+    auto updated = m_lock.update(renewal, budget(m_env.monotonic_now()));
     if (updated.ok()) {
       observe(updated.value(), now);
       return true;
@@ -87,14 +86,14 @@ bool LeaderElector::try_acquire_or_renew(std::chrono::steady_clock::time_point n
   }
 
   // 2. Read, or create when missing.
-  auto current = m_lock.get(budget(m_clock.now()));
+  auto current = m_lock.get(budget(m_env.monotonic_now()));
   if (!current.ok()) {
     if (current.failure().http_status != 404) {
       log::warn("cannot read the lease",
                 {{"lease", m_lock.describe()}, {"error", current.failure().message}});
       return false;
     }
-    auto created = m_lock.create(desired, budget(m_clock.now()));
+    auto created = m_lock.create(desired, budget(m_env.monotonic_now()));
     if (!created.ok()) {
       log::info("cannot create the lease (another replica may have)",
                 {{"lease", m_lock.describe()}, {"error", created.failure().message}});
@@ -118,7 +117,7 @@ bool LeaderElector::try_acquire_or_renew(std::chrono::steady_clock::time_point n
   } else {
     next.lease_transitions = m_observed.lease_transitions + 1;
   }
-  auto updated = m_lock.update(next, budget(m_clock.now()));
+  auto updated = m_lock.update(next, budget(m_env.monotonic_now()));
   if (!updated.ok()) {
     log::info("cannot update the lease",
               {{"lease", m_lock.describe()}, {"error", updated.failure().message}});
@@ -150,7 +149,7 @@ void LeaderElector::set_leading(bool leading, const char* why) {
 
 bool LeaderElector::step() {
   try {
-    const auto now = m_clock.now();
+    const auto now = m_env.monotonic_now();
     if (m_leading && now >= m_last_renew + m_config.renew_deadline) {
       set_leading(false, "not renewed within renewDeadline");
       return false;
@@ -161,7 +160,7 @@ bool LeaderElector::step() {
       set_leading(true, m_leading ? "renewed" : "acquired");
       return true;
     }
-    if (m_leading && m_clock.now() >= m_last_renew + m_config.renew_deadline) {
+    if (m_leading && m_env.monotonic_now() >= m_last_renew + m_config.renew_deadline) {
       set_leading(false, "not renewed within renewDeadline");
       return false;
     }
@@ -176,7 +175,7 @@ bool LeaderElector::step() {
 milliseconds LeaderElector::next_delay() {
   if (m_leading) {
     const auto left =
-        duration_cast<milliseconds>(m_last_renew + m_config.renew_deadline - m_clock.now());
+        duration_cast<milliseconds>(m_last_renew + m_config.renew_deadline - m_env.monotonic_now());
     return std::clamp(left, milliseconds(0), m_config.retry_period);
   }
   const auto jitter =
@@ -186,10 +185,10 @@ milliseconds LeaderElector::next_delay() {
 
 bool LeaderElector::release() {
   if (!m_leading && !observed_self()) return true;
-  const auto start = m_clock.now();
+  const auto start = m_env.monotonic_now();
   bool released = false;
   for (int attempt = 0; attempt < 3 && !released; ++attempt) {
-    const auto spent = duration_cast<milliseconds>(m_clock.now() - start);
+    const auto spent = duration_cast<milliseconds>(m_env.monotonic_now() - start);
     if (spent >= m_config.renew_deadline) break;
     auto current = m_lock.get(m_config.renew_deadline - spent);
     if (!current.ok()) {
@@ -205,15 +204,16 @@ bool LeaderElector::release() {
     // client-go tryRelease: no holder, leaseDurationSeconds 1, renew/acquire now.
     LeaseRecord empty;
     empty.lease_duration_seconds = 1;
-    empty.acquire_time = m_clock.wall();
+    empty.acquire_time = m_env.wall_now();
     empty.renew_time = empty.acquire_time;
     empty.lease_transitions = current.value().lease_transitions;
     empty.resource_version = current.value().resource_version;
     auto updated = m_lock.update(
-        empty, std::max(milliseconds(1), m_config.renew_deadline -
-                                             duration_cast<milliseconds>(m_clock.now() - start)));
+        empty,
+        std::max(milliseconds(1), m_config.renew_deadline -
+                                      duration_cast<milliseconds>(m_env.monotonic_now() - start)));
     if (updated.ok()) {
-      observe(updated.value(), m_clock.now());
+      observe(updated.value(), m_env.monotonic_now());
       released = true;
     } else if (updated.failure().http_status != 409) {
       log::warn("cannot release the lease",
@@ -232,7 +232,7 @@ void LeaderElector::start() {
       step();
       const auto delay = next_delay();
       std::unique_lock lock(m_mutex);
-      if (m_cv.wait_for(lock, delay, [&] { return m_stopping; })) return;
+      if (m_env.wait_for(m_cv, lock, delay, [&] { return m_stopping; })) return;
     }
   });
 }

@@ -17,6 +17,8 @@
 // Deviation: a follower waits retryPeriod plus up to 50% jitter between attempts (client-go's
 // JitterFactor 1.2 would allow 2.2 x retryPeriod), so takeover after a release stays within
 // about one retry period.
+// Time comes from an Env (util/env.hpp): expiry, deadlines and the loop's waits on its monotonic
+// clock, acquireTime/renewTime from its wall clock.
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -27,23 +29,9 @@
 
 #include "exporter/election/lease.hpp"
 #include "exporter/election/lease_lock.hpp"
+#include "exporter/util/env.hpp"
 
 namespace kci {
-
-// Time as the elector sees it; a fake in unit tests.
-class ElectionClock {
- public:
-  virtual ~ElectionClock() = default;
-  virtual std::chrono::steady_clock::time_point now() = 0;  // expiry and deadlines
-  virtual SystemTime wall() = 0;                            // acquireTime / renewTime
-};
-
-// The real clocks.
-class SystemElectionClock : public ElectionClock {
- public:
-  std::chrono::steady_clock::time_point now() override { return std::chrono::steady_clock::now(); }
-  SystemTime wall() override { return std::chrono::system_clock::now(); }
-};
 
 struct ElectorConfig {
   std::string identity;
@@ -57,7 +45,8 @@ class LeaderElector {
   // Called on the elector's thread whenever leading or the observed holder changes.
   using Observer = std::function<void(bool leading, const std::string& holder)>;
 
-  LeaderElector(LeaseLock& lock, ElectorConfig config, ElectionClock& clock, Observer observer);
+  // `env` must outlive the elector.
+  LeaderElector(LeaseLock& lock, ElectorConfig config, Env& env, Observer observer);
   ~LeaderElector();
   LeaderElector(const LeaderElector&) = delete;
   LeaderElector& operator=(const LeaderElector&) = delete;
@@ -90,7 +79,7 @@ class LeaderElector {
 
   LeaseLock& m_lock;
   ElectorConfig m_config;
-  ElectionClock& m_clock;
+  Env& m_env;
   Observer m_observer;
   std::mt19937_64 m_rng;
 

@@ -43,7 +43,7 @@ bool retryable(const Failure& f) {
 
 }  // namespace
 
-HttpClient::HttpClient(HttpEndpoint endpoint) : m_conn(std::move(endpoint)) {
+HttpClient::HttpClient(HttpEndpoint endpoint, Env& env) : m_conn(std::move(endpoint)), m_env(env) {
   auto scheme_end = m_conn.url.find("://");
   auto path_start = m_conn.url.find('/', scheme_end + 3);
   m_scheme_host_port = m_conn.url.substr(0, path_start);
@@ -72,7 +72,7 @@ Expected<void> HttpClient::get(const std::string& path_and_query, BodySink& sink
                                                     {"error", result.failure().message},
                                                     {"retry_in", format_duration(backoff)}});
     std::unique_lock lock(m_mutex);
-    if (m_cv.wait_for(lock, backoff, [&] { return m_cancelled; })) return result.failure();
+    if (m_env.wait_for(m_cv, lock, backoff, [&] { return m_cancelled; })) return result.failure();
     m_retries.fetch_add(1, std::memory_order_relaxed);
   }
 }
@@ -86,7 +86,7 @@ Expected<HttpResponse> HttpClient::get(const std::string& path_and_query) {
                                                     {"error", result.failure().message},
                                                     {"retry_in", format_duration(backoff)}});
     std::unique_lock lock(m_mutex);
-    if (m_cv.wait_for(lock, backoff, [&] { return m_cancelled; })) return result;
+    if (m_env.wait_for(m_cv, lock, backoff, [&] { return m_cancelled; })) return result;
     m_retries.fetch_add(1, std::memory_order_relaxed);
   }
 }
@@ -154,9 +154,9 @@ Expected<HttpResponse> HttpClient::attempt(const std::string& path_and_query, Bo
   std::optional<GzipInflater> inflater;  // Content-Encoding: gzip
   std::string bad_gzip;
   const std::uint64_t cap = m_conn.max_response_bytes;
-  const auto deadline = std::chrono::steady_clock::now() + m_conn.request_timeout;
+  const auto deadline = m_env.monotonic_now() + m_conn.request_timeout;
   bool deadline_hit = false;
-  auto last_read = std::chrono::steady_clock::now();  // of body bytes, for the idle message
+  auto last_read = m_env.monotonic_now();  // of body bytes, for the idle message
 
   {
     std::lock_guard lock(m_mutex);
@@ -167,7 +167,8 @@ Expected<HttpResponse> HttpClient::attempt(const std::string& path_and_query, Bo
   // or headers never finish otherwise: each recv() succeeds well inside the read timeout).
   std::thread watchdog([&] {
     std::unique_lock lock(m_mutex);
-    if (!m_cv.wait_until(lock, deadline, [&] { return m_in_flight == nullptr || m_cancelled; })) {
+    if (!m_env.wait_until(m_cv, lock, deadline,
+                          [&] { return m_in_flight == nullptr || m_cancelled; })) {
       deadline_hit = true;
       client.stop();
     }
@@ -230,7 +231,7 @@ Expected<HttpResponse> HttpClient::attempt(const std::string& path_and_query, Bo
     return true;
   };
   request.content_receiver = [&](const char* data, std::size_t len, std::uint64_t, std::uint64_t) {
-    last_read = std::chrono::steady_clock::now();
+    last_read = m_env.monotonic_now();
     if (!inflater) return deliver(std::string_view(data, len));
     if (inflater->write(std::string_view(data, len), deliver)) return true;
     if (!inflater->error().empty()) bad_gzip = inflater->error();
@@ -267,7 +268,7 @@ Expected<HttpResponse> HttpClient::attempt(const std::string& path_and_query, Bo
     // A read that waited the whole idle timeout (the clock is generous by a tenth: the recv()
     // timed out, the connection did not break).
     if (err == httplib::Error::Read && m_conn.idle_timeout.count() > 0 &&
-        std::chrono::steady_clock::now() - last_read >= m_conn.idle_timeout * 9 / 10)
+        m_env.monotonic_now() - last_read >= m_conn.idle_timeout * 9 / 10)
       return Failure{
           FailureReason::timeout,
           "Kubecost sent nothing for " + format_duration(m_conn.idle_timeout) + " (" +

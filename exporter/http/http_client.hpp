@@ -5,6 +5,9 @@
 // with backoff on timeouts, connection errors and 5xx, gzip, TLS verification (CA file or an
 // explicit insecure switch), an optional bearer-token file, basic auth and extra headers from
 // files (config/request_credentials.hpp; re-read before every request) and a response-size cap.
+// The whole-request deadline, the backoff between retries and the idle-timeout judgement read
+// time and wait through an Env (util/env.hpp); the connect timeout and the per-read (idle)
+// timeout themselves are the socket's, in real time.
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
@@ -16,6 +19,7 @@
 
 #include "exporter/http/body_sink.hpp"
 #include "exporter/http/http_endpoint.hpp"
+#include "exporter/util/env.hpp"
 #include "exporter/util/padded_buffer.hpp"
 #include "exporter/util/result.hpp"
 
@@ -33,7 +37,8 @@ struct HttpResponse {
 
 class HttpClient {
  public:
-  explicit HttpClient(HttpEndpoint endpoint);
+  // `env` must outlive the client.
+  explicit HttpClient(HttpEndpoint endpoint, Env& env = Env::system());
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
@@ -70,6 +75,7 @@ class HttpClient {
                                  const Outgoing& outgoing);
 
   HttpEndpoint m_conn;
+  Env& m_env;
   std::string m_scheme_host_port;
   std::string m_base_path;
   std::mutex m_mutex;

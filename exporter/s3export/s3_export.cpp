@@ -26,15 +26,15 @@ Expected<std::vector<std::string>> keys_in_window(ObjectStore& store, const Clus
 }  // namespace
 
 int run_s3_export_days(const S3ExportRunSettings& settings, KubecostApi& api, ObjectStore& store,
-                       const Clock& clock, RunReporter& reporter, const Cancellation& cancel) {
+                       const Env& env, RunReporter& reporter, const Cancellation& cancel) {
   RunReport report;
   auto finish = [&](bool succeeded) {
     report.succeeded = succeeded;
-    report.finished_at = clock.now_unix_seconds();
+    report.finished_at = env.wall_unix_time();
     reporter.report(report);
     return succeeded ? 0 : 1;
   };
-  const BackfillWindow window = backfill_window(clock.now_unix_seconds(), settings.backfill_days);
+  const BackfillWindow window = backfill_window(env.wall_unix_time(), settings.backfill_days);
   if (window.first > window.last) {
     // BACKFILL_PERIOD_DAYS=3: [midnight(now-2d), midnight(now-2d)), no day (AWS's main.py still
     // asks Kubecost for that zero-length window; nothing is asked here).

@@ -1,16 +1,17 @@
 #pragma once
 // One s3-export run over injected peers: plan the back-fill (backfill_plan), export each due day
 // (day_export), report the totals (RunReporter) and turn them into the exit code. Kubecost, the
-// bucket and the clock are interfaces, so the whole run can be driven by in-memory fakes.
+// bucket and the clock (util/env.hpp) are interfaces, so the whole run can be driven by in-memory
+// fakes.
 #include <string>
 
 #include "exporter/config/cluster_arn.hpp"
-#include "exporter/s3export/clock.hpp"
 #include "exporter/s3export/day_export.hpp"
 #include "exporter/s3export/kubecost_api.hpp"
 #include "exporter/s3export/object_store.hpp"
 #include "exporter/s3export/run_report.hpp"
 #include "exporter/util/cancellation.hpp"
+#include "exporter/util/env.hpp"
 
 namespace kci {
 
@@ -30,9 +31,10 @@ struct S3ExportRunSettings {
 // firing does: the day in progress fails cleanly (its multipart upload aborted, its file
 // removed) and no further day starts. Reports once, also when the run stops early (Kubecost's
 // day list or the listing failing, a cancellation). Returns 0 when no day failed and the run
-// was not cancelled (also when nothing was due), 1 otherwise.
+// was not cancelled (also when nothing was due), 1 otherwise. `env`'s wall clock says which days
+// are due and stamps the report.
 int run_s3_export_days(const S3ExportRunSettings& settings, KubecostApi& api, ObjectStore& store,
-                       const Clock& clock, RunReporter& reporter,
+                       const Env& env, RunReporter& reporter,
                        const Cancellation& cancel = Cancellation::never());
 
 }  // namespace kci

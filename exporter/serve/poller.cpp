@@ -12,10 +12,6 @@
 namespace kci {
 namespace {
 
-double system_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 std::string fixed(double v, int digits) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", digits, v);
@@ -26,13 +22,13 @@ std::string fixed(double v, int digits) {
 
 Poller::Poller(const PollerOptions& options, const CostSeriesOptions& cost_series,
                MetricsPublisher& publisher, AllocationSource& source, SelfMetrics& metrics,
-               Clock clock)
+               Env& env)
     : m_options(options),
       m_series_options(cost_series),
       m_publisher(publisher),
       m_source(source),
       m_metrics(metrics),
-      m_clock(clock ? std::move(clock) : Clock(system_now)),
+      m_env(env),
       m_rng(std::random_device{}()),
       m_election(m_options.leader_election),
       m_leading(!m_options.leader_election) {
@@ -100,21 +96,21 @@ void Poller::run() {
                          ? std::uniform_int_distribution<long long>(
                                0, m_options.scrape_jitter_max.count())(m_rng)
                          : 0;
-    auto next = steady_clock::now() + m_options.scrape_interval + milliseconds(jitter_ms);
+    auto next = m_env.monotonic_now() + m_options.scrape_interval + milliseconds(jitter_ms);
     std::unique_lock lock(m_mutex);
-    while (!m_stopping && !m_poll_now && steady_clock::now() < next) {
+    while (!m_stopping && !m_poll_now && m_env.monotonic_now() < next) {
       // Wake at the staleness deadline too, so stale series go on time between polls.
       auto wake = next;
-      std::optional<double> left;
+      std::optional<Env::MonoTime> stale_at;
       {
         std::lock_guard state(m_state_mutex);
-        if (m_cost_text) left = m_last_good + staleness_limit() - m_clock();
+        if (m_cost_text)
+          stale_at = m_last_good_monotonic +
+                     duration_cast<Env::MonoTime::duration>(duration<double>(staleness_limit()));
       }
-      if (left)
-        wake = std::min(next,
-                        steady_clock::now() + duration_cast<steady_clock::duration>(
-                                                  duration<double>(std::max(*left, 0.0) + 0.01)));
-      m_cv.wait_until(lock, wake, [&] { return m_stopping || m_poll_now; });
+      if (stale_at)
+        wake = std::min(next, std::max(*stale_at, m_env.monotonic_now()) + milliseconds(10));
+      m_env.wait_until(m_cv, lock, wake, [&] { return m_stopping || m_poll_now; });
       lock.unlock();
       expire_if_stale();
       lock.lock();
@@ -128,7 +124,7 @@ void Poller::poll_once() {
     poll_and_publish();
   } catch (const std::exception& e) {
     const Failure f{FailureReason::internal, one_line(std::string("exception: ") + e.what())};
-    m_metrics.record_poll({}, &f, m_clock());
+    m_metrics.record_poll({}, &f, m_env.wall_unix_seconds());
     log::error("kubecost poll failed", {{"reason", to_string(f.reason)}, {"error", f.message}});
     std::lock_guard state(m_state_mutex);
     m_last_ok = false;
@@ -136,7 +132,7 @@ void Poller::poll_once() {
     publish();
   } catch (...) {
     const Failure f{FailureReason::internal, "unknown exception"};
-    m_metrics.record_poll({}, &f, m_clock());
+    m_metrics.record_poll({}, &f, m_env.wall_unix_seconds());
     log::error("kubecost poll failed", {{"reason", to_string(f.reason)}, {"error", f.message}});
     std::lock_guard state(m_state_mutex);
     m_last_ok = false;
@@ -152,7 +148,7 @@ void Poller::poll_and_publish() {
   PollResult result;
   bool rendered = false;
   {
-    auto polled = run_poll(m_source, m_series_options, m_clock(), stages);
+    auto polled = run_poll(m_source, m_series_options, m_env.wall_unix_seconds(), stages);
     m_metrics.record_retries_total(m_source.retries_total());
     if (polled.ok()) {
       result = std::move(polled.value());
@@ -172,7 +168,8 @@ void Poller::poll_and_publish() {
     m_cost_text = result.costs;
     m_cost_series = result.series;
     m_top_namespaces = std::move(result.top_namespaces);
-    m_last_good = m_clock();
+    m_last_good = m_env.wall_unix_seconds();
+    m_last_good_monotonic = m_env.monotonic_now();
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -218,7 +215,8 @@ void Poller::expire_if_stale() {
 
 void Poller::expire_locked() {
   if (!m_cost_text) return;
-  const double age = m_clock() - m_last_good;
+  const double age =
+      std::chrono::duration<double>(m_env.monotonic_now() - m_last_good_monotonic).count();
   if (age <= staleness_limit()) return;
   log::warn("cost series dropped: no good poll within maxStaleness",
             {{"age_seconds", fixed(age, 0)},

@@ -11,10 +11,13 @@
 // from the elector's thread withdraws the cost series at once on losing leadership, and on
 // gaining it wakes the loop to poll at once instead of waiting out the interval. A poll that
 // finishes after leadership was lost is discarded. Without election the poller always leads.
+//
+// Time comes from an Env (util/env.hpp): intervals, the staleness deadline and a series' age on
+// the monotonic clock, so a step of the system clock neither keeps stale series nor drops
+// fresh ones; the wall clock only for the timestamps published (last success, snapshot time).
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -28,6 +31,7 @@
 #include "exporter/serve/metrics_publisher.hpp"
 #include "exporter/serve/poller_options.hpp"
 #include "exporter/serve/self_metrics.hpp"
+#include "exporter/util/env.hpp"
 
 namespace kci {
 
@@ -40,14 +44,13 @@ struct Leadership {
 
 class Poller {
  public:
-  using Clock = std::function<double()>;  // Unix seconds; injectable for tests
-
   // `options`: when to poll and how long series are kept; `cost_series`: what each poll builds
   // (its label keys are the label answers fetched; its window names "no data yet" and bounds
-  // how long series are kept while the answers say so).
+  // how long series are kept while the answers say so); `env`: the clocks and the waits (a fake
+  // in tests); it must outlive the poller.
   Poller(const PollerOptions& options, const CostSeriesOptions& cost_series,
          MetricsPublisher& publisher, AllocationSource& source, SelfMetrics& metrics,
-         Clock clock = nullptr);
+         Env& env = Env::system());
   ~Poller();
 
   void start();  // runs the loop on its own thread
@@ -72,10 +75,11 @@ class Poller {
   MetricsPublisher& m_publisher;
   AllocationSource& m_source;
   SelfMetrics& m_metrics;
-  Clock m_clock;
+  Env& m_env;
   std::shared_ptr<const CostExposition> m_cost_text;  // last good, until stale
   std::size_t m_cost_series = 0;
-  double m_last_good = 0;
+  double m_last_good = 0;                 // wall, Unix seconds: published only
+  Env::MonoTime m_last_good_monotonic{};  // the same moment: the series' age counts from it
   bool m_last_ok = false;
   bool m_no_data_yet = false;  // the last poll was FailureReason::no_data_yet
   std::string m_last_error;

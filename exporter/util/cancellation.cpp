@@ -12,7 +12,6 @@ void Cancellation::cancel(const std::string& reason) {
   m_cancelled = true;
   m_reason = reason;
   for (auto& [id, hook] : m_hooks) hook();
-  m_cv.notify_all();
 }
 
 bool Cancellation::cancelled() const {
@@ -25,9 +24,8 @@ std::string Cancellation::reason() const {
   return m_reason;
 }
 
-bool Cancellation::wait_for(std::chrono::milliseconds duration) const {
-  std::unique_lock lock(m_mutex);
-  return m_cv.wait_for(lock, duration, [&] { return m_cancelled; });
+bool Cancellation::wait_for(std::chrono::milliseconds duration, Env& env) const {
+  return env.sleep_for(duration, *this);
 }
 
 Cancellation::Subscription Cancellation::on_cancel(std::function<void()> hook) const {

@@ -4,12 +4,13 @@
 // register hooks that interrupt what they are blocked in (an HTTP request in flight), so a
 // stop takes effect within milliseconds, not at the next timeout.
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <string>
+
+#include "exporter/util/env.hpp"
 
 namespace kci {
 
@@ -20,14 +21,15 @@ class Cancellation {
   Cancellation& operator=(const Cancellation&) = delete;
 
   // Thread-safe; the first call wins: it records `reason` (one line, e.g. "interrupted by
-  // SIGTERM"), runs every registered hook on the calling thread and wakes every wait_for.
-  // Later calls change nothing.
+  // SIGTERM"), runs every registered hook on the calling thread and so wakes every wait_for (a
+  // hook). Later calls change nothing.
   void cancel(const std::string& reason);
   bool cancelled() const;
   std::string reason() const;  // "" until cancelled
 
-  // Sleeps for `duration` or until cancelled, whichever is first; true when cancelled.
-  bool wait_for(std::chrono::milliseconds duration) const;
+  // Sleeps for `duration` of `env`'s monotonic time or until cancelled, whichever is first; true
+  // when cancelled. The same as env.sleep_for(duration, *this).
+  bool wait_for(std::chrono::milliseconds duration, Env& env = Env::system()) const;
 
   // While the returned Subscription lives, `hook` runs once when cancel() is called (at once,
   // on this thread, when it already was). Hooks must be quick, must not throw and must not call
@@ -56,7 +58,6 @@ class Cancellation {
   void unsubscribe(std::uint64_t id) const;
 
   mutable std::mutex m_mutex;
-  mutable std::condition_variable m_cv;
   bool m_cancelled = false;                                        // guarded by m_mutex
   std::string m_reason;                                            // guarded by m_mutex
   mutable std::map<std::uint64_t, std::function<void()>> m_hooks;  // guarded by m_mutex

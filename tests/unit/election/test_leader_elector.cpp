@@ -1,23 +1,19 @@
 // The elector's state machine against an in-memory API server with resourceVersion semantics
 // (Kubernetes API conventions, "Concurrency Control and Consistency": an update naming a stale
-// resourceVersion is refused with 409 Conflict) and a fake clock.
+// resourceVersion is refused with 409 Conflict) and a fake clock (tests/unit/fake_env.hpp).
 #include <catch2/catch.hpp>
 #include <optional>
 #include <thread>
 #include <vector>
 
 #include "exporter/election/leader_elector.hpp"
+#include "fake_env.hpp"
 
 using namespace kci;
 using namespace std::chrono_literals;
+using kci::test::FakeEnv;
 
 namespace {
-
-struct FakeClock : ElectionClock {
-  std::chrono::steady_clock::time_point t{std::chrono::hours(1)};
-  std::chrono::steady_clock::time_point now() override { return t; }
-  SystemTime wall() override { return SystemTime(t.time_since_epoch()); }
-};
 
 // One Lease on a fake API server, shared by the replicas' locks.
 struct FakeApi {
@@ -63,7 +59,7 @@ struct Replica {
   FakeLock lock;
   std::vector<std::pair<bool, std::string>> seen;
   LeaderElector elector;
-  Replica(FakeApi& api, FakeClock& clock, const std::string& id)
+  Replica(FakeApi& api, Env& clock, const std::string& id)
       : lock(api),
         elector(lock, ElectorConfig{id, 3s, 2s, 500ms}, clock,
                 [this](bool leading, const std::string& holder) {
@@ -75,7 +71,7 @@ struct Replica {
 
 TEST_CASE("elector: a missing Lease is created; the other replica follows", "[threads]") {
   FakeApi api;
-  FakeClock clock;
+  FakeEnv clock;
   Replica a(api, clock, "a"), b(api, clock, "b");
   CHECK(a.elector.step());
   REQUIRE(api.stored);
@@ -88,7 +84,7 @@ TEST_CASE("elector: a missing Lease is created; the other replica follows", "[th
   CHECK(b.seen.back() == std::make_pair(false, std::string("a")));
   // The leader renews on the version it observed (fast path), keeping acquireTime.
   const auto acquired = api.stored->acquire_time;
-  clock.t += 500ms;
+  clock.advance(500ms);
   CHECK(a.elector.step());
   CHECK(api.stored->acquire_time == acquired);
   CHECK(api.stored->renew_time != acquired);
@@ -98,17 +94,17 @@ TEST_CASE("elector: a missing Lease is created; the other replica follows", "[th
 TEST_CASE("elector: a held Lease is taken over only after it expired, on the local clock",
           "[threads]") {
   FakeApi api;
-  FakeClock clock;
+  FakeEnv clock;
   Replica a(api, clock, "a"), b(api, clock, "b");
   REQUIRE(a.elector.step());
   // The holder's renewTime lies far in the past (skewed clock): expiry still counts from our
   // first observation of this record (client-go isLeaseValid).
   api.stored->renew_time = SystemTime(std::chrono::hours(-1000));
   CHECK_FALSE(b.elector.step());
-  clock.t += 2900ms;  // a is silent; its Lease is 3s from our observation
+  clock.advance(2900ms);  // a is silent; its Lease is 3s from our observation
   CHECK_FALSE(b.elector.step());
   CHECK(api.stored->holder_identity == "a");
-  clock.t += 200ms;  // now 3.1s since b first saw this version
+  clock.advance(200ms);  // now 3.1s since b first saw this version
   CHECK(b.elector.step());
   CHECK(api.stored->holder_identity == "b");
   CHECK(api.stored->lease_transitions == 1);
@@ -118,7 +114,7 @@ TEST_CASE("elector: a held Lease is taken over only after it expired, on the loc
   CHECK(api.writes == writes);
   CHECK(a.seen.back().first == false);
   // ...and does not take the Lease back while b renews it.
-  clock.t += 500ms;
+  clock.advance(500ms);
   CHECK(b.elector.step());
   CHECK_FALSE(a.elector.step());
   CHECK(a.elector.holder() == "b");
@@ -126,11 +122,11 @@ TEST_CASE("elector: a held Lease is taken over only after it expired, on the loc
 
 TEST_CASE("elector: a renewal that keeps the Lease fresh is never taken over", "[threads]") {
   FakeApi api;
-  FakeClock clock;
+  FakeEnv clock;
   Replica a(api, clock, "a"), b(api, clock, "b");
   REQUIRE(a.elector.step());
   for (int i = 0; i < 40; ++i) {
-    clock.t += 500ms;
+    clock.advance(500ms);
     CHECK(a.elector.step());
     CHECK_FALSE(b.elector.step());
   }
@@ -140,12 +136,12 @@ TEST_CASE("elector: a renewal that keeps the Lease fresh is never taken over", "
 
 TEST_CASE("elector: 409 Conflict: two replicas race for an expired Lease, one wins", "[threads]") {
   FakeApi api;
-  FakeClock clock;
+  FakeEnv clock;
   Replica a(api, clock, "a"), b(api, clock, "b"), c(api, clock, "c");
   REQUIRE(a.elector.step());
   CHECK_FALSE(b.elector.step());
   CHECK_FALSE(c.elector.step());
-  clock.t += 4s;  // a died
+  clock.advance(4s);  // a died
   // b and c both read the expired version; b writes first, c's PUT names the stale version.
   struct Interleave : LeaseLock {
     FakeLock& inner;
@@ -164,13 +160,13 @@ TEST_CASE("elector: 409 Conflict: two replicas race for an expired Lease, one wi
   Interleave racing(c.lock);
   LeaderElector c2(racing, ElectorConfig{"c", 3s, 2s, 500ms}, clock, nullptr);
   CHECK_FALSE(c2.step());  // observes a's record (first time: valid for 3s from now)
-  clock.t += 4s;
+  clock.advance(4s);
   racing.before_update = [&] { CHECK(b.elector.step()); };
   CHECK_FALSE(c2.step());
   CHECK(api.conflicts == 1);
   CHECK(api.stored->holder_identity == "b");
   // c re-reads on its next attempt and sees b's fresh Lease: it follows.
-  clock.t += 500ms;
+  clock.advance(500ms);
   CHECK_FALSE(c2.step());
   CHECK(c2.holder() == "b");
 }
@@ -178,31 +174,31 @@ TEST_CASE("elector: 409 Conflict: two replicas race for an expired Lease, one wi
 TEST_CASE("elector: a leader that cannot renew within renewDeadline steps down at once",
           "[threads]") {
   FakeApi api;
-  FakeClock clock;
+  FakeEnv clock;
   Replica a(api, clock, "a");
   REQUIRE(a.elector.step());
   api.down = true;
-  clock.t += 500ms;
+  clock.advance(500ms);
   CHECK(a.elector.step());  // still within the deadline
   CHECK(a.elector.next_delay() == 500ms);
-  clock.t += 1200ms;
+  clock.advance(1200ms);
   CHECK(a.elector.step());
   // 1.7s since the last renewal: the next wake is at the deadline (0.3s), not a retry later.
   CHECK(a.elector.next_delay() == 300ms);
-  clock.t += 300ms;
+  clock.advance(300ms);
   CHECK_FALSE(a.elector.step());
   CHECK_FALSE(a.elector.leading());
   CHECK(a.seen.back().first == false);
   // When the API server is back, nobody else took the Lease: a renews it again.
   api.down = false;
-  clock.t += 500ms;
+  clock.advance(500ms);
   CHECK(a.elector.step());
 }
 
 TEST_CASE("elector: release (ReleaseOnCancel) empties the holder; a follower takes over at once",
           "[threads]") {
   FakeApi api;
-  FakeClock clock;
+  FakeEnv clock;
   Replica a(api, clock, "a"), b(api, clock, "b");
   REQUIRE(a.elector.step());
   CHECK_FALSE(b.elector.step());
@@ -211,7 +207,7 @@ TEST_CASE("elector: release (ReleaseOnCancel) empties the holder; a follower tak
   REQUIRE(api.stored);
   CHECK(api.stored->holder_identity.empty());
   CHECK(api.stored->lease_duration_seconds == 1);
-  clock.t += 10ms;  // no waiting out the lease duration
+  clock.advance(10ms);  // no waiting out the lease duration
   CHECK(b.elector.step());
   CHECK(api.stored->holder_identity == "b");
   CHECK(api.stored->lease_transitions == 1);
@@ -223,7 +219,7 @@ TEST_CASE("elector: release (ReleaseOnCancel) empties the holder; a follower tak
 
 TEST_CASE("elector: a follower's delay is the retry period plus bounded jitter", "[threads]") {
   FakeApi api;
-  FakeClock clock;
+  FakeEnv clock;
   Replica a(api, clock, "a"), b(api, clock, "b");
   REQUIRE(a.elector.step());
   CHECK_FALSE(b.elector.step());
@@ -238,18 +234,18 @@ TEST_CASE("elector: an API server that fails every request leaves everyone a fol
           "[threads]") {
   FakeApi api;
   api.down = true;
-  FakeClock clock;
+  FakeEnv clock;
   Replica a(api, clock, "a");
   for (int i = 0; i < 5; ++i) {
     CHECK_FALSE(a.elector.step());
-    clock.t += 500ms;
+    clock.advance(500ms);
   }
   CHECK_FALSE(a.elector.leading());
 }
 
 TEST_CASE("elector: the loop thread acquires, and stop() releases the Lease", "[threads]") {
   FakeApi api;
-  FakeClock clock;  // never advanced: the loop's waits are the fake retry period in real time
+  FakeEnv clock;  // never advanced: the loop waits for stop() alone
   Replica a(api, clock, "a");
   a.elector.start();
   // Bounded wait for the first step (not a timing assertion).

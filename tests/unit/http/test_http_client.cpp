@@ -4,18 +4,42 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <future>
+#include <mutex>
 #include <thread>
 
 #include "../support/process_memory.hpp"
 #include "collecting_sink.hpp"
 #include "exporter/http/http_client.hpp"
+#include "fake_env.hpp"
 #include "local_http_server.hpp"
 #include "support/gzip_compress.hpp"
 
 using namespace kci;
 using namespace std::chrono_literals;
+using kci::test::FakeEnv;
 using kci::test::LocalServer;
+
+namespace {
+
+// Runs `call` on its own thread while the fake clock jumps to each backoff deadline (a wait of
+// at most 5 s; the request deadline, further off, is never reached), until the call returns.
+template <class Call>
+auto with_backoff_skipped(FakeEnv& env, Call call) {
+  auto result = std::async(std::launch::async, call);
+  while (result.wait_for(1ms) != std::future_status::ready) env.advance_to_next_deadline(5s, 10ms);
+  return result.get();
+}
+
+// Blocks (bounded, in real time) until `count` reaches `at_least`.
+void await_count(const std::atomic<int>& count, int at_least) {
+  for (int i = 0; i < 1000 && count.load() < at_least; ++i) std::this_thread::sleep_for(5ms);
+  REQUIRE(count.load() >= at_least);
+}
+
+}  // namespace
 
 TEST_CASE("http: 2xx body with padding; bearer token read from its file", "[threads]") {
   std::string seen_auth;
@@ -124,10 +148,13 @@ TEST_CASE("http: retries 5xx with backoff, then succeeds", "[threads]") {
   s.start();
   auto c = s.connection();
   c.retries = 2;
-  HttpClient client(c);
-  auto r = client.get("/x");
+  c.request_timeout = 60s;  // never reached: the fake clock skips the backoff waits only
+  FakeEnv env;
+  HttpClient client(c, env);
+  auto r = with_backoff_skipped(env, [&] { return client.get("/x"); });
   CHECK(r.ok());
   CHECK(calls == 3);
+  CHECK(client.retries_total() == 2);
 }
 
 TEST_CASE("http: 4xx is not retried and reports status and body", "[threads]") {
@@ -190,22 +217,26 @@ TEST_CASE("http: connection refused is reason connect", "[threads]") {
 
 TEST_CASE("http: a slow-drip body hits the whole-request deadline", "[threads]") {
   LocalServer s;
+  std::atomic<int> drips = 0;
   s.server.Get("/x", [&](const httplib::Request&, httplib::Response& res) {
-    res.set_chunked_content_provider("application/json", [](std::size_t, httplib::DataSink& sink) {
-      std::this_thread::sleep_for(100ms);
-      return sink.write(" ", 1);  // forever, one byte per 100 ms
+    res.set_chunked_content_provider("application/json", [&](std::size_t, httplib::DataSink& sink) {
+      std::this_thread::sleep_for(10ms);
+      ++drips;
+      return sink.write(" ", 1);  // forever, one byte at a time
     });
   });
   s.start();
   auto c = s.connection();
   c.request_timeout = 700ms;
-  HttpClient client(c);
-  auto t0 = std::chrono::steady_clock::now();
-  auto r = client.get("/x");
-  auto took = std::chrono::steady_clock::now() - t0;
-  REQUIRE_FALSE(r.ok());
-  CHECK(r.failure().reason == FailureReason::timeout);
-  CHECK(took < 5s);  // bounded: not a hang (generous: this is not a timing assertion)
+  FakeEnv env;
+  HttpClient client(c, env);
+  auto r = std::async(std::launch::async, [&] { return client.get("/x"); });
+  await_count(drips, 3);  // the answer is arriving, byte by byte
+  env.advance(700ms);     // the whole-request deadline passes
+  auto got = r.get();
+  REQUIRE_FALSE(got.ok());
+  CHECK(got.failure().reason == FailureReason::timeout);
+  CHECK(got.failure().message == "no complete response within kubecostTimeout=700ms");
 }
 
 TEST_CASE("http: a response over the cap is refused, by header and by streamed size", "[threads]") {
@@ -298,25 +329,35 @@ TEST_CASE("http: a cancelled client fails as cancelled (not connect) and sends n
 }
 
 TEST_CASE("http: cancel() aborts a request in flight promptly", "[threads]") {
+  // The server answers only once the test lets it, after the request returned; the fake clock
+  // never reaches the deadline: only cancel() can end the request.
   LocalServer s;
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool answer = false;
+  std::atomic<int> arrived = 0;
   s.server.Get("/hang", [&](const httplib::Request&, httplib::Response& res) {
-    std::this_thread::sleep_for(5s);
+    ++arrived;
+    std::unique_lock lock(mutex);
+    cv.wait_for(lock, 30s, [&] { return answer; });
     res.set_content("{}", "application/json");
   });
   s.start();
   auto c = s.connection();
   c.request_timeout = 10s;
-  HttpClient client(c);
-  std::thread canceller([&] {
-    std::this_thread::sleep_for(200ms);
-    client.cancel();
-  });
-  auto t0 = std::chrono::steady_clock::now();
-  auto r = client.get("/hang");
-  auto took = std::chrono::steady_clock::now() - t0;
-  canceller.join();
-  CHECK_FALSE(r.ok());
-  CHECK(took < 4s);  // returned long before the server answers at 5 s (not a timing test)
+  FakeEnv env;
+  HttpClient client(c, env);
+  auto r = std::async(std::launch::async, [&] { return client.get("/hang"); });
+  await_count(arrived, 1);
+  client.cancel();
+  auto got = r.get();
+  {
+    std::lock_guard lock(mutex);
+    CHECK_FALSE(answer);  // returned before the server answered
+    answer = true;
+  }
+  cv.notify_all();
+  CHECK_FALSE(got.ok());
 }
 
 TEST_CASE("http streaming: a gzip body split at every byte boundary arrives whole", "[threads]") {
@@ -402,9 +443,11 @@ TEST_CASE("http streaming: a retry starts the sink over; error bodies never reac
   s.start();
   auto c = s.connection();
   c.retries = 1;
-  HttpClient client(c);
+  c.request_timeout = 60s;
+  FakeEnv env;
+  HttpClient client(c, env);
   kci::test::CollectingSink sink;
-  REQUIRE(client.get("/flaky", sink).ok());
+  REQUIRE(with_backoff_skipped(env, [&] { return client.get("/flaky", sink); }).ok());
   CHECK(sink.attempts == 2);
   CHECK(sink.body == R"({"data":[]})");
   kci::test::CollectingSink untouched;
@@ -417,20 +460,27 @@ TEST_CASE("http streaming: a retry starts the sink over; error bodies never reac
 
 TEST_CASE("http streaming: a slow-drip body hits the whole-request deadline", "[threads]") {
   LocalServer s;
+  std::atomic<int> drips = 0;
   s.server.Get("/drip", [&](const httplib::Request&, httplib::Response& res) {
     // text/event-stream: cpp-httplib's server gzips JSON for a client that accepts gzip, and
     // its compressor holds small pieces back, so nothing would arrive before the deadline.
-    res.set_chunked_content_provider("text/event-stream", [](std::size_t, httplib::DataSink& sink) {
-      std::this_thread::sleep_for(100ms);
-      return sink.write(" ", 1);  // forever, one byte at a time
-    });
+    res.set_chunked_content_provider("text/event-stream",
+                                     [&](std::size_t, httplib::DataSink& sink) {
+                                       std::this_thread::sleep_for(10ms);
+                                       ++drips;
+                                       return sink.write(" ", 1);  // forever, one byte at a time
+                                     });
   });
   s.start();
   auto c = s.connection();
   c.request_timeout = 700ms;
-  HttpClient client(c);
+  FakeEnv env;
+  HttpClient client(c, env);
   kci::test::CollectingSink sink;
-  auto r = client.get("/drip", sink);
+  auto pending = std::async(std::launch::async, [&] { return client.get("/drip", sink); });
+  await_count(drips, 3);
+  env.advance(700ms);  // the whole-request deadline passes
+  auto r = pending.get();
   REQUIRE_FALSE(r.ok());
   CHECK(r.failure().reason == FailureReason::timeout);
   CHECK(sink.chunks > 0);  // it was streaming when the deadline cut it
@@ -470,13 +520,20 @@ TEST_CASE("http: a gap longer than the idle timeout fails, naming the setting", 
 TEST_CASE("http: with an idle timeout, the whole-request cap still ends an endless drip",
           "[threads]") {
   LocalServer s;
-  kci::test::drip_json(s, "/drip", 1'000'000, 100ms);
+  kci::test::drip_json(s, "/drip", 1'000'000, 20ms);
   auto c = s.connection();
-  c.idle_timeout = 1s;
+  c.idle_timeout = 1s;  // the socket's, in real time: never reached by a 20 ms drip
   c.request_timeout = 1500ms;
   c.request_timeout_name = "the cap";
-  HttpClient client(c);
-  auto r = client.get("/drip");
+  FakeEnv env;
+  HttpClient client(c, env);
+  auto pending = std::async(std::launch::async, [&] { return client.get("/drip"); });
+  // Time passes only as the test says: 1.4 s in, still going; at 1.5 s, cut.
+  std::this_thread::sleep_for(100ms);
+  env.advance(1400ms);
+  CHECK(pending.wait_for(50ms) == std::future_status::timeout);
+  env.advance(100ms);
+  auto r = pending.get();
   REQUIRE_FALSE(r.ok());
   CHECK(r.failure().reason == FailureReason::timeout);
   CHECK(r.failure().message == "no complete response within the cap=1500ms");

@@ -1,6 +1,6 @@
 #pragma once
 // In-memory peers for s3-export tests: a Kubecost that answers from maps, a bucket that keeps
-// objects and in-flight multipart uploads and records every call, a fixed clock, a reporter
+// objects and in-flight multipart uploads and records every call, a reporter
 // that keeps the reports, a log capture and a temporary work directory.
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
@@ -19,7 +19,6 @@
 #include <string>
 #include <vector>
 
-#include "exporter/s3export/clock.hpp"
 #include "exporter/s3export/kubecost_api.hpp"
 #include "exporter/s3export/object_store.hpp"
 #include "exporter/s3export/run_report.hpp"
@@ -172,15 +171,6 @@ class MemoryStore : public ObjectStore {
 
  private:
   int m_next_id = 0;
-};
-
-class FixedClock : public Clock {
- public:
-  explicit FixedClock(std::int64_t now) : m_now(now) {}
-  std::int64_t now_unix_seconds() const override { return m_now; }
-
- private:
-  std::int64_t m_now;
 };
 
 class RecordingReporter : public RunReporter {

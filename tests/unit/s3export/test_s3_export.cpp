@@ -2,6 +2,7 @@
 
 #include "exporter/s3export/object_key.hpp"
 #include "exporter/s3export/s3_export.hpp"
+#include "fake_env.hpp"
 #include "s3export/s3export_fakes.hpp"
 
 using namespace kci;
@@ -21,11 +22,12 @@ struct Run {
   TempDir dir;
   FakeKubecost kubecost;
   MemoryStore store;
-  FixedClock clock{k_now};
+  kci::test::FakeEnv clock;  // its wall clock: the run's "now"
   RecordingReporter reporter;
   S3ExportRunSettings settings;
 
   Run() {
+    clock.set_wall_unix_seconds(k_now);
     settings.cluster = k_cluster;
     settings.bucket = "mem-bucket";
     settings.backfill_days = 7;
@@ -160,14 +162,15 @@ TEST_CASE("s3-export run: the bucket listing failing stops the run before any da
 
 TEST_CASE("s3-export run: a window over a month boundary lists each month once") {
   Run r;
-  r.clock = FixedClock{19754 * 86400 + 1};  // 2024-02-01
+  r.clock.set_wall_unix_seconds(19754 * 86400 + 1);  // 2024-02-01
   r.kubecost.days = {};
   r.settings.backfill_days = 10;  // 2024-01-23 .. 2024-01-29
   CHECK(r.run() == 0);
   CHECK(r.store.calls_of("list") ==
         std::vector<std::string>{
             "list account_id=111122223333/region=us-east-1/year=2024/month=01/"});
-  r.clock = FixedClock{std::int64_t{19757} * 86400};  // 2024-02-04: 2024-01-26 .. 2024-02-01
+  r.clock.set_wall_unix_seconds(std::int64_t{19757} *
+                                86400);  // 2024-02-04: 2024-01-26 .. 2024-02-01
   r.store.calls.clear();
   CHECK(r.run() == 0);
   CHECK(r.store.calls_of("list") ==

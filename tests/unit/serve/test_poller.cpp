@@ -9,11 +9,14 @@
 #include "exporter/http/http_client.hpp"
 #include "exporter/serve/http_router.hpp"
 #include "exporter/serve/poller.hpp"
+#include "fake_env.hpp"
 #include "gunzip.hpp"
 #include "test_support.hpp"
 
 using namespace kci;
+using kci::test::FakeEnv;
 using kci::test::series_of;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -80,11 +83,12 @@ TEST_CASE("poller: serves last good data through failures, drops it when stale, 
   PollerOptions polling;
   series.metric_mode = MetricMode::total;
   polling.scrape_interval = std::chrono::seconds(60);  // maxStaleness 180 s
-  double now = 1000;
+  FakeEnv env;
+  env.set_wall_unix_seconds(1000);
   ScriptedSource source;
   MetricsPublisher publisher;
   SelfMetrics metrics(SelfMetricsOptions{});
-  Poller poller(polling, series, publisher, source, metrics, [&] { return now; });
+  Poller poller(polling, series, publisher, source, metrics, env);
   CHECK_FALSE(publisher.current()->ready);
 
   source.answers.push_back(ok_body(k_two));
@@ -98,7 +102,7 @@ TEST_CASE("poller: serves last good data through failures, drops it when stale, 
       3);
   CHECK(s.at("cloudtuner_kubecost_exporter_scrape_success") == 1);
 
-  now += 60;
+  env.advance(60s);
   source.answers.push_back(Failure{FailureReason::http_status, "HTTP 500: boom"});
   poller.poll_once();
   p = publisher.current();
@@ -112,7 +116,7 @@ TEST_CASE("poller: serves last good data through failures, drops it when stale, 
   CHECK(s.at(R"(cloudtuner_kubecost_exporter_scrape_errors_total{reason="http_status"})") == 1);
   CHECK(s.at("cloudtuner_kubecost_exporter_last_success_timestamp_seconds") == 1000);
 
-  now = 1000 + 181;
+  env.advance(121s);  // 181 s after the good poll
   poller.expire_if_stale();
   p = publisher.current();
   CHECK_FALSE(p->ready);
@@ -120,7 +124,7 @@ TEST_CASE("poller: serves last good data through failures, drops it when stale, 
   CHECK(s.at("cloudtuner_kubecost_exporter_series_count") == 0);
   for (auto& [name, v] : s) CHECK(name.starts_with("cloudtuner_kubecost_exporter_"));
 
-  now += 60;
+  env.advance(60s);
   source.answers.push_back(ok_body(k_one));  // b is gone from Kubecost
   poller.poll_once();
   p = publisher.current();
@@ -141,11 +145,12 @@ TEST_CASE("poller: an empty or unparsable answer is a failure that keeps the las
           "[threads]") {
   CostSeriesOptions series;
   PollerOptions polling;
-  double now = 1000;
+  FakeEnv env;
+  env.set_wall_unix_seconds(1000);
   ScriptedSource source;
   MetricsPublisher publisher;
   SelfMetrics metrics(SelfMetricsOptions{});
-  Poller poller(polling, series, publisher, source, metrics, [&] { return now; });
+  Poller poller(polling, series, publisher, source, metrics, env);
   source.answers.push_back(ok_body(k_two));
   source.answers.push_back(ok_body(R"({"code":200,"data":[null]})"));
   source.answers.push_back(ok_body("<html>oops</html>"));
@@ -165,7 +170,9 @@ TEST_CASE("poller: the gzip pieces are one gzip member of the text, read by zlib
   ScriptedSource source;
   MetricsPublisher publisher;
   SelfMetrics metrics(SelfMetricsOptions{});
-  Poller poller(polling, series, publisher, source, metrics, [] { return 1000.0; });
+  FakeEnv env;
+  env.set_wall_unix_seconds(1000);
+  Poller poller(polling, series, publisher, source, metrics, env);
   source.answers.push_back(ok_body(k_two));
   poller.poll_once();
   auto first = publisher.current();
@@ -188,14 +195,15 @@ TEST_CASE("poller: only null sets for a 1h window are no_data_yet, kept up to th
   PollerOptions polling;
   series.window = *parse_window("1h");
   polling.scrape_interval = std::chrono::seconds(60);  // maxStaleness 180 s
-  double now = 1000;
+  FakeEnv env;
+  env.set_wall_unix_seconds(1000);
   ScriptedSource source;
   MetricsPublisher publisher;
   SelfMetrics metrics(SelfMetricsOptions{});
-  Poller poller(polling, series, publisher, source, metrics, [&] { return now; });
+  Poller poller(polling, series, publisher, source, metrics, env);
   source.answers.push_back(ok_body(k_two));
   poller.poll_once();
-  now += 600;  // 10 minutes on: the new hour has begun and Kubecost has not built it yet
+  env.advance(600s);  // 10 minutes on: the new hour has begun and Kubecost has not built it yet
   source.answers.push_back(ok_body(R"({"code":200,"data":[null]})"));
   poller.poll_once();
   auto p = publisher.current();
@@ -204,7 +212,7 @@ TEST_CASE("poller: only null sets for a 1h window are no_data_yet, kept up to th
   CHECK(s.at(R"(cloudtuner_kubecost_exporter_scrape_errors_total{reason="empty"})") == 0);
   CHECK(p->ready);  // past maxStaleness (180 s), within the window's hour
   CHECK(p->last_error.find("no data yet for window 1h") != std::string::npos);
-  now = 1000 + 3601;
+  env.advance(3001s);  // 3601 s after the good poll
   poller.expire_if_stale();
   CHECK_FALSE(publisher.current()->ready);
 }
@@ -214,14 +222,15 @@ TEST_CASE("poller: only null sets for a 24h window stay `empty` and expire at ma
   CostSeriesOptions series;
   PollerOptions polling;
   polling.scrape_interval = std::chrono::seconds(60);
-  double now = 1000;
+  FakeEnv env;
+  env.set_wall_unix_seconds(1000);
   ScriptedSource source;
   MetricsPublisher publisher;
   SelfMetrics metrics(SelfMetricsOptions{});
-  Poller poller(polling, series, publisher, source, metrics, [&] { return now; });
+  Poller poller(polling, series, publisher, source, metrics, env);
   source.answers.push_back(ok_body(k_two));
   poller.poll_once();
-  now += 600;
+  env.advance(600s);
   source.answers.push_back(ok_body(R"({"code":200,"data":[null]})"));
   poller.poll_once();
   auto p = publisher.current();
@@ -236,7 +245,9 @@ TEST_CASE("poller: the window hours the data covers are a health series", "[thre
   ScriptedSource source;
   MetricsPublisher publisher;
   SelfMetrics metrics(SelfMetricsOptions{});
-  Poller poller(polling, series, publisher, source, metrics, [] { return 2e9; });
+  FakeEnv env;
+  env.set_wall_unix_seconds(2e9);
+  Poller poller(polling, series, publisher, source, metrics, env);
   source.answers.push_back(ok_body(
       R"({"data":[{"a":{"window":{"start":"2024-01-01T00:00:00Z","end":"2024-01-02T00:00:00Z"},"start":"2024-01-01T00:00:00Z","end":"2024-01-01T18:00:00Z","totalCost":18}}]})"));
   poller.poll_once();
@@ -262,7 +273,9 @@ TEST_CASE("poller: label families from one label answer per key reconcile to the
   source.label_answers["app"] = R"({"data":[{"web":{"totalCost":5,"cpuCost":3,"ramCost":2}}]})";
   MetricsPublisher publisher;
   SelfMetrics metrics(SelfMetricsOptions{});
-  Poller poller(polling, series, publisher, source, metrics, [] { return 2e9; });
+  FakeEnv env;
+  env.set_wall_unix_seconds(2e9);
+  Poller poller(polling, series, publisher, source, metrics, env);
   poller.poll_once();
   CHECK(source.label_requests == std::vector<std::string>{"team", "app"});
   auto s = series_of(publisher.current()->text());
@@ -301,7 +314,9 @@ TEST_CASE("poller: under leader election only the leader publishes cost series",
   ScriptedSource source;
   MetricsPublisher publisher;
   SelfMetrics metrics(self);
-  Poller poller(polling, series, publisher, source, metrics, [] { return 1000.0; });
+  FakeEnv env;
+  env.set_wall_unix_seconds(1000);
+  Poller poller(polling, series, publisher, source, metrics, env);
   const std::string leader = "cloudtuner_kubecost_exporter_leader";
   // A follower from the start: health only, leader 0, ready (it serves what it should).
   auto p = publisher.current();
@@ -350,9 +365,11 @@ TEST_CASE("poller: a follower never calls Kubecost; leadership starts a poll at 
   } source;
   MetricsPublisher publisher;
   SelfMetrics metrics(self);
-  Poller poller(polling, series, publisher, source, metrics);
+  FakeEnv env;
+  Poller poller(polling, series, publisher, source, metrics, env);
   poller.start();
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  env.advance(3h);  // three intervals: a follower still does not poll
   CHECK(source.fetches == 0);
   CHECK(publisher.current()->costs == nullptr);
   // A follower is ready, and its landing page names the leader.
@@ -370,5 +387,79 @@ TEST_CASE("poller: a follower never calls Kubecost; leadership starts a poll at 
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   CHECK(publisher.current()->costs != nullptr);
   CHECK(source.fetches == 1);
+  poller.stop();
+}
+
+TEST_CASE("poller: staleness is judged on the monotonic clock; a wall-clock step changes nothing",
+          "[threads]") {
+  CostSeriesOptions series;
+  PollerOptions polling;
+  series.metric_mode = MetricMode::total;
+  polling.scrape_interval = std::chrono::seconds(60);  // maxStaleness 180 s
+  FakeEnv env;
+  env.set_wall_unix_seconds(10'000);
+  ScriptedSource source;
+  MetricsPublisher publisher;
+  SelfMetrics metrics(SelfMetricsOptions{});
+  Poller poller(polling, series, publisher, source, metrics, env);
+  source.answers.push_back(ok_body(k_two));
+  poller.poll_once();
+  REQUIRE(publisher.current()->ready);
+
+  SECTION("the wall clock steps back 1 h: the series still go after maxStaleness") {
+    env.step_wall(-1h);
+    env.advance(181s);
+    poller.expire_if_stale();
+    auto p = publisher.current();
+    CHECK_FALSE(p->ready);
+    CHECK(p->costs == nullptr);
+    CHECK(series_of(p->text()).at("cloudtuner_kubecost_exporter_series_count") == 0);
+  }
+  SECTION("the wall clock steps forward 1 h: fresh series are kept") {
+    env.step_wall(1h);
+    env.advance(60s);
+    poller.expire_if_stale();
+    CHECK(publisher.current()->ready);
+  }
+  SECTION("published timestamps are wall time") {
+    env.advance(30s);
+    env.step_wall(-1h);
+    source.answers.push_back(ok_body(k_one));
+    poller.poll_once();
+    auto s = series_of(publisher.current()->text());
+    CHECK(s.at("cloudtuner_kubecost_exporter_last_success_timestamp_seconds") == 10'030 - 3600);
+  }
+}
+
+TEST_CASE("poller: the loop drops stale series when the fake clock passes maxStaleness",
+          "[threads]") {
+  CostSeriesOptions series;
+  PollerOptions polling;
+  series.metric_mode = MetricMode::total;
+  polling.scrape_interval = std::chrono::hours(1);  // maxStaleness 3 h; no poll in between
+  polling.max_staleness = std::chrono::seconds(90);
+  polling.scrape_jitter_max = std::chrono::milliseconds(0);
+  FakeEnv env;
+  ScriptedSource source;
+  MetricsPublisher publisher;
+  SelfMetrics metrics(SelfMetricsOptions{});
+  Poller poller(polling, series, publisher, source, metrics, env);
+  source.answers.push_back(ok_body(k_two));
+  poller.start();
+  // Bounded waits (not timing assertions): the loop runs on its own thread.
+  for (int i = 0; i < 500 && !publisher.current()->ready; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  REQUIRE(publisher.current()->ready);
+  for (int i = 0; i < 500 && env.waiters() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  // The loop sleeps until the staleness deadline (90 s + 10 ms), well before the next poll.
+  CHECK(env.next_deadline() - env.monotonic_now() < std::chrono::seconds(91));
+  env.step_wall(-1h);
+  env.advance(89s);
+  CHECK(publisher.current()->ready);
+  env.advance(2s);
+  for (int i = 0; i < 500 && publisher.current()->ready; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  CHECK_FALSE(publisher.current()->ready);
   poller.stop();
 }
