@@ -89,7 +89,7 @@ std::string_view path_of(std::string_view target) { return target.substr(0, targ
 bool needs_auth(std::string_view path) { return path != "/healthz" && path != "/readyz"; }
 
 HttpReply route(const HttpRequestView& request, std::shared_ptr<const Published> state,
-                const LandingPageOptions& landing) {
+                const LandingPageOptions& landing, const LiveMetrics& live_metrics) {
   const std::string_view path = path_of(request.target);
   HttpReply r;
   if (path == "/metrics" || path == "/healthz" || path == "/readyz" || path == "/")
@@ -112,14 +112,20 @@ HttpReply route(const HttpRequestView& request, std::shared_ptr<const Published>
     r.content_type = std::string(k_exposition_content_type);
     r.headers.emplace_back("Cache-Control", "no-store");
     r.headers.emplace_back("Vary", "Accept-Encoding");
+    // The cost series as published by the last poll, then the self metrics as of now.
+    auto live = std::make_shared<const std::string>(live_metrics ? live_metrics() : "");
     if (accepts_gzip(request.accept_encoding)) {
       r.headers.emplace_back("Content-Encoding", "gzip");
       r.pieces.emplace_back(gzip_header());
       if (state->costs) r.pieces.emplace_back(state->costs->deflated().blocks);
-      r.pieces.emplace_back(state->gzip_tail);
+      // One gzip member: the self metrics' deflate blocks and the trailer over both texts.
+      r.rendered.push_back(std::make_shared<const std::string>(
+          gzip_tail(state->costs ? state->costs->deflated() : DeflatedText{}, *live)));
+      r.pieces.emplace_back(*r.rendered.back());
     } else {
       if (state->costs) r.pieces.emplace_back(state->costs->text());
-      r.pieces.emplace_back(state->health);
+      r.rendered.push_back(std::move(live));
+      r.pieces.emplace_back(*r.rendered.back());
     }
     r.owner = std::move(state);
   } else if (path == "/healthz") {

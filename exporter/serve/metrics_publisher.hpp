@@ -11,18 +11,12 @@
 namespace kci {
 
 struct Published {
-  // Text format 0.0.4 in two pieces, served back to back: the cost series of the last good
-  // poll (shared with the poller, never copied; null when none or stale) and the health series.
+  // The cost series of the last good poll (shared with the poller, never copied; null when none
+  // or stale). /metrics serves them followed by the self metrics rendered at that request
+  // (SelfMetrics::render_live).
   std::shared_ptr<const CostExposition> costs;
-  std::string health;
-  // With gzip_header() and costs' deflate blocks before it, one gzip member of both pieces.
-  std::string gzip_tail;
   bool ready = false;  // fresh cost data is being served
-  std::size_t size() const { return (costs ? costs->text_size() : 0) + health.size(); }
-  std::string text() const { return std::string(costs ? costs->text() : "") + health; }
-  std::size_t gzip_size() const {
-    return gzip_header().size() + (costs ? costs->deflated().blocks.size() : 0) + gzip_tail.size();
-  }
+  std::string cost_text() const { return std::string(costs ? costs->text() : ""); }
   bool last_poll_ok = false;
   std::string last_error;  // one line, "" after a good poll
   double last_success_timestamp = 0;

@@ -232,9 +232,7 @@ void Poller::publish() {
   auto p = std::make_shared<Published>();
   m_metrics.set_series_count(m_cost_text ? m_cost_series : 0);
   if (m_election) m_metrics.set_leader(m_leadership.leading);
-  p->health = m_metrics.render();
   p->costs = m_cost_text;
-  p->gzip_tail = gzip_tail(p->costs ? p->costs->deflated() : DeflatedText{}, p->health);
   p->ready = m_cost_text != nullptr;
   p->last_poll_ok = m_last_ok;
   p->last_error = m_last_error;

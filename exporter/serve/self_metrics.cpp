@@ -5,6 +5,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include "exporter/telemetry/process_metrics.hpp"
 #include "exporter/telemetry/text_serializer.hpp"
 #include "exporter/util/text_util.hpp"
 
@@ -14,6 +15,16 @@ namespace {
 constexpr const char* k_prefix = "cloudtuner_kubecost_exporter_";
 
 std::string name(const char* suffix) { return std::string(k_prefix) + suffix; }
+
+std::string compiler_name() {
+#if defined(__clang__)
+  return std::string("clang ") + __clang_version__;
+#elif defined(__GNUC__)
+  return std::string("gcc ") + __VERSION__;
+#else
+  return "unknown";
+#endif
+}
 
 // From 5 ms (a small demo poll's render) to 2 min (a large cluster's fetch at the deadline).
 const prometheus::Histogram::BucketBoundaries& stage_buckets() {
@@ -69,7 +80,7 @@ SelfMetrics::SelfMetrics(const SelfMetricsOptions& options)
                     .Name(name("http_requests_total"))
                     .Help(
                         "Requests to this exporter's HTTP endpoints by handler and status "
-                        "code, as of the last poll (rendered once per poll).")
+                        "code.")
                     .Register(r);
   prometheus::BuildGauge()
       .Name(name("info"))
@@ -80,6 +91,13 @@ SelfMetrics::SelfMetrics(const SelfMetricsOptions& options)
             {"aggregation_level", options.aggregation_level},
             {"window", options.window},
             {"cluster_name", options.cluster_name}})
+      .Set(1);
+  // As every Prometheus exporter's <name>_build_info (kube-state-metrics, node_exporter).
+  prometheus::BuildGauge()
+      .Name(name("build_info"))
+      .Help("Build facts of this exporter: version and the compiler that built it; always 1.")
+      .Register(r)
+      .Add({{"version", EXPORTER_VERSION}, {"compiler", compiler_name()}})
       .Set(1);
 }
 
@@ -123,5 +141,9 @@ void SelfMetrics::record_http_request(std::string_view handler, int status) {
 }
 
 std::string SelfMetrics::render() const { return serialize_text(*m_registry); }
+
+std::string SelfMetrics::render_live() const {
+  return serialize_text(*m_registry, process_families(read_process_stats()));
+}
 
 }  // namespace kci

@@ -1,6 +1,8 @@
 #pragma once
 // Serve mode's own metrics (the `cloudtuner_kubecost_exporter_*` families) in a prometheus-cpp
-// registry, rendered once per poll by the telemetry serializer and served after the cost text.
+// registry, rendered by the telemetry serializer at every /metrics request (render_live, with the
+// standard process_* families), after the cost text that is pre-rendered once per poll. A
+// counter read right after a request therefore already shows it.
 //
 // Families:
 //   _scrape_duration_seconds          gauge      the last poll, all stages
@@ -12,11 +14,15 @@
 //                                                 rate divisor in rate mode, in hours)
 //   _poll_duration_seconds{stage}     histogram  fetch | parse | render, per poll
 //   _kubecost_retries_total           counter    extra attempts the HTTP client made
-//   _http_requests_total{handler,code} counter   requests to our own endpoints, as of the
-//                                                 last render (once per poll)
+//   _http_requests_total{handler,code} counter   requests to our own endpoints (this one not
+//                                                 yet counted: it is counted once answered)
 //   _leader                           gauge      1 on the Lease holder, 0 on a follower (only
 //                                                 with leaderElection.enabled)
 //   _info{version,kubecost_url,aggregation_level,window,cluster_name} gauge = 1
+//   _build_info{version,compiler}     gauge = 1
+// render_live() adds process_cpu_seconds_total, process_resident_memory_bytes,
+// process_virtual_memory_bytes, process_open_fds, process_max_fds, process_start_time_seconds
+// (telemetry/process_metrics.hpp).
 //
 // Thread-safety: record_* may be called from any thread (prometheus-cpp's metrics are atomic);
 // render() reads a consistent-enough snapshot for a gauge/counter exposition.
@@ -60,8 +66,10 @@ class SelfMetrics {
   // One request to our own HTTP server. `handler` is the route ("/metrics", ..., "other").
   void record_http_request(std::string_view handler, int status);
 
-  // Text format 0.0.4 of every family above.
+  // Text format 0.0.4 of every family above (deterministic: the golden test's input).
   std::string render() const;
+  // render() followed by the process_* families read now: what /metrics serves.
+  std::string render_live() const;
 
  private:
   std::shared_ptr<prometheus::Registry> m_registry;

@@ -217,8 +217,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void respond(bool authorized) {
+    SelfMetrics* metrics = m_server.metrics;
     m_reply =
-        route(m_request->view(authorized), m_server.publisher.current(), m_server.landing_page);
+        route(m_request->view(authorized), m_server.publisher.current(), m_server.landing_page,
+              [metrics] { return metrics ? metrics->render_live() : std::string(); });
     write_reply();
   }
 

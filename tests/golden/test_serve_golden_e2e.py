@@ -116,6 +116,22 @@ def main():
             check(got == want, f"/metrics equals {os.path.basename(args.golden)} (masked)", diff)
             status, _, _ = http_get(exporter.base + "/readyz")
             check(status == 200, "/readyz is 200 after the good poll", str(status))
+            # Self metrics are live: the counter shows the previous request at once (no poll
+            # runs in between: the interval is 1 h), and process_* are read at each scrape.
+            key = ("cloudtuner_kubecost_exporter_http_requests_total",
+                   frozenset({"handler": "/metrics", "code": "200"}.items()))
+            before = parse_metrics(exporter.metrics()).get(key, 0)
+            after = parse_metrics(exporter.metrics()).get(key, 0)
+            check(after == before + 1, "http_requests_total counts each /metrics request at once",
+                  f"before {before}, after {after}")
+            m = parse_metrics(plain)
+            for name in ("process_cpu_seconds_total", "process_resident_memory_bytes",
+                         "process_open_fds", "process_max_fds", "process_start_time_seconds",
+                         "process_virtual_memory_bytes"):
+                check((name, frozenset()) in m, f"{name} is exported")
+            rss = m.get(("process_resident_memory_bytes", frozenset()), 0)
+            check(1 << 20 < rss < 1 << 30, "process_resident_memory_bytes is the process's RSS",
+                  str(rss))
     finally:
         kubecost.stop()
     print(f"{passed} passed, {failed} failed")

@@ -20,11 +20,16 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// The /metrics gzip body as the router serves it: header, cost blocks, tail.
-std::string served_gzip(const kci::Published& p) {
-  std::string gz(kci::gzip_header());
-  if (p.costs) gz += p.costs->deflated().blocks;
-  return gz + p.gzip_tail;
+// The /metrics body the router serves for `p`, with `metrics` rendered at the request (as the
+// web server does): plain text, or gzip when asked.
+std::string served(const std::shared_ptr<const kci::Published>& p, const kci::SelfMetrics& metrics,
+                   bool gzip = false) {
+  const kci::HttpReply reply =
+      kci::route({"GET", "/metrics", gzip ? "gzip" : "", true}, p, kci::LandingPageOptions{},
+                 [&] { return metrics.render(); });
+  std::string body;
+  for (auto piece : reply.body()) body += piece;
+  return body;
 }
 
 // zlib reads it back (util's compressor is under test): the text, checked to be one member.
@@ -95,7 +100,7 @@ TEST_CASE("poller: serves last good data through failures, drops it when stale, 
   poller.poll_once();
   auto p = publisher.current();
   CHECK(p->ready);
-  auto s = series_of(p->text());
+  auto s = series_of(served(p, metrics));
   CHECK(
       s.at(
           R"(cloudtuner_kubecost_namespace_total_cost{cluster="kubernetes",namespace="b",tenant_id="",currency="USD"})") ==
@@ -107,7 +112,7 @@ TEST_CASE("poller: serves last good data through failures, drops it when stale, 
   poller.poll_once();
   p = publisher.current();
   CHECK(p->ready);  // still within maxStaleness
-  s = series_of(p->text());
+  s = series_of(served(p, metrics));
   CHECK(
       s.count(
           R"(cloudtuner_kubecost_namespace_total_cost{cluster="kubernetes",namespace="b",tenant_id="",currency="USD"})") ==
@@ -120,7 +125,7 @@ TEST_CASE("poller: serves last good data through failures, drops it when stale, 
   poller.expire_if_stale();
   p = publisher.current();
   CHECK_FALSE(p->ready);
-  s = series_of(p->text());
+  s = series_of(served(p, metrics));
   CHECK(s.at("cloudtuner_kubecost_exporter_series_count") == 0);
   for (auto& [name, v] : s) CHECK(name.starts_with("cloudtuner_kubecost_exporter_"));
 
@@ -129,7 +134,7 @@ TEST_CASE("poller: serves last good data through failures, drops it when stale, 
   poller.poll_once();
   p = publisher.current();
   CHECK(p->ready);
-  s = series_of(p->text());
+  s = series_of(served(p, metrics));
   CHECK(
       s.count(
           R"(cloudtuner_kubecost_namespace_total_cost{cluster="kubernetes",namespace="b",tenant_id="",currency="USD"})") ==
@@ -157,7 +162,7 @@ TEST_CASE("poller: an empty or unparsable answer is a failure that keeps the las
   poller.poll_once();
   poller.poll_once();
   poller.poll_once();
-  auto s = series_of(publisher.current()->text());
+  auto s = series_of(served(publisher.current(), metrics));
   CHECK(s.at(R"(cloudtuner_kubecost_exporter_scrape_errors_total{reason="empty"})") == 1);
   CHECK(s.at(R"(cloudtuner_kubecost_exporter_scrape_errors_total{reason="parse"})") == 1);
   CHECK(s.at("cloudtuner_kubecost_exporter_series_count") > 0);
@@ -177,16 +182,16 @@ TEST_CASE("poller: the gzip pieces are one gzip member of the text, read by zlib
   poller.poll_once();
   auto first = publisher.current();
   REQUIRE(first->costs);
-  const std::string text = first->text();
+  const std::string text = served(first, metrics);
   CHECK(text.find("cloudtuner_kubecost_namespace_total_cost{") != std::string::npos);
-  CHECK(gunzip(served_gzip(*first)) == text);
-  // A failed poll keeps the cost bytes and publishes new health series behind them.
+  CHECK(gunzip(served(first, metrics, true)) == text);
+  // A failed poll keeps the cost bytes; the health series behind them are rendered per request.
   source.answers.push_back(Failure{FailureReason::http_status, "HTTP 500: boom"});
   poller.poll_once();
   auto second = publisher.current();
   REQUIRE(second->costs == first->costs);
-  CHECK(second->health != first->health);
-  CHECK(gunzip(served_gzip(*second)) == second->text());
+  CHECK(served(second, metrics) != text);
+  CHECK(gunzip(served(second, metrics, true)) == served(second, metrics));
 }
 
 TEST_CASE("poller: only null sets for a 1h window are no_data_yet, kept up to the window length",
@@ -207,7 +212,7 @@ TEST_CASE("poller: only null sets for a 1h window are no_data_yet, kept up to th
   source.answers.push_back(ok_body(R"({"code":200,"data":[null]})"));
   poller.poll_once();
   auto p = publisher.current();
-  auto s = series_of(p->text());
+  auto s = series_of(served(p, metrics));
   CHECK(s.at(R"(cloudtuner_kubecost_exporter_scrape_errors_total{reason="no_data_yet"})") == 1);
   CHECK(s.at(R"(cloudtuner_kubecost_exporter_scrape_errors_total{reason="empty"})") == 0);
   CHECK(p->ready);  // past maxStaleness (180 s), within the window's hour
@@ -234,8 +239,8 @@ TEST_CASE("poller: only null sets for a 24h window stay `empty` and expire at ma
   source.answers.push_back(ok_body(R"({"code":200,"data":[null]})"));
   poller.poll_once();
   auto p = publisher.current();
-  CHECK(series_of(p->text()).at(
-            R"(cloudtuner_kubecost_exporter_scrape_errors_total{reason="empty"})") == 1);
+  CHECK(series_of(served(p, metrics))
+            .at(R"(cloudtuner_kubecost_exporter_scrape_errors_total{reason="empty"})") == 1);
   CHECK_FALSE(p->ready);
 }
 
@@ -251,7 +256,7 @@ TEST_CASE("poller: the window hours the data covers are a health series", "[thre
   source.answers.push_back(ok_body(
       R"({"data":[{"a":{"window":{"start":"2024-01-01T00:00:00Z","end":"2024-01-02T00:00:00Z"},"start":"2024-01-01T00:00:00Z","end":"2024-01-01T18:00:00Z","totalCost":18}}]})"));
   poller.poll_once();
-  auto s = series_of(publisher.current()->text());
+  auto s = series_of(served(publisher.current(), metrics));
   CHECK(s.at("cloudtuner_kubecost_exporter_data_window_seconds") == 18 * 3600);
   CHECK(
       s.at(
@@ -278,7 +283,7 @@ TEST_CASE("poller: label families from one label answer per key reconcile to the
   Poller poller(polling, series, publisher, source, metrics, env);
   poller.poll_once();
   CHECK(source.label_requests == std::vector<std::string>{"team", "app"});
-  auto s = series_of(publisher.current()->text());
+  auto s = series_of(served(publisher.current(), metrics));
   const std::string tail = R"(",cluster="kubernetes",tenant_id="",currency="USD"})";
   CHECK(s.at(R"(cloudtuner_kubecost_label_total_cost{label_key="team",label_value="red)" + tail) ==
         2);
@@ -300,7 +305,7 @@ TEST_CASE("poller: label families from one label answer per key reconcile to the
   source.answers.push_back(ok_body(k_two));
   source.label_answers.erase("app");
   poller.poll_once();
-  CHECK(series_of(publisher.current()->text())
+  CHECK(series_of(served(publisher.current(), metrics))
             .at(R"(cloudtuner_kubecost_exporter_scrape_errors_total{reason="http_status"})") == 1);
 }
 
@@ -322,7 +327,7 @@ TEST_CASE("poller: under leader election only the leader publishes cost series",
   auto p = publisher.current();
   CHECK(p->election);
   CHECK_FALSE(p->leading);
-  CHECK(series_of(p->text()).at(leader) == 0);
+  CHECK(series_of(served(p, metrics)).at(leader) == 0);
   CHECK(p->costs == nullptr);
 
   poller.set_leadership({true, "me", "me"});
@@ -330,7 +335,7 @@ TEST_CASE("poller: under leader election only the leader publishes cost series",
   poller.poll_once();
   p = publisher.current();
   CHECK(p->ready);
-  CHECK(series_of(p->text()).at(leader) == 1);
+  CHECK(series_of(served(p, metrics)).at(leader) == 1);
   CHECK(p->costs != nullptr);
   CHECK(p->leader_identity == "me");
 
@@ -339,7 +344,7 @@ TEST_CASE("poller: under leader election only the leader publishes cost series",
   p = publisher.current();
   CHECK(p->costs == nullptr);
   CHECK_FALSE(p->ready);
-  CHECK(series_of(p->text()).at(leader) == 0);
+  CHECK(series_of(served(p, metrics)).at(leader) == 0);
   CHECK(p->leader_identity == "other");
   // A poll that completes after leadership is gone publishes nothing.
   source.answers.push_back(ok_body(k_two));
@@ -413,7 +418,7 @@ TEST_CASE("poller: staleness is judged on the monotonic clock; a wall-clock step
     auto p = publisher.current();
     CHECK_FALSE(p->ready);
     CHECK(p->costs == nullptr);
-    CHECK(series_of(p->text()).at("cloudtuner_kubecost_exporter_series_count") == 0);
+    CHECK(series_of(served(p, metrics)).at("cloudtuner_kubecost_exporter_series_count") == 0);
   }
   SECTION("the wall clock steps forward 1 h: fresh series are kept") {
     env.step_wall(1h);
@@ -426,7 +431,7 @@ TEST_CASE("poller: staleness is judged on the monotonic clock; a wall-clock step
     env.step_wall(-1h);
     source.answers.push_back(ok_body(k_one));
     poller.poll_once();
-    auto s = series_of(publisher.current()->text());
+    auto s = series_of(served(publisher.current(), metrics));
     CHECK(s.at("cloudtuner_kubecost_exporter_last_success_timestamp_seconds") == 10'030 - 3600);
   }
 }
