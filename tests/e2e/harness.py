@@ -132,6 +132,18 @@ class Exporter:
         self.log.close()
 
 
+def cost_text(text):
+    """The cost series of a /metrics text: without the self metrics (cloudtuner_kubecost_exporter_*,
+    process_*), which are rendered at each request and so differ between two reads."""
+    keep = []
+    for line in text.splitlines():
+        name = line.split(" ", 3)[2] if line.startswith("# ") and len(line.split(" ")) > 2 else line
+        if name.startswith(("cloudtuner_kubecost_exporter_", "process_")):
+            continue
+        keep.append(line)
+    return "\n".join(keep)
+
+
 def value(m, name, **labels):
     return m.get((name, frozenset(labels.items())))
 
