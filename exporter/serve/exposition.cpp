@@ -41,18 +41,6 @@ constexpr std::array<FamilyDef, k_average_count> k_avg_defs = {{
 constexpr std::string_view k_prefix = "cloudtuner_kubecost_";
 constexpr std::string_view k_cached = " Cached from the last successful Kubecost poll.";
 
-void header(std::string& out, std::string_view name, std::string_view help, const char* type) {
-  out += "# HELP ";
-  out += name;
-  out += ' ';
-  out += help;
-  out += "\n# TYPE ";
-  out += name;
-  out += ' ';
-  out += type;
-  out += '\n';
-}
-
 // Pre-escaped label text shared by every series of a poll.
 struct Common {
   std::string tenant, currency;
@@ -113,6 +101,19 @@ void append_label_value(std::string& out, std::string_view value) {
     start = i + 1;
   }
   out.append(value.data() + start, value.size() - start);
+}
+
+void append_family_header(std::string& out, std::string_view name, std::string_view help,
+                          std::string_view type) {
+  out += "# HELP ";
+  out += name;
+  out += ' ';
+  out += help;
+  out += "\n# TYPE ";
+  out += name;
+  out += ' ';
+  out += type;
+  out += '\n';
 }
 
 void append_sample_value(std::string& out, double v) {
@@ -208,9 +209,9 @@ std::size_t render_costs(const CostSnapshot& snap, const CostSeriesOptions& opti
   for (const auto& s : scopes) {
     for (std::size_t f = 0; f < k_cost_family_count; ++f) {
       name.assign(k_prefix).append(s.prefix).append(k_cost_defs[f].suffix);
-      header(out, name,
-             std::string(k_cost_defs[f].help) + " " + s.what + unit + std::string(k_cached),
-             "gauge");
+      append_family_header(
+          out, name, std::string(k_cost_defs[f].help) + " " + s.what + unit + std::string(k_cached),
+          "gauge");
       if (s.rows) {
         for (std::size_t r = 0; r < s.rows->size(); ++r)
           sample(s.labels->with(r), (*s.rows)[r].acc.cost_of(static_cast<CostFamily>(f)) / divisor);
@@ -226,8 +227,9 @@ std::size_t render_costs(const CostSnapshot& snap, const CostSeriesOptions& opti
     if (s.single == &ClusterTotals::idle) continue;
     for (std::size_t e = 0; e < k_efficiency_count; ++e) {
       name.assign(k_prefix).append(s.prefix).append(k_eff_defs[e].suffix);
-      header(out, name,
-             std::string(k_eff_defs[e].help) + " " + s.what + "." + std::string(k_cached), "gauge");
+      append_family_header(
+          out, name, std::string(k_eff_defs[e].help) + " " + s.what + "." + std::string(k_cached),
+          "gauge");
       if (s.rows) {
         for (std::size_t r = 0; r < s.rows->size(); ++r)
           sample(s.labels->without(r), (*s.rows)[r].acc.efficiency(static_cast<Efficiency>(e)));
@@ -239,8 +241,9 @@ std::size_t render_costs(const CostSnapshot& snap, const CostSeriesOptions& opti
     }
     for (std::size_t a = 0; a < k_average_count; ++a) {
       name.assign(k_prefix).append(s.prefix).append(k_avg_defs[a].suffix);
-      header(out, name,
-             std::string(k_avg_defs[a].help) + " " + s.what + "." + std::string(k_cached), "gauge");
+      append_family_header(
+          out, name, std::string(k_avg_defs[a].help) + " " + s.what + "." + std::string(k_cached),
+          "gauge");
       if (s.rows) {
         for (std::size_t r = 0; r < s.rows->size(); ++r)
           sample(s.labels->without(r),
@@ -258,11 +261,12 @@ std::size_t render_costs(const CostSnapshot& snap, const CostSeriesOptions& opti
     for (CostFamily f : pod_families) {
       const auto& def = k_cost_defs[static_cast<std::size_t>(f)];
       name.assign(k_prefix).append("pod_").append(def.suffix);
-      header(out, name,
-             std::string(def.help) + " for the top " + std::to_string(options.top_n_pods) +
-                 " pods by total cost; pod=\"__other__\" is the rest of each namespace" + unit +
-                 std::string(k_cached),
-             "gauge");
+      append_family_header(
+          out, name,
+          std::string(def.help) + " for the top " + std::to_string(options.top_n_pods) +
+              " pods by total cost; pod=\"__other__\" is the rest of each namespace" + unit +
+              std::string(k_cached),
+          "gauge");
       for (std::size_t r = 0; r < snap.pods.size(); ++r)
         sample(pod_labels.with(r), snap.pods[r].acc.cost_of(f) / divisor);
     }

@@ -22,6 +22,10 @@ inline constexpr std::string_view k_exposition_content_type =
 void append_label_value(std::string& out, std::string_view value);
 // Shortest text that reads back as the same double; NaN/Inf in Prometheus spelling.
 void append_sample_value(std::string& out, double value);
+// `# HELP <name> <help>` and `# TYPE <name> <type>` lines: the one writer of the cost families'
+// headers (these families and the label families of label_costs).
+void append_family_header(std::string& out, std::string_view name, std::string_view help,
+                          std::string_view type);
 
 // Receives the text in order, in pieces of about k_exposition_piece bytes.
 using ExpositionSink = std::function<void(std::string_view)>;

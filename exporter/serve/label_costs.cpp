@@ -65,18 +65,14 @@ std::string render_label_costs(const std::vector<LabelCostRow>& rows,
   std::string out;
   if (rows.empty()) return out;
   for (const auto& def : k_defs) {
-    out += "# HELP ";
-    out += def.name;
-    out += ' ';
-    out += def.help;
-    out +=
+    std::string help = def.help;
+    help +=
         " by the value of a Kubernetes label (aggregate=label:<key>; __unallocated__ is the "
         "pods without it; the values plus idle are the cluster)";
-    out += rate ? " per hour (" + options.currency + "/h)."
-                : " over the query window (" + options.currency + ").";
-    out += " Cached from the last successful Kubecost poll.\n# TYPE ";
-    out += def.name;
-    out += " gauge\n";
+    help += rate ? " per hour (" + options.currency + "/h)."
+                 : " over the query window (" + options.currency + ").";
+    help += " Cached from the last successful Kubecost poll.";
+    append_family_header(out, def.name, help, "gauge");
     for (const auto& r : rows) {
       const double v = r.acc.cost_of(def.family);
       if (std::isnan(v)) continue;
