@@ -10,6 +10,7 @@
 #include "exporter/http/http_client.hpp"
 #include "exporter/kubecost/kubecost_query.hpp"
 #include "exporter/kubecost/kubecost_source.hpp"
+#include "exporter/util/env.hpp"
 
 namespace kci {
 namespace {
@@ -34,8 +35,7 @@ Verdict check_kubecost(const Config& config) {
   KubecostSource source(config.kubecost, allocation_query_options(config));
   StringSink sink;
   auto fetched = source.fetch(sink);
-  const double now =
-      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const double now = Env::system().wall_unix_seconds();
   if (!fetched.ok())
     return kubecost_verdict(config, flavour_name(source.flavour()), fetched.failure(), now);
   return kubecost_verdict(config, flavour_name(source.flavour()), summarize_allocations(sink.body),

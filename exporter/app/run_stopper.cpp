@@ -22,9 +22,10 @@ std::string signal_name(int signo) {
 }  // namespace
 
 RunStopper::RunStopper(Cancellation& cancel, std::chrono::milliseconds run_timeout,
-                       std::string timeout_name)
+                       std::string timeout_name, const Env& env)
     : m_cancel(cancel),
-      m_deadline(std::chrono::steady_clock::now() + run_timeout),
+      m_env(env),
+      m_deadline(env.deadline_after(run_timeout)),
       m_run_timeout(run_timeout),
       m_timeout_name(std::move(timeout_name)) {
   sigemptyset(&m_signals);
@@ -49,8 +50,8 @@ RunStopper::~RunStopper() {
 void RunStopper::watch() {
   bool deadline_reported = false;
   while (!m_stopping) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        m_deadline - std::chrono::steady_clock::now());
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(m_deadline - m_env.monotonic_now());
     if (left.count() <= 0 && !deadline_reported) {
       deadline_reported = true;
       const std::string reason =

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "exporter/util/cancellation.hpp"
+#include "exporter/util/env.hpp"
 
 namespace kci {
 
@@ -22,7 +23,9 @@ class RunStopper {
   // ("interrupted by SIGTERM", "the run took longer than <timeout_name>=45m"). Later signals
   // are logged and otherwise ignored: the run is already stopping (SIGKILL still ends it).
   // `cancel` must outlive the stopper.
-  RunStopper(Cancellation& cancel, std::chrono::milliseconds run_timeout, std::string timeout_name);
+  // The deadline is on `env`'s monotonic clock.
+  RunStopper(Cancellation& cancel, std::chrono::milliseconds run_timeout, std::string timeout_name,
+             const Env& env = Env::system());
   // Stops the thread, takes any signal that arrived since (cancelling too) and restores the
   // signal mask.
   ~RunStopper();
@@ -33,6 +36,7 @@ class RunStopper {
   void watch();
 
   Cancellation& m_cancel;
+  const Env& m_env;
   std::chrono::steady_clock::time_point m_deadline;
   std::chrono::milliseconds m_run_timeout;
   std::string m_timeout_name;

@@ -102,6 +102,10 @@ class Client {
   ClientOptions m_options;
   const Cancellation& m_cancel;
   Env& m_env;
+
+ public:
+  // The Env the client reads time from (credential expiry uses the same clock).
+  Env& env() const { return m_env; }
 };
 
 }  // namespace kci::aws

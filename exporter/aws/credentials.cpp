@@ -63,7 +63,7 @@ Request sts_request(const std::string& call, const std::string& endpoint, std::s
   return r;
 }
 
-std::string session_name() { return "kubecost-s3-exporter-" + std::to_string(std::time(nullptr)); }
+std::string session_name(std::int64_t now) { return "kubecost-s3-exporter-" + std::to_string(now); }
 
 }  // namespace
 
@@ -111,7 +111,7 @@ Expected<Credentials> CredentialChain::base() {
     std::string body = form({{"Action", "AssumeRoleWithWebIdentity"},
                              {"Version", "2011-06-15"},
                              {"RoleArn", get("AWS_ROLE_ARN")},
-                             {"RoleSessionName", session_name()},
+                             {"RoleSessionName", session_name(m_client.env().wall_unix_time())},
                              {"WebIdentityToken", token}});
     const std::string call = "sts:AssumeRoleWithWebIdentity " + get("AWS_ROLE_ARN");
     auto r = m_client.send(sts_request(call, m_client.endpoints().sts, std::move(body)), nullptr);
@@ -162,7 +162,8 @@ Expected<Credentials> CredentialChain::base() {
 }
 
 Expected<Credentials> CredentialChain::get() {
-  if (m_cached && (!m_cached->expiration || *m_cached->expiration - std::time(nullptr) > 300))
+  if (m_cached &&
+      (!m_cached->expiration || *m_cached->expiration - m_client.env().wall_unix_time() > 300))
     return *m_cached;
   auto first = base();
   if (!first.ok()) return first;
@@ -173,7 +174,7 @@ Expected<Credentials> CredentialChain::get() {
   std::string body = form({{"Action", "AssumeRole"},
                            {"Version", "2011-06-15"},
                            {"RoleArn", m_parent_role_arn},
-                           {"RoleSessionName", session_name()},
+                           {"RoleSessionName", session_name(m_client.env().wall_unix_time())},
                            {"DurationSeconds", "3600"}});
   const std::string call = "sts:AssumeRole " + m_parent_role_arn;
   auto r =

@@ -1,5 +1,6 @@
 #include "exporter/kubecost/demo_cluster.hpp"
 
+#include "exporter/util/env.hpp"
 #include "exporter/util/text_util.hpp"
 
 #include <algorithm>
@@ -222,8 +223,7 @@ DemoSource::DemoSource(const AllocationQueryOptions& query, int pods)
     : m_pod_level(query.pod_metrics), m_pods(pods) {}
 
 Expected<void> DemoSource::fetch(BodySink& sink) {
-  const double now =
-      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const double now = Env::system().wall_unix_seconds();
   DemoOptions o;
   o.seed = 1 + (m_polls++ % 4);  // a little movement from poll to poll
   o.window_end = std::floor(now);

@@ -58,14 +58,12 @@ TEST_CASE("aws_client: a slow-drip answer ends at the call deadline") {
   });
   s.start();
   Client c = client_for(1s);
-  const auto t0 = std::chrono::steady_clock::now();
   auto r = c.send(get(s, "/drip"), nullptr);
-  const auto took = std::chrono::steady_clock::now() - t0;
+  // The deadline's own failure (a hang would never return; ctest's timeout would end it).
   REQUIRE_FALSE(r.ok());
   CHECK(r.failure().reason == FailureReason::timeout);
   CHECK(r.failure().message ==
         "s3:ListObjectsV2 s3://b/p: no complete answer within 1s (testAwsTimeout)");
-  CHECK(took < 10s);  // bounded by the deadline, not a hang (not a timing assertion)
 }
 
 TEST_CASE("aws_client: an answer over the cap is refused, by Content-Length and by size read") {
@@ -210,14 +208,12 @@ TEST_CASE("aws_client: a cancellation cuts the request in flight; a clean-up cal
     std::this_thread::sleep_for(300ms);
     cancel.cancel("interrupted by SIGTERM");
   });
-  const auto t0 = std::chrono::steady_clock::now();
   auto r = c.send(get(s, "/stall"), nullptr);
-  const auto took = std::chrono::steady_clock::now() - t0;
   stopper.join();
+  // Cut by the cancellation, not left to the 60 s deadline (which would fail as `timeout`).
   REQUIRE_FALSE(r.ok());
   CHECK(r.failure().reason == FailureReason::cancelled);
   CHECK(r.failure().message == "s3:ListObjectsV2 s3://b/p: cancelled: interrupted by SIGTERM");
-  CHECK(took < 30s);  // cut, not left to the 60 s deadline (not a timing assertion)
   // Later calls fail at once; a clean-up call goes through.
   auto later = c.send(get(s, "/stall"), nullptr);
   REQUIRE_FALSE(later.ok());
