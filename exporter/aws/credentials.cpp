@@ -1,8 +1,12 @@
 #include "exporter/aws/credentials.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstring>
 #include <ctime>
 #include <fstream>
 #include <sstream>
@@ -67,6 +71,39 @@ std::string session_name(std::int64_t now) { return "kubecost-s3-exporter-" + st
 
 }  // namespace
 
+bool container_credentials_host_allowed(std::string_view url) {
+  std::string_view rest;
+  if (url.starts_with("http://"))
+    rest = url.substr(7);
+  else if (url.starts_with("https://"))
+    rest = url.substr(8);
+  else
+    return false;
+  rest = rest.substr(0, rest.find_first_of("/?#"));
+  if (const auto at = rest.rfind('@'); at != std::string_view::npos) rest.remove_prefix(at + 1);
+  std::string host;
+  if (rest.starts_with('[')) {  // [IPv6]:port
+    const auto close = rest.find(']');
+    if (close == std::string_view::npos) return false;
+    host = std::string(rest.substr(1, close - 1));
+  } else {
+    host = std::string(rest.substr(0, rest.find(':')));
+  }
+  std::transform(host.begin(), host.end(), host.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (host == "localhost" || host == "169.254.170.2" || host == "169.254.170.23") return true;
+  in_addr v4{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1)
+    return (ntohl(v4.s_addr) >> 24) == 127;  // 127.0.0.0/8
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, host.c_str(), &v6) == 1) {
+    in6_addr eks{};
+    inet_pton(AF_INET6, "fd00:ec2::23", &eks);
+    return IN6_IS_ADDR_LOOPBACK(&v6) || std::memcmp(&v6, &eks, sizeof v6) == 0;
+  }
+  return false;
+}
+
 Expected<void> check_credentials(const Credentials& c, const std::string& source) {
   auto clean = [](const std::string& v) {
     return std::none_of(v.begin(), v.end(), [](char ch) {
@@ -121,6 +158,11 @@ Expected<Credentials> CredentialChain::base() {
   }
   if (!get("AWS_CONTAINER_CREDENTIALS_FULL_URI").empty()) {
     std::string uri = get("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+    if (!container_credentials_host_allowed(uri))
+      return Failure{FailureReason::credentials,
+                     "AWS_CONTAINER_CREDENTIALS_FULL_URI: " + redact_url(uri) +
+                         ": the host is not a container credential endpoint (169.254.170.2, "
+                         "169.254.170.23, [fd00:ec2::23]) nor loopback; the token is not sent"};
     Pairs headers;
     if (!get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE").empty()) {
       std::string error;

@@ -7,6 +7,7 @@
 // then sts:AssumeRole into it (role chaining, as the AWS kubecost-s3-exporter does).
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "exporter/aws/aws_client.hpp"
 #include "exporter/aws/sigv4.hpp"
@@ -19,6 +20,15 @@ namespace kci::aws {
 // secret or session token holds a control character (CR, LF, NUL, ...): such a value would
 // inject a header into every signed request (x-amz-security-token) or the Authorization line.
 Expected<void> check_credentials(const Credentials& credentials, const std::string& source);
+
+// Whether AWS_CONTAINER_CREDENTIALS_FULL_URI may receive the Pod Identity token: an http(s) URL
+// whose host is one of the container credential endpoints (169.254.170.2 for ECS,
+// 169.254.170.23 and fd00:ec2::23 for the EKS Pod Identity agent) or a loopback address
+// (localhost, 127.0.0.0/8, ::1), as botocore's ContainerMetadataFetcher allows
+// (botocore/utils.py _ALLOWED_HOSTS; botocore 1.29 lists 169.254.170.2, localhost and 127.0.0.1,
+// later versions add the EKS addresses and any loopback). Anything else would send the token to
+// whoever the URL names.
+bool container_credentials_host_allowed(std::string_view url);
 
 class CredentialChain {
  public:

@@ -121,6 +121,36 @@ TEST_CASE("credentials: a 200 <Error> from STS is its error, not 'no credentials
   std::remove(path);
 }
 
+TEST_CASE("credentials: the Pod Identity token goes only to container endpoints and loopback") {
+  for (const char* ok :
+       {"http://169.254.170.2/v2/credentials", "http://169.254.170.23/v1/credentials",
+        "http://[fd00:ec2::23]/v1/credentials", "http://[FD00:EC2:0:0::23]:80/x",
+        "http://127.0.0.1:8080/creds", "http://127.1.2.3/creds", "https://localhost/creds",
+        "http://LOCALHOST:1/x", "http://[::1]:9/creds", "http://user:pw@127.0.0.1/creds"})
+    CHECK(container_credentials_host_allowed(ok));
+  for (const char* refused :
+       {"http://169.254.170.3/creds", "http://10.0.0.1/creds", "http://evil.example/creds",
+        "http://127.0.0.1.evil.example/creds", "http://localhost.evil.example/creds",
+        "http://127.0.0.1@evil.example/creds", "ftp://127.0.0.1/creds", "127.0.0.1/creds",
+        "http://[fd00:ec2::24]/creds", "http://[::ffff:10.0.0.1]/creds", "http://[::1/creds",
+        "http:///creds"})
+    CHECK_FALSE(container_credentials_host_allowed(refused));
+
+  // The chain refuses such a URI before anything is sent: the token stays here. (An IPv4-mapped
+  // loopback is refused by the check; were it not, the request would stay on loopback and
+  // fail as `connect`, never as this.)
+  Client client(Endpoints{"us-east-1", "", "", ""}, ClientOptions{});
+  CredentialChain chain(
+      client, env_of({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://[::ffff:127.0.0.1]:1/creds"}}),
+      "");
+  auto c = chain.get();
+  REQUIRE_FALSE(c.ok());
+  CHECK(c.failure().reason == FailureReason::credentials);
+  CHECK(c.failure().message.find("AWS_CONTAINER_CREDENTIALS_FULL_URI: ") == 0);
+  CHECK(c.failure().message.find("the host is not a container credential endpoint") !=
+        std::string::npos);
+}
+
 TEST_CASE("credentials: the Pod Identity URI's userinfo never reaches an error") {
   LocalServer s;
   s.server.Get("/creds", [&](const httplib::Request&, httplib::Response& res) {
