@@ -8,26 +8,12 @@
 #include <cctype>
 #include <cstring>
 #include <ctime>
-#include <fstream>
-#include <sstream>
 
+#include "exporter/util/file_reader.hpp"
 #include "exporter/util/text_util.hpp"
 
 namespace kci::aws {
 namespace {
-
-std::string read_file(const std::string& path, std::string& error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = "cannot read \"" + path + "\"";
-    return {};
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string s = ss.str();
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
 std::string form(const Pairs& fields) {
   std::string out;
@@ -142,9 +128,9 @@ Expected<Credentials> CredentialChain::base() {
   }
   if (!get("AWS_ROLE_ARN").empty() && !get("AWS_WEB_IDENTITY_TOKEN_FILE").empty()) {
     std::string error;
-    std::string token = read_file(get("AWS_WEB_IDENTITY_TOKEN_FILE"), error);
-    if (!error.empty())
-      return Failure{FailureReason::credentials, "AWS_WEB_IDENTITY_TOKEN_FILE: " + error};
+    std::string token =
+        read_token_file("AWS_WEB_IDENTITY_TOKEN_FILE", get("AWS_WEB_IDENTITY_TOKEN_FILE"), error);
+    if (!error.empty()) return Failure{FailureReason::credentials, error};
     std::string body = form({{"Action", "AssumeRoleWithWebIdentity"},
                              {"Version", "2011-06-15"},
                              {"RoleArn", get("AWS_ROLE_ARN")},
@@ -166,10 +152,9 @@ Expected<Credentials> CredentialChain::base() {
     Pairs headers;
     if (!get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE").empty()) {
       std::string error;
-      std::string token = read_file(get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"), error);
-      if (!error.empty())
-        return Failure{FailureReason::credentials,
-                       "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: " + error};
+      std::string token = read_token_file("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+                                          get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"), error);
+      if (!error.empty()) return Failure{FailureReason::credentials, error};
       headers.emplace_back("Authorization", token);
     }
     auto scheme = uri.find("://");

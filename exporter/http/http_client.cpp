@@ -6,13 +6,12 @@
 
 #include <algorithm>
 #include <chrono>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "exporter/http/request_credentials.hpp"
 #include "exporter/util/deflate_stream.hpp"
 #include "exporter/util/durations.hpp"
+#include "exporter/util/file_reader.hpp"
 #include "exporter/util/logging.hpp"
 #include "exporter/util/text_util.hpp"
 
@@ -21,20 +20,6 @@ namespace {
 
 // The part of an error answer kept for its message; the rest is read and dropped.
 constexpr std::size_t k_error_body_kept = 64 * 1024;
-
-std::string read_token(const std::string& path, std::string& error) {
-  std::ifstream in(path);
-  if (!in) {
-    error = "cannot read bearer token file \"" + path + "\"";
-    return {};
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string token = ss.str();
-  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' '))
-    token.pop_back();
-  return token;
-}
 
 bool retryable(const Failure& f) {
   return f.reason == FailureReason::timeout || f.reason == FailureReason::connect ||
@@ -123,7 +108,7 @@ Expected<HttpResponse> HttpClient::attempt(const std::string& path_and_query, Bo
   httplib::Headers headers{{"Accept", "application/json"}, {"Accept-Encoding", "gzip"}};
   if (!m_conn.bearer_token_file.empty()) {
     std::string error;
-    std::string token = read_token(m_conn.bearer_token_file, error);
+    std::string token = read_token_file("bearer token file", m_conn.bearer_token_file, error);
     if (!error.empty()) return Failure{FailureReason::connect, error};
     headers.emplace("Authorization", "Bearer " + token);
   } else if (!m_conn.bearer_token.empty()) {

@@ -65,4 +65,18 @@ std::string read_config_file(const std::string& what, const std::string& path,
   return text;
 }
 
+std::string read_token_file(const std::string& what, const std::string& path, std::string& error) {
+  error.clear();
+  std::string token;
+  try {
+    token = read_config_file(what, path, k_max_token_file_bytes);
+  } catch (const ConfigError& e) {
+    error = e.what();
+    return {};
+  }
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' '))
+    token.pop_back();
+  return token;
+}
+
 }  // namespace kci

@@ -24,4 +24,14 @@ inline constexpr std::size_t k_max_config_file_bytes = 1U << 20;
 std::string read_config_file(const std::string& what, const std::string& path,
                              std::size_t max_bytes = k_max_config_file_bytes);
 
+// Token files (a bearer token, the service-account token, AWS_WEB_IDENTITY_TOKEN_FILE, the Pod
+// Identity token) are a few KiB at most; 64 KiB bounds what a wrong path (/dev/zero, a FIFO, a
+// log file) can cost.
+inline constexpr std::size_t k_max_token_file_bytes = 64U << 10;
+
+// A token file, read again on every use (tokens rotate): read_config_file's checks with the
+// 64 KiB bound, trailing CR, LF and blanks removed. On failure: "" and `error` set to
+// read_config_file's one line (`what`, the path and why; never the content).
+std::string read_token_file(const std::string& what, const std::string& path, std::string& error);
+
 }  // namespace kci

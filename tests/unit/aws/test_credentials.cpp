@@ -151,6 +151,26 @@ TEST_CASE("credentials: the Pod Identity token goes only to container endpoints 
         std::string::npos);
 }
 
+TEST_CASE("credentials: token files are bounded reads; a device is refused, not read") {
+  Client client(Endpoints{"us-east-1", "", "", ""}, ClientOptions{});
+  CredentialChain irsa(client,
+                       env_of({{"AWS_ROLE_ARN", "arn:aws:iam::111122223333:role/r"},
+                               {"AWS_WEB_IDENTITY_TOKEN_FILE", "/dev/zero"}}),
+                       "");
+  auto c = irsa.get();
+  REQUIRE_FALSE(c.ok());
+  CHECK(c.failure().reason == FailureReason::credentials);
+  CHECK(c.failure().message == "AWS_WEB_IDENTITY_TOKEN_FILE: \"/dev/zero\" is not a regular file");
+  CredentialChain pod(client,
+                      env_of({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/creds"},
+                              {"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "/dev/zero"}}),
+                      "");
+  auto p = pod.get();
+  REQUIRE_FALSE(p.ok());
+  CHECK(p.failure().message ==
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: \"/dev/zero\" is not a regular file");
+}
+
 TEST_CASE("credentials: the Pod Identity URI's userinfo never reaches an error") {
   LocalServer s;
   s.server.Get("/creds", [&](const httplib::Request&, httplib::Response& res) {

@@ -585,3 +585,14 @@ TEST_CASE("body sink: a refusal is known by its flag, never by its text") {
   const Failure lookalike{FailureReason::parse, refused.message};
   CHECK_FALSE(is_sink_refused(lookalike));
 }
+
+TEST_CASE("http: a bearer token file is a bounded read; a device is refused, not read") {
+  HttpEndpoint endpoint;
+  endpoint.url = "http://127.0.0.1:1";  // never reached: the token is read first
+  endpoint.retries = 0;
+  endpoint.bearer_token_file = "/dev/zero";  // used to grow the process by gigabytes
+  HttpClient client(endpoint);
+  auto r = client.get("/x");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.failure().message == "bearer token file: \"/dev/zero\" is not a regular file");
+}

@@ -86,3 +86,23 @@ TEST_CASE("config file reader: a missing or unreadable file says why") {
         "config.file: cannot read \"/nonexistent/x.yaml\": No such file or directory");
   CHECK(error_of("") == "config.file: cannot read \"\": empty path");
 }
+
+TEST_CASE("token files: 64 KiB at most, never a device; trailing line ends dropped") {
+  const std::string path = temp_path();
+  std::string error;
+  write(path, "eyJhbGciOi.token\r\n");
+  CHECK(read_token_file("AWS_WEB_IDENTITY_TOKEN_FILE", path, error) == "eyJhbGciOi.token");
+  CHECK(error.empty());
+  // /dev/zero used to be read whole (the process grew to 2 GB): refused, nothing read.
+  CHECK(read_token_file("bearer token file", "/dev/zero", error).empty());
+  CHECK(error == "bearer token file: \"/dev/zero\" is not a regular file");
+  write(path, std::string(k_max_token_file_bytes + 1, 'x'));
+  CHECK(read_token_file("bearer token file", path, error).empty());
+  CHECK(error == "bearer token file: \"" + path + "\" is larger than 64 KiB");
+  write(path, std::string(k_max_token_file_bytes, 'x'));
+  CHECK(read_token_file("bearer token file", path, error).size() == k_max_token_file_bytes);
+  CHECK(error.empty());
+  std::remove(path.c_str());
+  CHECK(read_token_file("bearer token file", path, error).empty());
+  CHECK(error.find("bearer token file: cannot read \"" + path + "\": ") == 0);
+}
