@@ -16,7 +16,6 @@ struct Published {
   // (SelfMetrics::render_live).
   std::shared_ptr<const CostExposition> costs;
   bool ready = false;  // fresh cost data is being served
-  std::string cost_text() const { return std::string(costs ? costs->text() : ""); }
   bool last_poll_ok = false;
   std::string last_error;  // one line, "" after a good poll
   double last_success_timestamp = 0;

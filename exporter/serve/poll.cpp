@@ -51,8 +51,6 @@ Expected<PollResult> run_poll(AllocationSource& source, const CostSeriesOptions&
   const auto r0 = std::chrono::steady_clock::now();
   PollResult result = render_poll_result(snapshot.value(), options, label_rows);
   stages.render = seconds_since(r0);
-  result.parse_seconds = stages.parse;
-  result.render_seconds = stages.render;
   return result;
 }
 

@@ -27,8 +27,6 @@ struct PollResult {
   std::size_t allocations = 0;
   std::size_t namespaces = 0;
   double window_hours = 0;  // the span the data covers
-  double parse_seconds = 0;
-  double render_seconds = 0;
 };
 
 // A window of at most one hour (`1h`, `30m`): an answer of only `null` sets for it is

@@ -1,12 +1,12 @@
 #pragma once
 // gzip (RFC 1952) of text that is made in two parts: a bulk compressed once, piece by piece as it
 // is produced, and a small tail that changes more often (serve mode: the cost series of a poll,
-// and the health series of every publish). The bulk becomes raw deflate blocks (RFC 1951) that
-// end on a full flush: byte-aligned and independent of what follows, so a tail's own final
-// blocks can follow them in the same gzip member, with the trailer's CRC-32 combined from both
-// (the way pigz joins blocks). Neither the bulk's text nor a recompression of it is ever needed.
-// Compressor: ISA-L igzip level 1 (docs/performance.md, codec for /metrics: chosen by measurement
-// over zlib and libdeflate).
+// and the self metrics rendered at every /metrics request). The bulk becomes raw deflate blocks
+// (RFC 1951) that end on a full flush: byte-aligned and independent of what follows, so a tail's
+// own final blocks can follow them in the same gzip member, with the trailer's CRC-32 combined from
+// both (the way pigz joins blocks). Neither the bulk's text nor a recompression of it is ever
+// needed. Compressor: ISA-L igzip level 1 (docs/performance.md, codec for /metrics: chosen by
+// measurement over zlib and libdeflate).
 #include <cstdint>
 #include <functional>
 #include <memory>
