@@ -1,18 +1,11 @@
 #include "exporter/aws/aws_client.hpp"
 
-#include <httplib.h>
-
 #include <algorithm>
-#include <atomic>
-#include <condition_variable>
-#include <cstdlib>
 #include <ctime>
-#include <mutex>
-#include <optional>
-#include <thread>
+#include <functional>
 
+#include "exporter/http/http_exchange.hpp"
 #include "exporter/util/durations.hpp"
-#include "exporter/util/tcp_bytes.hpp"
 #include "exporter/util/text_util.hpp"
 
 namespace kci::aws {
@@ -20,44 +13,8 @@ namespace {
 
 using std::chrono::milliseconds;
 
-// How much the status line and headers of an AWS answer may add to its body (S3 sends well
-// under 4 KiB of them).
-constexpr std::uint64_t k_header_allowance = 1u << 20;
-// How often the watchdog counts the bytes received; what a fast peer sends in one interval is
-// the overshoot past the cap before the request is cut.
-constexpr milliseconds k_watch_interval{10};
-
-struct Url {
-  std::string scheme_host_port;  // without userinfo
-  std::string authority;         // host[:port], as signed and sent in Host
-  std::string base_path;
-};
-
-std::optional<Url> parse_url(const std::string& url) {
-  const auto scheme_end = url.find("://");
-  if (scheme_end == std::string::npos) return std::nullopt;
-  const std::string scheme = url.substr(0, scheme_end);
-  if (scheme != "http" && scheme != "https") return std::nullopt;
-  const auto path_start = url.find_first_of("/?#", scheme_end + 3);
-  std::string authority =
-      url.substr(scheme_end + 3,
-                 path_start == std::string::npos ? std::string::npos : path_start - scheme_end - 3);
-  // Userinfo has no meaning to AWS or the Pod Identity agent: never sent, never printed.
-  if (auto at = authority.rfind('@'); at != std::string::npos) authority.erase(0, at + 1);
-  if (authority.empty()) return std::nullopt;
-  Url u{scheme + "://" + authority, authority,
-        path_start == std::string::npos ? "" : url.substr(path_start)};
-  return u;
-}
-
-void set_timeouts(httplib::Client& http, milliseconds remaining) {
-  const auto ms = std::max<long long>(remaining.count(), 1);
-  const auto connect = std::min<long long>(ms, 30'000);
-  http.set_connection_timeout(static_cast<time_t>(connect / 1000),
-                              static_cast<time_t>((connect % 1000) * 1000));
-  http.set_read_timeout(static_cast<time_t>(ms / 1000), static_cast<time_t>((ms % 1000) * 1000));
-  http.set_write_timeout(static_cast<time_t>(ms / 1000), static_cast<time_t>((ms % 1000) * 1000));
-}
+// The longest wait for a connection (TCP and TLS), within the call deadline.
+constexpr milliseconds k_connect_timeout{30'000};
 
 std::string mib(std::size_t bytes) {
   return bytes % (1u << 20) == 0 ? std::to_string(bytes >> 20) + " MiB"
@@ -101,6 +58,48 @@ Client::Client(Endpoints endpoints, ClientOptions options, const Cancellation& c
       m_cancel(cancel),
       m_env(env) {}
 
+namespace {
+
+// Keeps an AWS answer: its status, ETag and bucket region, and its body up to the cap.
+class AnswerReader final : public ResponseReader {
+ public:
+  AnswerReader(Response& response, std::size_t cap) : m_response(response), m_cap(cap) {}
+  bool on_head(const ResponseHead& head) override {
+    m_response.status = head.status;
+    m_response.etag = std::string(head.field("ETag"));
+    m_response.bucket_region = std::string(head.field("x-amz-bucket-region"));
+    if (head.content_length) {
+      if (*head.content_length > m_cap) {
+        too_large = true;
+        return false;
+      }
+      m_response.body.reserve(static_cast<std::size_t>(*head.content_length));
+    }
+    return true;
+  }
+  bool on_body(std::string_view piece) override {
+    if (m_response.body.size() + piece.size() > m_cap) {
+      too_large = true;
+      return false;
+    }
+    m_response.body.append(piece);
+    return true;
+  }
+  bool too_large = false;
+
+ private:
+  Response& m_response;
+  std::size_t m_cap;
+};
+
+// No connection was made (or the TLS handshake failed): nothing reached the server.
+bool nothing_sent(ExchangeError error) {
+  return error == ExchangeError::resolve || error == ExchangeError::connect ||
+         error == ExchangeError::connect_timeout || error == ExchangeError::tls;
+}
+
+}  // namespace
+
 Expected<Response> Client::send(const Request& req, const Credentials* credentials) const {
   const milliseconds timeout =
       req.cleanup ? std::min(m_options.call_timeout, k_cleanup_timeout) : m_options.call_timeout;
@@ -113,7 +112,7 @@ Expected<Response> Client::send(const Request& req, const Credentials* credentia
   const std::string cap_text = "answer larger than " + mib(m_options.max_response_bytes) +
                                " (the cap for an AWS answer): refused";
 
-  const auto url = parse_url(req.base_url);
+  const auto url = parse_peer_url(req.base_url);
   if (!url)
     return fail(FailureReason::connect,
                 "invalid endpoint URL \"" + redact_url(req.base_url) + "\"");
@@ -142,15 +141,15 @@ Expected<Response> Client::send(const Request& req, const Credentials* credentia
       m_cancel.wait_for(delay, m_env);  // a cancellation ends the wait; the loop then reports it
     return true;
   };
+  const std::function<bool()> cancelled = [&] { return !req.cleanup && m_cancel.cancelled(); };
 
   for (int attempt = 0;; ++attempt) {
-    if (!req.cleanup && m_cancel.cancelled())
-      return fail(FailureReason::cancelled, "cancelled: " + m_cancel.reason());
+    if (cancelled()) return fail(FailureReason::cancelled, "cancelled: " + m_cancel.reason());
     const auto remaining =
         std::chrono::duration_cast<milliseconds>(deadline - m_env.monotonic_now());
     if (remaining.count() <= 0) return fail(FailureReason::timeout, deadline_text);
 
-    Pairs sent = req.headers;
+    HeaderList sent = req.headers;
     sent.emplace_back("host", url->authority);
     if (credentials) {
       const std::string date = amz_date(static_cast<std::time_t>(m_env.wall_unix_time()));
@@ -161,117 +160,54 @@ Expected<Response> Client::send(const Request& req, const Credentials* credentia
       RequestToSign r{req.method, canonical_path, req.query, sent, payload_hash};
       sent.emplace_back("Authorization", authorization(r, *credentials, region, req.service, date));
     }
-    httplib::Request http_req;
-    http_req.method = req.method;
-    http_req.path = target;
-    http_req.body = req.body;
-    bool has_content_type = false;
-    for (const auto& [k, v] : sent) {
-      http_req.headers.emplace(k == "host" ? "Host" : k, v);
-      has_content_type = has_content_type || k == "Content-Type";
-    }
+    const bool has_content_type = std::any_of(
+        sent.begin(), sent.end(), [](const auto& h) { return h.first == "Content-Type"; });
     if (!has_content_type && (req.method == "PUT" || req.method == "POST"))
-      http_req.headers.emplace("Content-Type", "application/octet-stream");
+      sent.emplace_back("Content-Type", "application/octet-stream");
+
+    OutgoingRequest outgoing;
+    outgoing.method = req.method;
+    outgoing.target = target;
+    outgoing.headers = &sent;
+    outgoing.body = req.body;
+    ExchangeBounds bounds;
+    bounds.connect_timeout = std::min(remaining, k_connect_timeout);
+    bounds.deadline = deadline;
+    bounds.limits.max_body_bytes = m_options.max_response_bytes;
 
     Response response;
-    std::atomic<bool> too_large{false}, deadline_hit{false};
-    const std::size_t cap = m_options.max_response_bytes;
-    // What the socket may receive in all: the body, its chunk framing and TLS records (an
-    // eighth more is generous for both) and the status line and headers.
-    const std::uint64_t wire_cap = cap + cap / 8 + k_header_allowance;
-    http_req.response_handler = [&](const httplib::Response& r) {
-      response.status = r.status;
-      if (r.has_header("Content-Length")) {
-        const auto len = std::strtoull(r.get_header_value("Content-Length").c_str(), nullptr, 10);
-        if (len > cap) {
-          too_large = true;
-          return false;
-        }
-        response.body.reserve(static_cast<std::size_t>(len));
-      }
-      return true;
-    };
-    http_req.content_receiver = [&](const char* data, std::size_t n, std::uint64_t, std::uint64_t) {
-      if (response.body.size() + n > cap) {
-        too_large = true;
-        return false;
-      }
-      if (m_env.monotonic_now() >= deadline) {
-        deadline_hit = true;
-        return false;
-      }
-      response.body.append(data, n);
-      return true;
-    };
+    AnswerReader reader(response, m_options.max_response_bytes);
+    const ExchangeOutcome outcome = exchange(*url, outgoing, bounds, reader, cancelled, m_env);
 
-    httplib::Client http(url->scheme_host_port);
-    set_timeouts(http, remaining);
-    http.enable_server_certificate_verification(true);
-    http.set_keep_alive(false);
-    http.set_follow_location(false);
-
-    // A watchdog enforces the deadline, the cancellation and the size cap whatever phase is
-    // slow or large: a slow-drip answer never trips a read timeout (each recv() succeeds); an
-    // endless run of header lines is never seen by a content receiver (cpp-httplib 0.11 caps a
-    // header line, not their number), so the bytes the socket received are counted instead; and
-    // stop() only takes effect once the socket exists, so it is repeated until send() returns.
-    std::atomic<int> fd{-1};
-    http.set_socket_options([&](int sock) { fd = sock; });
-    std::mutex mutex;
-    std::condition_variable cv;
-    bool done = false, stop_requested = false;
-    Cancellation::Subscription subscription;
-    if (!req.cleanup)
-      subscription = m_cancel.on_cancel([&] {
-        std::lock_guard lock(mutex);
-        stop_requested = true;
-        cv.notify_all();
-      });
-    std::thread watchdog([&] {
-      std::unique_lock lock(mutex);
-      while (!done && !stop_requested && m_env.monotonic_now() < deadline) {
-        m_env.wait_until(cv, lock, std::min(deadline, m_env.monotonic_now() + k_watch_interval),
-                         [&] { return done || stop_requested; });
-        // Only while send() runs: the socket is open and the fd is this request's.
-        if (!done && tcp_bytes_received(fd) > wire_cap) {
-          too_large = true;
-          break;
-        }
-      }
-      if (done) return;
-      if (!stop_requested && !too_large) deadline_hit = true;
-      while (!done) {
-        lock.unlock();
-        http.stop();
-        lock.lock();
-        cv.wait_for(lock, milliseconds(20), [&] { return done; });
-      }
-    });
-    httplib::Result res = http.send(http_req);
-    bool cancelled;
-    {
-      std::lock_guard lock(mutex);
-      done = true;
-      cancelled = stop_requested;
-      cv.notify_all();
+    if (reader.too_large || outcome.error == ExchangeError::body_too_large)
+      return fail(FailureReason::too_large, cap_text);
+    switch (outcome.error) {
+      case ExchangeError::none:
+      case ExchangeError::stopped:
+      case ExchangeError::body_too_large:
+        break;
+      case ExchangeError::cancelled:
+        return fail(FailureReason::cancelled, "cancelled: " + m_cancel.reason());
+      case ExchangeError::deadline:
+        return fail(FailureReason::timeout, deadline_text);
+      case ExchangeError::head_too_large:
+        return fail(FailureReason::too_large, outcome.detail + ": refused");
+      case ExchangeError::malformed:
+        return fail(FailureReason::aws, outcome.detail + " (" + url->origin + ")");
+      case ExchangeError::bad_request:
+        return fail(FailureReason::credentials, outcome.detail + ": refused");
+      case ExchangeError::idle_timeout:
+      case ExchangeError::resolve:
+      case ExchangeError::connect:
+      case ExchangeError::connect_timeout:
+      case ExchangeError::tls:
+      case ExchangeError::lost:
+        // A request that was not sent cannot have taken effect: even a call that must not be
+        // repeated may be tried again then.
+        if ((req.idempotent || nothing_sent(outcome.error)) && attempt < 2 && backoff(attempt))
+          continue;
+        return fail(FailureReason::connect, outcome.detail + " (" + url->origin + ")");
     }
-    watchdog.join();
-
-    if (too_large) return fail(FailureReason::too_large, cap_text);
-    if (cancelled && !res) return fail(FailureReason::cancelled, "cancelled: " + m_cancel.reason());
-    if (deadline_hit) return fail(FailureReason::timeout, deadline_text);
-    if (!res) {
-      // A request that was not sent cannot have taken effect: even a call that must not be
-      // repeated may be tried again then.
-      const bool not_sent =
-          res.error() == httplib::Error::Connection || res.error() == httplib::Error::SSLConnection;
-      if ((req.idempotent || not_sent) && attempt < 2 && backoff(attempt)) continue;
-      return fail(FailureReason::connect, httplib::to_string(res.error()) + " error (" +
-                                              redact_url(url->scheme_host_port) + ")");
-    }
-    response.status = res->status;
-    response.etag = res->get_header_value("ETag");
-    response.bucket_region = res->get_header_value("x-amz-bucket-region");
     if (response.status >= 500 && req.idempotent && attempt < 2 && backoff(attempt)) continue;
     return response;
   }

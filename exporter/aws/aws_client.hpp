@@ -1,11 +1,11 @@
 #pragma once
 // Where the AWS services are and how one request reaches them: the endpoints (the standard
 // overrides AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3 / _STS / _SECRETS_MANAGER; custom endpoints
-// use path-style S3 addressing) and the send, SigV4-signed when credentials are given, over
-// cpp-httplib with TLS verification and no keep-alive. Every call is bounded: one deadline
-// covers connecting, sending, the whole answer and the retries; the answer is capped in size;
-// a cancellation stops the request in flight. Keys, tokens, signatures and URL userinfo are
-// never part of a returned message.
+// use path-style S3 addressing) and the send, SigV4-signed when credentials are given, as one
+// bounded exchange (http/http_exchange.hpp) with TLS verification and no keep-alive. Every call is
+// bounded: one deadline covers connecting, sending, the whole answer and the retries; the answer is
+// capped in size; a cancellation stops the request in flight. Keys, tokens, signatures and URL
+// userinfo are never part of a returned message.
 #include <chrono>
 #include <cstddef>
 #include <string>
@@ -73,7 +73,7 @@ struct Request {
 };
 
 // False for a header value holding CR, LF or NUL: sent as is, it would end the header and
-// start another one (cpp-httplib 0.11 writes header values verbatim).
+// start another one.
 bool is_safe_header_value(std::string_view value);
 
 class Client {
@@ -90,9 +90,11 @@ class Client {
   // exceeds max_response_bytes, by Content-Length or as read, or the socket received more than
   // that plus an allowance for headers and framing: it is not read further), `cancelled` (the
   // cancellation fired; a cleanup request ignores it), or `credentials` (a header value or
-  // credential holding CR, LF or NUL: refused before anything is sent). Connection errors and 5xx
-  // answers of idempotent requests are retried twice with backoff while the deadline allows; a
-  // request that is not idempotent is retried only when the connection could not be made.
+  // credential holding CR, LF or NUL: refused before anything is sent). Status lines and headers
+  // over 64 KiB or 128 fields are `too_large` too; an answer that is not HTTP/1.1 is `aws`.
+  // Connection errors and 5xx answers of idempotent requests are retried twice with backoff while
+  // the deadline allows; a request that is not idempotent is retried only when the connection could
+  // not be made.
   Expected<Response> send(const Request& request, const Credentials* credentials) const;
 
   const Endpoints& endpoints() const { return m_endpoints; }

@@ -5,9 +5,9 @@
 // with backoff on timeouts, connection errors and 5xx, gzip, TLS verification (CA file or an
 // explicit insecure switch), an optional bearer-token file, basic auth and extra headers from
 // files (config/request_credentials.hpp; re-read before every request) and a response-size cap.
-// The whole-request deadline, the backoff between retries and the idle-timeout judgement read
-// time and wait through an Env (util/env.hpp); the connect timeout and the per-read (idle)
-// timeout themselves are the socket's, in real time.
+// Each attempt is one exchange (http_exchange.hpp: status line, headers and chunk lines bounded,
+// no peer bytes in its errors). The whole-request deadline and the backoff between retries
+// read time and wait through an Env (util/env.hpp); the connect and idle timeouts are real time.
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
@@ -22,10 +22,6 @@
 #include "exporter/util/env.hpp"
 #include "exporter/util/padded_buffer.hpp"
 #include "exporter/util/result.hpp"
-
-namespace httplib {
-class Client;
-}
 
 namespace kci {
 
@@ -76,12 +72,9 @@ class HttpClient {
 
   HttpEndpoint m_conn;
   Env& m_env;
-  std::string m_scheme_host_port;
-  std::string m_base_path;
-  std::mutex m_mutex;
+  std::mutex m_mutex;  // with m_cv: the backoff wait, which cancel() ends
   std::condition_variable m_cv;
-  httplib::Client* m_in_flight = nullptr;  // guarded by m_mutex
-  bool m_cancelled = false;                // guarded by m_mutex
+  std::atomic<bool> m_cancelled{false};  // polled by the exchange in flight
   std::atomic<std::uint64_t> m_retries{0};
 };
 

@@ -1,10 +1,10 @@
 #include "exporter/s3export/pushgateway.hpp"
 
-#include <httplib.h>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
 #include "exporter/aws/sigv4.hpp"
+#include "exporter/http/http_client.hpp"
 #include "exporter/telemetry/text_serializer.hpp"
 #include "exporter/util/logging.hpp"
 #include "exporter/util/text_util.hpp"
@@ -52,14 +52,23 @@ Pushgateway::Pushgateway(std::string url, std::string cluster_name)
 void Pushgateway::report(const RunReport& report) {
   if (m_url.empty()) return;
   const PushTarget target = push_target(m_url, m_cluster_name);
-  httplib::Client http(target.base_url);
-  http.set_connection_timeout(5);
-  http.set_read_timeout(10);
-  auto r = http.Put(target.path, pushgateway_body(report), "text/plain; version=0.0.4");
-  if (!r || r->status / 100 != 2)
-    log::warn("pushgateway push failed",
-              {{"url", redact_url(m_url)},
-               {"status", r ? std::to_string(r->status) : httplib::to_string(r.error())}});
+  HttpEndpoint endpoint;
+  endpoint.url = target.base_url;
+  endpoint.connect_timeout = std::chrono::seconds(5);
+  endpoint.request_timeout = std::chrono::seconds(10);
+  endpoint.request_timeout_name = "the Pushgateway timeout (10s)";
+  endpoint.retries = 0;
+  endpoint.max_response_bytes = 64 * 1024;  // the Pushgateway answers with an empty body
+  endpoint.size_setting = "the Pushgateway answer cap";
+  HttpClient http(endpoint);
+  auto r = http.send("PUT", target.path, pushgateway_body(report), "text/plain; version=0.0.4");
+  if (r.ok()) return;
+  const Failure& f = r.failure();
+  log::warn("pushgateway push failed",
+            {{"url", redact_url(m_url)},
+             {"status", f.http_status != 0 ? std::to_string(f.http_status) : "none"},
+             {"reason", std::string(to_string(f.reason))},
+             {"error", f.message}});
 }
 
 }  // namespace kci

@@ -199,6 +199,7 @@ TEST_CASE("http: an error answer keeps only the start of its body, however large
   auto r = client.get("/x");
   const long growth_kib = kci::test::peak_rss_kib() - before;
   REQUIRE_FALSE(r.ok());
+  INFO(r.failure().message);
   CHECK(r.failure().http_status == 500);
   CHECK(r.failure().message.rfind("HTTP 500: xxxx", 0) == 0);
   // Neither kept nor reserved whole (it was 256 MiB): the server's own 1 MiB chunk and buffers.

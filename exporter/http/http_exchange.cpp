@@ -1,0 +1,333 @@
+#include "exporter/http/http_exchange.hpp"
+
+#include <openssl/ssl.h>
+
+#include <algorithm>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/write.hpp>
+#include <cctype>
+#include <limits>
+#include <memory>
+
+namespace kci {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+// How often the bounds (deadline, cancellation, connect and idle timeouts) are looked at.
+constexpr std::chrono::milliseconds k_slice{10};
+// The most bytes taken from the socket at once.
+constexpr std::size_t k_read_size = 64 * 1024;
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// RFC 9110 section 5.6.2: a field name is a token.
+bool is_token(std::string_view s) {
+  if (s.empty()) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return std::isalnum(u) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+  });
+}
+
+bool is_sendable_value(std::string_view s) {
+  return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
+class Exchange {
+ public:
+  Exchange(const PeerUrl& peer, const OutgoingRequest& request, const ExchangeBounds& bounds,
+           ResponseReader& reader, const std::function<bool()>& cancelled, Env& env)
+      : m_peer(peer),
+        m_request(request),
+        m_bounds(bounds),
+        m_reader(reader),
+        m_cancelled(cancelled),
+        m_env(env),
+        m_decoder(bounds.limits, request.method == "HEAD", reader),
+        m_input(std::make_unique<char[]>(k_read_size)) {}
+
+  ExchangeOutcome run() {
+    m_connect_started = Clock::now();
+    if (!prepare_request()) return m_outcome;
+    if (m_peer.tls && !prepare_tls()) return m_outcome;
+    check_bounds();  // cancelled or past the deadline: nothing is started
+    if (!m_finished) start();
+    while (!m_io.stopped()) {
+      m_io.run_for(k_slice);
+      if (!m_finished) check_bounds();
+    }
+    if (!m_finished) finish(ExchangeError::lost, "the exchange ended without an answer");
+    return m_outcome;
+  }
+
+ private:
+  enum class Phase { connecting, sending, awaiting };
+
+  tcp::socket& socket() { return m_tls ? m_tls->next_layer() : m_plain; }
+
+  bool prepare_request() {
+    m_message.version(11);
+    m_message.method_string(beast::string_view(m_request.method.data(), m_request.method.size()));
+    m_message.target(beast::string_view(m_request.target.data(), m_request.target.size()));
+    bool has_host = false, has_agent = false;
+    if (m_request.headers) {
+      for (const auto& [name, value] : *m_request.headers) {
+        if (!is_token(name) || !is_sendable_value(value)) {
+          finish(ExchangeError::bad_request,
+                 is_token(name) ? "the " + name + " header value holds a CR, LF or NUL character"
+                                : "a header name is not an HTTP token");
+          return false;
+        }
+        has_host = has_host || iequals(name, "host");
+        has_agent = has_agent || iequals(name, "user-agent");
+        m_message.insert(beast::string_view(name.data(), name.size()),
+                         beast::string_view(value.data(), value.size()));
+      }
+    }
+    if (!has_host) m_message.set(http::field::host, m_peer.authority);
+    if (!has_agent)
+      m_message.set(http::field::user_agent, "kubecost-integration/" EXPORTER_VERSION);
+    m_message.set(http::field::connection, "close");
+    if (!m_request.body.empty() || m_request.method == "PUT" || m_request.method == "POST")
+      m_message.content_length(m_request.body.size());
+    m_message.body().data = const_cast<char*>(m_request.body.data());
+    m_message.body().size = m_request.body.size();
+    m_message.body().more = false;
+
+    return true;
+  }
+
+  bool prepare_tls() {
+    m_tls_context.emplace(asio::ssl::context::tls_client);
+    beast::error_code ec;
+    if (m_bounds.insecure_skip_verify) {
+      m_tls_context->set_verify_mode(asio::ssl::verify_none);
+    } else {
+      m_tls_context->set_verify_mode(asio::ssl::verify_peer);
+      if (!m_bounds.ca_file.empty())
+        m_tls_context->load_verify_file(m_bounds.ca_file, ec);
+      else
+        m_tls_context->set_default_verify_paths(ec);
+      if (ec) {
+        finish(ExchangeError::tls, "TLS: the CA file " + m_bounds.ca_file + " could not be loaded");
+        return false;
+      }
+    }
+    m_tls.emplace(m_io, *m_tls_context);
+    if (!m_bounds.insecure_skip_verify)
+      m_tls->set_verify_callback(asio::ssl::host_name_verification(m_peer.host));
+    beast::error_code not_an_address;
+    (void)asio::ip::make_address(m_peer.host, not_an_address);
+    // SNI carries a name, never an address (RFC 6066 section 3).
+    if (not_an_address) SSL_set_tlsext_host_name(m_tls->native_handle(), m_peer.host.c_str());
+    return true;
+  }
+
+  void start() {
+    beast::error_code not_an_address;
+    const auto address = asio::ip::make_address(m_peer.host, not_an_address);
+    if (!not_an_address) {
+      const auto port = static_cast<unsigned short>(std::stoi(m_peer.port));
+      m_endpoints.emplace_back(address, port);
+      connect();
+      return;
+    }
+    m_resolver.async_resolve(m_peer.host, m_peer.port,
+                             [this](beast::error_code ec, tcp::resolver::results_type results) {
+                               if (m_finished) return;
+                               if (ec)
+                                 return finish(
+                                     ExchangeError::resolve,
+                                     "could not resolve " + m_peer.host + ": " + ec.message());
+                               for (const auto& entry : results)
+                                 m_endpoints.push_back(entry.endpoint());
+                               connect();
+                             });
+  }
+
+  void connect() {
+    asio::async_connect(socket(), m_endpoints, [this](beast::error_code ec, const tcp::endpoint&) {
+      if (m_finished) return;
+      if (ec) return finish(ExchangeError::connect, ec.message());
+      if (!m_tls) return send(m_plain);
+      m_tls->async_handshake(asio::ssl::stream_base::client, [this](beast::error_code e) {
+        if (m_finished) return;
+        if (e) return finish(ExchangeError::tls, "TLS handshake failed: " + e.message());
+        send(*m_tls);
+      });
+    });
+  }
+
+  template <class Stream>
+  void send(Stream& stream) {
+    m_phase = Phase::sending;
+    m_outcome.request_sent = true;
+    http::async_write(stream, m_message, [this, &stream](beast::error_code ec, std::size_t) {
+      if (m_finished) return;
+      if (ec)
+        return finish(ExchangeError::lost,
+                      "the connection broke while the request was sent: " + ec.message());
+      m_phase = Phase::awaiting;
+      m_last_bytes_at = Clock::now();
+      read(stream);
+    });
+  }
+
+  template <class Stream>
+  void read(Stream& stream) {
+    stream.async_read_some(
+        asio::buffer(m_input.get(), k_read_size),
+        [this, &stream](beast::error_code ec, std::size_t n) {
+          if (m_finished) return;
+          if (n > 0) {
+            m_last_bytes_at = Clock::now();
+            if (conclude(m_decoder.feed(std::string_view(m_input.get(), n)))) return;
+          }
+          if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
+            conclude(m_decoder.feed_eof());
+            return;
+          }
+          if (ec)
+            return finish(ExchangeError::lost,
+                          "the connection broke while the answer was read: " + ec.message());
+          read(stream);
+        });
+  }
+
+  // True when the decoder is done or failed (the exchange is then finished).
+  bool conclude(ResponseDecoder::State state) {
+    if (state == ResponseDecoder::State::more) return false;
+    if (state == ResponseDecoder::State::done) {
+      finish(ExchangeError::none);
+    } else {
+      finish(m_decoder.outcome().error, m_decoder.outcome().detail);
+    }
+    return true;
+  }
+
+  void check_bounds() {
+    if (m_cancelled && m_cancelled()) return finish(ExchangeError::cancelled, "cancelled");
+    if (m_env.monotonic_now() >= m_bounds.deadline)
+      return finish(ExchangeError::deadline, "the deadline passed");
+    const auto now = Clock::now();
+    if (m_phase == Phase::connecting && now - m_connect_started >= m_bounds.connect_timeout)
+      return finish(ExchangeError::connect_timeout, "no connection within the connect timeout");
+    if (m_phase == Phase::awaiting && m_bounds.idle_timeout.count() > 0 &&
+        now - m_last_bytes_at >= m_bounds.idle_timeout)
+      finish(ExchangeError::idle_timeout, "the peer sent nothing within the idle timeout");
+  }
+
+  // Records the first outcome and closes everything: handlers still pending complete with
+  // operation_aborted and start nothing new.
+  void finish(ExchangeError error, std::string detail = {}) {
+    if (m_finished) return;
+    m_finished = true;
+    m_outcome.error = error;
+    m_outcome.detail = std::move(detail);
+    beast::error_code ignored;
+    m_resolver.cancel();
+    socket().shutdown(tcp::socket::shutdown_both, ignored);
+    socket().close(ignored);
+  }
+
+  const PeerUrl& m_peer;
+  const OutgoingRequest& m_request;
+  const ExchangeBounds& m_bounds;
+  ResponseReader& m_reader;
+  const std::function<bool()>& m_cancelled;
+  Env& m_env;
+
+  asio::io_context m_io{1};
+  tcp::resolver m_resolver{m_io};
+  tcp::socket m_plain{m_io};
+  std::optional<asio::ssl::context> m_tls_context;
+  std::optional<asio::ssl::stream<tcp::socket>> m_tls;
+  std::vector<tcp::endpoint> m_endpoints;
+
+  http::request<http::buffer_body> m_message;
+  ResponseDecoder m_decoder;
+  std::unique_ptr<char[]> m_input;
+
+  Phase m_phase = Phase::connecting;
+  Clock::time_point m_connect_started;
+  Clock::time_point m_last_bytes_at;
+  bool m_finished = false;
+  ExchangeOutcome m_outcome;
+};
+
+}  // namespace
+
+std::optional<PeerUrl> parse_peer_url(std::string_view url) {
+  PeerUrl peer;
+  std::string_view rest;
+  if (url.starts_with("http://")) {
+    rest = url.substr(7);
+  } else if (url.starts_with("https://")) {
+    peer.tls = true;
+    rest = url.substr(8);
+  } else {
+    return std::nullopt;
+  }
+  const auto path_start = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, path_start);
+  std::string_view path =
+      path_start == std::string_view::npos ? std::string_view() : rest.substr(path_start);
+  path = path.substr(0, path.find_first_of("?#"));
+  while (!path.empty() && path.back() == '/') path.remove_suffix(1);
+  if (auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
+  if (authority.empty()) return std::nullopt;
+  std::string_view host = authority, port;
+  if (authority.front() == '[') {
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    host = authority.substr(1, close - 1);
+    const auto after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return std::nullopt;
+      port = after.substr(1);
+    }
+  } else if (auto colon = authority.rfind(':'); colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+  }
+  if (host.empty() || host.find_first_of(" \t\r\n\\") != std::string_view::npos)
+    return std::nullopt;
+  if (authority.size() > 255 + 8) return std::nullopt;
+  if (!port.empty() || authority.back() == ':') {
+    if (port.empty() || port.size() > 5 ||
+        !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      return std::nullopt;
+    const int number = std::stoi(std::string(port));
+    if (number < 1 || number > 65535) return std::nullopt;
+  }
+  peer.host = std::string(host);
+  peer.port = port.empty() ? (peer.tls ? "443" : "80") : std::string(port);
+  peer.authority = std::string(authority);
+  peer.base_path = std::string(path);
+  peer.origin = (peer.tls ? "https://" : "http://") + peer.authority;
+  return peer;
+}
+
+ExchangeOutcome exchange(const PeerUrl& peer, const OutgoingRequest& request,
+                         const ExchangeBounds& bounds, ResponseReader& reader,
+                         const std::function<bool()>& cancelled, Env& env) {
+  Exchange exchange(peer, request, bounds, reader, cancelled, env);
+  return exchange.run();
+}
+
+}  // namespace kci
