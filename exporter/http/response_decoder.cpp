@@ -17,8 +17,8 @@ namespace http = beast::http;
 
 // The most body bytes handed to the reader at once.
 constexpr std::size_t k_body_piece = 64 * 1024;
-// What one chunk-size line (extensions included) or trailer line may take: the input buffer
-// holds at most the head's bound plus this, and a line must fit whole in it to be parsed.
+// The input buffer holds at most the head's bound plus this; a chunk-size line (extensions
+// included), or the whole trailer section, must fit in it to be parsed.
 constexpr std::size_t k_line_allowance = 16 * 1024;
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -71,7 +71,8 @@ ResponseDecoder::State ResponseDecoder::feed(std::string_view bytes) {
     if (room == 0)
       return m_parser->parser.is_header_done()
                  ? fail(ExchangeError::malformed,
-                        "a chunk-size or trailer line longer than " + kib(k_line_allowance))
+                        "a chunk-size line or trailer section longer than " +
+                            kib(m_limits.max_head_bytes + k_line_allowance))
                  : fail(ExchangeError::head_too_large,
                         "the answer's status line and headers exceed " +
                             kib(m_limits.max_head_bytes));

@@ -10,11 +10,12 @@ if ! command -v clang++ >/dev/null || [ ! -d /usr/lib/llvm-14/lib/clang ]; then
 fi
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DENABLE_FUZZING=ON -DBUILD_TESTING=OFF >/dev/null
-targets=(allocation_parser assets_parser config_loader web_config_loader http_request)
+targets=(allocation_parser assets_parser config_loader web_config_loader http_request
+         response_decoder)
 cmake --build build-fuzz --target "${targets[@]/#/fuzz_}" >/dev/null
 
 work=build-fuzz/corpus
-mkdir -p "$work"/{allocation,assets,config,web_config,http} build-fuzz/artifacts
+mkdir -p "$work"/{allocation,assets,config,web_config,http,response} build-fuzz/artifacts
 # The allocation target's first byte picks the chunk size the stream is fed in. The
 # Kubecost/OpenCost fixture answers, good and refused, seed it too; the assets ones seed assets.
 shopt -s nullglob
@@ -26,6 +27,7 @@ cp tests/fuzz/seeds/assets/* "$work/assets/"
 for f in tests/fixtures/kubecost/*assets*; do cp "$f" "$work/assets/fixture_$(basename "$f")"; done
 cp tests/fixtures/web_config/*.yaml "$work/web_config/"
 cp tests/fuzz/seeds/http/* "$work/http/"
+cp tests/fuzz/seeds/response/* "$work/response/"
 cp tests/fuzz/seeds/config/* config/*.yaml "$work/config/"
 
 for target in "${targets[@]}"; do
