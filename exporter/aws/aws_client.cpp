@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <ctime>
 #include <functional>
+#include <vector>
 
 #include "exporter/http/http_exchange.hpp"
 #include "exporter/util/durations.hpp"
@@ -209,6 +210,15 @@ Expected<Response> Client::send(const Request& req, const Credentials* credentia
         return fail(FailureReason::connect, outcome.detail + " (" + url->origin + ")");
     }
     if (response.status >= 500 && req.idempotent && attempt < 2 && backoff(attempt)) continue;
+    // An error answer is quoted in messages: the credentials this request sent (a session
+    // token, the Pod Identity token in Authorization) are taken out of it first.
+    if (response.status >= 300 || is_error_document(response.body)) {
+      std::vector<std::string> secrets;
+      for (const auto& [name, value] : sent)
+        if (name == "Authorization" || name == "x-amz-security-token") secrets.push_back(value);
+      if (credentials) secrets.push_back(credentials->session_token);
+      response.body = redact_secrets(std::move(response.body), secrets);
+    }
     return response;
   }
 }

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <vector>
 
 #include "exporter/http/http_exchange.hpp"
 
@@ -161,27 +162,35 @@ Expected<HttpResponse> HttpClient::attempt(const std::string& path_and_query, Bo
   if (m_cancelled.load()) return Failure{FailureReason::cancelled, "cancelled (shutting down)"};
 
   HeaderList headers{{"Accept", "application/json"}, {"Accept-Encoding", "gzip"}};
+  // What this request sends that is secret: redacted from any answer a message quotes.
+  std::vector<std::string> secrets;
   if (!m_conn.bearer_token_file.empty()) {
     std::string error;
     std::string token = read_token_file("bearer token file", m_conn.bearer_token_file, error);
     if (!error.empty()) return Failure{FailureReason::connect, error};
+    secrets.push_back(token);
     headers.emplace_back("Authorization", "Bearer " + token);
   } else if (!m_conn.bearer_token.empty()) {
+    secrets.push_back(m_conn.bearer_token);
     headers.emplace_back("Authorization", "Bearer " + m_conn.bearer_token);
   }
   // Basic auth and extra headers are re-read per request too (a rotated Secret); a file that
   // turned bad since start-up fails this request with the file's one-line error (no values).
   try {
-    if (!m_conn.basic_auth_username.empty())
-      headers.emplace_back(
-          "Authorization",
-          basic_authorization(m_conn.basic_auth_username,
-                              read_password_file(m_conn.basic_auth_password_file)));
+    if (!m_conn.basic_auth_username.empty()) {
+      std::string password = read_password_file(m_conn.basic_auth_password_file);
+      std::string authorization = basic_authorization(m_conn.basic_auth_username, password);
+      secrets.push_back(std::move(password));
+      secrets.push_back(authorization.substr(authorization.find(' ') + 1));  // the base64
+      headers.emplace_back("Authorization", std::move(authorization));
+    }
     if (!m_conn.headers_file.empty()) {
       const bool authorization_taken =
           !m_conn.bearer_token_file.empty() || !m_conn.basic_auth_username.empty();
-      for (auto& h : read_headers_file(m_conn.headers_file, authorization_taken))
+      for (auto& h : read_headers_file(m_conn.headers_file, authorization_taken)) {
+        secrets.push_back(h.value);
         headers.emplace_back(std::move(h.name), std::move(h.value));
+      }
     }
   } catch (const ConfigError& e) {
     return Failure{FailureReason::connect, e.what()};
@@ -255,7 +264,8 @@ Expected<HttpResponse> HttpClient::attempt(const std::string& path_and_query, Bo
   }
   if (response.status < 200 || response.status >= 300)
     return Failure{FailureReason::http_status,
-                   "HTTP " + std::to_string(response.status) + ": " + one_line(response.body, 160),
+                   "HTTP " + std::to_string(response.status) + ": " +
+                       one_line(redact_secrets(std::move(response.body), secrets), 160),
                    response.status};
   ensure_padding(response.body);
   return response;

@@ -138,9 +138,15 @@ HttpReply route(const HttpRequestView& request, std::shared_ptr<const Published>
       // A healthy follower is ready (rolling updates proceed); it serves health series only.
       r = text_reply(200, "ready (follower; the leader polls Kubecost)\n");
     } else {
-      r = text_reply(503, state->last_success_timestamp == 0
-                              ? "not ready: no successful Kubecost poll yet\n"
-                              : "not ready: cost data is stale (" + state->last_error + ")\n");
+      // Fixed words and the reason label only: /readyz needs no credentials, so no message
+      // (which may quote what Kubecost or its ingress answered) is shown here.
+      const std::string why = state->last_failure_reason.empty()
+                                  ? ""
+                                  : " (last poll failed: " + state->last_failure_reason + ")";
+      r = text_reply(
+          503, (state->last_success_timestamp == 0 ? "not ready: no successful Kubecost poll yet"
+                                                   : "not ready: cost data is stale") +
+                   why + "\n");
     }
     r.handler = "/readyz";
   } else if (path == "/") {

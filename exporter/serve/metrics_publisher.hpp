@@ -17,7 +17,10 @@ struct Published {
   std::shared_ptr<const CostExposition> costs;
   bool ready = false;  // fresh cost data is being served
   bool last_poll_ok = false;
-  std::string last_error;  // one line, "" after a good poll
+  std::string last_error;  // one line, "" after a good poll; secrets redacted by the client
+  // The FailureReason label of the last failed poll ("" after a good one): all of the failure
+  // the unauthenticated /readyz shows.
+  std::string last_failure_reason;
   double last_success_timestamp = 0;
   std::size_t cost_series = 0;
   std::vector<std::pair<std::string, double>> top_namespaces;  // by cost, as exported

@@ -129,6 +129,7 @@ void Poller::poll_once() {
     std::lock_guard state(m_state_mutex);
     m_last_ok = false;
     m_last_error = f.message;
+    m_last_failure_reason = to_string(f.reason);
     publish();
   } catch (...) {
     const Failure f{FailureReason::internal, "unknown exception"};
@@ -137,6 +138,7 @@ void Poller::poll_once() {
     std::lock_guard state(m_state_mutex);
     m_last_ok = false;
     m_last_error = f.message;
+    m_last_failure_reason = to_string(f.reason);
     publish();
   }
 }
@@ -178,17 +180,20 @@ void Poller::poll_and_publish() {
   m_no_data_yet = failure && failure->reason == FailureReason::no_data_yet;
   if (m_no_data_yet) {
     m_last_error = failure->message;
+    m_last_failure_reason = to_string(failure->reason);
     log::warn("kubecost has no data yet for the window", {{"reason", to_string(failure->reason)},
                                                           {"window", m_series_options.window.text},
                                                           {"error", failure->message},
                                                           {"duration_seconds", fixed(seconds, 3)}});
   } else if (failure) {
     m_last_error = failure->message;
+    m_last_failure_reason = to_string(failure->reason);
     log::error("kubecost poll failed", {{"reason", to_string(failure->reason)},
                                         {"error", failure->message},
                                         {"duration_seconds", fixed(seconds, 3)}});
   } else {
     m_last_error.clear();
+    m_last_failure_reason.clear();
     log::info("kubecost poll ok", {{"namespaces", std::to_string(result.namespaces)},
                                    {"allocations", std::to_string(result.allocations)},
                                    {"series", std::to_string(m_cost_series)},
@@ -236,6 +241,7 @@ void Poller::publish() {
   p->ready = m_cost_text != nullptr;
   p->last_poll_ok = m_last_ok;
   p->last_error = m_last_error;
+  p->last_failure_reason = m_last_failure_reason;
   p->last_success_timestamp = m_last_good;
   p->cost_series = m_cost_text ? m_cost_series : 0;
   p->top_namespaces = m_top_namespaces;

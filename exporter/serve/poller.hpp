@@ -83,6 +83,7 @@ class Poller {
   bool m_last_ok = false;
   bool m_no_data_yet = false;  // the last poll was FailureReason::no_data_yet
   std::string m_last_error;
+  std::string m_last_failure_reason;
   std::vector<std::pair<std::string, double>> m_top_namespaces;
   std::mt19937_64 m_rng;
   bool m_election = false;

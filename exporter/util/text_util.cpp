@@ -83,4 +83,17 @@ std::string redact_url(const std::string& url) {
   return redacted + out.substr(fragment);
 }
 
+std::string redact_secrets(std::string text, const std::vector<std::string>& secrets) {
+  constexpr std::string_view k_mark = "<redacted>";
+  for (const auto& secret : secrets) {
+    if (secret.empty()) continue;
+    if (secret.size() < 4) return "<withheld>";
+    for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
+      text.replace(at, secret.size(), k_mark);
+      at += k_mark.size();
+    }
+  }
+  return text;
+}
+
 }  // namespace kci

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace kci {
 
@@ -26,5 +27,11 @@ std::string sanitize_label_name(std::string_view key);
 // last '@' ends the userinfo). The values of the query parameters that carry a presigned
 // request's secrets (X-Amz-Signature, X-Amz-Security-Token, X-Amz-Credential) become REDACTED.
 std::string redact_url(const std::string& url);
+
+// `text` with every occurrence of each of `secrets` (the credentials a request sent: tokens,
+// passwords, header values) replaced by "<redacted>", for a peer's answer that is quoted in a
+// message (an error page reflecting the request's headers). A non-empty secret shorter than 4
+// characters cannot be told from ordinary text: the whole text is then "<withheld>".
+std::string redact_secrets(std::string text, const std::vector<std::string>& secrets);
 
 }  // namespace kci

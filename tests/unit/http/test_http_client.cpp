@@ -597,3 +597,56 @@ TEST_CASE("http: a bearer token file is a bounded read; a device is refused, not
   REQUIRE_FALSE(r.ok());
   CHECK(r.failure().message == "bearer token file: \"/dev/zero\" is not a regular file");
 }
+
+TEST_CASE("http: an error page that reflects the request's headers quotes none of its secrets",
+          "[threads]") {
+  // An ingress or auth proxy whose 401 page echoes every request header (issue 21 item 5).
+  LocalServer s;
+  s.server.Get("/x", [](const httplib::Request& req, httplib::Response& res) {
+    std::string page = "<h1>401</h1>";
+    for (const auto& [name, value] : req.headers) page += name + ": " + value + "<br>";
+    res.status = 401;
+    res.set_content(page, "text/html");
+  });
+  s.start();
+  char dir[] = "/tmp/kci-reflect-XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  const std::string headers = std::string(dir) + "/headers";
+  const std::string password = std::string(dir) + "/password";
+  write_file(headers, "Cookie: session=cookie-secret-123\nX-Api-Key: key-secret-456\n");
+  write_file(password, "password-secret-789\n");
+  auto c = s.connection();
+  c.headers_file = headers;
+  c.basic_auth_username = "Aladdin";
+  c.basic_auth_password_file = password;
+  HttpClient client(c);
+  auto r = client.get("/x");
+  REQUIRE_FALSE(r.ok());
+  const std::string& message = r.failure().message;
+  INFO(message);
+  CHECK(message.starts_with("HTTP 401: <h1>401</h1>"));
+  for (const char* secret : {"cookie-secret-123", "key-secret-456", "password-secret-789",
+                             "QWxhZGRpbjpwYXNzd29yZC1zZWNyZXQtNzg5"})
+    CHECK(message.find(secret) == std::string::npos);
+  CHECK(message.find("<redacted>") != std::string::npos);
+
+  // A bearer token from its file, and a password too short to tell from ordinary text.
+  char token_path[] = "/tmp/kci-reflect-token-XXXXXX";
+  const int fd = mkstemp(token_path);
+  REQUIRE(write(fd, "eyJhbGciOiJSUzI1NiJ9.token-secret\n", 34) == 34);
+  close(fd);
+  auto with_token = s.connection();
+  with_token.bearer_token_file = token_path;
+  with_token.headers_file = headers;
+  auto t = HttpClient(with_token).get("/x");
+  REQUIRE_FALSE(t.ok());
+  CHECK(t.failure().message.find("token-secret") == std::string::npos);
+  write_file(password, "abc\n");
+  auto short_password = client.get("/x");
+  REQUIRE_FALSE(short_password.ok());
+  CHECK(short_password.failure().message == "HTTP 401: <withheld>");
+  std::remove(token_path);
+  std::remove(headers.c_str());
+  std::remove(password.c_str());
+  rmdir(dir);
+}

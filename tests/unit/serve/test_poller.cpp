@@ -468,3 +468,17 @@ TEST_CASE("poller: the loop drops stale series when the fake clock passes maxSta
   CHECK_FALSE(publisher.current()->ready);
   poller.stop();
 }
+
+TEST_CASE("readyz: fixed words and the failure's reason only, never its message") {
+  auto state = std::make_shared<Published>();
+  state->last_error = "HTTP 401: <html>Authorization: Bearer leaked-token</html>";
+  state->last_failure_reason = "http_status";
+  auto never = route({"GET", "/readyz", "", false}, state, LandingPageOptions{});
+  CHECK(never.status == 503);
+  CHECK(never.owned_body ==
+        "not ready: no successful Kubecost poll yet (last poll failed: http_status)\n");
+  state->last_success_timestamp = 1'700'000'000;
+  auto stale = route({"GET", "/readyz", "", false}, state, LandingPageOptions{});
+  CHECK(stale.status == 503);
+  CHECK(stale.owned_body == "not ready: cost data is stale (last poll failed: http_status)\n");
+}

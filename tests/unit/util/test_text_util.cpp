@@ -37,3 +37,13 @@ TEST_CASE("text_util: redact_url hides a presigned URL's secrets") {
   CHECK(redact_url("https://u:p@h/k?x-amz-signature=abc") ==
         "https://REDACTED@h/k?x-amz-signature=REDACTED");
 }
+
+TEST_CASE("redact_secrets: every occurrence of every secret; a short secret withholds the text") {
+  CHECK(redact_secrets("a tok3n b tok3n", {"tok3n"}) == "a <redacted> b <redacted>");
+  CHECK(redact_secrets("Cookie: s=abcd; Authorization: Basic QWxh", {"s=abcd", "QWxh", ""}) ==
+        "Cookie: <redacted>; Authorization: Basic <redacted>");
+  CHECK(redact_secrets("nothing here", {"secret"}) == "nothing here");
+  CHECK(redact_secrets("pw is abc", {"abc"}) == "<withheld>");
+  CHECK(redact_secrets("aaaa", {"aa"}) == "<withheld>");
+  CHECK(redact_secrets("xaaaaaaaax", {"aaaa"}) == "x<redacted><redacted>x");
+}
