@@ -23,6 +23,9 @@
 namespace kci {
 namespace {
 
+// SIGTERM to exit: the most shutdown may take (the exit itself follows at once).
+constexpr std::chrono::milliseconds k_shutdown_budget{4'500};
+
 // Everything leader election needs, built before any thread starts so a bad kubeconfig or a
 // missing token is a start-up error (exit 2).
 struct Election {
@@ -165,16 +168,26 @@ int run_serve(const Config& config) {
     }
   }
   log::info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
-  // First hand the Lease over (client-go ReleaseOnCancel), so a follower takes over at its next
-  // retry while we finish; this also withdraws our cost series. Bounded by renewDeadline twice
-  // (a step in flight, then the release).
-  if (election) election->elector->stop();
+  // Everything below ends within k_shutdown_budget of the signal, whatever Kubecost or the API
+  // server do (Kubernetes' grace period is 30 s by default; we promise 5 s). The poller and the
+  // elector stop side by side: the poller's request in flight is cancelled; the elector's too
+  // (LeaseLock::interrupt), then it steps down, which withdraws our cost series, and hands the
+  // Lease over (client-go ReleaseOnCancel), bounded by its release deadline (2 s), so a
+  // follower takes over at its next retry.
+  const auto shutdown_deadline = std::chrono::steady_clock::now() + k_shutdown_budget;
+  auto poller_stopped = std::async(std::launch::async, [&] { poller.stop(); });
+  std::future<void> elector_stopped;
+  if (election)
+    elector_stopped = std::async(std::launch::async, [&] { election->elector->stop(); });
   server.stop();
   http.join();
-  // The poller may be inside a request: cancel() aborts it; give it a bounded time.
-  auto stopped = std::async(std::launch::async, [&] { poller.stop(); });
-  if (stopped.wait_for(std::chrono::seconds(4)) != std::future_status::ready) {
-    log::warn("poller did not stop in time; exiting anyway");
+  const auto in_time = [&](std::future<void>& f) {
+    return !f.valid() || f.wait_until(shutdown_deadline) == std::future_status::ready;
+  };
+  if (!in_time(elector_stopped) || !in_time(poller_stopped)) {
+    log::warn("shutdown did not finish in time; exiting anyway",
+              {{"budget", format_duration(k_shutdown_budget)}});
+    std::fflush(nullptr);
     std::_Exit(0);
   }
   log::info("stopped");

@@ -255,7 +255,26 @@ Expected<HttpResponse> KubeApiClient::request(std::string_view method, const std
   endpoint.request_timeout = timeout;
   endpoint.connect_timeout = std::min(endpoint.connect_timeout, timeout);
   HttpClient client(std::move(endpoint));
-  return client.send(method, path, json_body, "application/json");
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_interrupted) return Failure{FailureReason::cancelled, "cancelled (shutting down)"};
+    m_in_flight = &client;
+  }
+  auto answer = client.send(method, path, json_body, "application/json");
+  std::lock_guard lock(m_mutex);
+  m_in_flight = nullptr;
+  return answer;
+}
+
+void KubeApiClient::interrupt() {
+  std::lock_guard lock(m_mutex);
+  m_interrupted = true;
+  if (m_in_flight) m_in_flight->cancel();
+}
+
+void KubeApiClient::resume() {
+  std::lock_guard lock(m_mutex);
+  m_interrupted = false;
 }
 
 }  // namespace kci

@@ -11,6 +11,7 @@
 //                auth-provider) is refused by name rather than silently ignored.
 // Start-up problems throw ConfigError, one line naming the field. Requests return values.
 #include <chrono>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -43,7 +44,8 @@ KubeConnection parse_kubeconfig(const std::string& path, const std::string& text
 // Reads and parses the kubeconfig file at `path` (at most 1 MiB).
 KubeConnection load_kubeconfig(const std::string& path);
 
-// Requests to the API server; thread-compatible (one elector thread uses it).
+// Requests to the API server; request() is called by one thread at a time (the elector's),
+// interrupt()/resume() from any thread.
 class KubeApiClient {
  public:
   // Throws ConfigError when certificate-authority-data cannot be written to a private file.
@@ -57,11 +59,19 @@ class KubeApiClient {
   Expected<HttpResponse> request(std::string_view method, const std::string& path,
                                  const std::string& json_body, std::chrono::milliseconds timeout);
 
+  // Aborts the request in flight (HttpClient::cancel()) and fails every later request with
+  // reason cancelled, without sending it, until resume().
+  void interrupt();
+  void resume();
+
   const KubeConnection& connection() const { return m_connection; }
 
  private:
   KubeConnection m_connection;
   std::string m_ca_temp;  // removed by the destructor
+  std::mutex m_mutex;
+  HttpClient* m_in_flight = nullptr;  // guarded by m_mutex; alive while set
+  bool m_interrupted = false;         // guarded by m_mutex
 };
 
 // Standard base64 (RFC 4648 §4, padding optional, no whitespace other than newlines);

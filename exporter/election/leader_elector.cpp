@@ -26,6 +26,7 @@ LeaderElector::~LeaderElector() {
     m_stopping = true;
   }
   m_cv.notify_all();
+  m_lock.interrupt();
   if (m_thread.joinable()) m_thread.join();
 }
 
@@ -44,7 +45,8 @@ bool LeaderElector::lease_valid(std::chrono::steady_clock::time_point now) const
   return m_have_observed && m_observed_time + seconds(m_observed.lease_duration_seconds) > now;
 }
 
-// client-go setObservedRecord: the record and the local time we saw it.
+// client-go setObservedRecord: the record and the local time we saw it (when the request that
+// brought it returned).
 void LeaderElector::observe(const LeaseRecord& record, std::chrono::steady_clock::time_point now) {
   std::lock_guard lock(m_mutex);
   m_observed = record;
@@ -55,10 +57,10 @@ void LeaderElector::observe(const LeaseRecord& record, std::chrono::steady_clock
 // Time a request may take: the leader must be done by its renew deadline; a follower by one
 // renew deadline (client-go runs acquisition under the caller's context, renewals under
 // RenewDeadline).
-milliseconds LeaderElector::budget(std::chrono::steady_clock::time_point now) const {
+milliseconds LeaderElector::budget() const {
   if (!m_leading) return m_config.renew_deadline;
-  return std::max(milliseconds(1),
-                  duration_cast<milliseconds>(m_last_renew + m_config.renew_deadline - now));
+  return duration_cast<milliseconds>(m_last_renew + m_config.renew_deadline -
+                                     m_env.monotonic_now());
 }
 
 bool LeaderElector::try_acquire_or_renew(std::chrono::steady_clock::time_point now) {
@@ -76,9 +78,12 @@ bool LeaderElector::try_acquire_or_renew(std::chrono::steady_clock::time_point n
     renewal.acquire_time = m_observed.acquire_time;
     renewal.lease_transitions = m_observed.lease_transitions;
     renewal.resource_version = m_observed.resource_version;
-    auto updated = m_lock.update(renewal, budget(m_env.monotonic_now()));
+    const auto left = budget();
+    if (left <= milliseconds(0)) return false;
+    m_write_sent = m_env.monotonic_now();
+    auto updated = m_lock.update(renewal, left);
     if (updated.ok()) {
-      observe(updated.value(), now);
+      observe(updated.value(), m_env.monotonic_now());
       return true;
     }
     log::debug("lease fast-path renew failed, re-reading",
@@ -86,26 +91,35 @@ bool LeaderElector::try_acquire_or_renew(std::chrono::steady_clock::time_point n
   }
 
   // 2. Read, or create when missing.
-  auto current = m_lock.get(budget(m_env.monotonic_now()));
+  auto left = budget();
+  if (left <= milliseconds(0)) return false;
+  auto current = m_lock.get(left);
+  // The answer is observed now, when it came back: the API server may have held the request
+  // for seconds and written an answer the holder renewed just before (setObservedRecord).
+  const auto returned = m_env.monotonic_now();
   if (!current.ok()) {
     if (current.failure().http_status != 404) {
       log::warn("cannot read the lease",
                 {{"lease", m_lock.describe()}, {"error", current.failure().message}});
       return false;
     }
-    auto created = m_lock.create(desired, budget(m_env.monotonic_now()));
+    left = budget();
+    if (left <= milliseconds(0)) return false;
+    m_write_sent = m_env.monotonic_now();
+    auto created = m_lock.create(desired, left);
     if (!created.ok()) {
       log::info("cannot create the lease (another replica may have)",
                 {{"lease", m_lock.describe()}, {"error", created.failure().message}});
       return false;
     }
-    observe(created.value(), now);
+    observe(created.value(), m_env.monotonic_now());
     return true;
   }
 
-  // 3. A record that changed is observed now; an unchanged one keeps its first observation,
-  // so its expiry counts from then.
-  if (!m_have_observed || !(current.value() == m_observed)) observe(current.value(), now);
+  // 3. A record that changed in any field is observed as of its return; an unchanged one keeps
+  // its first observation, so its expiry counts from then. Validity is judged at the start of
+  // the attempt, as client-go does (an earlier `now` only makes the Lease look more valid).
+  if (!m_have_observed || !(current.value() == m_observed)) observe(current.value(), returned);
   if (!m_observed.holder_identity.empty() && lease_valid(now) && !observed_self()) return false;
 
   // 4. Take over (expired or released) or renew on the slow path.
@@ -117,13 +131,16 @@ bool LeaderElector::try_acquire_or_renew(std::chrono::steady_clock::time_point n
   } else {
     next.lease_transitions = m_observed.lease_transitions + 1;
   }
-  auto updated = m_lock.update(next, budget(m_env.monotonic_now()));
+  left = budget();
+  if (left <= milliseconds(0)) return false;
+  m_write_sent = m_env.monotonic_now();
+  auto updated = m_lock.update(next, left);
   if (!updated.ok()) {
     log::info("cannot update the lease",
               {{"lease", m_lock.describe()}, {"error", updated.failure().message}});
     return false;
   }
-  observe(updated.value(), now);
+  observe(updated.value(), m_env.monotonic_now());
   return true;
 }
 
@@ -155,12 +172,19 @@ bool LeaderElector::step() {
       return false;
     }
     const bool ok = try_acquire_or_renew(now);
+    const bool late = m_env.monotonic_now() >= m_last_renew + m_config.renew_deadline;
     if (ok && observed_self()) {
-      m_last_renew = now;
+      if (m_leading && late) {
+        // The write was stored, but after our deadline: we may already have been replaced in
+        // the eyes of a follower's clock. Step down now; the next attempt renews afresh.
+        set_leading(false, "renewal came back after renewDeadline");
+        return false;
+      }
+      m_last_renew = m_write_sent;
       set_leading(true, m_leading ? "renewed" : "acquired");
       return true;
     }
-    if (m_leading && m_env.monotonic_now() >= m_last_renew + m_config.renew_deadline) {
+    if (m_leading && late) {
       set_leading(false, "not renewed within renewDeadline");
       return false;
     }
@@ -184,13 +208,16 @@ milliseconds LeaderElector::next_delay() {
 }
 
 bool LeaderElector::release() {
-  if (!m_leading && !observed_self()) return true;
-  const auto start = m_env.monotonic_now();
+  // Stop publishing before the Lease is handed over: a follower may take it at once.
+  if (m_leading) set_leading(false, "releasing the lease");
+  if (!observed_self()) return true;
+  const auto deadline =
+      m_env.monotonic_now() + std::min(m_config.release_deadline, m_config.renew_deadline);
+  const auto left = [&] { return duration_cast<milliseconds>(deadline - m_env.monotonic_now()); };
   bool released = false;
   for (int attempt = 0; attempt < 3 && !released; ++attempt) {
-    const auto spent = duration_cast<milliseconds>(m_env.monotonic_now() - start);
-    if (spent >= m_config.renew_deadline) break;
-    auto current = m_lock.get(m_config.renew_deadline - spent);
+    if (left() <= milliseconds(0)) break;
+    auto current = m_lock.get(left());
     if (!current.ok()) {
       log::warn("cannot release the lease",
                 {{"lease", m_lock.describe()}, {"error", current.failure().message}});
@@ -198,20 +225,19 @@ bool LeaderElector::release() {
     }
     // Someone else holds it already: nothing of ours to release.
     if (current.value().holder_identity != m_config.identity) {
+      observe(current.value(), m_env.monotonic_now());
       released = true;
       break;
     }
-    // client-go tryRelease: no holder, leaseDurationSeconds 1, renew/acquire now.
+    // client-go release: no holder, leaseDurationSeconds 1, renew/acquire now.
     LeaseRecord empty;
     empty.lease_duration_seconds = 1;
     empty.acquire_time = m_env.wall_now();
     empty.renew_time = empty.acquire_time;
     empty.lease_transitions = current.value().lease_transitions;
     empty.resource_version = current.value().resource_version;
-    auto updated = m_lock.update(
-        empty,
-        std::max(milliseconds(1), m_config.renew_deadline -
-                                      duration_cast<milliseconds>(m_env.monotonic_now() - start)));
+    if (left() <= milliseconds(0)) break;
+    auto updated = m_lock.update(empty, left());
     if (updated.ok()) {
       observe(updated.value(), m_env.monotonic_now());
       released = true;
@@ -243,7 +269,10 @@ void LeaderElector::stop() {
     m_stopping = true;
   }
   m_cv.notify_all();
+  // The step in flight may be inside a request the API server holds: cut it.
+  m_lock.interrupt();
   if (m_thread.joinable()) m_thread.join();
+  m_lock.resume();
   release();
 }
 

@@ -24,6 +24,12 @@ class LeaseLock {
                                        std::chrono::milliseconds timeout) = 0;
   // "namespace/name", for logs and the landing page.
   virtual std::string describe() const = 0;
+  // Thread-safe. Aborts the request in flight (it fails with reason cancelled) and makes every
+  // later one fail the same way at once, until resume(): shutdown must not wait for an API
+  // server that holds a request (client-go cancels the elector's context on shutdown).
+  virtual void interrupt() {}
+  // Requests go out again (the release on shutdown, after the elector's thread has stopped).
+  virtual void resume() {}
 };
 
 // The Lease `name` in `namespace_name` at /apis/coordination.k8s.io/v1.
@@ -36,6 +42,8 @@ class KubeLeaseLock : public LeaseLock {
   Expected<LeaseRecord> update(const LeaseRecord& record,
                                std::chrono::milliseconds timeout) override;
   std::string describe() const override { return m_namespace + "/" + m_name; }
+  void interrupt() override { m_client.interrupt(); }
+  void resume() override { m_client.resume(); }
 
  private:
   KubeApiClient& m_client;

@@ -13,12 +13,17 @@ not match"). Errors are metav1.Status objects (same document, "Response Status K
 creates: the Lease registry strategy does not allow create on update
 (kubernetes pkg/registry/coordination/lease/strategy.go AllowCreateOnUpdate returns false).
 Authentication: a request without "Authorization: Bearer <token>" gets 401 Unauthorized, as the
-API server's bearer-token authenticator answers.
+API server's bearer-token authenticator answers. `token` may be a dict {token: replica name} so
+the switches below can tell the replicas apart (each service account has its own token).
+
+Switches for leader-election timing tests (each models a real behaviour, cited where set):
+hold_next_get(name, seconds, then), cut(name)/uncut(name), flap, delay_s, hold_all.
 """
 import http.server
 import json
 import re
 import threading
+import time
 
 from harness import LoopbackServer
 
@@ -37,7 +42,30 @@ class KubeApiStandIn(LoopbackServer):
         # Shared across restarts of the server (the "etcd" of the stand-in).
         self.store = store if store is not None else {"leases": {}, "version": 1000}
         self.lock = threading.Lock()
-        self.counts = {"GET": 0, "POST": 0, "PUT": 0, "401": 0, "409": 0}
+        self.counts = {"GET": 0, "POST": 0, "PUT": 0, "401": 0, "409": 0, "500": 0, "held": 0}
+        self.tokens = token if isinstance(token, dict) else {token: ""}
+        self.token = next(iter(self.tokens))
+        # The API server's API Priority and Fairness queues a request (or a slow replica behind
+        # the load balancer takes long) before it is served: the answer is read from storage
+        # when it is finally processed, so it carries the Lease as of then, not as of arrival
+        # (https://kubernetes.io/docs/concepts/cluster-administration/flow-control/).
+        # {name: (seconds, then)}: the next GET from `name` waits `seconds`, then `then()` runs,
+        # then the Lease is read and answered.
+        self.held_gets = {}
+        # A network partition between one replica and the API server: its packets are dropped,
+        # so its requests get no answer and end at the client's own deadline.
+        self.cut_off = set()
+        # etcd flapping behind the API server: every other request fails with 500, as the API
+        # server answers "etcdserver: leader changed" / "etcdserver: request timed out".
+        self.flap = False
+        self.flap_turn = 0
+        # An overloaded API server: every answer is written this many seconds late.
+        self.delay_s = 0.0
+        # An API server that accepts connections but answers nothing (hung, or every request
+        # queued by API Priority and Fairness): every request is held until this is cleared.
+        self.hold_all = False
+        self.stopping = False
+        self.held_now = 0
         standin = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -61,10 +89,34 @@ class KubeApiStandIn(LoopbackServer):
             def handle_any(self, method):
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
-                if self.headers.get("Authorization") != "Bearer " + standin.token:
+                auth = self.headers.get("Authorization", "")
+                if not auth.startswith("Bearer ") or auth[7:] not in standin.tokens:
                     with standin.lock:
                         standin.counts["401"] += 1
                     return self.reply(401, status(401, "Unauthorized", "Unauthorized"))
+                who = standin.tokens[auth[7:]]
+                if standin.hold_until(lambda: standin.hold_all or who in standin.cut_off):
+                    return self.close_connection_silently()
+                with standin.lock:
+                    held = standin.held_gets.pop(who, None) if method == "GET" else None
+                if held:
+                    seconds, then = held
+                    deadline = time.time() + seconds
+                    standin.hold_until(lambda: time.time() < deadline)
+                    if then:
+                        then()
+                if standin.delay_s:
+                    deadline = time.time() + standin.delay_s
+                    standin.hold_until(lambda: time.time() < deadline)
+                if standin.flap:
+                    with standin.lock:
+                        standin.flap_turn += 1
+                        fail = standin.flap_turn % 2 == 1
+                        if fail:
+                            standin.counts["500"] += 1
+                    if fail:
+                        return self.reply(500, status(500, "InternalError",
+                                                      "etcdserver: leader changed"))
                 m = LEASE_PATH.match(self.path)
                 if not m:
                     return self.reply(404, status(404, "NotFound", "the server could not find the requested resource"))
@@ -111,6 +163,10 @@ class KubeApiStandIn(LoopbackServer):
                         return self.reply(200, obj)
                 return self.reply(405, status(405, "MethodNotAllowed", "the server does not allow this method on the requested resource"))
 
+            def close_connection_silently(self):
+                # The client sees its connection closed with no answer (or has given up already).
+                self.close_connection = True
+
             def do_GET(self):
                 self.handle_any("GET")
 
@@ -121,6 +177,36 @@ class KubeApiStandIn(LoopbackServer):
                 self.handle_any("PUT")
 
         self.serve(port, Handler)
+
+    def hold_until(self, holding, limit_s=30.0):
+        """Waits while holding() is true (bounded; ends at stop()). True if it was held."""
+        if not holding():
+            return False
+        with self.lock:
+            self.counts["held"] += 1
+            self.held_now += 1
+        deadline = time.time() + limit_s
+        while holding() and not self.stopping and time.time() < deadline:
+            time.sleep(0.02)
+        with self.lock:
+            self.held_now -= 1
+        return True
+
+    def hold_next_get(self, name, seconds, then=None):
+        with self.lock:
+            self.held_gets[name] = (seconds, then)
+
+    def cut(self, name):
+        with self.lock:
+            self.cut_off.add(name)
+
+    def uncut(self, name):
+        with self.lock:
+            self.cut_off.discard(name)
+
+    def stop(self):
+        self.stopping = True
+        super().stop()
 
     def lease(self, ns, name):
         with self.lock:

@@ -11,6 +11,14 @@ cost the leader its Lease; kill -9 of the leader: the other publishes within lea
 poll; SIGTERM of the leader (the Lease is released): takeover within two retry periods + one
 poll; API server down: the leader withdraws its cost series after renewDeadline and both keep
 serving health; API server back: a leader again. Every wait is bounded.
+
+Then (issue 21, "election by client-go's clock"), with each replica on its own token so the
+stand-in can tell them apart, sampling both replicas' /metrics every 50 ms and asserting that
+never both publish cost series at once: the follower's GET held by the API server and the leader
+cut off right when it returns (the follower must wait a whole leaseDuration from the answer, by
+which time the leader has stepped down at its renewDeadline); an API server that fails every
+other request (500); one that answers every request just before the renew deadline; and
+SIGTERM while the API server holds every request: exit 0 within 5 s.
 """
 import argparse
 import json
@@ -26,6 +34,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Exporter, free_port, http_get, parse_metrics, value  # noqa: E402
+from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 from kube_api_standin import KubeApiStandIn  # noqa: E402
 from kubecost_standin import StandIn  # noqa: E402
 
@@ -70,7 +79,7 @@ def health_only(exporter):
     return leader == 0 and n == 0 and value(m, "cloudtuner_kubecost_exporter_series_count") == 0
 
 
-def write_kubeconfig(path, api_port):
+def write_kubeconfig(path, api_port, token=TOKEN):
     # The shape `kubectl config view --raw` writes (clientcmd v1 Config).
     with open(path, "w") as f:
         f.write(f"""apiVersion: v1
@@ -89,16 +98,17 @@ users:
     tokenFile: token
 """)
     with open(os.path.join(os.path.dirname(path), "token"), "w") as f:
-        f.write(TOKEN + "\n")
+        f.write(token + "\n")
 
 
-def start(binary, name, kubecost_port, kubeconfig, tmp):
+def start(binary, name, kubecost_port, kubeconfig, tmp, lease_s=LEASE_S, renew_s=RENEW_S,
+          retry_s=RETRY_S):
     env = {"KUBECOST_URL": f"http://127.0.0.1:{kubecost_port}", "TENANT_ID": "tenant-ha",
            "CLUSTER_NAME": "ha", "SCRAPE_INTERVAL": f"{int(INTERVAL_S)}s", "SCRAPE_JITTER_MAX": "0",
            "KUBECOST_RETRIES": "0", "LEADER_ELECTION": "true", "POD_NAME": name,
-           "LEADER_ELECTION_LEASE_DURATION": f"{int(LEASE_S)}s",
-           "LEADER_ELECTION_RENEW_DEADLINE": f"{int(RENEW_S * 1000)}ms",
-           "LEADER_ELECTION_RETRY_PERIOD": f"{int(RETRY_S * 1000)}ms", "LOG_LEVEL": "info"}
+           "LEADER_ELECTION_LEASE_DURATION": f"{int(lease_s)}s",
+           "LEADER_ELECTION_RENEW_DEADLINE": f"{int(renew_s * 1000)}ms",
+           "LEADER_ELECTION_RETRY_PERIOD": f"{int(retry_s * 1000)}ms", "LOG_LEVEL": "info"}
     return Exporter(binary, env, args=("--kubeconfig", kubeconfig),
                     log_path=os.path.join(tmp, f"exporter-{name}-{time.time():.0f}.log"))
 
@@ -109,11 +119,148 @@ def query(base, promql):
         return json.load(r)["data"]["result"]
 
 
+# The clock scenarios: leaseDuration 5s, renewDeadline 4s (a follower's GET may take that long),
+# retryPeriod 0.5s; the follower's GET is held 3.6s.
+C_LEASE_S, C_RENEW_S, C_RETRY_S, C_HOLD_S = 5.0, 4.0, 0.5, 3.6
+
+
+def cost_series(exporter):
+    """The number of cost samples (cloudtuner_kubecost_* but not the exporter's own) served."""
+    n = 0
+    for family in text_string_to_metric_families(exporter.metrics()):
+        if family.name.startswith("cloudtuner_kubecost_") and \
+                not family.name.startswith("cloudtuner_kubecost_exporter_"):
+            n += len(family.samples)
+    return n
+
+
+def sample_publishers(replicas, seconds, until=None, every=0.05):
+    """Samples every replica's /metrics for at most `seconds` (or until until() holds); returns
+    (the samples where more than one replica published cost series, the number of samples)."""
+    both, samples = [], 0
+    t0 = time.time()
+    while time.time() - t0 < seconds:
+        publishing = [n for n, e in replicas.items() if cost_series(e) > 0]
+        samples += 1
+        if len(publishing) > 1:
+            both.append((round(time.time() - t0, 2), publishing))
+        if until is not None and until():
+            break
+        time.sleep(every)
+    return both, samples
+
+
+def clock_scenarios(args, tmp):
+    api_port, kubecost_port = free_port(), free_port()
+    tokens = {"token-of-c": "c", "token-of-d": "d"}
+    kubeconfigs = {}
+    for token, name in tokens.items():
+        os.makedirs(os.path.join(tmp, name), exist_ok=True)
+        kubeconfigs[name] = os.path.join(tmp, name, "kubeconfig")
+        write_kubeconfig(kubeconfigs[name], api_port, token)
+    api = KubeApiStandIn(api_port, tokens).start()
+    kubecost = StandIn(args.fixtures, kubecost_port).start()
+    replicas = {}
+    failures = []
+    try:
+        def launch(name):
+            replicas[name] = start(args.binary, name, kubecost_port, kubeconfigs[name], tmp,
+                                   C_LEASE_S, C_RENEW_S, C_RETRY_S)
+        for name in ("c", "d"):
+            launch(name)
+
+        def roles():
+            pub = [n for n, e in replicas.items() if cost_series(e) > 0]
+            holder = (api.lease(NS, LEASE) or {}).get("spec", {}).get("holderIdentity")
+            if len(pub) == 1 and pub[0] == holder:
+                return pub[0], [n for n in replicas if n != pub[0]][0]
+            return None
+        leader, follower = wait(roles, "one publisher holding the Lease", 15)
+
+        # --- the follower's GET held, the leader cut off when it returns -----------------------
+        cut_at = []
+        api.hold_next_get(follower, C_HOLD_S,
+                          then=lambda: (api.cut(leader), cut_at.append(time.time())))
+        both, samples = sample_publishers(
+            replicas, C_HOLD_S + C_LEASE_S + 6,
+            until=lambda: cut_at and cost_series(replicas[follower]) > 0
+            and cost_series(replicas[leader]) == 0)
+        assert cut_at, "the follower's GET never came"
+        took_over = cost_series(replicas[follower]) > 0
+        print(f"late GET: {follower} published {time.time() - cut_at[0]:.2f}s after the cut; "
+              f"{samples} samples; both publishing in {len(both)}: {both[:5]}")
+        if both:
+            failures.append(f"late GET: both replicas published cost series: {both[:5]}")
+        assert took_over, "the follower never took over"
+        api.uncut(leader)
+        leader, follower = follower, leader
+        wait(lambda: cost_series(replicas[follower]) == 0 and roles(), "settled", 10)
+
+        # --- an API server failing every other request ------------------------------------------
+        api.flap = True
+        both, samples = sample_publishers(replicas, 6)
+        api.flap = False
+        print(f"flapping API: {api.counts['500']} answers 500; {samples} samples; "
+              f"both publishing in {len(both)}")
+        if both:
+            failures.append(f"flapping API: both replicas published cost series: {both[:5]}")
+
+        # --- every answer just before the renew deadline ----------------------------------------
+        api.delay_s = C_RENEW_S - 0.3
+        both, samples = sample_publishers(replicas, 8)
+        api.delay_s = 0.0
+        print(f"slow API: {samples} samples; both publishing in {len(both)}")
+        if both:
+            failures.append(f"slow API: both replicas published cost series: {both[:5]}")
+        leader, follower = wait(roles, "one publisher again", C_LEASE_S + 5)
+
+        # --- SIGTERM while the API server holds every request: exit 0 within 5 s ---------------
+        held_before = api.counts["held"]
+        api.hold_all = True
+        wait(lambda: api.counts["held"] > held_before, "a request held", 3, 0.02)
+        t0 = time.time()
+        for e in replicas.values():
+            e.proc.send_signal(signal.SIGTERM)
+        for name, e in replicas.items():
+            try:
+                code = e.proc.wait(timeout=max(0.1, t0 + 5 - time.time()))
+                print(f"SIGTERM with every request held: {name} exited {code} after "
+                      f"{time.time() - t0:.2f}s")
+                if code != 0:
+                    failures.append(f"SIGTERM: {name} exited {code}")
+            except subprocess.TimeoutExpired:
+                failures.append(f"SIGTERM: {name} still running 5 s after the signal "
+                                f"(leader was {leader})")
+        api.hold_all = False
+        if failures:
+            for f in failures:
+                print("FAIL:", f)
+            for name, e in replicas.items():
+                print(f"--- {name} log tail ---\n" + e.logs()[-2500:])
+            return 1
+        print("OK (clock scenarios)")
+        return 0
+    finally:
+        api.hold_all = False
+        for e in replicas.values():
+            e.__exit__(None, None, None)
+        kubecost.stop()
+        api.stop()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
     ap.add_argument("--fixtures", required=True)
+    ap.add_argument("--only-clock", action="store_true",
+                    help="run only the issue-21 clock scenarios")
     args = ap.parse_args()
+    if args.only_clock:
+        tmp = tempfile.mkdtemp(prefix="kci-ha-clock-e2e-")
+        try:
+            return clock_scenarios(args, tmp)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     if shutil.which("prometheus") is None:
         print("prometheus not installed", file=sys.stderr)
         return 1
@@ -264,7 +411,6 @@ scrape_configs:
         api = KubeApiStandIn(api_port, TOKEN, store=api.store).start()
         wait(one_leader, "a leader after the API server came back", LEASE_S + 2 * RETRY_S + POLL_S)
         print("OK")
-        return 0
     finally:
         for e in replicas.values():
             e.__exit__(None, None, None)
@@ -280,6 +426,11 @@ scrape_configs:
             api.stop()
         except Exception:  # noqa: BLE001 - already stopped in the API-down phase
             pass
+        shutil.rmtree(tmp, ignore_errors=True)
+    tmp = tempfile.mkdtemp(prefix="kci-ha-clock-e2e-")
+    try:
+        return clock_scenarios(args, tmp)
+    finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
