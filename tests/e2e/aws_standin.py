@@ -89,6 +89,10 @@ HOSTILE_MODES = {
     # ... reject" what it finds too large: RFC 9110 section 5.4, https://www.rfc-editor.org/rfc/
     # rfc9110#section-5.4); an endless run of header lines must be cut by the client.
     "list-header-flood": "the answer's header lines never end (4 KB each, as fast as TCP goes)",
+    # RFC 9112 section 4: reason-phrase = 1*( HTAB / SP / VCHAR / obs-text ), no length limit;
+    # a client must survive a long one (cpp-httplib 0.11's status-line regex overflowed the
+    # stack on 30 000 bytes: SIGSEGV with the multipart upload left open).
+    "part-long-reason": "UploadPart answers 500 with a 30 000-byte reason phrase",
     # A peer that sends a byte at a time keeps every read timeout happy and never finishes.
     "list-slow-drip": "the page announces 10 MB and sends one byte every 200 ms",
     # XML 1.0 entity and character references (https://www.w3.org/TR/xml/#sec-references);
@@ -329,6 +333,12 @@ class AwsStandIn(LoopbackServer):
                     if up is None:
                         return self.error(404, "NoSuchUpload", "The specified upload does not exist.")
                     etag = '"' + hashlib.md5(body).hexdigest() + '"'
+                    if "part-long-reason" in standin.hostile:
+                        standin.log.append(("UploadPart", key, 500))
+                        self.send_response(500, "R" * 30_000)
+                        self.send_header("Content-Length", "0")
+                        self.end_headers()
+                        return None
                     if "stall-part" in standin.hostile:
                         standin.log.append(("UploadPartStalled", key, 0))
                         standin.part_started.set()

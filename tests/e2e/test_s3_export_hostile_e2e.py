@@ -210,12 +210,23 @@ def main():
                       "answer larger than 16 MiB (the cap for an AWS answer): refused")
         checks += 1
 
-        # 2b. Header lines that never end: cut by the bytes the socket received.
+        # 2b. Header lines that never end: cut once the head passes 64 KiB.
         reset("list-header-flood")
         o = run(args.binary, env, os.path.join(tmp, "header-flood.log"))
         clean(o, "endless header lines")
         one_error(o, f"s3:ListObjectsV2 s3://{BUCKET}/{prefix}",
-                  "answer larger than 16 MiB (the cap for an AWS answer): refused")
+                  "the answer's status line and headers exceed 64 KiB: refused")
+        checks += 1
+
+        # 2c. A 30 000-byte reason phrase on UploadPart's 500 (a SIGSEGV before, the multipart
+        #     upload left open): retried, then exit 1 with the upload aborted.
+        reset("part-long-reason")
+        o = run(args.binary, dict(env, S3_MULTIPART_THRESHOLD_BYTES="0"),
+                os.path.join(tmp, "long-reason.log"))
+        clean(o, "a 30 000-byte reason phrase on UploadPart")
+        assert "R" * 200 not in o.log, "the reason phrase reached the log"
+        assert len(aws.ops("UploadPart")) >= 1, aws.log
+        assert aws.ops("AbortMultipartUpload"), aws.log
         checks += 1
 
         # 3. A slow drip past the AWS call deadline, then past the run deadline.
