@@ -4,8 +4,8 @@
 
 # Exactly the packages that own the binary's shared libraries (ldd): the build stage fails,
 # naming the difference, when this list and the binary disagree.
-ARG RUNTIME_LIBRARIES="libbrotli1 libc6 libcpp-httplib0.11 libcrypt1 libfmt9 libgcc-s1 libisal2 libprometheus-cpp-core1.0 \
-  libsimdjson14 libsnappy1v5 libspdlog1.10 libssl3 libstdc++6 libyaml-cpp0.7 libzstd1 zlib1g"
+ARG RUNTIME_LIBRARIES="libc6 libcrypt1 libfmt9 libgcc-s1 libisal2 libprometheus-cpp-core1.0 libsimdjson14 \
+  libsnappy1v5 libspdlog1.10 libssl3 libstdc++6 libyaml-cpp0.7 libzstd1 zlib1g"
 
 FROM debian:bookworm AS build
 ARG RUNTIME_LIBRARIES
