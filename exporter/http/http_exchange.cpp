@@ -147,17 +147,16 @@ class Exchange {
       connect();
       return;
     }
-    m_resolver.async_resolve(m_peer.host, m_peer.port,
-                             [this](beast::error_code ec, tcp::resolver::results_type results) {
-                               if (m_finished) return;
-                               if (ec)
-                                 return finish(
-                                     ExchangeError::resolve,
-                                     "could not resolve " + m_peer.host + ": " + ec.message());
-                               for (const auto& entry : results)
-                                 m_endpoints.push_back(entry.endpoint());
-                               connect();
-                             });
+    m_resolver.async_resolve(
+        m_peer.host, m_peer.port,
+        [this](beast::error_code ec, const tcp::resolver::results_type& results) {
+          if (m_finished) return;
+          if (ec)
+            return finish(ExchangeError::resolve,
+                          "could not resolve " + m_peer.host + ": " + ec.message());
+          for (const auto& entry : results) m_endpoints.push_back(entry.endpoint());
+          connect();
+        });
   }
 
   void connect() {
