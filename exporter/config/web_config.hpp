@@ -2,6 +2,12 @@
 // The exporter-toolkit web configuration file (--web.config.file): TLS for /metrics and basic
 // auth with bcrypt hashes. Loaded once at start-up; strict like the toolkit (unknown keys are
 // errors). See https://github.com/prometheus/exporter-toolkit/blob/master/docs/web-configuration.md
+// http_server_config.headers: each name an RFC 9110 token, not repeated but for case; each value
+// without CR, LF or another control character; and no header the server writes itself or that
+// frames the answer or manages the connection (Content-Length, Transfer-Encoding, Connection,
+// Content-Type, Content-Encoding, Cache-Control, ...: web_config.cpp k_refused_headers). The
+// toolkit itself allows only five security headers (exporter-toolkit web/handler.go
+// extraHTTPHeaders); every toolkit web config passes here.
 #include <map>
 #include <optional>
 #include <string>
