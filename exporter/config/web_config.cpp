@@ -4,11 +4,14 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <memory>
+#include <set>
 #include <string_view>
 #include <vector>
 
 #include "exporter/config/bcrypt_hash.hpp"
 #include "exporter/config/strict_yaml.hpp"
+#include "exporter/config/tls_context.hpp"
 #include "exporter/config/tls_material.hpp"
 #include "exporter/config/value_parsers.hpp"
 #include "exporter/util/file_reader.hpp"
@@ -185,8 +188,7 @@ WebConfig parse_web_config(const std::string& text, const std::string& name,
       } else if (t == "VerifyClientCertIfGiven" || t == "RequireAndVerifyClientCert") {
         fail(key + ".client_ca_file", "must be set when client_auth_type is " + t);
       }
-      verify_tls_files(tls);
-      config.tls = tls;
+      config.tls = tls;  // its files: check_web_config
     } else if (key == "basic_auth_users") {
       if (!node.IsMap()) fail(key, "expected a mapping of user: bcrypt hash");
       std::vector<int> costs;
@@ -229,7 +231,29 @@ WebConfig parse_web_config(const std::string& text, const std::string& name,
       fail(key, "unknown key");
     }
   }
+  check_web_config(config);
   return config;
+}
+
+void check_web_config(const WebConfig& web) {
+  std::set<std::string> lower_names;
+  for (const auto& [name, value] : web.headers) {
+    check_header_name(name);
+    check_response_header(name, value);
+    if (!lower_names.insert(lower(name)).second)
+      fail("http_server_config.headers." + name,
+           "repeats another name: header names are compared without case");
+  }
+  if (!web.tls) return;
+  verify_tls_files(*web.tls);
+  struct CtxFree {
+    void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
+  };
+  std::unique_ptr<SSL_CTX, CtxFree> scratch(SSL_CTX_new(TLS_server_method()));
+  if (!scratch) throw ConfigError("web.config.file: tls_server_config: no TLS context (OpenSSL)");
+  std::string error;
+  if (!configure_tls(*scratch, *web.tls, error))
+    throw ConfigError("web.config.file: " + (error.empty() ? "TLS setup failed" : error));
 }
 
 }  // namespace kci
