@@ -29,6 +29,7 @@ CostSeriesOptions cost_series_options(const Config& config) {
   o.label_keys = config.label_keys;
   o.tenant_id = config.tenant_id;
   o.currency = config.currency;
+  o.max_series = static_cast<std::size_t>(config.max_series);
   return o;
 }
 

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include "exporter/aws/s3_listing.hpp"
+#include "exporter/aws/s3_write_answers.hpp"
 #include "exporter/util/logging.hpp"
 #include "exporter/util/text_util.hpp"
 
@@ -158,6 +159,11 @@ Expected<void> S3::put_object(const std::string& bucket, const std::string& key,
                  {"If-None-Match", "*"}},
                 body);
   if (!r.ok()) return r.failure();
+  if (r.value().etag.empty())
+    return Failure{FailureReason::aws,
+                   "s3:PutObject s3://" + bucket + "/" + key + ": answered " +
+                       std::to_string(r.value().status) + " without an ETag header",
+                   r.value().status};
   return {};
 }
 
@@ -181,8 +187,11 @@ Expected<std::string> S3::upload_part(const std::string& bucket, const std::stri
                 {{"Content-MD5", md5_base64(body)}}, body);
   if (!r.ok()) return r.failure();
   if (r.value().etag.empty())
-    return Failure{FailureReason::aws, "s3:UploadPart s3://" + bucket + "/" + key + ": part " +
-                                           std::to_string(part_number) + " answered no ETag"};
+    return Failure{FailureReason::aws,
+                   "s3:UploadPart s3://" + bucket + "/" + key + ": part " +
+                       std::to_string(part_number) + " answered " +
+                       std::to_string(r.value().status) + " without an ETag header",
+                   r.value().status};
   return r.value().etag;
 }
 
@@ -195,9 +204,17 @@ Expected<void> S3::complete_multipart_upload(const std::string& bucket, const st
                 xml_escape(etags[i]) + "</ETag></Part>";
   complete += "</CompleteMultipartUpload>";
   // CompleteMultipartUpload can answer 200 with an <Error> body: call() makes it a failure.
+  // Any other 200 must be the result for this key (s3_write_answers: complete_result_problem).
   auto r = call({"CompleteMultipartUpload", "POST"}, bucket, key, {{"uploadId", upload_id}},
                 {{"Content-Type", "application/xml"}, {"If-None-Match", "*"}}, complete);
   if (!r.ok()) return r.failure();
+  if (const std::string why = complete_result_problem(r.value().body, key); !why.empty())
+    return Failure{FailureReason::aws,
+                   "s3:CompleteMultipartUpload s3://" + bucket + "/" + key + ": answered " +
+                       std::to_string(r.value().status) +
+                       " without a CompleteMultipartUploadResult for key \"" + one_line(key, 300) +
+                       "\" (" + why + ")",
+                   r.value().status};
   return {};
 }
 

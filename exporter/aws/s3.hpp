@@ -6,6 +6,10 @@
 // s3:// URI and carry the AWS error code (reason `aws`), the credential failure or the
 // Client's (timeout, too_large, cancelled, ...). An answer with the expected status but an
 // <Error> document as its body is a failure, for every call (aws_response: is_error_document).
+// A write's 200 counts only when it is that call's success (s3_write_answers.hpp): PutObject and
+// UploadPart with an ETag header, CompleteMultipartUpload with a CompleteMultipartUploadResult
+// naming the key; any other 200 fails with reason `aws`, http_status 200 and a fixed
+// description (nothing of the body).
 //
 // Buckets in another region: a request signed for the wrong region is answered 301
 // PermanentRedirect (the right region in the x-amz-bucket-region header) or 400
@@ -61,7 +65,7 @@ class S3 {
   Expected<std::vector<std::string>> list_keys(const std::string& bucket,
                                                const std::string& prefix);
   // One PUT (Content-MD5 + signed SHA-256 payload hash, so S3 rejects a damaged body),
-  // conditional (If-None-Match: *).
+  // conditional (If-None-Match: *). A 200 without an ETag header fails.
   Expected<void> put_object(const std::string& bucket, const std::string& key,
                             const std::string& body);
   // Multipart upload, one call per step; the caller drives the parts and must abort an upload
@@ -74,7 +78,8 @@ class S3 {
                                     const std::string& upload_id, int part_number,
                                     const std::string& body);
   // CompleteMultipartUpload of parts 1..etags.size(), conditional (If-None-Match: *); a 200 with
-  // an <Error> body is a failure.
+  // an <Error> body, or with anything but a CompleteMultipartUploadResult for `key` (an empty
+  // body, an HTML page, a result cut short or for another key), is a failure.
   Expected<void> complete_multipart_upload(const std::string& bucket, const std::string& key,
                                            const std::string& upload_id,
                                            const std::vector<std::string>& etags);

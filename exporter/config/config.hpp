@@ -81,6 +81,8 @@ struct Config {
   std::chrono::milliseconds scrape_interval{120'000};
   std::chrono::milliseconds scrape_jitter_max{10'000};
   std::chrono::milliseconds max_staleness{0};  // 0: three scrape intervals
+  // maxSeries: a poll that would publish more series fails (too_many_series); 1..50 000 000.
+  long long max_series = 200'000;
   std::string aggregation_level = "namespace";
   WindowSpec window{"24h", 24};
   bool time_series = false;

@@ -135,6 +135,13 @@ const std::vector<Setting>& settings() {
          c.max_staleness = parse_duration_at_least(k, v, std::chrono::seconds(10));
        },
        [](const Config& c) { return format_duration(c.effective_max_staleness()); }},
+      {"maxSeries", "MAX_SERIES", "scrape.max-series",
+       [](Config& c, auto& k, auto& v) {
+         // No "0 = unbounded": the bound is what keeps a huge cluster from filling the memory
+         // and every scraper's; set a larger one instead.
+         c.max_series = parse_int_in(k, v, 1, 50'000'000);
+       },
+       [](const Config& c) { return std::to_string(c.max_series); }},
       {"aggregationLevel", "AGGREGATION_LEVEL", "kubecost.aggregation-level",
        [](Config& c, auto& k, auto& v) {
          c.aggregation_level = one_of(k, v, {"namespace", "pod"});

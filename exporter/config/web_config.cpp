@@ -4,11 +4,16 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <memory>
+#include <set>
+#include <string_view>
 #include <vector>
 
 #include "exporter/config/bcrypt_hash.hpp"
 #include "exporter/config/strict_yaml.hpp"
+#include "exporter/config/tls_context.hpp"
 #include "exporter/config/tls_material.hpp"
+#include "exporter/config/value_parsers.hpp"
 #include "exporter/util/file_reader.hpp"
 #include "exporter/util/logging.hpp"
 #include "exporter/util/result.hpp"
@@ -44,6 +49,76 @@ int bcrypt_cost(const std::string& key, const std::string& hash) {
                   ": each password check would take over 250 ms of CPU; hash it again with cost "
                   "10 to 12");
   return parsed->cost;
+}
+
+// The response headers http_server_config.headers may not name (compared without case), and
+// why. The server writes these itself on every answer or on some, or they define how the
+// message is framed or the connection is kept (RFC 9112 section 6 "Message Body Length" and
+// section 9.6 "Tear-down", RFC 9110 section 7.6.1 "Connection": hop-by-hop fields): a second
+// Content-Length or a Transfer-Encoding makes a client or proxy read the body differently from
+// what we send (response splitting, desync); a second Content-Type, Content-Encoding or
+// Cache-Control contradicts the one /metrics sends.
+struct RefusedHeader {
+  const char* name;
+  const char* why;
+};
+constexpr RefusedHeader k_refused_headers[] = {
+    {"Content-Length", "it frames the message"},
+    {"Transfer-Encoding", "it frames the message"},
+    {"Trailer", "it frames the message"},
+    {"Connection", "it manages the connection"},
+    {"Keep-Alive", "it manages the connection"},
+    {"Proxy-Connection", "it manages the connection"},
+    {"Upgrade", "it manages the connection"},
+    {"TE", "it manages the connection"},
+    {"Content-Type", "the server sets it on every answer"},
+    {"Content-Encoding", "the server sets it (gzip) per answer"},
+    {"Content-Range", "the server sends whole answers only"},
+    {"Accept-Ranges", "the server sends whole answers only"},
+    {"Vary", "the server sets it per answer"},
+    {"Cache-Control", "the server sets it per answer"},
+    {"Allow", "the server sets it per answer"},
+    {"WWW-Authenticate", "the server sets it per answer"},
+};
+
+// RFC 9110 section 5.6.2: a field name is a token.
+bool is_token(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && std::string_view("!#$%&'*+-.^_`|~").find(c) == std::string_view::npos)
+      return false;
+  }
+  return true;
+}
+
+// RFC 9110 section 5.5: a field value holds no control character but HTAB (no CR, LF, NUL).
+bool is_field_value(std::string_view s) {
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\t') || u == 0x7f) return false;
+  }
+  return true;
+}
+
+// The name of one http_server_config.headers entry, checked before it names anything in an
+// error.
+void check_header_name(const std::string& name) {
+  if (!is_token(name))
+    fail("http_server_config.headers",
+         "the name " + quoted_value(name) + " is not an HTTP field name (RFC 9110 token)");
+}
+
+// One http_server_config.headers entry (its name checked), as the server would send it.
+void check_response_header(const std::string& name, const std::string& value) {
+  const std::string field = "http_server_config.headers." + name;
+  if (!is_field_value(value))
+    fail(field, quoted_value(value) +
+                    ": a header value must not hold CR, LF or another control character");
+  for (const auto& refused : k_refused_headers)
+    if (lower(name) == lower(refused.name))
+      fail(field, quoted_value(value) + ": refused: " + refused.why +
+                      "; only headers the server does not write itself can be added");
 }
 
 // Relative paths are relative to the web config file, as in exporter-toolkit.
@@ -113,8 +188,7 @@ WebConfig parse_web_config(const std::string& text, const std::string& name,
       } else if (t == "VerifyClientCertIfGiven" || t == "RequireAndVerifyClientCert") {
         fail(key + ".client_ca_file", "must be set when client_auth_type is " + t);
       }
-      verify_tls_files(tls);
-      config.tls = tls;
+      config.tls = tls;  // its files: check_web_config
     } else if (key == "basic_auth_users") {
       if (!node.IsMap()) fail(key, "expected a mapping of user: bcrypt hash");
       std::vector<int> costs;
@@ -141,15 +215,45 @@ WebConfig parse_web_config(const std::string& text, const std::string& name,
         if (k == "http2") continue;  // HTTP/1.1 only; accepted for compatibility
         if (k != "headers") fail(key + "." + k, "unknown key");
         if (!e.second.IsMap()) fail(key + ".headers", "expected a mapping");
-        for (const auto& h : e.second)
-          config.headers[scalar(h.first, key + ".headers (key)")] =
-              scalar(h.second, key + ".headers");
+        for (const auto& h : e.second) {
+          const std::string name = scalar(h.first, key + ".headers (key)");
+          check_header_name(name);
+          const std::string value = scalar(h.second, key + ".headers." + name);
+          check_response_header(name, value);
+          for (const auto& [other, ignored] : config.headers)
+            if (lower(other) == lower(name))
+              fail(key + ".headers." + name,
+                   "repeats " + other + ": header names are compared without case");
+          config.headers[name] = value;
+        }
       }
     } else {
       fail(key, "unknown key");
     }
   }
+  check_web_config(config);
   return config;
+}
+
+void check_web_config(const WebConfig& web) {
+  std::set<std::string> lower_names;
+  for (const auto& [name, value] : web.headers) {
+    check_header_name(name);
+    check_response_header(name, value);
+    if (!lower_names.insert(lower(name)).second)
+      fail("http_server_config.headers." + name,
+           "repeats another name: header names are compared without case");
+  }
+  if (!web.tls) return;
+  verify_tls_files(*web.tls);
+  struct CtxFree {
+    void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
+  };
+  std::unique_ptr<SSL_CTX, CtxFree> scratch(SSL_CTX_new(TLS_server_method()));
+  if (!scratch) throw ConfigError("web.config.file: tls_server_config: no TLS context (OpenSSL)");
+  std::string error;
+  if (!configure_tls(*scratch, *web.tls, error))
+    throw ConfigError("web.config.file: " + (error.empty() ? "TLS setup failed" : error));
 }
 
 }  // namespace kci

@@ -3,6 +3,7 @@
 // (cost_snapshot, poll_result), how the snapshot and the label families are rendered
 // (exposition, label_costs) and how a short window's empty answer is told apart (poll_result).
 // Plain data; app/ builds it once from the settings. The defaults are the settings' defaults.
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,9 @@ struct CostSeriesOptions {
   std::vector<std::string> label_keys;
   std::string tenant_id;         // tenantId: the tenant_id label of every series
   std::string currency = "USD";  // currency: the currency label and the unit in HELP texts
+  // maxSeries: a poll whose answer would publish more cost and label series than this fails
+  // with FailureReason::too_many_series (the last good series are kept, as for any failed poll).
+  std::size_t max_series = 200000;
 };
 
 }  // namespace kci

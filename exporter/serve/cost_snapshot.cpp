@@ -205,7 +205,12 @@ void SnapshotBuilder::add(const ParsedAllocation& a) {
     ns = key;  // aggregate=namespace: the key is the namespace (or __unallocated__ ...)
   }
   CostRow& ns_row = namespace_row(cluster, ns, a);
+  auto any_cost = [](const CostAccumulator& acc) {
+    return std::find(acc.has_cost.begin(), acc.has_cost.end(), true) != acc.has_cost.end();
+  };
+  const bool had_cost = any_cost(ns_row.acc);
   ns_row.acc.add(a);
+  if (!had_cost && any_cost(ns_row.acc)) ++m_rows_with_cost;
   if (m_snap.pods_enabled) m_top_pods.add(m_last_ns, cluster, ns, pod, a);
 }
 

@@ -61,6 +61,10 @@ class SnapshotBuilder {
   // `options` must outlive the builder.
   SnapshotBuilder(const CostSeriesOptions& options, double now);
   void add(const ParsedAllocation& a);
+  // Namespace rows holding at least one cost so far: each gives at least one series, so this is
+  // a lower bound of the series the snapshot will publish (maxSeries is checked on it as the
+  // answer arrives).
+  std::size_t rows_with_cost() const { return m_rows_with_cost; }
   CostSnapshot finish() &&;
 
  private:
@@ -78,6 +82,7 @@ class SnapshotBuilder {
   std::unordered_map<std::string, std::size_t> m_cluster_index;
   std::string m_key;                                     // scratch, reused
   std::size_t m_last_ns = static_cast<std::size_t>(-1);  // index of the last namespace seen
+  std::size_t m_rows_with_cost = 0;
 };
 
 }  // namespace kci

@@ -157,12 +157,23 @@ RowLabels label_texts(const Common& k, const std::vector<CostRow>& rows) {
   return out;
 }
 
-std::size_t render_costs(const CostSnapshot& snap, const CostSeriesOptions& options,
-                         const ExpositionSink& sink) {
+namespace {
+
+// The one walk over the cost families: writes them into `sink`, or, with no sink, only counts
+// the series it would write (no label text is built: count_costs is cheap on a huge snapshot).
+std::size_t emit_costs(const CostSnapshot& snap, const CostSeriesOptions& options,
+                       const ExpositionSink* sink) {
   std::size_t series = 0;
   const Common k = make_common(options);
-  const RowLabels ns_labels = label_texts(k, snap.namespaces);
-  const RowLabels pod_labels = label_texts(k, snap.pods);
+  const RowLabels ns_labels = sink ? label_texts(k, snap.namespaces) : RowLabels{};
+  const RowLabels pod_labels = sink ? label_texts(k, snap.pods) : RowLabels{};
+  // A row's label text; nothing when only counting.
+  auto with = [&](const RowLabels* labels, std::size_t r) {
+    return sink ? labels->with(r) : std::string_view{};
+  };
+  auto without = [&](const RowLabels* labels, std::size_t r) {
+    return sink ? labels->without(r) : std::string_view{};
+  };
   // One label text per cluster for the cluster_ and idle_ families.
   std::vector<std::string> single_with(snap.clusters.size()), single_without(snap.clusters.size());
   for (std::size_t c = 0; c < snap.clusters.size(); ++c) {
@@ -181,6 +192,10 @@ std::size_t render_costs(const CostSnapshot& snap, const CostSeriesOptions& opti
 
   auto sample = [&](std::string_view labels, double v) {
     if (std::isnan(v)) return;  // absent: no series rather than a fake 0
+    if (!sink) {
+      ++series;
+      return;
+    }
     out += name;
     out += labels;
     out += ' ';
@@ -188,7 +203,7 @@ std::size_t render_costs(const CostSnapshot& snap, const CostSeriesOptions& opti
     out += '\n';
     ++series;
     if (out.size() >= k_exposition_piece) {
-      sink(out);
+      (*sink)(out);
       out.clear();
     }
   };
@@ -214,7 +229,7 @@ std::size_t render_costs(const CostSnapshot& snap, const CostSeriesOptions& opti
           "gauge");
       if (s.rows) {
         for (std::size_t r = 0; r < s.rows->size(); ++r)
-          sample(s.labels->with(r), (*s.rows)[r].acc.cost_of(static_cast<CostFamily>(f)) / divisor);
+          sample(with(s.labels, r), (*s.rows)[r].acc.cost_of(static_cast<CostFamily>(f)) / divisor);
       } else {
         for (std::size_t c = 0; c < snap.clusters.size(); ++c) {
           double v = (snap.clusters[c].*s.single).cost_of(static_cast<CostFamily>(f));
@@ -232,7 +247,7 @@ std::size_t render_costs(const CostSnapshot& snap, const CostSeriesOptions& opti
           "gauge");
       if (s.rows) {
         for (std::size_t r = 0; r < s.rows->size(); ++r)
-          sample(s.labels->without(r), (*s.rows)[r].acc.efficiency(static_cast<Efficiency>(e)));
+          sample(without(s.labels, r), (*s.rows)[r].acc.efficiency(static_cast<Efficiency>(e)));
       } else {
         for (std::size_t c = 0; c < snap.clusters.size(); ++c)
           sample(single_without[c],
@@ -246,7 +261,7 @@ std::size_t render_costs(const CostSnapshot& snap, const CostSeriesOptions& opti
           "gauge");
       if (s.rows) {
         for (std::size_t r = 0; r < s.rows->size(); ++r)
-          sample(s.labels->without(r),
+          sample(without(s.labels, r),
                  (*s.rows)[r].acc.average(static_cast<Average>(a), window_minutes));
       } else {
         for (std::size_t c = 0; c < snap.clusters.size(); ++c)
@@ -268,11 +283,22 @@ std::size_t render_costs(const CostSnapshot& snap, const CostSeriesOptions& opti
               std::string(k_cached),
           "gauge");
       for (std::size_t r = 0; r < snap.pods.size(); ++r)
-        sample(pod_labels.with(r), snap.pods[r].acc.cost_of(f) / divisor);
+        sample(with(&pod_labels, r), snap.pods[r].acc.cost_of(f) / divisor);
     }
   }
-  if (!out.empty()) sink(out);
+  if (sink && !out.empty()) (*sink)(out);
   return series;
+}
+
+}  // namespace
+
+std::size_t render_costs(const CostSnapshot& snap, const CostSeriesOptions& options,
+                         const ExpositionSink& sink) {
+  return emit_costs(snap, options, &sink);
+}
+
+std::size_t count_costs(const CostSnapshot& snap, const CostSeriesOptions& options) {
+  return emit_costs(snap, options, nullptr);
 }
 
 std::string render_costs(const CostSnapshot& snap, const CostSeriesOptions& options,

@@ -35,6 +35,10 @@ inline constexpr std::size_t k_exposition_piece = 64 * 1024;
 std::size_t render_costs(const CostSnapshot& snap, const CostSeriesOptions& options,
                          const ExpositionSink& sink);
 
+// The number of series render_costs writes for the same snapshot, counted by the same walk
+// without building any text (poll.cpp checks maxSeries with it before rendering).
+std::size_t count_costs(const CostSnapshot& snap, const CostSeriesOptions& options);
+
 // The same as one string (tests, golden files, benchmarks). Adds the series to `series`.
 std::string render_costs(const CostSnapshot& snap, const CostSeriesOptions& options,
                          std::size_t& series);

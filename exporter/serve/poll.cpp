@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "exporter/serve/exposition.hpp"
 #include "exporter/serve/label_costs.hpp"
 
 namespace kci {
@@ -35,6 +36,12 @@ Expected<PollResult> run_poll(AllocationSource& source, const CostSeriesOptions&
     stages.fetch = fetch_seconds(stages.parse);
     return snapshot.failure();
   }
+  // Counted before any label answer is asked for or any text is built.
+  if (const std::size_t series = count_costs(snapshot.value(), options);
+      series > options.max_series) {
+    stages.fetch = fetch_seconds(stages.parse);
+    return too_many_series(series, false, options);
+  }
   std::vector<LabelCostRow> label_rows;
   if (source.has_label_aggregation()) {
     for (const auto& key : options.label_keys) {
@@ -51,6 +58,8 @@ Expected<PollResult> run_poll(AllocationSource& source, const CostSeriesOptions&
   const auto r0 = std::chrono::steady_clock::now();
   PollResult result = render_poll_result(snapshot.value(), options, label_rows);
   stages.render = seconds_since(r0);
+  // The label families (one series per label value) come on top of the cost series.
+  if (result.series > options.max_series) return too_many_series(result.series, false, options);
   return result;
 }
 

@@ -22,6 +22,11 @@ struct PollStages {
 // One poll at Unix time `now` (the time the snapshot is stamped with). Fails with the first
 // failure: the allocation fetch or its parse, then any label answer (a failed label answer fails
 // the poll, so what is published always comes from one poll). `stages` is filled either way.
+// A poll that would publish more than options.max_series series (maxSeries) fails with
+// FailureReason::too_many_series and one line naming the count and the setting: while the
+// answer arrives, on a lower bound (SnapshotSink: the rest of the answer is not read); then
+// exactly, on the snapshot (exposition count_costs), before any label answer is asked for and
+// before any text is rendered; the label families are counted after the render.
 Expected<PollResult> run_poll(AllocationSource& source, const CostSeriesOptions& options,
                               double now, PollStages& stages);
 

@@ -35,20 +35,36 @@ SnapshotSink::SnapshotSink(const CostSeriesOptions& options, double now)
   m_builder.emplace(m_options, m_now);
 }
 
+Failure too_many_series(std::size_t series, bool at_least, const CostSeriesOptions& options) {
+  return Failure{FailureReason::too_many_series,
+                 std::string("the answer would publish ") + (at_least ? "at least " : "") +
+                     std::to_string(series) +
+                     " series, more than maxSeries=" + std::to_string(options.max_series) +
+                     ": nothing of this poll is published; the last good series stay until "
+                     "maxStaleness"};
+}
+
 void SnapshotSink::begin() {
   AllocationStreamSink::begin();
   m_builder.emplace(m_options, m_now);
+  m_too_many.reset();
   m_parse_seconds = 0;
 }
 
 bool SnapshotSink::write(std::string_view chunk) {
+  if (m_too_many) return false;
   const auto t0 = std::chrono::steady_clock::now();
   const bool fed = AllocationStreamSink::write(chunk);
   m_parse_seconds += seconds_since(t0);
+  if (m_builder->rows_with_cost() > m_options.max_series) {
+    m_too_many = too_many_series(m_builder->rows_with_cost(), true, m_options);
+    return false;
+  }
   return fed;
 }
 
 Expected<CostSnapshot> SnapshotSink::finish() {
+  if (m_too_many) return *m_too_many;
   const auto t0 = std::chrono::steady_clock::now();
   auto done = AllocationStreamSink::finish();
   m_parse_seconds += seconds_since(t0);

@@ -35,7 +35,9 @@ bool is_short_window(const WindowSpec& window);
 
 // The parse stage as the answer arrives: every chunk goes through the stream parser into the
 // snapshot builder, so nothing holds the answer. begin() starts over (a retry). `options` must
-// outlive the sink.
+// outlive the sink. As soon as the namespaces with a cost outnumber options.max_series (each
+// publishes at least one series) the sink refuses the rest of the answer and finish() fails
+// with FailureReason::too_many_series: a huge answer is not read, let alone rendered, whole.
 class SnapshotSink : public AllocationStreamSink {
  public:
   SnapshotSink(const CostSeriesOptions& options, double now);
@@ -49,8 +51,13 @@ class SnapshotSink : public AllocationStreamSink {
   const CostSeriesOptions& m_options;
   double m_now;
   std::optional<SnapshotBuilder> m_builder;
+  std::optional<Failure> m_too_many;  // set when write() refused for maxSeries
   double m_parse_seconds = 0;
 };
+
+// The failure of a poll that would publish `series` series (`at_least`: a lower bound, counted
+// while the answer arrived), more than options.max_series: one line naming both and maxSeries.
+Failure too_many_series(std::size_t series, bool at_least, const CostSeriesOptions& options);
 
 // The parse stage: `body` parsed into the snapshot at Unix time `now`. `body` is released as
 // soon as it is parsed (padding added when it lacks it).

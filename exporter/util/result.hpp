@@ -15,19 +15,20 @@ namespace kci {
 // Kubecost poll can fail, and each is a `reason` label of the scrape error counter; the rest
 // belong to s3-export (AWS, local files, Parquet) and never appear in serve mode's series.
 enum class FailureReason : int {
-  connect,      // TCP/TLS connection, DNS
-  timeout,      // connect or whole-request deadline
-  http_status,  // a non-2xx answer, or Kubecost's own `code` != 200
-  parse,        // an answer that is not what the API documents
-  empty,        // a well-formed answer with no data
-  no_data_yet,  // only `null` sets for a short window: Kubecost has not built the hour yet
-  too_large,    // an answer over the configured cap
-  internal,     // an exception caught on the poll thread (a bug: logged and counted)
-  aws,          // S3/STS/Secrets Manager answered with an error
-  credentials,  // no usable AWS credentials (files, env, token exchange)
-  parquet,      // the Parquet writer refused a value or a write
-  io,           // a local file could not be written, read or removed
-  cancelled,    // the run was interrupted (SIGTERM/SIGINT) or passed its deadline
+  connect,          // TCP/TLS connection, DNS
+  timeout,          // connect or whole-request deadline
+  http_status,      // a non-2xx answer, or Kubecost's own `code` != 200
+  parse,            // an answer that is not what the API documents
+  empty,            // a well-formed answer with no data
+  no_data_yet,      // only `null` sets for a short window: Kubecost has not built the hour yet
+  too_large,        // an answer over the configured cap
+  too_many_series,  // a poll that would publish more series than maxSeries (serve)
+  internal,         // an exception caught on the poll thread (a bug: logged and counted)
+  aws,              // S3/STS/Secrets Manager answered with an error
+  credentials,      // no usable AWS credentials (files, env, token exchange)
+  parquet,          // the Parquet writer refused a value or a write
+  io,               // a local file could not be written, read or removed
+  cancelled,        // the run was interrupted (SIGTERM/SIGINT) or passed its deadline
   count
 };
 inline constexpr std::size_t k_failure_reason_count =

@@ -147,6 +147,7 @@ for (const scenario of scenarios) {
       assert.equal(env.AGGREGATION_LEVEL, cfg.aggregationLevel);
       assert.equal(env.ENABLE_POD_METRICS, String(cfg.enablePodMetrics));
       assert.equal(env.TOP_N_PODS, String(cfg.topNPods));
+      assert.equal(env.MAX_SERIES, String(cfg.maxSeries ?? 200000));
       assert.equal(env.CLUSTER_NAME, cfg.clusterName);
       assert.equal(env.LABEL_KEYS, (cfg.labelKeys ?? []).join(","));
       assert.equal(env.KUBECOST_CLUSTER_ID, cfg.kubecostClusterId ?? "");
@@ -315,6 +316,8 @@ test("values.schema.json rejects a missing tenant id and wrong types", () => {
     [["awsS3Exporter", "bundleKubecost"], "no"],
     [["kubecost", "enabled"], "false"],
     [["allocationExporter", "config", "topNPods"], "fifty"],
+    [["allocationExporter", "config", "maxSeries"], 0],
+    [["allocationExporter", "config", "maxSeries"], "200k"],
     [["allocationExporter", "config", "metricMode"], "hourly"],
     [["allocationExporter", "replicaCount"], "2"],
     [["s3Export", "serviceAccount", "irsaRoleArn"], "not-an-arn"],

@@ -107,6 +107,21 @@ HOSTILE_MODES = {
     # is not documented to do so; a lying or broken peer may.
     "put-error-200": "PutObject answers 200 with an <Error> body and stores nothing",
     "complete-error-200": "CompleteMultipartUpload answers 200 with an <Error> body; the upload stays open",
+    # Same page: "After Amazon S3 begins processing the request, it sends an HTTP response header
+    # that specifies a 200 OK response. While processing is in progress, Amazon S3 periodically
+    # sends white space characters to keep the connection from timing out." A connection cut
+    # while S3 is still working leaves a 200 whose body is those spaces only; a proxy in front
+    # of S3 (or an S3-compatible store) may answer 200 with its own HTML page or a result for
+    # another key. None of them means the object is stored; the upload stays open.
+    "complete-blank-200": "CompleteMultipartUpload answers 200 with keep-alive spaces only (cut); the upload stays open",
+    "complete-html-200": "CompleteMultipartUpload answers 200 with a proxy's HTML page; the upload stays open",
+    "complete-other-key-200": "CompleteMultipartUpload answers 200 with a CompleteMultipartUploadResult for another key; the upload stays open",
+    # PutObject and UploadPart answer the ETag header on success ("Amazon S3 API Reference:
+    # PutObject" / "UploadPart", Response Syntax, https://docs.aws.amazon.com/AmazonS3/latest/API/
+    # API_PutObject.html). A 200 without one is a proxy's or a broken store's answer, not S3
+    # storing the bytes: this stand-in stores nothing then.
+    "put-no-etag-200": "PutObject answers 200 without an ETag header and stores nothing",
+    "part-no-etag-200": "UploadPart answers 200 without an ETag header and keeps no part",
     # AssumeRoleWithWebIdentity returns Credentials {AccessKeyId, SecretAccessKey, SessionToken,
     # Expiration} ("AWS STS API Reference: AssumeRoleWithWebIdentity", https://docs.aws.amazon.com/
     # STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html); the token is opaque and of no
@@ -123,6 +138,19 @@ HOSTILE_MODES = {
 ERROR_200 = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InternalError</Code>'
              b'<Message>We encountered an internal error. Please try again.</Message>'
              b'<RequestId>656c76696e6727732072657175657374</RequestId></Error>')
+
+
+def complete_result(bucket, key):
+    """S3's CompleteMultipartUpload success body ("Amazon S3 API Reference:
+    CompleteMultipartUpload", Response Syntax): the keep-alive spaces S3 may send first, then
+    the result naming the bucket, the key and the object's ETag."""
+    esc = lambda t: t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n   \n'
+            '<CompleteMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+            f"<Location>https://{esc(bucket)}.s3.amazonaws.com/{esc(key)}</Location>"
+            f"<Bucket>{esc(bucket)}</Bucket><Key>{esc(key)}</Key>"
+            '<ETag>&quot;3858f62230ac3c915f300c664312c11f-2&quot;</ETag>'
+            "</CompleteMultipartUploadResult>").encode()
 
 
 def sign_at(req, creds, region, service, amz_date):
@@ -332,6 +360,9 @@ class AwsStandIn(LoopbackServer):
                     up = standin.uploads.get(q["uploadId"][0])
                     if up is None:
                         return self.error(404, "NoSuchUpload", "The specified upload does not exist.")
+                    if "part-no-etag-200" in standin.hostile:
+                        standin.log.append(("UploadPart", key, "200-no-etag"))
+                        return self.reply(200)
                     etag = '"' + hashlib.md5(body).hexdigest() + '"'
                     if "part-long-reason" in standin.hostile:
                         standin.log.append(("UploadPart", key, 500))
@@ -358,6 +389,9 @@ class AwsStandIn(LoopbackServer):
                     if "put-error-200" in standin.hostile:
                         standin.log.append(("PutObject", key, "200-error"))
                         return self.reply(200, ERROR_200)
+                    if "put-no-etag-200" in standin.hostile:
+                        standin.log.append(("PutObject", key, "200-no-etag"))
+                        return self.reply(200)
                     if condition == "*" and (bucket, key) in standin.objects:
                         standin.log.append(("PutObject", key, 412))
                         return self.reply(412, PRECONDITION_FAILED)
@@ -379,6 +413,15 @@ class AwsStandIn(LoopbackServer):
                     if "complete-error-200" in standin.hostile and q["uploadId"][0] in standin.uploads:
                         standin.log.append(("CompleteMultipartUpload", key, "200-error"))
                         return self.reply(200, ERROR_200)
+                    bad_200 = {
+                        "complete-blank-200": b"  \n  \n  ",
+                        "complete-html-200": b"<html><head><title>200 OK</title></head><body>OK</body></html>",
+                        "complete-other-key-200": complete_result(bucket, key + ".other"),
+                    }
+                    for mode, answer in bad_200.items():
+                        if mode in standin.hostile and q["uploadId"][0] in standin.uploads:
+                            standin.log.append(("CompleteMultipartUpload", key, mode))
+                            return self.reply(200, answer)
                     if condition == "*" and (bucket, key) in standin.objects and q["uploadId"][0] in standin.uploads:
                         standin.log.append(("CompleteMultipartUpload", key, 412))
                         return self.reply(412, PRECONDITION_FAILED)
@@ -392,7 +435,7 @@ class AwsStandIn(LoopbackServer):
                         return self.error(400, "InvalidPart", "One or more of the specified parts could not be found.")
                     standin.objects[(bucket, key)] = b"".join(up[n][1] for n in sorted(numbers))
                     standin.log.append(("CompleteMultipartUpload", key, 200))
-                    return self.reply(200, b"<CompleteMultipartUploadResult/>")
+                    return self.reply(200, complete_result(bucket, key))
                 if self.command == "DELETE" and "uploadId" in q:
                     standin.uploads.pop(q["uploadId"][0], None)
                     standin.log.append(("AbortMultipartUpload", key, 204, q["uploadId"][0]))

@@ -72,6 +72,71 @@ def run_in_pty(binary, args, timeout):
     return status, out.decode(errors="replace")
 
 
+def serve_verdict(binary, web_config, log_dir, timeout=15):
+    """What `serve` makes of a web config: ("refused", exit code, stderr) when it exits, or
+    ("serving", None, "") once it logs that it listens (then it is stopped)."""
+    name = os.path.basename(web_config)
+    out_path, err_path = os.path.join(log_dir, name + ".out"), os.path.join(log_dir, name + ".err")
+    with open(out_path, "w") as out, open(err_path, "w") as err:
+        proc = subprocess.Popen([binary, "serve", "--demo", "--web.listen-address", "127.0.0.1:0",
+                                 "--web.config.file", web_config],
+                                env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                                     "LOG_FORMAT": "logfmt"},
+                                stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout
+        try:
+            while time.monotonic() < deadline:
+                if proc.poll() is not None:
+                    # serve logs its start-up to stderr first; the refusal is main's line.
+                    with open(err_path) as f:
+                        lines = [l for l in f.read().splitlines(True)
+                                 if l.startswith("allocation-exporter: ")]
+                    return ("refused", proc.returncode, "".join(lines))
+                with open(out_path) as f1, open(err_path) as f2:
+                    if 'msg=listening' in f1.read() + f2.read():
+                        return ("serving", None, "")
+                time.sleep(0.05)
+            return ("no verdict", None, f"neither exited nor listened within {timeout} s")
+        finally:
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+
+
+def check_config_verdict(binary, web_config):
+    p = run(binary, ["check-config", "--web.config.file", web_config])
+    if p.returncode == 0:
+        return ("serving", None, "")
+    return ("refused", p.returncode, p.stderr)
+
+
+def same_verdict_for_every_fixture(binary, web_dir, log_dir):
+    """issue 21 item C: check-config runs exactly serve's validation. Every web config fixture
+    gets the same verdict from both (accepted and serving, or exit 2 with the same line), and
+    that verdict is the fixture's: *.good.yaml serves, *.bad.yaml is refused with its
+    `# expect:` line ({dir} is the fixture directory)."""
+    names = sorted(n for n in os.listdir(web_dir) if n.endswith(".yaml"))
+    for name in names:
+        path = os.path.join(web_dir, name)
+        cc = check_config_verdict(binary, path)
+        sv = serve_verdict(binary, path, log_dir)
+        if name.endswith(".good.yaml"):
+            want = ("serving", None, "")
+        else:
+            with open(path) as f:
+                first = f.readline()
+            expected = first[len("# expect: "):].rstrip("\n").replace("{dir}", web_dir)
+            want = ("refused", 2, "allocation-exporter: " + expected + "\n")
+        check(f"web config {name}: check-config and serve agree", cc == sv,
+              f"check-config {cc!r}, serve {sv!r}")
+        check(f"web config {name}: the verdict is the fixture's", cc == want and sv == want,
+              f"check-config {cc!r}, serve {sv!r}, wanted {want!r}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
@@ -214,6 +279,8 @@ def main():
         check("serve with an encrypted TLS key exits 2 on a terminal, without a passphrase prompt",
               status == 2 and want in out and "pass phrase" not in out.lower(),
               f"exit {status}, output {out[-400:]!r}")
+
+        same_verdict_for_every_fixture(b, web, tmp)
 
         # And a good configuration still passes.
         example = os.path.join(os.path.dirname(a.fixtures), "..", "config",

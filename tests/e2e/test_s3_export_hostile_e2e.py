@@ -271,6 +271,36 @@ def main():
         assert len(created) == 2 and created == aborted, (created, aborted)
         checks += 1
 
+        # 5b. A 200 that is not a well-formed success for its call (issue 21 item A): a
+        #     CompleteMultipartUpload answered with keep-alive spaces only, a proxy's HTML page
+        #     or a result for another key; a PutObject or UploadPart without an ETag. Before,
+        #     each read as stored: the day counted as exported, the run exited 0.
+        for mode, call, what in (
+                ("complete-blank-200", "CompleteMultipartUpload",
+                 'answered 200 without a CompleteMultipartUploadResult for key \\"{key}\\" (the body is empty)'),
+                ("complete-html-200", "CompleteMultipartUpload",
+                 'answered 200 without a CompleteMultipartUploadResult for key \\"{key}\\" '
+                 "(the root element is not <CompleteMultipartUploadResult>)"),
+                ("complete-other-key-200", "CompleteMultipartUpload",
+                 'answered 200 without a CompleteMultipartUploadResult for key \\"{key}\\" '
+                 "(the result's <Key> is another key)"),
+                ("part-no-etag-200", "UploadPart", "part 1 answered 200 without an ETag header"),
+                ("put-no-etag-200", "PutObject", "answered 200 without an ETag header")):
+            reset(mode)
+            multipart = mode != "put-no-etag-200"
+            run_env = dict(env, S3_MULTIPART_THRESHOLD_BYTES="0") if multipart else env
+            o = run(args.binary, run_env, os.path.join(tmp, f"{mode}.log"))
+            clean(o, mode)
+            line = one_error(o, "day export failed", f"s3:{call} s3://{BUCKET}/{day_keys[0]}",
+                             what.format(key=day_keys[0]))
+            assert "<html>" not in line and "OK</body>" not in line, line
+            assert "day exported" not in o.log, o.log
+            if multipart:
+                created = {e[3] for e in aws.ops("CreateMultipartUpload")}
+                aborted = {e[3] for e in aws.ops("AbortMultipartUpload")}
+                assert len(created) == 2 and created == aborted, (mode, created, aborted)
+        checks += 1
+
         # 6. An STS SessionToken with CR/LF (raw, and as &#13;&#10;): refused before any S3
         #    request; no header ever reaches the stand-in injected.
         for mode in ("sts-crlf-token", "sts-crlf-entity"):

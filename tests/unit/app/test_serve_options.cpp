@@ -34,6 +34,7 @@ Config non_default_config() {
   c.scrape_interval = 30s;
   c.scrape_jitter_max = 1s;
   c.max_staleness = 5min;
+  c.max_series = 1234;
   c.leader_election.enabled = true;
   c.demo = true;
   return c;
@@ -68,6 +69,7 @@ TEST_CASE("serve options: every field carries its setting") {
   CHECK_CARRIES(series, label_keys, c.label_keys);
   CHECK_CARRIES(series, tenant_id, c.tenant_id);
   CHECK_CARRIES(series, currency, c.currency);
+  CHECK_CARRIES(series, max_series, static_cast<std::size_t>(c.max_series));
 
   const PollerOptions polling = poller_options(c);
   CHECK_CARRIES(polling, scrape_interval, c.scrape_interval);
@@ -127,6 +129,7 @@ TEST_CASE("serve options: built from a default Config, each is its struct's defa
   CHECK_DEFAULT(series, label_keys);
   CHECK_DEFAULT(series, tenant_id);
   CHECK_DEFAULT(series, currency);
+  CHECK_DEFAULT(series, max_series);
 
   const PollerOptions polling = poller_options(c);
   CHECK_DEFAULT(polling, scrape_interval);

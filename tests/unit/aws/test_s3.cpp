@@ -70,14 +70,91 @@ TEST_CASE("s3: a 200 with an <Error> body fails PutObject, UploadPart and Comple
   CHECK(complete.failure().message == "s3:CompleteMultipartUpload s3://b/k" + want);
 }
 
-TEST_CASE("s3: an UploadPart answer without an ETag fails") {
+TEST_CASE("s3: a PutObject or UploadPart 200 without an ETag header fails (issue 21 item A)") {
   S3Fixture f;
   f.server.server.Put("/b/k",
                       [](const httplib::Request&, httplib::Response& res) { res.status = 200; });
   f.start();
   auto part = f.s3->upload_part("b", "k", "id", 3, "body");
   REQUIRE_FALSE(part.ok());
-  CHECK(part.failure().message == "s3:UploadPart s3://b/k: part 3 answered no ETag");
+  CHECK(part.failure().reason == FailureReason::aws);
+  CHECK(part.failure().message ==
+        "s3:UploadPart s3://b/k: part 3 answered 200 without an ETag header");
+  auto put = f.s3->put_object("b", "k", "body");
+  REQUIRE_FALSE(put.ok());
+  CHECK(put.failure().reason == FailureReason::aws);
+  CHECK(put.failure().http_status == 200);
+  CHECK(put.failure().message == "s3:PutObject s3://b/k: answered 200 without an ETag header");
+}
+
+namespace {
+
+const char* k_complete_ok =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<CompleteMultipartUploadResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+    "<Location>http://127.0.0.1/b/k</Location><Bucket>b</Bucket><Key>k</Key>"
+    "<ETag>&quot;3858f62230ac3c915f300c664312c11f-9&quot;</ETag>"
+    "</CompleteMultipartUploadResult>";
+
+}  // namespace
+
+TEST_CASE(
+    "s3: CompleteMultipartUpload succeeds only on a CompleteMultipartUploadResult for the key "
+    "(issue 21 item A)") {
+  struct Case {
+    const char* name;
+    std::string body;
+    const char* why;  // "" when the answer is a success
+  };
+  const std::string result = k_complete_ok;
+  const std::vector<Case> cases{
+      {"S3's result, with the keep-alive spaces first", "\n   \n" + result, ""},
+      {"an empty body", "", "the body is empty"},
+      {"only keep-alive spaces: the answer was cut", "   \n  \n ", "the body is empty"},
+      {"a proxy's HTML page", "<html><body><h1>200 OK</h1></body></html>",
+       "the root element is not <CompleteMultipartUploadResult>"},
+      {"another document", "<InitiateMultipartUploadResult/>",
+       "the root element is not <CompleteMultipartUploadResult>"},
+      {"the result cut short", result.substr(0, result.size() - 10),
+       "the document does not end with </CompleteMultipartUploadResult>"},
+      {"a result for another key",
+       "<CompleteMultipartUploadResult><Bucket>b</Bucket><Key>other</Key><ETag>\"e\"</ETag>"
+       "</CompleteMultipartUploadResult>",
+       "the result's <Key> is another key"},
+      {"a result without a key",
+       "<CompleteMultipartUploadResult><Bucket>b</Bucket><ETag>\"e\"</ETag>"
+       "</CompleteMultipartUploadResult>",
+       "the result does not hold exactly one <Key>"},
+      {"a result without an ETag",
+       "<CompleteMultipartUploadResult><Bucket>b</Bucket><Key>k</Key>"
+       "</CompleteMultipartUploadResult>",
+       "the result has no single <ETag>"},
+      {"a result without a bucket",
+       "<CompleteMultipartUploadResult><Key>k</Key><ETag>\"e\"</ETag>"
+       "</CompleteMultipartUploadResult>",
+       "the result has no single <Bucket>"},
+  };
+  for (const auto& c : cases) {
+    DYNAMIC_SECTION(c.name) {
+      S3Fixture f;
+      f.server.server.Post("/b/k", [&](const httplib::Request&, httplib::Response& res) {
+        res.set_content(c.body, "application/xml");
+      });
+      f.start();
+      auto complete = f.s3->complete_multipart_upload("b", "k", "id", {"\"e\""});
+      if (*c.why == '\0') {
+        CHECK(complete.ok());
+      } else {
+        REQUIRE_FALSE(complete.ok());
+        CHECK(complete.failure().reason == FailureReason::aws);
+        CHECK(complete.failure().http_status == 200);
+        CHECK(complete.failure().message ==
+              std::string("s3:CompleteMultipartUpload s3://b/k: answered 200 without a "
+                          "CompleteMultipartUploadResult for key \"k\" (") +
+                  c.why + ")");
+      }
+    }
+  }
 }
 
 TEST_CASE("s3: a continuation token that never changes costs two signed requests") {
@@ -119,7 +196,7 @@ TEST_CASE("s3: ETags are escaped in the CompleteMultipartUpload body") {
   S3Fixture f;
   f.server.server.Post("/b/k", [&](const httplib::Request& req, httplib::Response& res) {
     seen = req.body;
-    res.set_content("<CompleteMultipartUploadResult/>", "application/xml");
+    res.set_content(k_complete_ok, "application/xml");
   });
   f.start();
   REQUIRE(f.s3->complete_multipart_upload("b", "k", "id", {"\"a&b\"", "<x>"}).ok());

@@ -492,3 +492,14 @@ TEST_CASE("config: BACKFILL_PERIOD_DAYS as Python's int() reads it") {
   CHECK(error_of({}, {{"BACKFILL_PERIOD_DAYS", " 2 "}}) ==
         "backfillPeriodDays: invalid value \" 2 \": must be between 3 and 3650");
 }
+
+TEST_CASE(
+    "config: maxSeries is 200000 by default, 1..50000000 from every source (issue 21 item D)") {
+  CHECK(load({}).max_series == 200000);
+  CHECK(load({}, {{"MAX_SERIES", "5000"}}).max_series == 5000);
+  CHECK(load({"--scrape.max-series", "7"}).max_series == 7);
+  CHECK(error_of({}, {{"MAX_SERIES", "0"}}) ==
+        "maxSeries: invalid value \"0\": must be between 1 and 50000000");
+  CHECK(error_of({}, {{"MAX_SERIES", "2e5"}}) ==
+        "maxSeries: invalid value \"2e5\": expected a whole number");
+}

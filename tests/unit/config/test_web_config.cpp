@@ -2,6 +2,10 @@
 #include <dirent.h>
 #include <catch2/catch.hpp>
 
+#include <utility>
+#include <vector>
+
+#include "exporter/config/value_parsers.hpp"
 #include "exporter/config/web_config.hpp"
 #include "exporter/util/result.hpp"
 #include "test_support.hpp"
@@ -82,4 +86,61 @@ TEST_CASE("web config: every bcrypt fixture's expectation is the one-line loader
     CHECK_FALSE(error.empty());
     CHECK(error == expected_error(path));
   }
+}
+
+TEST_CASE(
+    "web config: headers the server writes itself or that frame the answer are refused "
+    "(issue 21 item B)") {
+  auto error_of = [](const std::string& text) {
+    try {
+      parse_web_config(text, "inline.yaml", "");
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  const std::vector<std::pair<std::string, std::string>> refused{
+      {"Content-Length", "it frames the message"},
+      {"Transfer-Encoding", "it frames the message"},
+      {"Trailer", "it frames the message"},
+      {"Connection", "it manages the connection"},
+      {"Keep-Alive", "it manages the connection"},
+      {"Proxy-Connection", "it manages the connection"},
+      {"Upgrade", "it manages the connection"},
+      {"TE", "it manages the connection"},
+      {"Content-Type", "the server sets it on every answer"},
+      {"Content-Encoding", "the server sets it (gzip) per answer"},
+      {"Content-Range", "the server sends whole answers only"},
+      {"Accept-Ranges", "the server sends whole answers only"},
+      {"Vary", "the server sets it per answer"},
+      {"Cache-Control", "the server sets it per answer"},
+      {"Allow", "the server sets it per answer"},
+      {"WWW-Authenticate", "the server sets it per answer"},
+  };
+  for (const auto& [name, why] : refused) {
+    for (const std::string& spelling : {name, lower(name)}) {
+      INFO(spelling);
+      CHECK(error_of("http_server_config:\n  headers:\n    " + spelling + ": x\n") ==
+            "web.config.file: http_server_config.headers." + spelling + ": \"x\": refused: " + why +
+                "; only headers the server does not write itself can be added");
+    }
+  }
+  // The toolkit's own five (exporter-toolkit web/handler.go extraHTTPHeaders) and other
+  // response headers pass.
+  CHECK(error_of("http_server_config:\n  headers:\n    Strict-Transport-Security: max-age=1\n"
+                 "    X-Content-Type-Options: nosniff\n    X-Frame-Options: deny\n"
+                 "    X-XSS-Protection: \"0\"\n    Content-Security-Policy: default-src 'self'\n"
+                 "    Referrer-Policy: no-referrer\n") == "");
+  CHECK(error_of("http_server_config:\n  headers:\n    X-A: \"a\\nb\"\n") ==
+        "web.config.file: http_server_config.headers.X-A: \"a\\nb\": a header value must not hold "
+        "CR, LF or another control character");
+  CHECK(error_of("http_server_config:\n  headers:\n    X-A: \"a\\0b\"\n") ==
+        "web.config.file: http_server_config.headers.X-A: \"a\\x00b\": a header value must not "
+        "hold CR, LF or another control character");
+  CHECK(error_of("http_server_config:\n  headers:\n    \"X-A\\r\\nX-B\": b\n") ==
+        "web.config.file: http_server_config.headers: the name \"X-A\\r\\nX-B\" is not an HTTP "
+        "field name (RFC 9110 token)");
+  CHECK(error_of("http_server_config:\n  headers:\n    \"\": b\n") ==
+        "web.config.file: http_server_config.headers: the name \"\" is not an HTTP field name "
+        "(RFC 9110 token)");
 }

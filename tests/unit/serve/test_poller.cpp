@@ -481,4 +481,50 @@ TEST_CASE("readyz: fixed words and the failure's reason only, never its message"
   auto stale = route({"GET", "/readyz", "", false}, state, LandingPageOptions{});
   CHECK(stale.status == 503);
   CHECK(stale.owned_body == "not ready: cost data is stale (last poll failed: http_status)\n");
+
+TEST_CASE(
+    "poller: a poll over maxSeries fails with reason too_many_series and keeps the last "
+    "good series (issue 21 item D)",
+    "[threads]") {
+  CostSeriesOptions series;
+  PollerOptions polling;
+  series.metric_mode = MetricMode::total;
+  polling.scrape_interval = std::chrono::seconds(60);
+  FakeEnv env;
+  env.set_wall_unix_seconds(1000);
+  ScriptedSource source;
+  MetricsPublisher publisher;
+  SelfMetrics metrics(SelfMetricsOptions{});
+  // The bound is exactly the series of the two-namespace answer: a third namespace is over it.
+  {
+    CostSeriesOptions probe = series;
+    Poller counting(polling, probe, publisher, source, metrics, env);
+    source.answers.push_back(ok_body(k_two));
+    counting.poll_once();
+    series.max_series = publisher.current()->cost_series;
+  }
+  REQUIRE(series.max_series > 0);
+  MetricsPublisher bounded_publisher;
+  SelfMetrics bounded_metrics(SelfMetricsOptions{});
+  Poller poller(polling, series, bounded_publisher, source, bounded_metrics, env);
+  source.answers.push_back(ok_body(k_two));
+  poller.poll_once();
+  const auto good = bounded_publisher.current();
+  REQUIRE(good->last_poll_ok);
+  REQUIRE(good->costs != nullptr);
+
+  env.advance(60s);
+  source.answers.push_back(
+      ok_body(R"({"data":[{"a":{"totalCost":2},"b":{"totalCost":3},"c":{"totalCost":4}}]})"));
+  poller.poll_once();
+  const auto p = bounded_publisher.current();
+  CHECK_FALSE(p->last_poll_ok);
+  CHECK(p->ready);
+  CHECK(p->costs == good->costs);  // the last good series, as they were
+  CHECK(p->cost_series == series.max_series);
+  CHECK(p->last_error.find(" series, more than maxSeries=" + std::to_string(series.max_series) +
+                           ": nothing of this poll is published") != std::string::npos);
+  auto s = series_of(served(p, bounded_metrics));
+  CHECK(s.at(R"(cloudtuner_kubecost_exporter_scrape_errors_total{reason="too_many_series"})") == 1);
+  CHECK(s.at(R"(cloudtuner_kubecost_exporter_scrape_errors_total{reason="internal"})") == 0);
 }

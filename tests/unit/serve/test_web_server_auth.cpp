@@ -88,3 +88,33 @@ TEST_CASE("web server: plain HTTP client against TLS gets nothing", "[threads]")
   REQUIRE(tls.Get("/metrics"));
   CHECK(tls.Get("/metrics")->status == 200);
 }
+
+TEST_CASE(
+    "web server: a web config built in code gets check_web_config's verdict (issue 21 item C)") {
+  auto verdict = [](auto&& f) {
+    try {
+      f();
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  WebConfig framing;
+  framing.headers["Content-Length"] = "0";
+  WebConfig weak;
+  weak.tls = TlsServerConfig{};
+  weak.tls->cert_file = k_tls + "/weak.crt";
+  weak.tls->key_file = k_tls + "/weak.key";
+  for (const WebConfig* web : {&framing, &weak}) {
+    const std::string checked = verdict([&] { check_web_config(*web); });
+    CHECK_FALSE(checked.empty());
+    MetricsPublisher publisher;
+    CHECK(verdict([&] { WebServer("127.0.0.1:0", LandingPageOptions{}, publisher, *web); }) ==
+          checked);
+    WebServer server("127.0.0.1:0", LandingPageOptions{}, publisher, WebConfig{});
+    CHECK(verdict([&] { server.reload(*web); }) == checked);
+  }
+  CHECK(verdict([&] { check_web_config(weak); }) ==
+        "web.config.file: tls_server_config.cert_file: \"" + k_tls +
+            "/weak.crt\" is refused by the TLS server: ee key too small");
+}
