@@ -481,6 +481,7 @@ TEST_CASE("readyz: fixed words and the failure's reason only, never its message"
   auto stale = route({"GET", "/readyz", "", false}, state, LandingPageOptions{});
   CHECK(stale.status == 503);
   CHECK(stale.owned_body == "not ready: cost data is stale (last poll failed: http_status)\n");
+}
 
 TEST_CASE(
     "poller: a poll over maxSeries fails with reason too_many_series and keeps the last "
