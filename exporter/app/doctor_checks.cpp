@@ -107,8 +107,12 @@ Verdict kubecost_verdict(const Config& config, std::string_view flavour,
   const AllocationSummary& s = summary.value();
   std::string detail = std::string(flavour) + " flavour, " +
                        plural(s.namespaces.size(), "namespace", "namespaces") + ", idle " +
-                       (s.idle ? "present" : "absent") + ", " +
-                       plural(s.clusters.size(), "cluster", "clusters");
+                       (s.idle                        ? "present"
+                        : config.share_idle != "none" ? "absent (shared into namespaces: "
+                                                        "shareIdle=" +
+                                                            config.share_idle + ")"
+                                                      : "absent") +
+                       ", " + plural(s.clusters.size(), "cluster", "clusters");
   if (!s.clusters.empty()) {
     std::string names;
     std::size_t shown = 0;
@@ -135,9 +139,12 @@ Verdict kubecost_verdict(const Config& config, std::string_view flavour,
   } else {
     detail += ", data age unknown (no allocation end)";
   }
-  if (config.include_idle && !s.idle) {
+  // With shareIdle weighted (the default) Kubecost shares idle into the namespaces and sends
+  // no __idle__; only with shareIdle none is a missing __idle__ a surprise (OpenCost reads
+  // includeIdle only: pkg/costmodel/aggregation.go).
+  if (config.include_idle && config.share_idle == "none" && !s.idle) {
     status = VerdictStatus::warn;
-    detail += "; includeIdle is on but no __idle__ came back (OpenCost reads includeIdle=)";
+    detail += "; includeIdle is on and shareIdle none, but no __idle__ came back";
   }
   return {status, "kubecost", detail};
 }
@@ -194,7 +201,9 @@ Verdict prometheus_target_verdict(const PromQuery& query, const std::string& job
     return {VerdictStatus::fail, check,
             job.empty() ? "no target served cloudtuner_kubecost_exporter_info in the last hour: "
                           "Prometheus is not scraping the exporter (check the scrape config or "
-                          "ServiceMonitor; --prometheus.job names the job to look for)"
+                          "ServiceMonitor: a kubecost.prometheus.extraScrapeConfigs of your own "
+                          "replaces the chart's list and must keep its exporter job; "
+                          "--prometheus.job names the job to look for)"
                         : "no target with job=" + promql_string(job) +
                               ": Prometheus is not scraping the exporter under that job"};
   std::vector<std::string> down, up;

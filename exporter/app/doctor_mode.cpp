@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "exporter/app/doctor_checks.hpp"
+#include "exporter/app/doctor_remote_write.hpp"
 #include "exporter/app/serve_options.hpp"
 #include "exporter/http/http_client.hpp"
 #include "exporter/kubecost/kubecost_query.hpp"
@@ -70,6 +71,12 @@ int run_doctor(const Config& config) {
     print(prometheus_target_verdict(query, config.doctor.prometheus_job));
     print(prometheus_series_verdict(query, config.tenant_id));
     print(remote_write_verdict(query, config.doctor.remote_write_name));
+    auto loaded = client.get("/api/v1/status/config");
+    print(loaded.ok() ? remote_write_tenant_verdict(loaded.value().body, config.tenant_id,
+                                                    config.doctor.remote_write_name)
+                      : Verdict{VerdictStatus::fail, "remote_write tenant",
+                                "could not read Prometheus' /api/v1/status/config: " +
+                                    loaded.failure().message});
   }
   for (const auto& v : verdicts)
     if (v.status == VerdictStatus::fail) return k_doctor_failed;

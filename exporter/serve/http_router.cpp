@@ -132,22 +132,22 @@ HttpReply route(const HttpRequestView& request, std::shared_ptr<const Published>
     r = text_reply(200, "ok\n");
     r.handler = "/healthz";
   } else if (path == "/readyz") {
-    if (state->ready) {
+    // Ready once the listener and the configuration are up, whatever Kubecost does: a fresh
+    // install is ready long before Kubecost has data (helm install --wait), and a Kubecost
+    // outage must not take the exporter's endpoints away. Kubecost's state is in the self
+    // metrics, the landing page and the logs; here, fixed words and the reason label only
+    // (/readyz needs no credentials, and a message may quote what Kubecost answered).
+    const std::string why = state->last_failure_reason.empty()
+                                ? ""
+                                : "; last poll failed: " + state->last_failure_reason;
+    if (state->ready)
       r = text_reply(200, "ready\n");
-    } else if (state->election && !state->leading) {
-      // A healthy follower is ready (rolling updates proceed); it serves health series only.
+    else if (state->election && !state->leading)
       r = text_reply(200, "ready (follower; the leader polls Kubecost)\n");
-    } else {
-      // Fixed words and the reason label only: /readyz needs no credentials, so no message
-      // (which may quote what Kubecost or its ingress answered) is shown here.
-      const std::string why = state->last_failure_reason.empty()
-                                  ? ""
-                                  : " (last poll failed: " + state->last_failure_reason + ")";
-      r = text_reply(
-          503, (state->last_success_timestamp == 0 ? "not ready: no successful Kubecost poll yet"
-                                                   : "not ready: cost data is stale") +
-                   why + "\n");
-    }
+    else if (state->last_success_timestamp == 0)
+      r = text_reply(200, "ready (no cost data yet" + why + ")\n");
+    else
+      r = text_reply(200, "ready (cost data is stale" + why + ")\n");
     r.handler = "/readyz";
   } else if (path == "/") {
     r.owned_body = landing_page(landing, *state);

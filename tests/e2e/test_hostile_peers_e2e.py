@@ -149,9 +149,9 @@ def serve_case(binary, tmp, name, peer, attack):
         assert e.proc.poll() is None, e.logs()
         rss = peak_rss_kib(e.proc.pid)
         status, _, ready = http_get(e.base + "/readyz")
-        assert status == 503, (status, ready)
+        assert status == 200, (status, ready)  # ready whatever Kubecost does (issue 22)
         ready = ready.decode()
-        assert ready == f"not ready: no successful Kubecost poll yet (last poll failed: {reason})\n", ready
+        assert ready == f"ready (no cost data yet; last poll failed: {reason})\n", ready
         _, _, page = http_get(e.base + "/")
         assert peer.requests, "the peer saw no request"
         sent = b"".join(peer.requests).decode("latin-1")

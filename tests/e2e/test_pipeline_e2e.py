@@ -308,7 +308,7 @@ def main():
         job = "kubecost-allocation-exporter"
         target = f'1 target up: job="{job}" instance="127.0.0.1:{ports["exporter"]}"'
         rc, lines, out = doctor("--prometheus.job", job, "--prometheus.remote-write-name", "cloudtuner")
-        assert rc == 0 and len(lines) == 5, out
+        assert rc == 0 and len(lines) == 6, out
         assert lines[0].startswith("WARN kubecost: kubecost flavour, 6 namespaces, idle present"), out
         assert lines[1] == f'ok   tenant id: "{TENANT}"', out
         assert lines[2] == "ok   prometheus target: " + target, out
@@ -316,10 +316,13 @@ def main():
                             f'tenant_id="{TENANT}"', lines[3]), out
         assert re.fullmatch(r"ok   prometheus remote_write: queue cloudtuner: 0 failing, \d+ pending",
                             lines[4]), out
+        # The guide's check, from Prometheus' loaded config: the queue's Cloud-Account-Id.
+        assert lines[5] == f'ok   remote_write tenant: "cloudtuner" sends Cloud-Account-Id "{TENANT}"', out
         # Without a job it finds the target by cloudtuner_kubecost_exporter_info; every queue is
         # checked, and the wrongpass and noheader queues are failing.
         rc, lines, out = doctor()
         assert rc == 1 and lines[2] == "ok   prometheus target: " + target, out
+        assert lines[5] == 'FAIL remote_write tenant: "noheader" sends no Cloud-Account-Id header', out
         assert lines[4].startswith("FAIL prometheus remote_write: queue noheader: ") and \
             "queue wrongpass: " in lines[4] and "queue cloudtuner: 0 failing" in lines[4], out
         rc, lines, out = doctor("--prometheus.job", "not-scraped", "--prometheus.remote-write-name",
@@ -329,6 +332,8 @@ def main():
         rc, lines, out = doctor("--prometheus.remote-write-name", "cloudtuner", TENANT_ID="other")
         assert rc == 1 and lines[3].startswith("FAIL prometheus series: ") and \
             'none with tenant_id="other"' in lines[3], out
+        assert lines[5] == ('FAIL remote_write tenant: "cloudtuner" sends Cloud-Account-Id '
+                            f'"{TENANT}", but TENANT_ID is "other"'), out
         rc, lines, out = doctor("--prometheus.remote-write-name", "cloudtuner",
                                 KUBECOST_URL=f"http://127.0.0.1:{free_port()}")
         assert rc == 1 and lines[0].startswith("FAIL kubecost: ") and "reason=connect" in lines[0] \

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "exporter/app/doctor_checks.hpp"
+#include "exporter/app/doctor_remote_write.hpp"
 #include "exporter/util/durations.hpp"
 
 using namespace kci;
@@ -81,14 +82,22 @@ TEST_CASE("doctor: a failed or empty Kubecost answer is a FAIL line with its rea
   v = kubecost_verdict(config, "kubecost", empty, 0);
   CHECK(v.status == VerdictStatus::fail);
   CHECK(v.detail.find("reason=empty") != std::string::npos);
-  // Idle asked for but missing (OpenCost ignoring idle=): a warning.
+  // No __idle__ with the default shareIdle weighted: shared into the namespaces, as it should
+  // be on every healthy install (no warning); with shareIdle none it is a surprise (a warning).
   auto no_idle = summarize_allocations(
       R"({"code":200,"data":[{"a":{"name":"a","properties":{"namespace":"a"},"totalCost":1}}]})");
   REQUIRE(no_idle.ok());
+  REQUIRE(config.share_idle == "weighted");
+  v = kubecost_verdict(config, "kubecost", no_idle, 0);
+  CHECK(v.status == VerdictStatus::ok);
+  CHECK(v.detail.find("idle absent (shared into namespaces: shareIdle=weighted)") !=
+        std::string::npos);
+  CHECK(v.detail.find("data age unknown") != std::string::npos);
+  config.share_idle = "none";
   v = kubecost_verdict(config, "kubecost", no_idle, 0);
   CHECK(v.status == VerdictStatus::warn);
-  CHECK(v.detail.find("idle absent") != std::string::npos);
-  CHECK(v.detail.find("data age unknown") != std::string::npos);
+  CHECK(v.detail.find("includeIdle is on and shareIdle none, but no __idle__ came back") !=
+        std::string::npos);
 }
 
 TEST_CASE("doctor: tenant id set or not") {
@@ -204,4 +213,71 @@ TEST_CASE("doctor: ages") {
   CHECK(format_age(3600) == "1h");
   CHECK(format_age(3 * 3600 + 13 * 60) == "3h13m");
   CHECK(format_age(2 * 86400 + 3600) == "2d1h");
+}
+
+namespace {
+
+// An /api/v1/status/config answer around `yaml` (Prometheus' HTTP API, "Config").
+std::string status_config(const std::string& yaml) {
+  std::string escaped;
+  for (char c : yaml) {
+    if (c == '\n')
+      escaped += "\\n";
+    else if (c == '"')
+      escaped += "\\\"";
+    else
+      escaped += c;
+  }
+  return R"({"status":"success","data":{"yaml":")" + escaped + "\"}}";
+}
+
+}  // namespace
+
+TEST_CASE("doctor remote_write tenant: the guide's Cloud-Account-Id check, per queue") {
+  const std::string keep_ours =
+      "global:\n  scrape_interval: 1m\nremote_write:\n- url: https://saas.example/api/v1/push\n"
+      "  headers:\n    Cloud-Account-Id: acme\n  write_relabel_configs:\n  - source_labels: "
+      "[__name__]\n    regex: (cloudtuner_kubecost_.*|kube_.*)\n    action: keep\n";
+  auto ok = remote_write_tenant_verdict(status_config(keep_ours), "acme");
+  CHECK(ok.status == VerdictStatus::ok);
+  CHECK(ok.detail == "https://saas.example/api/v1/push sends Cloud-Account-Id \"acme\"");
+
+  auto other = remote_write_tenant_verdict(status_config(keep_ours), "other");
+  CHECK(other.status == VerdictStatus::fail);
+  CHECK(other.detail ==
+        "https://saas.example/api/v1/push sends Cloud-Account-Id \"acme\", but TENANT_ID is "
+        "\"other\"");
+  CHECK(format_verdict(other).starts_with("FAIL remote_write tenant: "));
+
+  // A second queue that drops our series is not asked for the header; one that keeps them is.
+  const std::string two =
+      "remote_write:\n- name: saas\n  url: https://saas.example/push\n  headers:\n"
+      "    cloud-account-id: acme\n- name: thanos-local\n  url: http://thanos/push\n"
+      "  write_relabel_configs:\n  - source_labels: [__name__]\n    regex: cloudtuner_.*\n"
+      "    action: drop\n";
+  auto both = remote_write_tenant_verdict(status_config(two), "acme");
+  CHECK(both.status == VerdictStatus::ok);
+  CHECK(both.detail == "\"saas\" sends Cloud-Account-Id \"acme\"");
+  CHECK(remote_write_tenant_verdict(status_config(two), "acme", "saas").status ==
+        VerdictStatus::ok);
+  CHECK(remote_write_tenant_verdict(status_config(two), "acme", "thanos-local").detail ==
+        "no remote_write named \"thanos-local\" keeps cloudtuner_kubecost_*");
+  const std::string no_header = "remote_write:\n- url: https://saas.example/push\n";
+  auto missing = remote_write_tenant_verdict(status_config(no_header), "acme");
+  CHECK(missing.status == VerdictStatus::fail);
+  CHECK(missing.detail == "https://saas.example/push sends no Cloud-Account-Id header");
+
+  const std::string secret =
+      "remote_write:\n- url: https://saas.example/push\n  headers:\n    Cloud-Account-Id: "
+      "<secret>\n";
+  CHECK(remote_write_tenant_verdict(status_config(secret), "acme").status == VerdictStatus::warn);
+  auto none = remote_write_tenant_verdict(status_config("global: {}\n"), "acme");
+  CHECK(none.status == VerdictStatus::fail);
+  CHECK(none.detail.starts_with("Prometheus has no remote_write"));
+  const std::string drops_all =
+      "remote_write:\n- url: u\n  write_relabel_configs:\n  - source_labels: [__name__]\n"
+      "    regex: kube_.*\n    action: keep\n";
+  CHECK(remote_write_tenant_verdict(status_config(drops_all), "acme").detail ==
+        "no remote_write keeps cloudtuner_kubecost_* (its write_relabel_configs drop them)");
+  CHECK(remote_write_tenant_verdict("<html>", "acme").status == VerdictStatus::fail);
 }
