@@ -182,8 +182,9 @@ def main():
                 dict(base, **creds))
         out = p.stdout.splitlines()
         check("doctor with Prometheus unreachable: FAIL on each Prometheus check, exit 1",
-              p.returncode == 1 and len(out) == 5 and
-              all(line.startswith("FAIL prometheus") for line in out[2:]), p.stdout)
+              p.returncode == 1 and len(out) == 6 and
+              all(line.startswith(("FAIL prometheus", "FAIL remote_write tenant"))
+                  for line in out[2:]), p.stdout)
     finally:
         standin.stop()
         shutil.rmtree(tmp, ignore_errors=True)
