@@ -12,7 +12,8 @@ build/allocation-exporter --demo --demo.pods "$pods" --pod-metrics.enabled --pod
   --scrape.interval 10s --scrape.jitter-max 0s --web.listen-address "127.0.0.1:$port" 2>"$log" &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -f "$log"' EXIT
-for _ in $(seq 1 100); do curl -sf "127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
+# "ready" alone once the first poll published (before it: "ready (no cost data yet)").
+for _ in $(seq 1 100); do [ "$(curl -sf "127.0.0.1:$port/readyz")" = "ready" ] && break; sleep 0.1; done
 bytes=$(curl -s "127.0.0.1:$port/metrics" | wc -c)
 gz=$(curl -s -H 'Accept-Encoding: gzip' "127.0.0.1:$port/metrics" | wc -c)
 rss_log=$(mktemp)

@@ -315,7 +315,10 @@ class HostileExporter(Exporter):
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, "exporter exited at start:\n" + self.logs()
             try:
-                if exchange(self.target, req("/readyz"), 2).status == 200:
+                # "ready" alone: the first poll published (/readyz is 200 before it, with
+                # "ready (no cost data yet)": the listener is up, Kubecost's data is not).
+                r = exchange(self.target, req("/readyz"), 2)
+                if r.status == 200 and r.body == b"ready\n":
                     return
             except (OSError, AssertionError):
                 pass
