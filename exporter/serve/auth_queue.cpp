@@ -21,18 +21,27 @@ std::size_t AuthQueue::queued() const {
   return m_queued;
 }
 
-void AuthQueue::note_failure(const std::string& source, Clock::time_point now) {
-  if (m_sources.size() >= m_limits.max_sources && !m_sources.contains(source)) {
-    // Forget the sources with nothing queued whose failures are over, then, if still full,
-    // every source with nothing queued: memory stays bounded, at worst a forgotten flooder
-    // gets one more check at the front.
+AuthQueue::Source& AuthQueue::source_entry(const std::string& name, Clock::time_point now) {
+  if (m_sources.size() >= m_limits.max_sources && !m_sources.contains(name)) {
+    // Forget the sources with nothing queued and no failure to remember, then, if still full,
+    // every source with nothing queued (at most max_queued have something queued): memory
+    // stays bounded, at worst a forgotten flooder gets one more check at the front.
     std::erase_if(m_sources, [&](const auto& kv) {
       return kv.second.queued.empty() && !failed(kv.second, now);
     });
     if (m_sources.size() >= m_limits.max_sources)
       std::erase_if(m_sources, [](const auto& kv) { return kv.second.queued.empty(); });
   }
-  m_sources[source].failed_until = now + m_limits.failure_memory;
+  return m_sources[name];
+}
+
+std::size_t AuthQueue::remembered_sources() const {
+  std::lock_guard lock(m_mutex);
+  return m_sources.size();
+}
+
+void AuthQueue::note_failure(const std::string& name, Clock::time_point now) {
+  source_entry(name, now).failed_until = now + m_limits.failure_memory;
 }
 
 std::shared_ptr<AuthQueue::Job> AuthQueue::take(Clock::time_point now) {
@@ -101,7 +110,7 @@ std::optional<AuthVerdict> AuthQueue::submit(const std::shared_ptr<BasicAuth>& a
       return std::nullopt;
     }
     const auto now = Clock::now();
-    Source& mine = m_sources[source];
+    Source& mine = source_entry(source, now);
     if (mine.queued.size() >= m_limits.max_queued_per_source) return AuthVerdict::busy;
     if (m_queued >= m_limits.max_queued && !evict_for(source, now, dropped))
       return AuthVerdict::busy;
@@ -111,9 +120,8 @@ std::optional<AuthVerdict> AuthQueue::submit(const std::shared_ptr<BasicAuth>& a
     job->key = std::move(key);
     job->waiters.emplace_back(source, std::move(done));
     m_by_key.emplace(JobKey{auth.get(), job->key}, job);
-    Source& s = m_sources[source];  // evict_for() may have rehashed m_sources: look it up again
-    if (s.queued.empty()) m_turns.push_back(source);
-    s.queued.push_back(std::move(job));
+    if (mine.queued.empty()) m_turns.push_back(source);  // (evict_for() adds or erases none)
+    mine.queued.push_back(std::move(job));
     ++m_queued;
   }
   m_wake.notify_one();

@@ -45,7 +45,7 @@ struct AuthQueueLimits {
   std::size_t max_queued = 64;
   std::size_t max_queued_per_source = 4;
   std::chrono::steady_clock::duration failure_memory = std::chrono::seconds(60);
-  std::size_t max_sources = 4096;  // sources remembered for their failures
+  std::size_t max_sources = 4096;  // sources remembered (for their failures)
 };
 
 enum class AuthVerdict {
@@ -71,6 +71,7 @@ class AuthQueue {
   // Drops every queued check (`stopped`); checks submitted from now on are `stopped` too.
   void stop();
   std::size_t queued() const;
+  std::size_t remembered_sources() const;  // at most max_sources
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -88,8 +89,10 @@ class AuthQueue {
 
   void work();
   bool failed(const Source& s, Clock::time_point now) const { return now < s.failed_until; }
-  void note_failure(const std::string& source, Clock::time_point now);  // under m_mutex
-  std::shared_ptr<Job> take(Clock::time_point now);                     // under m_mutex
+  // Under m_mutex: the entry of source `name`, made room for when max_sources are remembered.
+  Source& source_entry(const std::string& name, Clock::time_point now);
+  void note_failure(const std::string& name, Clock::time_point now);  // under m_mutex
+  std::shared_ptr<Job> take(Clock::time_point now);                   // under m_mutex
   // Under m_mutex: removes the newest check of the worst placed source if it is placed worse
   // than `source` would be with one more; its waiters go to `dropped`.
   bool evict_for(const std::string& source, Clock::time_point now,

@@ -199,3 +199,14 @@ TEST_CASE("auth queue: stop() drops the queued checks at once", "[threads]") {
   CHECK(std::chrono::steady_clock::now() - t0 < 5s);  // 8 checks would be ~2 s and more
   CHECK(auth->bcrypt_runs() == 1);
 }
+
+TEST_CASE("auth queue: the sources it remembers are bounded") {
+  auto auth = std::make_shared<BasicAuth>(std::map<std::string, std::string>{{"y", k_2b_04}});
+  AuthQueueLimits limits;
+  limits.max_sources = 8;
+  AuthQueue queue(limits);
+  for (int i = 0; i < 100; ++i)
+    CHECK(queue.submit(auth, "host-" + std::to_string(i), "Bearer x", nullptr) ==
+          AuthVerdict::denied);
+  CHECK(queue.remembered_sources() <= 8);
+}
