@@ -7,8 +7,10 @@ namespace kci {
 
 AuthQueue::AuthQueue(AuthQueueLimits limits) : m_limits(limits) {
   const std::size_t workers = std::max<std::size_t>(1, m_limits.workers);
-  m_workers.reserve(workers);
-  for (std::size_t i = 0; i < workers; ++i) m_workers.emplace_back([this] { work(); });
+  m_workers.reserve(workers + m_limits.reserved_workers);
+  for (std::size_t i = 0; i < workers; ++i) m_workers.emplace_back([this] { work(false); });
+  for (std::size_t i = 0; i < m_limits.reserved_workers; ++i)
+    m_workers.emplace_back([this] { work(true); });
 }
 
 AuthQueue::~AuthQueue() {
@@ -44,15 +46,23 @@ void AuthQueue::note_failure(const std::string& name, Clock::time_point now) {
   source_entry(name, now).failed_until = now + m_limits.failure_memory;
 }
 
-std::shared_ptr<AuthQueue::Job> AuthQueue::take(Clock::time_point now) {
-  // The first source in turn without a recent failure, else the first in turn.
-  auto turn = m_turns.begin();
+bool AuthQueue::has_work(bool reserved, Clock::time_point now) {
+  if (m_queued == 0) return false;
+  if (!reserved) return true;
+  return std::any_of(m_turns.begin(), m_turns.end(),
+                     [&](const std::string& name) { return !failed(m_sources[name], now); });
+}
+
+std::shared_ptr<AuthQueue::Job> AuthQueue::take(bool reserved, Clock::time_point now) {
+  // The first source in turn without a recent failure, else (not reserved) the first in turn.
+  auto turn = reserved ? m_turns.end() : m_turns.begin();
   for (auto it = m_turns.begin(); it != m_turns.end(); ++it) {
     if (!failed(m_sources[*it], now)) {
       turn = it;
       break;
     }
   }
+  if (turn == m_turns.end()) return nullptr;  // reserved, and only flooders queued
   Source& source = m_sources[*turn];
   auto job = std::move(source.queued.front());
   source.queued.pop_front();
@@ -124,7 +134,7 @@ std::optional<AuthVerdict> AuthQueue::submit(const std::shared_ptr<BasicAuth>& a
     mine.queued.push_back(std::move(job));
     ++m_queued;
   }
-  m_wake.notify_one();
+  m_wake.notify_all();  // a reserved worker may not take it: wake every worker (a few)
   for (auto& w : dropped) w.second(AuthVerdict::busy);
   return std::nullopt;
 }
@@ -148,15 +158,18 @@ void AuthQueue::stop() {
   for (auto& w : dropped) w.second(AuthVerdict::stopped);
 }
 
-void AuthQueue::work() {
+void AuthQueue::work(bool reserved) {
   while (true) {
     std::shared_ptr<Job> job;
     {
       std::unique_lock lock(m_mutex);
-      m_wake.wait(lock, [&] { return m_stopping || m_queued > 0; });
+      // A reserved worker also looks again every second: a source's failure expires unnoticed.
+      while (!m_stopping && !has_work(reserved, Clock::now()))
+        m_wake.wait_for(lock, std::chrono::seconds(1));
       if (m_stopping) return;
-      job = take(Clock::now());
+      job = take(reserved, Clock::now());
     }
+    if (!job) continue;
     const bool ok = job->auth->check(job->header);
     std::vector<std::pair<std::string, Done>> waiters;
     {

@@ -4,7 +4,10 @@
 // holds under a flood"):
 //   - answers BasicAuth already knows (its caches of recent good and bad credentials, or a
 //     header that is not Basic) come back from submit() at once: no queue, no bcrypt;
-//   - other checks run on `workers` threads (default 1: a flood burns at most one core);
+//   - other checks run on `workers` threads (default 1), plus `reserved_workers` (default 1)
+//     that take only checks of sources without a recent failure: a flood of wrong passwords
+//     burns at most `workers` cores, and a correct client does not wait for its check in
+//     progress;
 //   - identical credentials (equal BasicAuth::credential_key) are checked once: a request
 //     arriving while the same credentials are queued or being checked waits for that check;
 //   - at most `max_queued` checks wait in all, at most `max_queued_per_source` from one source
@@ -41,7 +44,8 @@
 namespace kci {
 
 struct AuthQueueLimits {
-  std::size_t workers = 1;
+  std::size_t workers = 1;           // take any check
+  std::size_t reserved_workers = 1;  // take only checks of sources without a recent failure
   std::size_t max_queued = 64;
   std::size_t max_queued_per_source = 4;
   std::chrono::steady_clock::duration failure_memory = std::chrono::seconds(60);
@@ -87,12 +91,16 @@ class AuthQueue {
   };
   using JobKey = std::pair<const BasicAuth*, std::string>;
 
-  void work();
+  void work(bool reserved);
+  // Under m_mutex: whether a check a worker may take is queued.
+  bool has_work(bool reserved, Clock::time_point now);
   bool failed(const Source& s, Clock::time_point now) const { return now < s.failed_until; }
   // Under m_mutex: the entry of source `name`, made room for when max_sources are remembered.
   Source& source_entry(const std::string& name, Clock::time_point now);
   void note_failure(const std::string& name, Clock::time_point now);  // under m_mutex
-  std::shared_ptr<Job> take(Clock::time_point now);                   // under m_mutex
+  // Under m_mutex: the next check (only of a source without a recent failure when `reserved`);
+  // null when there is none.
+  std::shared_ptr<Job> take(bool reserved, Clock::time_point now);
   // Under m_mutex: removes the newest check of the worst placed source if it is placed worse
   // than `source` would be with one more; its waiters go to `dropped`.
   bool evict_for(const std::string& source, Clock::time_point now,

@@ -104,6 +104,7 @@ std::string source_of(const tcp::socket& socket) {
 AuthQueueLimits auth_queue_limits(const WebServerLimits& l) {
   AuthQueueLimits q;
   q.workers = l.auth_workers;
+  q.reserved_workers = l.auth_reserved_workers;
   q.max_queued = l.max_pending_auth;
   q.max_queued_per_source = l.max_pending_auth_per_source;
   return q;

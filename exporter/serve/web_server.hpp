@@ -40,6 +40,7 @@ struct WebServerLimits {
   std::size_t max_pending_auth = 64;            // bcrypt checks queued; more are answered 503
   std::size_t max_pending_auth_per_source = 4;  // ... from one client host
   std::size_t auth_workers = 1;                 // threads running bcrypt
+  std::size_t auth_reserved_workers = 1;        // ... only for hosts without a refused password
 };
 
 class WebServer {
