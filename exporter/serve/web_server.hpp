@@ -9,7 +9,7 @@
 //   - at most max_connections are open; a new connection beyond that evicts the oldest one
 //     waiting for a request (then the oldest one at all), so /healthz is always reachable;
 //   - Range is ignored (the whole 200 body; see http_router.hpp), nothing is read past a buffer;
-//   - bcrypt checks run on their own thread, never on the event loop, through an AuthQueue
+//   - bcrypt checks run on their own threads, never on the event loop, through an AuthQueue
 //     (auth_queue.hpp): bounded in all and per client host, hosts without refused passwords
 //     first, identical credentials checked once, known answers cached; a check that finds the
 //     queue full is answered 503 with Retry-After at once;
