@@ -36,7 +36,7 @@ struct Answers {
   std::mutex mutex;
   std::condition_variable changed;
   std::vector<std::pair<std::string, AuthVerdict>> got;
-  AuthQueue::Done as(std::string label) {
+  AuthQueue::Done as(const std::string& label) {
     return [this, label](AuthVerdict v) {
       std::lock_guard lock(mutex);
       got.emplace_back(label, v);

@@ -112,8 +112,8 @@ struct Flood {
   std::atomic<bool> stop{false};
   std::atomic<int> unauthorized{0}, unavailable{0}, other{0};
   std::vector<std::thread> threads;
-  Flood(int port, int connections, std::vector<std::string> sources,
-        std::function<std::string(int, int)> password, std::string user) {
+  Flood(int port, int connections, const std::vector<std::string>& sources,
+        const std::function<std::string(int, int)>& password, const std::string& user) {
     threads.reserve(static_cast<std::size_t>(connections));
     for (int i = 0; i < connections; ++i) {
       threads.emplace_back([this, port, i, sources, password, user] {
