@@ -3,6 +3,7 @@
 #include <crypt.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -27,11 +28,30 @@ std::string base64_decode(const std::string& in) {
   return out;
 }
 
-std::string sha256(const std::string& s) {
+// HMAC-SHA-256 of user, password and hash, each length-prefixed (so no two triples share a
+// message), under `key`.
+std::string credential_digest(const std::string& key, const std::string& user,
+                              const std::string& password, const std::string& hash) {
+  std::string message;
+  for (const std::string* part : {&user, &password, &hash})
+    message += std::to_string(part->size()) + ":" + *part;
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_Digest(s.data(), s.size(), md, &len, EVP_sha256(), nullptr);
+  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+           reinterpret_cast<const unsigned char*>(message.data()), message.size(), md,
+           &len) == nullptr)
+    return {};
   return std::string(reinterpret_cast<char*>(md), len);
+}
+
+std::string random_key() {
+  std::string key(32, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(key.data()), static_cast<int>(key.size())) != 1) {
+    // No entropy: the digests are still never a password; they are only guessable offline by
+    // someone who can read this process's memory, who could read the password anyway.
+    key.assign(32, '\x5a');
+  }
+  return key;
 }
 
 bool bcrypt_matches(const std::string& password, const std::string& hash) {
@@ -73,48 +93,65 @@ std::string make_dummy_bcrypt_hash(int cost) {
   return out;
 }
 
-BasicAuth::BasicAuth(std::map<std::string, std::string> users)
+BasicAuth::BasicAuth(std::map<std::string, std::string> users, BasicAuthCacheLimits limits)
     : m_users(std::move(users)),
-      m_unknown_user_hash(enabled() ? make_dummy_bcrypt_hash(unknown_user_cost(m_users)) : "") {}
+      m_unknown_user_hash(enabled() ? make_dummy_bcrypt_hash(unknown_user_cost(m_users)) : ""),
+      m_digest_key(random_key()),
+      m_good(limits.good_entries, limits.ttl),
+      m_bad(limits.bad_entries, limits.ttl) {}
 
-namespace {
+struct BasicAuth::Credentials {
+  std::string user;
+  std::string password;
+  const std::string* hash = nullptr;  // the user's, or the dummy for an unknown user
+  bool known = false;
+  std::string key;  // credential_digest
+};
 
-// user and password of an `Authorization: Basic` header; false when it is not one.
-bool split_basic(const std::string& header, std::string& user, std::string& password) {
+// The header's credentials; false when it is not `Basic base64(user:password)`.
+bool BasicAuth::parse(const std::string& header, Credentials& out) const {
   if (!header.starts_with("Basic ")) return false;
   const std::string decoded = base64_decode(header.substr(6));
   const auto colon = decoded.find(':');
   if (colon == std::string::npos) return false;
-  user = decoded.substr(0, colon);
-  password = decoded.substr(colon + 1);
-  return true;
+  out.user = decoded.substr(0, colon);
+  out.password = decoded.substr(colon + 1);
+  auto it = m_users.find(out.user);
+  out.known = it != m_users.end();
+  out.hash = out.known ? &it->second : &m_unknown_user_hash;
+  out.key = credential_digest(m_digest_key, out.user, out.password, *out.hash);
+  return !out.key.empty();
 }
 
-}  // namespace
+std::string BasicAuth::credential_key(const std::string& header) const {
+  Credentials c;
+  return parse(header, c) ? c.key : std::string();
+}
 
-bool BasicAuth::check_cached(const std::string& header) {
-  std::string user, password;
-  if (!split_basic(header, user, password)) return false;
-  auto it = m_users.find(user);
-  if (it == m_users.end()) return false;
-  const std::string key = sha256(user + ":" + password + ":" + it->second);
+CachedAuth BasicAuth::check_cached(const std::string& header) {
+  Credentials c;
+  if (!parse(header, c)) return CachedAuth::bad;
+  const auto now = CredentialCache::Clock::now();
   std::lock_guard lock(m_mutex);
-  return m_cache.count(key) > 0;
+  if (m_good.contains(c.key, now)) return CachedAuth::good;
+  if (m_bad.contains(c.key, now)) return CachedAuth::bad;
+  return CachedAuth::unknown;
 }
 
 bool BasicAuth::check(const std::string& header) {
-  if (check_cached(header)) return true;
-  std::string user, password;
-  if (!split_basic(header, user, password)) return false;
-  auto it = m_users.find(user);
-  const std::string& hash = it != m_users.end() ? it->second : m_unknown_user_hash;
-  const bool ok = bcrypt_matches(password, hash) && it != m_users.end();
-  if (ok) {
-    const std::string key = sha256(user + ":" + password + ":" + hash);
+  Credentials c;
+  if (!parse(header, c)) return false;
+  {
+    const auto now = CredentialCache::Clock::now();
     std::lock_guard lock(m_mutex);
-    if (m_cache.size() > 1024) m_cache.clear();
-    m_cache.insert(key);
+    if (m_good.contains(c.key, now)) return true;
+    if (m_bad.contains(c.key, now)) return false;
   }
+  ++m_bcrypt_runs;
+  const bool ok = bcrypt_matches(c.password, *c.hash) && c.known;
+  const auto now = CredentialCache::Clock::now();
+  std::lock_guard lock(m_mutex);
+  (ok ? m_good : m_bad).insert(c.key, now);
   return ok;
 }
 

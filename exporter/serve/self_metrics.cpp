@@ -82,6 +82,13 @@ SelfMetrics::SelfMetrics(const SelfMetricsOptions& options)
                         "Requests to this exporter's HTTP endpoints by handler and status "
                         "code.")
                     .Register(r);
+  m_auth_refused = &prometheus::BuildCounter()
+                        .Name(name("auth_checks_refused_total"))
+                        .Help(
+                            "Basic-auth checks answered 503 without running bcrypt because the "
+                            "check queue, or the client host's share of it, was full.")
+                        .Register(r)
+                        .Add({});
   prometheus::BuildGauge()
       .Name(name("info"))
       .Help("Exporter version and configuration.")
@@ -139,6 +146,8 @@ void SelfMetrics::record_http_request(std::string_view handler, int status) {
   m_requests->Add({{"handler", std::string(handler)}, {"code", std::to_string(status)}})
       .Increment();
 }
+
+void SelfMetrics::record_auth_refused() { m_auth_refused->Increment(); }
 
 std::string SelfMetrics::render() const { return serialize_text(*m_registry); }
 

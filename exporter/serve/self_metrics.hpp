@@ -16,6 +16,9 @@
 //   _kubecost_retries_total           counter    extra attempts the HTTP client made
 //   _http_requests_total{handler,code} counter   requests to our own endpoints (this one not
 //                                                 yet counted: it is counted once answered)
+//   _auth_checks_refused_total        counter    basic-auth checks answered 503 without bcrypt
+//                                                 (the check queue, or the client host's share
+//                                                 of it, was full: web_server.hpp)
 //   _leader                           gauge      1 on the Lease holder, 0 on a follower (only
 //                                                 with leaderElection.enabled)
 //   _info{version,kubecost_url,aggregation_level,window,cluster_name} gauge = 1
@@ -65,6 +68,8 @@ class SelfMetrics {
   void set_leader(bool leading);
   // One request to our own HTTP server. `handler` is the route ("/metrics", ..., "other").
   void record_http_request(std::string_view handler, int status);
+  // One basic-auth check refused because the bcrypt queue was full (answered 503).
+  void record_auth_refused();
 
   // Text format 0.0.4 of every family above (deterministic: the golden test's input).
   std::string render() const;
@@ -84,6 +89,7 @@ class SelfMetrics {
   prometheus::Counter* m_retries;
   std::uint64_t m_retries_seen = 0;
   prometheus::Family<prometheus::Counter>* m_requests;
+  prometheus::Counter* m_auth_refused;
 };
 
 }  // namespace kci

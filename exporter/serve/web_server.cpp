@@ -4,7 +4,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -16,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "exporter/serve/auth_queue.hpp"
 #include "exporter/config/tls_context.hpp"
 #include "exporter/config/web_config.hpp"
 #include "exporter/serve/basic_auth.hpp"
@@ -76,6 +76,31 @@ std::shared_ptr<Settings> make_settings(const WebConfig& web) {
   return s;
 }
 
+// The client host a connection comes from, as AuthQueue's source: the IPv4 address (also when
+// it arrives IPv4-mapped on an IPv6 socket), or the /64 of an IPv6 address (one host commonly
+// owns a whole /64, so per-address turns would let it take as many as it likes).
+std::string source_of(const tcp::socket& socket) {
+  beast::error_code ec;
+  const auto endpoint = socket.remote_endpoint(ec);
+  if (ec) return "?";
+  auto address = endpoint.address();
+  if (address.is_v6() && address.to_v6().is_v4_mapped())
+    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+  if (address.is_v4()) return address.to_string();
+  auto bytes = address.to_v6().to_bytes();
+  std::fill(bytes.begin() + 8, bytes.end(), 0);
+  return asio::ip::address_v6(bytes).to_string() + "/64";
+}
+
+AuthQueueLimits auth_queue_limits(const WebServerLimits& l) {
+  AuthQueueLimits q;
+  q.workers = l.auth_workers;
+  q.reserved_workers = l.auth_reserved_workers;
+  q.max_queued = l.max_pending_auth;
+  q.max_queued_per_source = l.max_pending_auth_per_source;
+  return q;
+}
+
 }  // namespace
 
 // ---- the shared state of the server (event-loop thread unless noted) ----
@@ -97,7 +122,8 @@ struct WebServer::Impl {
         metrics(m),
         limits(l),
         acceptor(io),
-        retry_timer(io) {}
+        retry_timer(io),
+        auth_queue(auth_queue_limits(l)) {}
 
   const std::string listen_address;
   const LandingPageOptions landing_page;
@@ -107,8 +133,8 @@ struct WebServer::Impl {
   asio::io_context io{1};
   tcp::acceptor acceptor;
   asio::steady_timer retry_timer;
-  asio::thread_pool auth_pool{1};
-  std::atomic<std::size_t> pending_auth{0};
+  // After `io`, so destroyed first: its workers post their answers to `io`.
+  AuthQueue auth_queue;
   std::mutex settings_mutex;  // guards `settings` (reload() runs on another thread)
   std::shared_ptr<Settings> settings;
   std::list<std::weak_ptr<SessionBase>> sessions;
@@ -136,7 +162,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       : m_server(server),
         m_settings(std::move(settings)),
         m_stream(std::move(stream)),
-        m_buffer(server.limits.max_header_bytes + 4096) {}
+        m_buffer(server.limits.max_header_bytes + 4096),
+        m_source(source_of(lowest().socket())) {}
 
   void start() {
     lowest().expires_after(m_server.limits.first_request_timeout);
@@ -192,19 +219,27 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         m_request->keep_alive && m_requests < m_server.limits.max_requests_per_connection;
     const auto& auth = m_settings->auth;
     if (!auth->enabled() || !needs_auth(path_of(m_request->target))) return respond(true);
-    if (auth->check_cached(m_request->authorization)) return respond(true);
-    if (m_server.pending_auth.load() >= m_server.limits.max_pending_auth) {
-      m_keep_alive = false;
-      return reject(503, "too many authentication checks in progress\n");
+    // bcrypt costs milliseconds of CPU: never on the event loop. The queue answers at once
+    // from its caches or when it is full, else later from a worker thread.
+    auto verdict = m_server.auth_queue.submit(
+        auth, m_source, m_request->authorization, [self = this->shared_from_this()](AuthVerdict v) {
+          asio::post(self->m_server.io, [self, v] { self->on_auth(v); });
+        });
+    if (verdict) on_auth(*verdict);
+  }
+
+  void on_auth(AuthVerdict verdict) {
+    switch (verdict) {
+      case AuthVerdict::allowed:
+        return respond(true);
+      case AuthVerdict::denied:
+        return respond(false);
+      case AuthVerdict::busy:
+        if (m_server.metrics) m_server.metrics->record_auth_refused();
+        return reject(503, "too many authentication checks in progress\n", "1");
+      case AuthVerdict::stopped:
+        return close();
     }
-    // bcrypt costs milliseconds of CPU: never on the event loop.
-    ++m_server.pending_auth;
-    asio::post(m_server.auth_pool,
-               [self = this->shared_from_this(), header = m_request->authorization, auth]() {
-                 const bool ok = auth->check(header);
-                 --self->m_server.pending_auth;
-                 asio::post(self->m_server.io, [self, ok] { self->respond(ok); });
-               });
   }
 
   void respond(bool authorized) {
@@ -215,10 +250,11 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     write_reply();
   }
 
-  void reject(int status, std::string body) {
+  void reject(int status, std::string body, const char* retry_after = nullptr) {
     m_keep_alive = false;
     m_reply = HttpReply{};
     m_reply.status = status;
+    if (retry_after) m_reply.headers.emplace_back("Retry-After", retry_after);
     m_reply.content_type = "text/plain; charset=utf-8";
     m_reply.owned_body = std::move(body);
     write_reply();
@@ -280,6 +316,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   HttpReply m_reply;
   std::string m_head;
   std::vector<asio::const_buffer> m_buffers;
+  std::string m_source;  // the client host, as AuthQueue's source (source_of)
 };
 
 }  // namespace
@@ -347,10 +384,8 @@ WebServer::WebServer(std::string listen_address, LandingPageOptions landing_page
   m_impl->settings = make_settings(web);
 }
 
-WebServer::~WebServer() {
-  stop();
-  m_impl->auth_pool.join();
-}
+// Impl's AuthQueue joins its workers, each at most finishing the check it is running.
+WebServer::~WebServer() { stop(); }
 
 bool WebServer::bind() {
   const auto& addr = m_impl->listen_address;
@@ -394,6 +429,7 @@ void WebServer::serve() {
 }
 
 void WebServer::stop() {
+  m_impl->auth_queue.stop();  // queued bcrypt checks are dropped, never drained
   asio::post(m_impl->io, [impl = m_impl.get()] {
     beast::error_code ignored;
     impl->acceptor.close(ignored);

@@ -9,8 +9,12 @@
 //   - at most max_connections are open; a new connection beyond that evicts the oldest one
 //     waiting for a request (then the oldest one at all), so /healthz is always reachable;
 //   - Range is ignored (the whole 200 body; see http_router.hpp), nothing is read past a buffer;
-//   - bcrypt checks run on their own thread, never on the event loop;
-//   - stop() returns from serve() at once, whatever the clients are doing.
+//   - bcrypt checks run on their own threads, never on the event loop, through an AuthQueue
+//     (auth_queue.hpp): bounded in all and per client host, hosts without refused passwords
+//     first, identical credentials checked once, known answers cached; a check that finds the
+//     queue full is answered 503 with Retry-After at once;
+//   - stop() returns from serve() at once, whatever the clients are doing, and drops the queued
+//     bcrypt checks (the destructor waits at most for the one check in progress).
 // The listening port is bound exclusively (SO_REUSEADDR, never SO_REUSEPORT): a second instance
 // on the same port fails to bind.
 #include <chrono>
@@ -33,7 +37,10 @@ struct WebServerLimits {
   std::chrono::milliseconds keep_alive_timeout{30'000};
   std::chrono::milliseconds write_timeout{60'000};
   unsigned max_requests_per_connection = 1000;
-  std::size_t max_pending_auth = 64;  // bcrypt checks queued; more are answered 503
+  std::size_t max_pending_auth = 64;            // bcrypt checks queued; more are answered 503
+  std::size_t max_pending_auth_per_source = 4;  // ... from one client host
+  std::size_t auth_workers = 1;                 // threads running bcrypt
+  std::size_t auth_reserved_workers = 1;        // ... only for hosts without a refused password
 };
 
 class WebServer {
