@@ -1,18 +1,21 @@
 """A stand-in Kubernetes API server on 127.0.0.1 for Prometheus' kubernetes_sd_configs.
 
-Serves what Prometheus' Kubernetes discovery asks for, read from prometheus/prometheus v2.42.0
-(Debian's prometheus 2.42.0+ds is the one the tests run) discovery/kubernetes/kubernetes.go:
-- role endpoints (:488-546): a list and a watch of v1 Endpoints, Services and Pods, in every
-  namespace (`/api/v1/<kind>`, getNamespaces :277-290 returns NamespaceAll when the config names
-  no namespace) or in each of `namespaces.names` (`/api/v1/namespaces/<ns>/<kind>`);
-- role pod (:547-): Pods; role node: Nodes (answered with an empty list here).
-  Role endpoints uses core v1 Endpoints, not discovery.k8s.io EndpointSlices (that is role
-  endpointslice, :394-486, which no rendered job uses), so no EndpointSlice API is served.
-client-go asks for protobuf (kubernetes.go:339 sets ContentType
-"application/vnd.kubernetes.protobuf"); the API server may answer JSON and client-go decodes by
-the answer's Content-Type, so everything here is JSON. A list answers the objects with a
-resourceVersion; a watch (`?watch=true`) is held open with no event until `timeoutSeconds` or
-at most WATCH_HOLD_S, then ends (client-go's reflector watches again), bounded and ended by stop().
+Serves what Prometheus' Kubernetes discovery asks for. Read from prometheus/prometheus
+discovery/kubernetes/kubernetes.go at d15adb9ad7 (main after v3.14.0; the test runs the
+v0.316.0 module .ci/setup builds), the same in v2.42.0 at the lines given second:
+- role endpoints (:477-556; v2.42.0 :488-546): a list and a watch of core v1 Endpoints, Services
+  and Pods, in every namespace (`/api/v1/<kind>`: getNamespaces :268-275 returns NamespaceAll
+  when the config names no namespace) or in each of `namespaces.names`
+  (`/api/v1/namespaces/<ns>/<kind>`). Role endpoints reads core v1 Endpoints, not
+  discovery.k8s.io EndpointSlices (those are role endpointslice, which no rendered job uses), so
+  no EndpointSlice API is served;
+- role pod (:558-): Pods; role node (:668-): Nodes (an empty list here). Namespaces are asked for
+  only with attach_metadata.namespace, which no rendered job sets.
+client-go asks for protobuf (:336 sets ContentType "application/vnd.kubernetes.protobuf"); the
+API server may answer JSON and client-go decodes by the answer's Content-Type, so everything here
+is JSON. A list answers the objects with a resourceVersion; a watch (`?watch=true`) is held open
+with no event until `timeoutSeconds` or at most WATCH_HOLD_S, then ends (client-go's reflector
+watches again), bounded and ended by stop().
 Every request needs "Authorization: Bearer <token>", else 401 as the API server answers.
 """
 import http.server
