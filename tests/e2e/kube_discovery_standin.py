@@ -13,9 +13,13 @@ v0.316.0 module .ci/setup builds), the same in v2.42.0 at the lines given second
   only with attach_metadata.namespace, which no rendered job sets.
 client-go asks for protobuf (:336 sets ContentType "application/vnd.kubernetes.protobuf"); the
 API server may answer JSON and client-go decodes by the answer's Content-Type, so everything here
-is JSON. A list answers the objects with a resourceVersion; a watch (`?watch=true`) is held open
-with no event until `timeoutSeconds` or at most WATCH_HOLD_S, then ends (client-go's reflector
-watches again), bounded and ended by stop().
+is JSON. A list answers the objects with a resourceVersion. A watch (`?watch=true`) is held open
+until `timeoutSeconds` or at most WATCH_HOLD_S, then ends (client-go's reflector watches again),
+bounded and ended by stop(). Current client-go lists by streaming (the WatchList feature: a watch
+with sendInitialEvents=true&resourceVersionMatch=NotOlderThan, and no LIST at all), so such a
+watch first sends every object as an ADDED event and then a BOOKMARK carrying the annotation
+"k8s.io/initial-events-end": "true", as the API server does (Kubernetes API concepts, "Streaming
+lists", https://kubernetes.io/docs/reference/using-api/api-concepts/#streaming-lists).
 Every request needs "Authorization: Bearer <token>", else 401 as the API server answers.
 """
 import http.server
@@ -31,6 +35,8 @@ WATCH_HOLD_S = 5.0
 PATH = re.compile(r"^/api/v1/(?:namespaces/([a-z0-9-]+)/)?(endpoints|services|pods|nodes)$")
 KINDS = {"endpoints": "EndpointsList", "services": "ServiceList", "pods": "PodList",
          "nodes": "NodeList"}
+ITEM_KINDS = {"endpoints": "Endpoints", "services": "Service", "pods": "Pod", "nodes": "Node"}
+RESOURCE_VERSION = "100"
 
 
 class KubeDiscoveryStandIn(LoopbackServer):
@@ -73,18 +79,29 @@ class KubeDiscoveryStandIn(LoopbackServer):
                                             "status": "Failure", "reason": "NotFound", "code": 404,
                                             "message": f"the server could not find {url.path}"})
                 namespace, kind = m.groups()
-                if query.get("watch") == ["true"]:
-                    return self.watch(query)
                 items = [o for o in standin.objects.get(kind, [])
                          if namespace is None or o["metadata"].get("namespace") == namespace]
+                if query.get("watch") == ["true"]:
+                    return self.watch(query, kind, items)
                 self.reply(200, {"kind": KINDS[kind], "apiVersion": "v1",
-                                 "metadata": {"resourceVersion": "100"}, "items": items})
+                                 "metadata": {"resourceVersion": RESOURCE_VERSION}, "items": items})
 
-            def watch(self, query):
+            def chunk(self, data):
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+
+            def watch(self, query, kind, items):
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
+                if query.get("sendInitialEvents") == ["true"]:
+                    for o in items:
+                        self.chunk(json.dumps({"type": "ADDED", "object": o}).encode() + b"\n")
+                    end = {"kind": ITEM_KINDS[kind], "apiVersion": "v1", "metadata": {
+                        "resourceVersion": RESOURCE_VERSION,
+                        "annotations": {"k8s.io/initial-events-end": "true"}}}
+                    self.chunk(json.dumps({"type": "BOOKMARK", "object": end}).encode() + b"\n")
+                    self.wfile.flush()
                 try:
                     limit = min(float(query.get("timeoutSeconds", ["5"])[0]), WATCH_HOLD_S)
                 except ValueError:

@@ -233,7 +233,10 @@ def run_cloudtuner(label, values_file, args, chart, kubecost_jobs, tmp, binary):
     pod_name = "kubecost-allocation-exporter-7d9f8b6c5-x2x4q"
     env = resolve_env(container, pod_name)
     tenant = env["TENANT_ID"]
-    check_service_url(env["KUBECOST_URL"], docs)
+    try:
+        check_service_url(env["KUBECOST_URL"], docs)
+    except Failed as e:
+        failures.append(str(e))
 
     ports = {k: free_port() for k in ("kubecost", "exporter", "api", "lease", "receiver", "prometheus")}
     u = urllib.parse.urlparse(env["KUBECOST_URL"])
@@ -302,11 +305,18 @@ def run_cloudtuner(label, values_file, args, chart, kubecost_jobs, tmp, binary):
             status, _, body = http_get(base + "/api/v1/targets", timeout=5)
             active = json.loads(body)["data"]["activeTargets"] if status == 200 else []
             seen = sorted({t["labels"].get("job", "") for t in active})
+            status, _, body = http_get(base + "/api/v1/targets?state=dropped", timeout=5)
+            dropped = json.loads(body)["data"] if status == 200 else {}
+            ours = [t["discoveredLabels"] for t in dropped.get("droppedTargets", [])
+                    if t["discoveredLabels"].get("job") == "kubecost-allocation-exporter"]
+            seen.append(f"dropped for our job: {len(ours)} {ours[:1]}")
             names = sorted(receiver.series)
             failures.append(
                 f"{SERIES} with tenant_id={tenant} never reached remote_write in 30 s "
                 f"(series names received: {len(names)}, e.g. {names[:6]}; Prometheus active targets' jobs: {seen}; "
-                f"refused requests: {receiver.refused})")
+                f"refused requests: {receiver.refused}; discovery requests: {len(api.requests)}, "
+                f"unauthorised {api.unauthorised})\n      Prometheus log tail:\n{prom.tail(1200)}"
+                f"\n      exporter log tail:\n{exporter.tail(600)}")
         else:
             print(f"  [{label}] {SERIES} arrived: {len(got)} series, e.g. {got[0]}")
         status, _, body = http_get(base + "/api/v1/status/config", timeout=5)
@@ -319,6 +329,9 @@ def run_cloudtuner(label, values_file, args, chart, kubecost_jobs, tmp, binary):
         sent = {h.get("Cloud-Account-Id") for h in receiver.headers_seen}
         if receiver.headers_seen and sent != {tenant}:
             failures.append(f"remote_write requests carried Cloud-Account-Id {sorted(map(str, sent))}, not only {tenant}")
+        else:
+            print(f"  [{label}] {len(receiver.headers_seen)} remote_write requests, each with basic auth "
+                  f"{auth.get('username')}:*** and Cloud-Account-Id {tenant}")
         # TODO(issue 22 item 4, doctor): run `allocation-exporter doctor --prometheus.url <base>`
         # here with the exporter's env and assert its scrape/remote_write lines.
         for n in notes:
@@ -387,7 +400,10 @@ def main():
                 results.append((label, time.time() - t0, traceback.format_exc()))
             print(f"   {label}: {'ok' if results[-1][2] is None else 'FAILED'} in {results[-1][1]:.1f} s")
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if os.environ.get("KCI_KEEP_TMP"):
+            print(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
     failed = [r for r in results if r[2]]
     for label, _, err in failed:
         print(f"FAIL {label}:\n    {err}")
