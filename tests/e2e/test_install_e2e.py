@@ -38,6 +38,7 @@ Every server is on 127.0.0.1 and stopped; every wait is bounded. Prints the seco
 file. Exit 1 names every failed check.
 """
 import argparse
+import base64
 import json
 import os
 import shutil
@@ -47,7 +48,9 @@ import sys
 import tempfile
 import time
 import traceback
+import urllib.error
 import urllib.parse
+import urllib.request
 
 import yaml
 
@@ -324,8 +327,9 @@ def run_cloudtuner(label, values_file, args, chart, kubecost_jobs, tmp, binary):
         loaded_jobs = [j["job_name"] for j in loaded.get("scrape_configs", [])]
         if "kubecost" not in loaded_jobs:
             failures.append(f"Prometheus loaded no `kubecost` job (jobs: {loaded_jobs})")
-        check(receiver.refused["401"] == 0, f"the receiver refused {receiver.refused['401']} requests: basic auth")
-        check(receiver.refused["400"] == 0, f"the receiver refused {receiver.refused['400']} requests: Cloud-Account-Id")
+        for code, why in (("401", "basic auth"), ("400", "Cloud-Account-Id"), ("404", "URL path")):
+            if receiver.refused[code]:
+                failures.append(f"the receiver refused {receiver.refused[code]} remote_write requests ({code}: {why})")
         sent = {h.get("Cloud-Account-Id") for h in receiver.headers_seen}
         if receiver.headers_seen and sent != {tenant}:
             failures.append(f"remote_write requests carried Cloud-Account-Id {sorted(map(str, sent))}, not only {tenant}")
@@ -357,6 +361,25 @@ def run_aws(label, values_file, args, chart):
     print(f"  [{label}] renders the s3-export CronJob and its ServiceAccount only (no Kubecost, no Prometheus)")
 
 
+def receiver_can_refuse():
+    """The receiver's checks can fail: a wrong password gets 401, another tenant's header 400."""
+    port = free_port()
+    r = RemoteWriteReceiver(port, "/w", "kubecost", "right", "tenant-a").start()
+    try:
+        for user_pass, account, want in ((b"kubecost:wrong", "tenant-a", 401), (b"kubecost:right", "tenant-b", 400)):
+            req = urllib.request.Request(f"http://127.0.0.1:{port}/w", data=b"", method="POST", headers={
+                "Authorization": "Basic " + base64.b64encode(user_pass).decode(), "Cloud-Account-Id": account,
+                "Content-Encoding": "snappy"})
+            try:
+                urllib.request.urlopen(req, timeout=5)
+                code = 204
+            except urllib.error.HTTPError as e:
+                code = e.code
+            check(code == want, f"receiver self-check: {user_pass.decode().split(':')[1]} / {account} got {code}, want {want}")
+    finally:
+        r.stop()
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     root = os.path.abspath(os.path.join(here, "..", ".."))
@@ -381,6 +404,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="kci-install-")
     results = []
     try:
+        receiver_can_refuse()
         chart = vendored_chart(args.chart, args.standin, tmp)
         kubecost_jobs = kubecost_default_jobs(args.helm, args.standin)
         for label, rel in CLOUDTUNER_FILES + (AWS_FILE,):
