@@ -1,51 +1,86 @@
-// Offline proof of the Helm chart: every ci/*-values.yaml scenario is rendered with Helm's own
-// template engine (render/main.go), every object is validated against the Kubernetes schemas
+// Offline proof of the Helm chart with real Helm (the helm .ci/setup builds, HELM): every
+// ci/*-values.yaml scenario is rendered by `helm template` with Kubecost's chart replaced by the
+// stand-in tests/chart/cost-analyzer-standin (vendored into charts/ of a temporary copy), linted
+// by `helm lint --strict`, every object is validated against the Kubernetes schemas
 // (kubernetes-models), the merged values against values.schema.json (ajv), and the things that
 // matter are asserted. Run by tests/chart/run.sh.
-import { test } from "node:test";
+import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync, readdirSync, writeFileSync, mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync, mkdtempSync, mkdirSync, rmSync, cpSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import YAML from "yaml";
 import Ajv from "ajv";
 
-const RENDER = process.env.RENDER_BIN;
-const CHART = path.resolve(process.env.CHART_DIR);
+const HELM = process.env.HELM;
+const SOURCE_CHART = path.resolve(process.env.CHART_DIR);
+const STANDIN = path.resolve(process.env.STANDIN_DIR);
 const PROMTOOL = process.env.PROMTOOL || "promtool";
 const RELEASE = "cloudtuner-k8s";
 const NAMESPACE = "cloudtuner-system";
-assert.ok(RENDER && CHART, "RENDER_BIN and CHART_DIR must be set");
+assert.ok(HELM && SOURCE_CHART && STANDIN, "HELM, CHART_DIR and STANDIN_DIR must be set");
 
+// Two copies of the chart, each with the stand-in as its cost-analyzer dependency: CHART as it
+// is (rendered and linted), and PROBE, whose templates are only _helpers.tpl and one template
+// that renders the merged values and NOTES.txt into a ConfigMap (helm template prints neither;
+// helm install --dry-run needs a cluster), so that it renders even for values our other
+// templates refuse.
+const WORK = mkdtempSync(path.join(tmpdir(), "kci-chart-helm-"));
+after(() => rmSync(WORK, { recursive: true, force: true }));
+function vendor(dir) {
+  const dest = path.join(WORK, dir, "kubecost-integration");
+  cpSync(SOURCE_CHART, dest, { recursive: true, filter: (src) => {
+    const rel = path.relative(SOURCE_CHART, src);
+    return !(rel === "charts" || rel.startsWith("charts/") || rel.endsWith(".tgz"));
+  } });
+  mkdirSync(path.join(dest, "charts"), { recursive: true });
+  cpSync(STANDIN, path.join(dest, "charts", "cost-analyzer"), { recursive: true });
+  return dest;
+}
+const CHART = vendor("plain");
+const PROBE = vendor("probe");
+for (const f of readdirSync(path.join(PROBE, "templates")))
+  if (f !== "_helpers.tpl") rmSync(path.join(PROBE, "templates", f), { recursive: true });
+writeFileSync(path.join(PROBE, "templates", "_kci_test_notes.tpl"),
+  '{{- define "kci.test.notes" -}}\n' + readFileSync(path.join(SOURCE_CHART, "templates", "NOTES.txt"), "utf8") + "\n{{- end -}}\n");
+writeFileSync(path.join(PROBE, "templates", "zz-kci-test-probe.yaml"),
+  "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: kci-test-probe}\ndata:\n" +
+  '  values: {{ toJson .Values | quote }}\n  notes: {{ include "kci.test.notes" . | quote }}\n');
+
+function helm(chart, args) {
+  return spawnSync(HELM, ["template", RELEASE, chart, "-n", NAMESPACE, ...args], { encoding: "utf8" });
+}
+// Same call shape as before: values files and flags, against the plain copy.
 function run(args) {
-  return spawnSync(RENDER, [CHART, "--release", RELEASE, "--namespace", NAMESPACE, ...args], {
-    encoding: "utf8",
-  });
+  return helm(CHART, args);
 }
 
 function render(valuesFiles, extra = []) {
   const r = run([...valuesFiles.flatMap((f) => ["-f", f]), ...extra]);
-  assert.equal(r.status, 0, `render failed: ${r.stderr}`);
+  assert.equal(r.status, 0, `helm template failed: ${r.stderr}`);
   return YAML.parseAllDocuments(r.stdout).map((d) => d.toJSON()).filter(Boolean);
 }
 
-function mergedValues(valuesFiles) {
-  const r = run([...valuesFiles.flatMap((f) => ["-f", f]), "--values-json"]);
+// Without Helm's values.schema.json check (ajv checks the merged values against it below), so
+// that values the schema refuses can still be looked at.
+function probe(valuesFiles, extra = []) {
+  const r = helm(PROBE, [...valuesFiles.flatMap((f) => ["-f", f]), ...extra, "--skip-schema-validation",
+                         "--show-only", "templates/zz-kci-test-probe.yaml"]);
   assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout);
+  return YAML.parse(r.stdout).data;
 }
 
-// Helm's decision on the chart's dependencies for these values (render --dependencies: Helm's
-// tags + conditions processing, render/main.go processDependencyEnabled): "enabled"/"disabled".
+function mergedValues(valuesFiles, extra = []) {
+  return JSON.parse(probe(valuesFiles, extra).values);
+}
+
+// Helm's own decision on the Kubecost dependency for these values: "enabled" when Helm rendered
+// the vendored sub-chart (alias kubecost), else "disabled".
 function kubecostDependency(valuesFiles, extra = []) {
-  const r = run([...valuesFiles.flatMap((f) => ["-f", f]), ...extra, "--dependencies"]);
+  const r = helm(PROBE, [...valuesFiles.flatMap((f) => ["-f", f]), ...extra, "--skip-schema-validation"]);
   assert.equal(r.status, 0, r.stderr);
-  const lines = r.stdout.trim().split("\n");
-  assert.equal(lines.length, 1, r.stdout);
-  const [name, alias, state] = lines[0].split(" ");
-  assert.deepEqual([name, alias], ["cost-analyzer", "kubecost"]);
-  return state;
+  return r.stdout.includes("# Source: kubecost-integration/charts/kubecost/") ? "enabled" : "disabled";
 }
 
 function withValuesFile(values, fn) {
@@ -83,13 +118,14 @@ test("the Kubernetes schema check can fail", async () => {
 const scenarios = readdirSync(path.join(CHART, "ci")).filter((f) => f.endsWith("-values.yaml")).sort();
 const counts = {};
 
-test("six scenarios are kept under ci/", () => {
-  assert.ok(scenarios.length >= 6, scenarios.join(","));
+test("eight scenarios are kept under ci/", () => {
+  assert.ok(scenarios.length >= 8, scenarios.join(","));
 });
 
 // Each scenario's answer before kubecost.enabled lost its values.yaml default (it was true).
 const SCENARIO_KUBECOST = {
   "development-values.yaml": "enabled",
+  "quick-start-values.yaml": "enabled",
   "exporter-only-values.yaml": "disabled",
   "high-scale-values.yaml": "enabled",
   "leader-election-values.yaml": "enabled",
@@ -155,11 +191,12 @@ for (const scenario of scenarios) {
       const url = cfg.kubecostUrl
         ? cfg.kubecostUrl
         : kubecostDependency([file]) === "enabled"
-          ? `http://${RELEASE}-cost-analyzer.${NAMESPACE}.svc.cluster.local:9090`
+          ? `http://${RELEASE}-kubecost.${NAMESPACE}.svc.cluster.local:9090`
           : "http://kubecost-cost-analyzer.kubecost.svc.cluster.local:9090";
       assert.equal(env.KUBECOST_URL, url);
-      const tag = values.global.imageTag || exp.image.tag || "0.1.0";
-      assert.ok(c.image.endsWith(`:${tag}`), c.image);
+      // global.imageTag (CloudTuner's v1.4.0, ...) never retags our image (issue 22 item 3).
+      const appVersion = YAML.parse(readFileSync(path.join(CHART, "Chart.yaml"), "utf8")).appVersion;
+      assert.equal(c.image, `${exp.image.repository}:${exp.image.tag || appVersion}`);
     });
     await t.test("Service keeps the names the guide's scrape job selects on", () => {
       const svc = find(docs, "Service", "kubecost-allocation-exporter");
@@ -253,7 +290,7 @@ for (const scenario of scenarios) {
         } finally {
           rmSync(dir, { recursive: true });
         }
-        const deployed = YAML.parse(readFileSync(path.join(CHART, "../../deploy/prometheus/alerts.yml"), "utf8"));
+        const deployed = YAML.parse(readFileSync(path.join(SOURCE_CHART, "../../deploy/prometheus/alerts.yml"), "utf8"));
         assert.deepEqual(deployed, rule.spec);
       });
     }
@@ -300,6 +337,10 @@ test("an inline remote_write password is refused when existingSecret is set", ()
 });
 
 test("values.schema.json rejects a missing tenant id and wrong types", () => {
+  // Helm itself refuses to render without a tenant id (it checks values.schema.json).
+  const refused = run([]);
+  assert.notEqual(refused.status, 0);
+  assert.match(refused.stderr, /tenantId': minLength/);
   const base = mergedValues([]);
   assert.equal(validateValues(base), false, "default values have no tenant id");
   assert.ok(validateValues.errors.some((e) => e.instancePath.includes("config") || e.params?.missingProperty === "tenantId"));
@@ -356,14 +397,25 @@ function renderWith(values) {
 }
 
 // Kubecost's own service naming (kubecost/cost-analyzer-helm-chart cost-analyzer/templates/
-// _helpers.tpl "cost-analyzer.serviceName", "frontend.serviceName"; frontend-service-template.yaml).
+// _helpers.tpl "cost-analyzer.serviceName", "frontend.serviceName"; frontend-service-template.yaml),
+// under the alias: Helm renames the dependency "kubecost" (helm v3.21.4
+// pkg/chartutil/dependencies.go:123-124), so its Service is <release>-kubecost.
 test("the default Kubecost URL follows Kubecost's service naming", () => {
   const url = (kubecost) => {
     const docs = renderWith({ kubecost, allocationExporter: { config: { tenantId: "T" } } });
-    return envOf(find(docs, "Deployment", "kubecost-allocation-exporter").spec.template.spec.containers[0]).KUBECOST_URL;
+    const u = envOf(find(docs, "Deployment", "kubecost-allocation-exporter").spec.template.spec.containers[0]).KUBECOST_URL;
+    // Except in haMode (the stand-in has no frontend Deployment), the Service the URL names is
+    // one the Kubecost stand-in rendered, on one of its ports.
+    if (kubecost.kubecostFrontend?.deployMethod !== "haMode") {
+      const { hostname, port } = new URL(u);
+      const svc = find(docs, "Service", hostname.split(".")[0]);
+      assert.ok(svc, `${u}: no such Service rendered`);
+      assert.ok(svc.spec.ports.some((p) => String(p.port) === port), `${u}: port not on ${svc.metadata.name}`);
+    }
+    return u;
   };
   const ns = `${NAMESPACE}.svc.cluster.local`;
-  assert.equal(url({}), `http://${RELEASE}-cost-analyzer.${ns}:9090`);
+  assert.equal(url({}), `http://${RELEASE}-kubecost.${ns}:9090`);
   assert.equal(url({ nameOverride: "kc" }), `http://${RELEASE}-kc.${ns}:9090`);
   // A release name that already holds the name is used alone.
   assert.equal(url({ nameOverride: "k8s" }), `http://${RELEASE}.${ns}:9090`);
@@ -371,8 +423,8 @@ test("the default Kubecost URL follows Kubecost's service naming", () => {
   // haMode: the frontend Deployment's own Service wins over the overrides.
   assert.equal(url({ kubecostFrontend: { deployMethod: "haMode" }, fullnameOverride: "x" }),
                `http://${RELEASE}-frontend.${ns}:9090`);
-  assert.equal(url({ kubecostFrontend: { deployMethod: "singlepod" } }), `http://${RELEASE}-cost-analyzer.${ns}:9090`);
-  assert.equal(url({ service: { port: 9091 } }), `http://${RELEASE}-cost-analyzer.${ns}:9091`);
+  assert.equal(url({ kubecostFrontend: { deployMethod: "singlepod" } }), `http://${RELEASE}-kubecost.${ns}:9090`);
+  assert.equal(url({ service: { port: 9091 } }), `http://${RELEASE}-kubecost.${ns}:9091`);
   assert.equal(url({ fullnameOverride: "a".repeat(70) }), `http://${"a".repeat(63)}.${ns}:9090`);
 });
 
@@ -409,11 +461,10 @@ test("kubecostAuth mounts the headers and basic-auth Secrets into the exporter a
 });
 
 test("NOTES.txt prints the verification commands", () => {
-  const r = run(["-f", path.join(CHART, "ci", "exporter-only-values.yaml"), "--notes"]);
-  assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /port-forward svc\/kubecost-allocation-exporter 9103:9103/);
-  assert.match(r.stdout, /curl -s http:\/\/localhost:9103\/metrics \| grep cloudtuner_kubecost_namespace_total_cost/);
-  assert.match(r.stdout, /exec deploy\/kubecost-allocation-exporter -- allocation-exporter doctor --prometheus.url/);
+  const notes = probe([path.join(CHART, "ci", "exporter-only-values.yaml")]).notes;
+  assert.match(notes, /port-forward svc\/kubecost-allocation-exporter 9103:9103/);
+  assert.match(notes, /curl -s http:\/\/localhost:9103\/metrics \| grep cloudtuner_kubecost_namespace_total_cost/);
+  assert.match(notes, /exec deploy\/kubecost-allocation-exporter -- allocation-exporter doctor --prometheus.url/);
 });
 
 test("AWS kubecost-s3-exporter values install the s3-export CronJob and its ServiceAccount only", async () => {
@@ -484,11 +535,12 @@ test("the Kubecost sub-chart is installed by default and with CloudTuner's layou
   assert.equal(kubecostDependency([awsFile], ["--set", "kubecost.enabled=true"]), "enabled");
   assert.equal(kubecostDependency([awsFile], ["--set", "kubecost.enabled=false"]), "disabled");
   withValuesFile({ kubecost: { enabled: true } }, (f) => assert.equal(kubecostDependency([awsFile, f]), "enabled"));
-  // AWS's file with the Kubecost sub-chart asked for still renders only its two objects.
-  const withKc = spawnSync(RENDER, [CHART, "-f", awsFile, "--set", "kubecost.enabled=true"], { encoding: "utf8" });
+  // AWS's file with the Kubecost sub-chart asked for: Kubecost's objects, and of ours still only
+  // the two objects.
+  const withKc = run(["-f", awsFile, "--set", "kubecost.enabled=true"]);
   assert.equal(withKc.status, 0, withKc.stderr);
-  assert.deepEqual(YAML.parseAllDocuments(withKc.stdout).map((d) => d.toJSON()).filter(Boolean).map((d) => d.kind).sort(),
-                   ["CronJob", "ServiceAccount"]);
+  const ours = withKc.stdout.split(/^---$/m).filter((d) => d.includes("# Source: kubecost-integration/templates/"));
+  assert.deepEqual(ours.map((d) => YAML.parse(d).kind).sort(), ["CronJob", "ServiceAccount"]);
   // CloudTuner's layout (a customer's cloudtuner-values.yaml).
   const cloudtuner = (enabled) => ({
     kubecost: { ...(enabled === undefined ? {} : { enabled }), cloudtuner: { enabled: true, endpoint: "https://dashboard.cloudtuner.ai" },
@@ -509,7 +561,7 @@ test("the Kubecost sub-chart is installed by default and with CloudTuner's layou
 
 test("the templates' bundled-Kubecost answer (kci.bundledKubecost) is Helm's dependency decision", () => {
   const base = { allocationExporter: { config: { tenantId: "T" } } };
-  const bundled = `http://${RELEASE}-cost-analyzer.${NAMESPACE}.svc.cluster.local:9090`;
+  const bundled = `http://${RELEASE}-kubecost.${NAMESPACE}.svc.cluster.local:9090`;
   const external = "http://kubecost-cost-analyzer.kubecost.svc.cluster.local:9090";
   const cases = [
     [{}, "enabled"],
@@ -520,14 +572,16 @@ test("the templates' bundled-Kubecost answer (kci.bundledKubecost) is Helm's dep
     [{ image: "x", awsS3Exporter: { bundleKubecost: true } }, "enabled"],
     [{ image: { bundleKubecost: false } }, "disabled"],
     [{ image: null }, "disabled"],                                    // null deletes the default map
-    [{ kubecost: { enabled: "no" } }, "enabled"],                     // non-bool: skipped, as Helm does
+    // non-bool: skipped, as Helm does ("maybe": an unquoted `no` would be YAML 1.1 false to Helm)
+    [{ kubecost: { enabled: "maybe" } }, "enabled"],
     [{ kubecost: { enabled: { x: 1 } } }, "enabled"],                 // a map: no value, skipped
     [{ image: "x", awsS3Exporter: null }, "enabled"],                 // no path decides: stays enabled
   ];
+  // Some cases are values values.schema.json refuses: Helm's schema check is skipped for them.
   for (const [extra, want] of cases)
     withValuesFile({ ...base, ...extra }, (f) => {
       assert.equal(kubecostDependency([f]), want, JSON.stringify(extra));
-      const dep = find(render([f]), "Deployment", "kubecost-allocation-exporter");
+      const dep = find(render([f], ["--skip-schema-validation"]), "Deployment", "kubecost-allocation-exporter");
       const url = envOf(dep.spec.template.spec.containers[0]).KUBECOST_URL;
       assert.equal(url, want === "enabled" ? bundled : external, JSON.stringify(extra));
     });
@@ -536,52 +590,67 @@ test("the templates' bundled-Kubecost answer (kci.bundledKubecost) is Helm's dep
                "kci.bundledKubecost walks these paths: change both together (no spaces: Helm does not trim them)");
 });
 
-// The renderer's dependency processing against Helm's rules (pkg/chartutil/dependencies.go
-// processDependencyTags then processDependencyConditions; values.go PathValue), on a toy chart.
-test("the renderer decides dependencies as Helm does (tags, then the first bool condition)", () => {
-  const dir = mkdtempSync(path.join(tmpdir(), "kci-deps-"));
-  try {
-    mkdirSync(path.join(dir, "templates"));
-    writeFileSync(path.join(dir, "Chart.yaml"), YAML.stringify({
-      apiVersion: "v2", name: "toy", version: "0.0.1",
-      dependencies: [
-        { name: "a", condition: "s.on,t.on" },          // first path non-bool: the second decides
-        { name: "b", alias: "bee", condition: "m.on, t.on" }, // " t.on" is not trimmed: no path
-        { name: "c", tags: ["front"] },                 // a false tag disables
-        { name: "d", tags: ["front"], condition: "t.on" }, // the condition runs after the tags
-        { name: "e", condition: "img.x" },              // img is a string: no value
-        { name: "f", tags: ["front", "back"] },         // one true tag is enough
-      ],
-    }));
-    writeFileSync(path.join(dir, "values.yaml"), YAML.stringify({
-      s: { on: "yes" }, t: { on: false }, img: "x", tags: { front: false, back: true },
-    }));
-    const r = spawnSync(RENDER, [dir, "--dependencies"], { encoding: "utf8" });
-    assert.equal(r.status, 0, r.stderr);
-    assert.deepEqual(r.stdout.trim().split("\n"), [
-      "a - disabled", "b bee enabled", "c - disabled", "d - disabled", "e - enabled", "f - enabled",
-    ]);
-    assert.match(r.stderr, /Condition path 's.on' for chart a returned non-bool value/);
-    const r2 = spawnSync(RENDER, [dir, "--set", "tags.front=true,t.on=true", "--dependencies"], { encoding: "utf8" });
-    assert.deepEqual(r2.stdout.trim().split("\n"), [
-      "a - enabled", "b bee enabled", "c - enabled", "d - enabled", "e - enabled", "f - enabled",
-    ]);
-    // A user's map over a default scalar replaces it (coalesceValues), so img.x now decides.
-    const r3 = spawnSync(RENDER, [dir, "--set", "img.x=false", "--dependencies"], { encoding: "utf8" });
-    assert.equal(r3.status, 0, r3.stderr);
-    assert.equal(r3.stdout.trim().split("\n")[4], "e - disabled");
-    // --set through a scalar of the user's own values is refused, as Helm's strvals refuses it.
-    const f = path.join(dir, "user.yaml");
-    writeFileSync(f, YAML.stringify({ img: "y" }));
-    const r4 = spawnSync(RENDER, [dir, "-f", f, "--set", "img.x=1", "--dependencies"], { encoding: "utf8" });
-    assert.notEqual(r4.status, 0);
-    assert.match(r4.stderr, /"img" is not a map/);
-  } finally {
-    rmSync(dir, { recursive: true });
-  }
-});
-
 test("rendered object count per scenario", () => {
   for (const s of scenarios) assert.ok(counts[s] > 0, s);
   console.log("rendered objects: " + Object.entries(counts).map(([s, n]) => `${s}=${n}`).join(", "));
+});
+
+test("helm lint --strict passes on every scenario and on AWS's values", () => {
+  const files = [...scenarios.map((s) => path.join(CHART, "ci", s)),
+                 path.join(CHART, "examples", "aws-kubecost-s3-exporter-values.yaml")];
+  for (const f of files) {
+    const r = spawnSync(HELM, ["lint", "--strict", CHART, "-f", f], { encoding: "utf8" });
+    assert.equal(r.status, 0, `${path.basename(f)}: ${r.stdout}${r.stderr}`);
+  }
+});
+
+// issue 22 item 1: Kubecost's Prometheus scrapes the exporter, and still scrapes Kubecost.
+const promConfig = (docs) =>
+  YAML.parse(find(docs, "ConfigMap", `${RELEASE}-prometheus-server`).data["prometheus.yml"]);
+const jobsOf = (cfg) => Object.fromEntries(cfg.scrape_configs.map((j) => [j.job_name, j]));
+
+test("the default extraScrapeConfigs keeps Kubecost's jobs and adds the exporter's", () => {
+  // Kubecost's own default, the stand-in rendered alone under the alias name.
+  const alone = spawnSync(HELM, ["template", RELEASE, STANDIN, "-n", NAMESPACE, "--set", "nameOverride=kubecost"],
+                          { encoding: "utf8" });
+  assert.equal(alone.status, 0, alone.stderr);
+  const kubecost = jobsOf(promConfig(YAML.parseAllDocuments(alone.stdout).map((d) => d.toJSON()).filter(Boolean)));
+  const ours = jobsOf(promConfig(render([path.join(CHART, "ci", "quick-start-values.yaml")])));
+  for (const name of ["kubecost", "kubecost-networking", "kubecost-aggregator", "kubecost-dcgm-exporter"])
+    assert.deepEqual(ours[name], kubecost[name], name);
+  assert.deepEqual(ours.kubecost.dns_sd_configs[0].names, [`${RELEASE}-kubecost`], "the cost-model Service");
+  const job = ours["kubecost-allocation-exporter"];
+  assert.deepEqual(job.kubernetes_sd_configs, [{ role: "endpoints", namespaces: { names: [NAMESPACE] } }]);
+  assert.deepEqual(job.relabel_configs, [
+    { source_labels: ["__meta_kubernetes_service_label_app_kubernetes_io_name"], action: "keep", regex: "kubecost-allocation-exporter" },
+    { source_labels: ["__meta_kubernetes_endpoint_port_name"], action: "keep", regex: "metrics" },
+  ]);
+  assert.equal(ours["kube-state-metrics"], undefined, "kube-state-metrics job is opt-in");
+  // What the job selects is what the chart renders: the Service's label and port name.
+  const svc = find(render([path.join(CHART, "ci", "quick-start-values.yaml")]), "Service", "kubecost-allocation-exporter");
+  assert.equal(svc.metadata.labels["app.kubernetes.io/name"], "kubecost-allocation-exporter");
+  assert.equal(svc.spec.ports[0].name, "metrics");
+});
+
+test("kubecost.cloudtuner.scrape: the kube-state-metrics job and the exporter name", () => {
+  const docs = renderWith({
+    kubecost: { cloudtuner: { scrape: { exporterName: "cost-exporter", kubeStateMetrics: { enabled: true } } } },
+    allocationExporter: { name: "cost-exporter", config: { tenantId: "T" } },
+  });
+  const jobs = jobsOf(promConfig(docs));
+  assert.equal(jobs["kubecost-allocation-exporter"].relabel_configs[0].regex, "cost-exporter");
+  assert.deepEqual(jobs["kube-state-metrics"].relabel_configs, [
+    { source_labels: ["__meta_kubernetes_service_label_app_kubernetes_io_name"], action: "keep", regex: "kube-state-metrics" },
+    { source_labels: ["__meta_kubernetes_endpoint_port_name"], action: "keep", regex: "http" },
+  ]);
+  assert.equal(find(docs, "Service", "cost-exporter").metadata.labels["app.kubernetes.io/name"], "cost-exporter");
+});
+
+test("NOTES warn when extraScrapeConfigs has no job for the exporter", () => {
+  const quick = path.join(CHART, "ci", "quick-start-values.yaml");
+  assert.doesNotMatch(probe([quick]).notes, /WARNING/);
+  withValuesFile({ kubecost: { prometheus: { extraScrapeConfigs: "- job_name: mine\n  static_configs: [{targets: ['x:1']}]\n" } } },
+    (f) => assert.match(probe([quick, f]).notes, /WARNING: kubecost.prometheus.extraScrapeConfigs has no job selecting the exporter/));
+  withValuesFile({ allocationExporter: { name: "renamed" } },
+    (f) => assert.match(probe([quick, f]).notes, /WARNING: kubecost.prometheus.extraScrapeConfigs has no job selecting the exporter/));
 });

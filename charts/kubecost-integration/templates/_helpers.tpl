@@ -71,9 +71,14 @@ app.kubernetes.io/name: {{ include "kci.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
+{{/*
+The exporter's image. The tag is allocationExporter.image.tag, else the chart's appVersion; never
+global.imageTag, which CloudTuner's values files set (v1.4.0, ...) for CloudTuner's own images, a
+tag this project does not publish (issue 22 item 3, docs/migration.md).
+*/}}
 {{- define "kci.image" -}}
 {{- $img := .Values.allocationExporter.image -}}
-{{- $tag := .Values.global.imageTag | default $img.tag | default .Chart.AppVersion -}}
+{{- $tag := $img.tag | default .Chart.AppVersion -}}
 {{- if .Values.global.imageRegistry -}}
 {{- printf "%s/%s:%s" (trimSuffix "/" .Values.global.imageRegistry) $img.repository $tag -}}
 {{- else -}}
@@ -110,8 +115,12 @@ and "frontend.serviceName", frontend-service-template.yaml; chart 2.3.3 at b01e7
 helpers in the 2.x line CloudTuner pins):
 - kubecostFrontend.deployMethod haMode: the frontend Deployment's own Service <release>-frontend;
 - else kubecost.fullnameOverride;
-- else <release>-<name> with name = kubecost.nameOverride or the chart name "cost-analyzer", or just
-  <release> when the release name already contains that name;
+- else <release>-<name> with name = kubecost.nameOverride or the chart's name, or just <release> when
+  the release name already contains that name. The chart's name there is the ALIAS, "kubecost", not
+  "cost-analyzer": Helm renames an aliased dependency to its alias before rendering it (helm/helm
+  v3.21.4 pkg/chartutil/dependencies.go:123-124 getAliasDependency, `md.Name = dep.Alias`), so
+  Kubecost's .Chart.Name is "kubecost" and its Service <release>-kubecost (seen with real Helm and
+  tests/chart/cost-analyzer-standin; issue 22);
 each cut to 63 characters, on kubecost.service.port (Kubecost's default 9090). Without the
 bundled Kubecost: the exporter's default.
 */}}
@@ -126,7 +135,7 @@ bundled Kubecost: the exporter's default.
 {{- else if $kc.fullnameOverride -}}
 {{- $svc = $kc.fullnameOverride -}}
 {{- else -}}
-{{- $name := $kc.nameOverride | default "cost-analyzer" -}}
+{{- $name := $kc.nameOverride | default "kubecost" -}}
 {{- if contains $name .Release.Name -}}
 {{- $svc = .Release.Name -}}
 {{- else -}}
