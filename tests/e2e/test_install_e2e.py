@@ -336,8 +336,26 @@ def run_cloudtuner(label, values_file, args, chart, kubecost_jobs, tmp, binary):
         else:
             print(f"  [{label}] {len(receiver.headers_seen)} remote_write requests, each with basic auth "
                   f"{auth.get('username')}:*** and Cloud-Account-Id {tenant}")
-        # TODO(issue 22 item 4, doctor): run `allocation-exporter doctor --prometheus.url <base>`
-        # here with the exporter's env and assert its scrape/remote_write lines.
+        # The guide's verification checklist, automated: doctor with the exporter's own env
+        # against this Prometheus passes (no FAIL line, exit 0); with another tenant it fails on
+        # the remote_write's Cloud-Account-Id and says which.
+        if got:
+            def doctor(**over):
+                p = subprocess.run([binary, "doctor", "--prometheus.url", base], env=dict(full_env, **over),
+                                   capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+                return p.returncode, p.stdout.splitlines(), p.stdout + p.stderr
+            rc, lines, out = doctor()
+            fails = [line for line in lines if line.startswith("FAIL")]
+            if rc != 0 or fails or not any(line.startswith("ok   remote_write tenant: ") for line in lines):
+                failures.append(f"doctor --prometheus.url did not pass (exit {rc}):\n{out}")
+            else:
+                print(f"  [{label}] doctor: exit 0; " + "; ".join(line[:60] for line in lines[2:]))
+            rc, lines, out = doctor(TENANT_ID="someone-else")
+            wrong = [line for line in lines if line.startswith("FAIL remote_write tenant: ")]
+            if rc != 1 or not wrong or f'but TENANT_ID is "someone-else"' not in wrong[0]:
+                failures.append(f"doctor with a mismatched tenant did not fail on it (exit {rc}):\n{out}")
+            else:
+                print(f"  [{label}] doctor, TENANT_ID=someone-else: exit 1, {wrong[0]}")
         for n in notes:
             print(f"  [{label}] note: {n}")
     finally:
