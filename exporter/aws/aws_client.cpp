@@ -210,9 +210,10 @@ Expected<Response> Client::send(const Request& req, const Credentials* credentia
         return fail(FailureReason::connect, outcome.detail + " (" + url->origin + ")");
     }
     if (response.status >= 500 && req.idempotent && attempt < 2 && backoff(attempt)) continue;
-    // An error answer is quoted in messages: the credentials this request sent (a session
-    // token, the Pod Identity token in Authorization) are taken out of it first.
-    if (response.status >= 300 || is_error_document(response.body)) {
+    // Any answer may be quoted in a message (an unexpected status, an error document in a 200):
+    // the credentials this request sent (a session token, the Pod Identity token in
+    // Authorization) are taken out of it first.
+    {
       std::vector<std::string> secrets;
       for (const auto& [name, value] : sent)
         if (name == "Authorization" || name == "x-amz-security-token") secrets.push_back(value);

@@ -21,6 +21,13 @@ namespace {
 // The part of an error answer kept for its message; the rest is read and dropped.
 constexpr std::size_t k_error_body_kept = 64 * 1024;
 
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
 bool retryable(const Failure& f) {
   return f.reason == FailureReason::timeout || f.reason == FailureReason::connect ||
          f.is_server_error();
@@ -87,13 +94,14 @@ class ClientReader final : public ResponseReader {
   bool on_head(const ResponseHead& head) override {
     m_response.status = head.status;
     m_response.content_type = std::string(head.field("Content-Type"));
-    const auto encoding = head.field("Content-Encoding");
+    const std::string encoding = ascii_lower(head.field("Content-Encoding"));
     // gzip is inflated here, as it arrives, with ISA-L (util/deflate_stream.hpp); gzip is the
-    // only coding asked for (Accept-Encoding), so any other is refused.
+    // only coding asked for (Accept-Encoding), so any other is refused. Codings are
+    // case-insensitive (RFC 9110 section 8.4.1).
     if (encoding == "gzip" || encoding == "x-gzip") {
       inflater.emplace();
     } else if (!encoding.empty() && encoding != "identity") {
-      bad_encoding = std::string(encoding);
+      bad_encoding = true;
       return false;
     }
     if (head.content_length) {
@@ -105,8 +113,9 @@ class ClientReader final : public ResponseReader {
       if (!m_sink && !inflater && is_2xx())
         m_response.body.reserve(static_cast<std::size_t>(*head.content_length) + k_body_padding);
     }
+    // Whole: the message redacts it before it is cut.
     if (head.status >= 300 && head.status < 400)
-      m_response.body = "redirect to " + one_line(head.field("Location"), 200) + " not followed";
+      m_response.body = "redirect to " + std::string(head.field("Location")) + " not followed";
     return true;
   }
 
@@ -120,7 +129,7 @@ class ClientReader final : public ResponseReader {
   std::optional<GzipInflater> inflater;  // Content-Encoding: gzip
   bool sink_stopped = false;
   bool too_large = false;
-  std::string bad_encoding;
+  bool bad_encoding = false;
   std::string bad_gzip;
 
  private:
@@ -152,6 +161,21 @@ class ClientReader final : public ResponseReader {
   HttpResponse& m_response;
   std::uint64_t m_received = 0;  // decoded body bytes
 };
+
+// A headers-file value, and the parts a page may reflect alone (a cookie's value, a token after
+// its scheme: split at ';', ',', '=' and spaces), as secrets to redact. Values and parts under
+// 4 characters are left out: a tenant id like X-Scope-OrgID: 1 would withhold every excerpt.
+void add_header_secrets(const std::string& value, std::vector<std::string>& secrets) {
+  if (value.size() >= 4) secrets.push_back(value);
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= value.size(); ++i) {
+    if (i < value.size() && std::string_view("; ,=").find(value[i]) == std::string_view::npos)
+      continue;
+    if (i - start >= 8 && i - start < value.size())
+      secrets.push_back(value.substr(start, i - start));
+    start = i + 1;
+  }
+}
 
 }  // namespace
 
@@ -188,7 +212,7 @@ Expected<HttpResponse> HttpClient::attempt(const std::string& path_and_query, Bo
       const bool authorization_taken =
           !m_conn.bearer_token_file.empty() || !m_conn.basic_auth_username.empty();
       for (auto& h : read_headers_file(m_conn.headers_file, authorization_taken)) {
-        secrets.push_back(h.value);
+        add_header_secrets(h.value, secrets);
         headers.emplace_back(std::move(h.name), std::move(h.value));
       }
     }
@@ -228,9 +252,9 @@ Expected<HttpResponse> HttpClient::attempt(const std::string& path_and_query, Bo
     return Failure{FailureReason::too_large,
                    "response larger than " + m_conn.size_setting + "=" + std::to_string(cap)};
   if (!reader.bad_gzip.empty()) return Failure{FailureReason::parse, reader.bad_gzip + where};
-  if (!reader.bad_encoding.empty())
+  if (reader.bad_encoding)
     return Failure{FailureReason::parse,
-                   "unsupported Content-Encoding \"" + one_line(reader.bad_encoding, 40) + "\""};
+                   "unsupported Content-Encoding (gzip is the one asked for)" + where};
   switch (outcome.error) {
     case ExchangeError::none:
     case ExchangeError::stopped:

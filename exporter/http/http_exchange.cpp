@@ -14,6 +14,8 @@
 #include <limits>
 #include <memory>
 
+#include "exporter/http/name_lookup.hpp"
+
 namespace kci {
 namespace {
 
@@ -25,6 +27,8 @@ using Clock = std::chrono::steady_clock;
 
 // How often the bounds (deadline, cancellation, connect and idle timeouts) are looked at.
 constexpr std::chrono::milliseconds k_slice{10};
+// The longest header line we send (Beast refuses 64 KiB; no server takes near that).
+constexpr std::size_t k_max_header_bytes = 16 * 1024;
 // The most bytes taken from the socket at once.
 constexpr std::size_t k_read_size = 64 * 1024;
 
@@ -67,8 +71,14 @@ class Exchange {
     if (m_peer.tls && !prepare_tls()) return m_outcome;
     check_bounds();  // cancelled or past the deadline: nothing is started
     if (!m_finished) start();
-    while (!m_io.stopped()) {
-      m_io.run_for(k_slice);
+    for (;;) {
+      if (m_lookup) {
+        if (m_finished) break;  // the lookup is abandoned: its thread ends on its own
+        await_lookup();
+      } else {
+        if (m_io.stopped()) break;
+        run_slice();
+      }
       if (!m_finished) check_bounds();
     }
     if (!m_finished) finish(ExchangeError::lost, "the exchange ended without an answer");
@@ -87,6 +97,10 @@ class Exchange {
     bool has_host = false, has_agent = false;
     if (m_request.headers) {
       for (const auto& [name, value] : *m_request.headers) {
+        if (name.size() + value.size() > k_max_header_bytes) {
+          finish(ExchangeError::bad_request, "the " + name + " header is longer than 16 KiB");
+          return false;
+        }
         if (!is_token(name) || !is_sendable_value(value)) {
           finish(ExchangeError::bad_request,
                  is_token(name) ? "the " + name + " header value holds a CR, LF or NUL character"
@@ -114,6 +128,10 @@ class Exchange {
 
   bool prepare_tls() {
     m_tls_context.emplace(asio::ssl::context::tls_client);
+    // TLS 1.2 at least, and no renegotiation (a peer renegotiating in a loop burns CPU while
+    // no application byte arrives).
+    SSL_CTX_set_min_proto_version(m_tls_context->native_handle(), TLS1_2_VERSION);
+    SSL_CTX_set_options(m_tls_context->native_handle(), SSL_OP_NO_RENEGOTIATION);
     beast::error_code ec;
     if (m_bounds.insecure_skip_verify) {
       m_tls_context->set_verify_mode(asio::ssl::verify_none);
@@ -141,22 +159,33 @@ class Exchange {
   void start() {
     beast::error_code not_an_address;
     const auto address = asio::ip::make_address(m_peer.host, not_an_address);
-    if (!not_an_address) {
-      const auto port = static_cast<unsigned short>(std::stoi(m_peer.port));
-      m_endpoints.emplace_back(address, port);
-      connect();
+    if (not_an_address) {
+      m_lookup = NameLookup::start(m_peer.host, m_peer.port);
       return;
     }
-    m_resolver.async_resolve(
-        m_peer.host, m_peer.port,
-        [this](beast::error_code ec, const tcp::resolver::results_type& results) {
-          if (m_finished) return;
-          if (ec)
-            return finish(ExchangeError::resolve,
-                          "could not resolve " + m_peer.host + ": " + ec.message());
-          for (const auto& entry : results) m_endpoints.push_back(entry.endpoint());
-          connect();
-        });
+    m_endpoints.emplace_back(address, static_cast<unsigned short>(std::stoi(m_peer.port)));
+    connect();
+  }
+
+  // Waits one slice for the name; connects, or finishes, once it is there.
+  void await_lookup() {
+    if (!m_lookup->wait_for(k_slice)) return;
+    const auto lookup = std::move(m_lookup);
+    if (!lookup->error().empty())
+      return finish(ExchangeError::resolve,
+                    "could not resolve " + m_peer.host + ": " + lookup->error());
+    m_endpoints = lookup->endpoints();
+    connect();
+  }
+
+  // Runs the handlers that are ready, for at most one slice. A handler that throws (a reader's
+  // or the allocator's exception) ends the exchange; the others still drain.
+  void run_slice() {
+    try {
+      m_io.run_for(k_slice);
+    } catch (const std::exception& e) {
+      finish(ExchangeError::lost, std::string("the exchange failed: ") + e.what());
+    }
   }
 
   void connect() {
@@ -197,10 +226,16 @@ class Exchange {
             m_last_bytes_at = Clock::now();
             if (conclude(m_decoder.feed(std::string_view(m_input.get(), n)))) return;
           }
-          if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
+          if (ec == asio::error::eof) {
             conclude(m_decoder.feed_eof());
             return;
           }
+          // TLS closed without close_notify: an answer that needed the close to end (no
+          // Content-Length, not chunked) may have been cut by anyone on the path.
+          if (ec == asio::ssl::error::stream_truncated)
+            return finish(ExchangeError::lost,
+                          "the TLS connection closed without close_notify before the answer "
+                          "was complete");
           if (ec)
             return finish(ExchangeError::lost,
                           "the connection broke while the answer was read: " + ec.message());
@@ -239,7 +274,6 @@ class Exchange {
     m_outcome.error = error;
     m_outcome.detail = std::move(detail);
     beast::error_code ignored;
-    m_resolver.cancel();
     socket().shutdown(tcp::socket::shutdown_both, ignored);
     socket().close(ignored);
   }
@@ -252,7 +286,7 @@ class Exchange {
   Env& m_env;
 
   asio::io_context m_io{1};
-  tcp::resolver m_resolver{m_io};
+  std::shared_ptr<NameLookup> m_lookup;  // while the host name is looked up
   tcp::socket m_plain{m_io};
   std::optional<asio::ssl::context> m_tls_context;
   std::optional<asio::ssl::stream<tcp::socket>> m_tls;

@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cstring>
 #include <limits>
+#include <optional>
 
 namespace kci {
 namespace {
@@ -15,8 +16,9 @@ namespace {
 namespace beast = boost::beast;
 namespace http = beast::http;
 
-// The most body bytes handed to the reader at once.
-constexpr std::size_t k_body_piece = 64 * 1024;
+// Interim (1xx) answers skipped before the answer, at most (RFC 9110 section 15.2: a client
+// parses and ignores those it did not ask for, 103 Early Hints from a CDN among them).
+constexpr int k_max_interim_answers = 8;
 // The input buffer holds at most the head's bound plus this; a chunk-size line (extensions
 // included), or the whole trailer section, must fit in it to be parsed.
 constexpr std::size_t k_line_allowance = 16 * 1024;
@@ -36,10 +38,14 @@ std::string kib(std::size_t bytes) {
 }  // namespace
 
 struct ResponseDecoder::Parser {
+  // The body piece is as large as the input buffer, so the parser never holds body bytes it
+  // cannot hand over (Beast 1.74 counts all it is offered of a body delimited by the close
+  // against body_limit, basic_parser.ipp parse_body_to_eof).
   explicit Parser(std::size_t input_limit)
-      : input(input_limit), piece(std::make_unique<char[]>(k_body_piece)) {}
-  http::response_parser<http::buffer_body> parser;
+      : input(input_limit), piece_size(input_limit), piece(std::make_unique<char[]>(input_limit)) {}
+  std::optional<http::response_parser<http::buffer_body>> parser;
   beast::flat_buffer input;  // received, not parsed yet: an incomplete head or line
+  std::size_t piece_size;
   std::unique_ptr<char[]> piece;
 };
 
@@ -53,13 +59,18 @@ ResponseDecoder::ResponseDecoder(const ResponseLimits& limits, bool head_request
                                  ResponseReader& reader)
     : m_limits(limits),
       m_reader(reader),
+      m_head_request(head_request),
       m_parser(std::make_unique<Parser>(limits.max_head_bytes + k_line_allowance)) {
-  auto& p = m_parser->parser;
+  new_parser();
+}
+
+void ResponseDecoder::new_parser() {
+  auto& p = m_parser->parser.emplace();
   p.header_limit(static_cast<std::uint32_t>(
-      std::min<std::size_t>(limits.max_head_bytes, std::numeric_limits<std::uint32_t>::max())));
-  p.body_limit(limits.max_body_bytes);
+      std::min<std::size_t>(m_limits.max_head_bytes, std::numeric_limits<std::uint32_t>::max())));
+  p.body_limit(m_limits.max_body_bytes);
   p.eager(true);
-  if (head_request) p.skip(true);
+  if (m_head_request) p.skip(true);
 }
 
 ResponseDecoder::~ResponseDecoder() = default;
@@ -69,7 +80,7 @@ ResponseDecoder::State ResponseDecoder::feed(std::string_view bytes) {
   while (m_state == State::more && !bytes.empty()) {
     const std::size_t room = input.max_size() - input.size();
     if (room == 0)
-      return m_parser->parser.is_header_done()
+      return m_parser->parser->is_header_done()
                  ? fail(ExchangeError::malformed,
                         "a chunk-size line or trailer section longer than " +
                             kib(m_limits.max_head_bytes + k_line_allowance))
@@ -87,7 +98,7 @@ ResponseDecoder::State ResponseDecoder::feed(std::string_view bytes) {
 
 ResponseDecoder::State ResponseDecoder::feed_eof() {
   if (m_state != State::more) return m_state;
-  auto& p = m_parser->parser;
+  auto& p = *m_parser->parser;
   if (!p.got_some()) return fail(ExchangeError::lost, "the connection closed before an answer");
   beast::error_code ec;
   p.put_eof(ec);
@@ -98,18 +109,29 @@ ResponseDecoder::State ResponseDecoder::feed_eof() {
 }
 
 ResponseDecoder::State ResponseDecoder::parse() {
-  auto& p = m_parser->parser;
   auto& input = m_parser->input;
   while (m_state == State::more) {
+    auto& p = *m_parser->parser;
     auto& body = p.get().body();
     body.data = m_parser->piece.get();
-    body.size = k_body_piece;
+    body.size = m_parser->piece_size;
     beast::error_code ec;
     const std::size_t used = p.put(input.data(), ec);
     input.consume(used);
     if (ec == http::error::need_buffer) ec = {};
-    if (p.is_header_done() && !m_head_delivered && !deliver_head()) return m_state;
-    const std::size_t produced = k_body_piece - p.get().body().size;
+    if (p.is_header_done() && !m_head_delivered) {
+      const unsigned status = p.get().result_int();
+      if (status == 101)
+        return fail(ExchangeError::malformed, "101 Switching Protocols, and no upgrade was asked");
+      if (status >= 100 && status < 200) {  // an interim answer: the answer follows it
+        if (++m_interim_answers > k_max_interim_answers)
+          return fail(ExchangeError::malformed, "more than 8 interim (1xx) answers");
+        new_parser();
+        continue;
+      }
+      if (!deliver_head()) return m_state;
+    }
+    const std::size_t produced = m_parser->piece_size - p.get().body().size;
     if (produced > 0 && !m_reader.on_body(std::string_view(m_parser->piece.get(), produced)))
       return fail(ExchangeError::stopped, "");
     if (ec == http::error::need_more) return m_state;
@@ -132,10 +154,10 @@ ResponseDecoder::State ResponseDecoder::parse() {
 
 bool ResponseDecoder::deliver_head() {
   m_head_delivered = true;
-  const auto& message = m_parser->parser.get();
+  const auto& message = m_parser->parser->get();
   ResponseHead head;
   head.status = static_cast<int>(message.result_int());
-  if (auto length = m_parser->parser.content_length()) head.content_length = *length;
+  if (auto length = m_parser->parser->content_length()) head.content_length = *length;
   for (const auto& field : message) {
     if (head.fields.size() == m_limits.max_header_fields) {
       fail(ExchangeError::head_too_large, "the answer has more than " +

@@ -4,7 +4,8 @@
 // the peer sends is bounded before it is kept: the status line and header section (bytes and
 // number of fields), every chunk-size and trailer line (they must fit in the input buffer:
 // max_head_bytes plus 16 KiB), the body as framed. Parsing is Beast's (RFC 9112 framing).
-// No byte the peer sent is part of an outcome's detail: our words and the parser's only.
+// Interim (1xx) answers are skipped (at most 8), a 101 is refused. No byte the peer sent is part
+// of an outcome's detail: our words and the parser's only.
 // http_exchange.hpp feeds it from a socket; tests/fuzz/fuzz_http_response.cpp from anywhere.
 #include <cstddef>
 #include <cstdint>
@@ -85,12 +86,15 @@ class ResponseDecoder {
 
  private:
   struct Parser;
+  void new_parser();  // for the answer, or the next one after an interim (1xx) answer
   State parse();
   State fail(ExchangeError error, std::string detail);
   bool deliver_head();
 
   ResponseLimits m_limits;
   ResponseReader& m_reader;
+  bool m_head_request;
+  int m_interim_answers = 0;
   std::unique_ptr<Parser> m_parser;
   State m_state = State::more;
   bool m_head_delivered = false;

@@ -85,7 +85,15 @@ std::string redact_url(const std::string& url) {
 
 std::string redact_secrets(std::string text, const std::vector<std::string>& secrets) {
   constexpr std::string_view k_mark = "<redacted>";
-  for (const auto& secret : secrets) {
+  // Longest first: a secret inside another (a password inside its base64) must not leave the
+  // rest of the longer one behind.
+  std::vector<const std::string*> order;
+  for (const auto& secret : secrets) order.push_back(&secret);
+  std::stable_sort(order.begin(), order.end(), [](const std::string* a, const std::string* b) {
+    return a->size() > b->size();
+  });
+  for (const std::string* secret_ptr : order) {
+    const std::string& secret = *secret_ptr;
     if (secret.empty()) continue;
     if (secret.size() < 4) return "<withheld>";
     for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {

@@ -650,3 +650,56 @@ TEST_CASE("http: an error page that reflects the request's headers quotes none o
   std::remove(password.c_str());
   rmdir(dir);
 }
+
+TEST_CASE("http: redaction takes reflected parts of header values, redirects and encodings too",
+          "[threads]") {
+  LocalServer s;
+  s.server.Get("/cookie", [](const httplib::Request& req, httplib::Response& res) {
+    // Reflects only the session cookie's value, and the org id.
+    const std::string cookie = req.get_header_value("Cookie");
+    res.status = 403;
+    res.set_content("session " + cookie.substr(cookie.find("session=") + 8) + " org " +
+                        req.get_header_value("X-Scope-OrgID"),
+                    "text/plain");
+  });
+  s.server.Get("/redirect", [](const httplib::Request& req, httplib::Response& res) {
+    res.status = 302;
+    res.set_header("Location", "https://sso.example/login?" + std::string(150, 'p') +
+                                   "&reflected=" + req.get_header_value("Cookie"));
+  });
+  s.server.Get("/encoding", [](const httplib::Request& req, httplib::Response& res) {
+    res.set_header("Content-Encoding", req.get_header_value("Cookie"));
+    res.set_content("{}", "application/json");
+  });
+  s.start();
+  char dir[] = "/tmp/kci-reflect2-XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  const std::string headers = std::string(dir) + "/headers";
+  write_file(headers, "Cookie: theme=dark; session=session-secret-value-1234\nX-Scope-OrgID: 1\n");
+  auto c = s.connection();
+  c.headers_file = headers;
+  HttpClient client(c);
+  for (const char* path : {"/cookie", "/redirect", "/encoding"}) {
+    INFO(path);
+    auto r = client.get(path);
+    REQUIRE_FALSE(r.ok());
+    INFO(r.failure().message);
+    CHECK(r.failure().message.find("session-secret") == std::string::npos);
+    CHECK(r.failure().message.find("<withheld>") == std::string::npos);  // "1" is no secret
+  }
+  CHECK(client.get("/cookie").failure().message == "HTTP 403: session <redacted> org 1");
+  std::remove(headers.c_str());
+  rmdir(dir);
+}
+
+TEST_CASE("http: a name that does not resolve fails as connect, naming the host") {
+  HttpEndpoint c;
+  c.url = "http://kci-test.invalid:9090";  // RFC 6761: .invalid never resolves
+  c.retries = 0;
+  c.connect_timeout = std::chrono::seconds(10);
+  c.request_timeout = std::chrono::seconds(20);
+  auto r = HttpClient(c).get("/x");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.failure().reason == FailureReason::connect);
+  CHECK(r.failure().message.starts_with("could not resolve kci-test.invalid: "));
+}

@@ -118,3 +118,50 @@ TEST_CASE("response decoder: the body limit, by Content-Length and as read; a re
     CHECK(reader.body == "{");
   }
 }
+
+TEST_CASE("response decoder: interim (1xx) answers are skipped, a 101 is refused") {
+  SECTION("103 Early Hints, then 100, then the answer") {
+    Collected reader;
+    ResponseDecoder decoder(ResponseLimits{}, false, reader);
+    const std::string answer =
+        "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
+        "HTTP/1.1 100 Continue\r\n\r\n"
+        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}";
+    for (std::size_t piece : {std::size_t{1}, std::size_t{7}, answer.size()}) {
+      Collected r;
+      ResponseDecoder d(ResponseLimits{}, false, r);
+      REQUIRE(feed_all(d, answer, piece) == State::done);
+      CHECK(r.heads == 1);
+      CHECK(r.head.status == 200);
+      CHECK(r.body == "{}");
+    }
+  }
+  SECTION("more than 8 interim answers") {
+    Collected reader;
+    ResponseDecoder decoder(ResponseLimits{}, false, reader);
+    std::string flood;
+    for (int i = 0; i < 9; ++i) flood += "HTTP/1.1 100 Continue\r\n\r\n";
+    CHECK(decoder.feed(flood) == State::failed);
+    CHECK(decoder.outcome().detail == "more than 8 interim (1xx) answers");
+    CHECK(reader.heads == 0);
+  }
+  SECTION("101 Switching Protocols") {
+    Collected reader;
+    ResponseDecoder decoder(ResponseLimits{}, false, reader);
+    CHECK(decoder.feed("HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n") ==
+          State::failed);
+    CHECK(decoder.outcome().error == ExchangeError::malformed);
+  }
+}
+
+TEST_CASE("response decoder: a body delimited by the close, offered in large pieces, is whole") {
+  // Beast counts all it is offered of such a body against body_limit: the decoder offers no
+  // more than it can hand over, so a body just under the limit is not refused.
+  ResponseLimits limits;
+  limits.max_body_bytes = 200'000;
+  Collected reader;
+  ResponseDecoder decoder(limits, false, reader);
+  const std::string body(199'000, 'x');
+  REQUIRE(feed_all(decoder, "HTTP/1.0 200 OK\r\n\r\n" + body, 70'000) == State::done);
+  CHECK(reader.body.size() == body.size());
+}

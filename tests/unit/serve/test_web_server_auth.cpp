@@ -100,7 +100,8 @@ TEST_CASE(
     return std::string();
   };
   WebConfig framing;
-  framing.headers["Content-Length"] = "0";
+  framing.headers.emplace("Content-Length",
+                          "0");  // not operator[]=: GCC 12 -O2 -Wrestrict false positive
   WebConfig weak;
   weak.tls = TlsServerConfig{};
   weak.tls->cert_file = k_tls + "/weak.crt";

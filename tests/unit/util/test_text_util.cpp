@@ -47,3 +47,9 @@ TEST_CASE("redact_secrets: every occurrence of every secret; a short secret with
   CHECK(redact_secrets("aaaa", {"aa"}) == "<withheld>");
   CHECK(redact_secrets("xaaaaaaaax", {"aaaa"}) == "x<redacted><redacted>x");
 }
+
+TEST_CASE("redact_secrets: the longest secret first, so one inside another leaves nothing") {
+  // "pw12" inside "pw1234": redacted first, it would leave "34" of the longer one.
+  CHECK(redact_secrets("x pw1234 y", {"pw12", "pw1234"}) == "x <redacted> y");
+  CHECK(redact_secrets("x pw1234 y pw12", {"pw1234", "pw12"}) == "x <redacted> y <redacted>");
+}
