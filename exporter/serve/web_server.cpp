@@ -15,9 +15,9 @@
 #include <utility>
 #include <vector>
 
-#include "exporter/serve/auth_queue.hpp"
 #include "exporter/config/tls_context.hpp"
 #include "exporter/config/web_config.hpp"
+#include "exporter/serve/auth_queue.hpp"
 #include "exporter/serve/basic_auth.hpp"
 #include "exporter/serve/http_request_parser.hpp"
 #include "exporter/serve/http_router.hpp"
