@@ -9,19 +9,14 @@
 #include <regex>
 #include <vector>
 
+#include "exporter/util/text_util.hpp"
+
 namespace kci {
 namespace {
 
 constexpr std::string_view k_check = "remote_write tenant";
 // A series the exporter publishes, as Prometheus' relabelling sees it.
 constexpr const char* k_our_series = "cloudtuner_kubecost_namespace_total_cost";
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 // Whether the queue's write_relabel_configs let our series through. Prometheus' relabel
 // defaults (model/relabel): action replace, separator ";", regex "(.*)", fully anchored.
@@ -90,7 +85,7 @@ Verdict remote_write_tenant_verdict(std::string_view body, const std::string& te
     std::optional<std::string> value;
     if (const YAML::Node headers = queue["headers"]; headers && headers.IsMap())
       for (const auto& h : headers)
-        if (iequals(h.first.as<std::string>(), "Cloud-Account-Id"))
+        if (iequals_ascii(h.first.as<std::string>(), "Cloud-Account-Id"))
           value = h.second.as<std::string>();
     if (!value) {
       bad.push_back(who + " sends no Cloud-Account-Id header");

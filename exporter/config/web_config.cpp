@@ -17,6 +17,7 @@
 #include "exporter/util/file_reader.hpp"
 #include "exporter/util/logging.hpp"
 #include "exporter/util/result.hpp"
+#include "exporter/util/text_util.hpp"
 
 namespace kci {
 namespace {
@@ -81,17 +82,6 @@ constexpr RefusedHeader k_refused_headers[] = {
     {"WWW-Authenticate", "the server sets it per answer"},
 };
 
-// RFC 9110 section 5.6.2: a field name is a token.
-bool is_token(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    if (!alnum && std::string_view("!#$%&'*+-.^_`|~").find(c) == std::string_view::npos)
-      return false;
-  }
-  return true;
-}
-
 // RFC 9110 section 5.5: a field value holds no control character but HTAB (no CR, LF, NUL).
 bool is_field_value(std::string_view s) {
   for (char c : s) {
@@ -104,7 +94,7 @@ bool is_field_value(std::string_view s) {
 // The name of one http_server_config.headers entry, checked before it names anything in an
 // error.
 void check_header_name(const std::string& name) {
-  if (!is_token(name))
+  if (!is_http_token(name))
     fail("http_server_config.headers",
          "the name " + quoted_value(name) + " is not an HTTP field name (RFC 9110 token)");
 }

@@ -21,13 +21,6 @@ namespace {
 // The part of an error answer kept for its message; the rest is read and dropped.
 constexpr std::size_t k_error_body_kept = 64 * 1024;
 
-std::string ascii_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
 bool retryable(const Failure& f) {
   return f.reason == FailureReason::timeout || f.reason == FailureReason::connect ||
          f.is_server_error();
@@ -94,13 +87,13 @@ class ClientReader final : public ResponseReader {
   bool on_head(const ResponseHead& head) override {
     m_response.status = head.status;
     m_response.content_type = std::string(head.field("Content-Type"));
-    const std::string encoding = ascii_lower(head.field("Content-Encoding"));
+    const std::string_view encoding = head.field("Content-Encoding");
     // gzip is inflated here, as it arrives, with ISA-L (util/deflate_stream.hpp); gzip is the
     // only coding asked for (Accept-Encoding), so any other is refused. Codings are
     // case-insensitive (RFC 9110 section 8.4.1).
-    if (encoding == "gzip" || encoding == "x-gzip") {
+    if (iequals_ascii(encoding, "gzip") || iequals_ascii(encoding, "x-gzip")) {
       inflater.emplace();
-    } else if (!encoding.empty() && encoding != "identity") {
+    } else if (!encoding.empty() && !iequals_ascii(encoding, "identity")) {
       bad_encoding = true;
       return false;
     }

@@ -15,6 +15,7 @@
 #include <memory>
 
 #include "exporter/http/name_lookup.hpp"
+#include "exporter/util/text_util.hpp"
 
 namespace kci {
 namespace {
@@ -31,22 +32,6 @@ constexpr std::chrono::milliseconds k_slice{10};
 constexpr std::size_t k_max_header_bytes = 16 * 1024;
 // The most bytes taken from the socket at once.
 constexpr std::size_t k_read_size = 64 * 1024;
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-// RFC 9110 section 5.6.2: a field name is a token.
-bool is_token(std::string_view s) {
-  if (s.empty()) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return std::isalnum(u) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-  });
-}
 
 bool is_sendable_value(std::string_view s) {
   return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
@@ -101,14 +86,15 @@ class Exchange {
           finish(ExchangeError::bad_request, "the " + name + " header is longer than 16 KiB");
           return false;
         }
-        if (!is_token(name) || !is_sendable_value(value)) {
+        if (!is_http_token(name) || !is_sendable_value(value)) {
           finish(ExchangeError::bad_request,
-                 is_token(name) ? "the " + name + " header value holds a CR, LF or NUL character"
-                                : "a header name is not an HTTP token");
+                 is_http_token(name)
+                     ? "the " + name + " header value holds a CR, LF or NUL character"
+                     : "a header name is not an HTTP token");
           return false;
         }
-        has_host = has_host || iequals(name, "host");
-        has_agent = has_agent || iequals(name, "user-agent");
+        has_host = has_host || iequals_ascii(name, "host");
+        has_agent = has_agent || iequals_ascii(name, "user-agent");
         m_message.insert(beast::string_view(name.data(), name.size()),
                          beast::string_view(value.data(), value.size()));
       }

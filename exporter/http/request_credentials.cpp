@@ -8,17 +8,12 @@
 
 #include "exporter/util/file_reader.hpp"
 #include "exporter/util/result.hpp"
+#include "exporter/util/text_util.hpp"
 
 namespace kci {
 namespace {
 
 constexpr std::size_t k_max_headers = 64;
-
-// RFC 7230 section 3.2.6: tchar.
-bool is_tchar(unsigned char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
-}
 
 // RFC 7230 section 3.2: field-content is VCHAR, obs-text, SP and HTAB.
 bool is_field_byte(unsigned char c) { return c == ' ' || c == '\t' || (c >= 0x21 && c != 0x7f); }
@@ -61,9 +56,7 @@ std::vector<RequestHeader> parse_headers_text(const std::string& text, const std
       throw ConfigError(where + "expected \"Name: value\" (no ':' on the line)");
     const std::string name = line.substr(name_start, colon - name_start);
     if (name.empty()) throw ConfigError(where + "the header name is empty");
-    if (!std::all_of(name.begin(), name.end(),
-                     [](char c) { return is_tchar(static_cast<unsigned char>(c)); }))
-      throw ConfigError(where + "the header name is not an RFC 7230 token");
+    if (!is_http_token(name)) throw ConfigError(where + "the header name is not an RFC 7230 token");
     std::string value = line.substr(colon + 1);
     if (!std::all_of(value.begin(), value.end(),
                      [](char c) { return is_field_byte(static_cast<unsigned char>(c)); }))

@@ -10,6 +10,8 @@
 #include <limits>
 #include <optional>
 
+#include "exporter/util/text_util.hpp"
+
 namespace kci {
 namespace {
 
@@ -22,13 +24,6 @@ constexpr int k_max_interim_answers = 8;
 // The input buffer holds at most the head's bound plus this; a chunk-size line (extensions
 // included), or the whole trailer section, must fit in it to be parsed.
 constexpr std::size_t k_line_allowance = 16 * 1024;
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 std::string kib(std::size_t bytes) {
   return bytes % 1024 == 0 ? std::to_string(bytes / 1024) + " KiB"
@@ -51,7 +46,7 @@ struct ResponseDecoder::Parser {
 
 std::string_view ResponseHead::field(std::string_view name) const {
   for (const auto& [n, v] : fields)
-    if (iequals(n, name)) return v;
+    if (iequals_ascii(n, name)) return v;
   return {};
 }
 

@@ -88,6 +88,7 @@ std::string redact_secrets(std::string text, const std::vector<std::string>& sec
   // Longest first: a secret inside another (a password inside its base64) must not leave the
   // rest of the longer one behind.
   std::vector<const std::string*> order;
+  order.reserve(secrets.size());
   for (const auto& secret : secrets) order.push_back(&secret);
   std::stable_sort(order.begin(), order.end(), [](const std::string* a, const std::string* b) {
     return a->size() > b->size();
@@ -102,6 +103,21 @@ std::string redact_secrets(std::string text, const std::vector<std::string>& sec
     }
   }
   return text;
+}
+
+bool is_http_token(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    return alnum || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+  });
+}
+
+bool iequals_ascii(std::string_view a, std::string_view b) {
+  const auto lower = [](char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+  };
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [&](char x, char y) { return lower(x) == lower(y); });
 }
 
 }  // namespace kci

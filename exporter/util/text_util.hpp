@@ -11,6 +11,13 @@ namespace kci {
 // keep_slash; everything else becomes %XX (upper-case hex), as SigV4 and Kubecost queries want.
 std::string percent_encode(std::string_view s, bool keep_slash);
 
+// RFC 9110 section 5.6.2: a token (an HTTP field name): one or more of ALPHA, DIGIT and
+// !#$%&'*+-.^_`|~.
+bool is_http_token(std::string_view s);
+
+// Equal but for ASCII case (HTTP field names, content codings).
+bool iequals_ascii(std::string_view a, std::string_view b);
+
 // At most `max` characters on one line (newlines and tabs become spaces), "..." when cut.
 std::string one_line(std::string_view s, std::size_t max = 200);
 
