@@ -44,7 +44,6 @@ class Exchange {
       : m_peer(peer),
         m_request(request),
         m_bounds(bounds),
-        m_reader(reader),
         m_cancelled(cancelled),
         m_env(env),
         m_decoder(bounds.limits, request.method == "HEAD", reader),
@@ -267,7 +266,6 @@ class Exchange {
   const PeerUrl& m_peer;
   const OutgoingRequest& m_request;
   const ExchangeBounds& m_bounds;
-  ResponseReader& m_reader;
   const std::function<bool()>& m_cancelled;
   Env& m_env;
 
