@@ -34,6 +34,7 @@ S3ExportRunSettings s3_export_run_settings(const Config& config, const ClusterAr
   settings.backfill_days = s3.backfill_days;
   settings.day.cluster = DatasetCluster{cluster.region, s3.cluster_arn, cluster.name};
   settings.day.hourly = s3.granularity != "daily";
+  settings.day.reconcile_hourly = s3.reconcile_hourly;
   settings.day.label_keys = s3.labels;
   settings.day.annotation_keys = s3.annotations;
   settings.day.work_dir = s3.work_dir;

@@ -34,7 +34,8 @@ struct S3ExportConfig {
   int backfill_days = 15;         // BACKFILL_PERIOD_DAYS, at least 3
   std::string aggregation = "container";
   std::string granularity = "hourly";
-  bool paginate = false;  // 24 one-hour calls per day
+  bool reconcile_hourly = true;  // RECONCILE_HOURLY: hourly rows carry the ETL's adjustments
+  bool paginate = false;         // 24 one-hour calls per day
   std::string resolution = "1m";
   std::chrono::milliseconds connection_timeout{10'000};
   std::chrono::milliseconds allocation_read_timeout{60'000};

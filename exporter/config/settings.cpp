@@ -337,6 +337,9 @@ const std::vector<Setting>& settings() {
          c.s3.granularity = one_of(k, v, {"hourly", "daily"});
        },
        [](const Config& c) { return c.s3.granularity; }},
+      {"reconcileHourly", "RECONCILE_HOURLY", "s3.reconcile-hourly",
+       [](Config& c, auto& k, auto& v) { c.s3.reconcile_hourly = parse_bool(k, v); },
+       [](const Config& c) { return show_bool(c.s3.reconcile_hourly); }},
       {"allocationApiPaginate", "KUBECOST_ALLOCATION_API_PAGINATE", "s3.paginate",
        [](Config& c, auto& k, auto& v) { c.s3.paginate = parse_bool(k, v); },
        [](const Config& c) { return show_bool(c.s3.paginate); }},

@@ -254,20 +254,25 @@ Expected<HttpResponse> HttpClient::attempt(const std::string& path_and_query, Bo
     case ExchangeError::body_too_large:
       break;
     case ExchangeError::deadline:
-      return Failure{FailureReason::timeout, "no complete response within " +
-                                                 m_conn.request_timeout_name + "=" +
-                                                 format_duration(m_conn.request_timeout)};
+      return Failure{.reason = FailureReason::timeout,
+                     .message = "no complete response within " + m_conn.request_timeout_name + "=" +
+                                format_duration(m_conn.request_timeout),
+                     .timeout = TimeoutKind::deadline};
     case ExchangeError::idle_timeout:
       return Failure{
-          FailureReason::timeout,
-          "Kubecost sent nothing for " + format_duration(m_conn.idle_timeout) + " (" +
+          .reason = FailureReason::timeout,
+          .message =
+              "Kubecost sent nothing for " + format_duration(m_conn.idle_timeout) + " (" +
               (m_conn.idle_timeout_name.empty() ? "the read timeout" : m_conn.idle_timeout_name) +
-              ", the longest wait between two reads)" + where};
+              ", the longest wait between two reads)" + where,
+          .timeout = TimeoutKind::idle};
     case ExchangeError::cancelled:
       return Failure{FailureReason::cancelled, "cancelled (shutting down)"};
     case ExchangeError::connect_timeout:
-      return Failure{FailureReason::timeout,
-                     "no connection within " + format_duration(m_conn.connect_timeout) + where};
+      return Failure{
+          .reason = FailureReason::timeout,
+          .message = "no connection within " + format_duration(m_conn.connect_timeout) + where,
+          .timeout = TimeoutKind::connect};
     case ExchangeError::head_too_large:
       return Failure{FailureReason::too_large, outcome.detail + where};
     case ExchangeError::malformed:

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "exporter/s3export/allocation_spill.hpp"
+#include "exporter/s3export/day_reconciliation.hpp"
 #include "exporter/s3export/utc_day.hpp"
 #include "exporter/util/logging.hpp"
 #include "exporter/util/text_util.hpp"
@@ -70,7 +72,7 @@ Expected<DayOutcome> DayExporter::export_day(std::int64_t day, const std::string
   }
   const NodeFactsMap& node_map = nodes.ok() ? nodes.value() : no_nodes;
 
-  // 2. The day's allocations, streamed into the Parquet writer.
+  // 2. The day's rows, streamed into the Parquet writer.
   const std::string tmp = m_settings.work_dir + "/" + format_day(day) + "_" +
                           m_settings.cluster.name + ".parquet.part-" + std::to_string(::getpid());
   std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
@@ -82,11 +84,7 @@ Expected<DayOutcome> DayExporter::export_day(std::int64_t day, const std::string
     return static_cast<bool>(file.write(b.data(), static_cast<std::streamsize>(b.size())));
   });
   const NodeFacts unknown_node;
-  std::string refused;
-  auto listed = m_api.allocations(day, [&](const ParsedAllocation& a) {
-    if (!refused.empty()) return;
-    refused = misfit(a, day, m_settings.hourly, m_settings.kubecost_cluster);
-    if (!refused.empty()) return;
+  const auto write_row = [&](const ParsedAllocation& a) {
     auto it = node_map.find({std::string(a.cluster), std::string(a.node)});
     if (it != node_map.end()) {
       write_dataset_row(writer, m_columns, DatasetRow{a, it->second, m_settings.cluster});
@@ -103,10 +101,10 @@ Expected<DayOutcome> DayExporter::export_day(std::int64_t day, const std::string
     ++out.rows;
     const double cost = a.get(AllocField::total_cost);
     if (!std::isnan(cost)) out.total_cost += cost;
-  });
-  if (!listed.ok())
-    return Failure{listed.failure().reason, "allocation: " + listed.failure().message};
-  if (!refused.empty()) return Failure{FailureReason::parse, "allocation: " + refused};
+  };
+  auto written = m_settings.hourly ? write_hourly_day(day, tmp, write_row, out)
+                                   : write_daily_day(day, write_row);
+  if (!written.ok()) return written.failure();
   if (out.rows == 0) return out;  // reported and skipped by the caller, never written empty
   auto summary = writer.finish();
   file.close();
@@ -118,6 +116,80 @@ Expected<DayOutcome> DayExporter::export_day(std::int64_t day, const std::string
   auto put = upload_file(m_store, key, tmp, out.bytes, m_settings.upload, m_cancel);
   if (!put.ok()) return put.failure();
   return out;
+}
+
+Expected<void> DayExporter::write_daily_day(std::int64_t day, const AllocationVisitor& write_row) {
+  std::string refused;
+  auto listed = m_api.day_set(day, [&](const ParsedAllocation& a) {
+    if (!refused.empty()) return;
+    refused = misfit(a, day, false, m_settings.kubecost_cluster);
+    if (refused.empty()) write_row(a);
+  });
+  if (!listed.ok())
+    return Failure{listed.failure().reason, "allocation: " + listed.failure().message};
+  if (!refused.empty()) return Failure{FailureReason::parse, "allocation: " + refused};
+  return {};
+}
+
+Expected<void> DayExporter::write_hourly_day(std::int64_t day, const std::string& tmp,
+                                             const AllocationVisitor& write_row, DayOutcome& out) {
+  DayReconciliation reconciliation(day);
+  // a. The ETL day: what a whole day is, and the reconciled figures. Kept on disk, not in memory.
+  const std::string etl_path = tmp + ".etl";
+  RemoveOnExit etl_cleanup{etl_path};
+  AllocationSpillWriter etl_spill(etl_path);
+  if (!etl_spill.ok()) return Failure{FailureReason::io, "cannot write " + etl_path};
+  std::string refused;
+  auto listed = m_api.day_set(day, [&](const ParsedAllocation& a) {
+    if (!refused.empty()) return;
+    refused = misfit(a, day, false, m_settings.kubecost_cluster);
+    if (!refused.empty()) return;
+    reconciliation.add_etl(a);
+    etl_spill.append(a);
+  });
+  if (!listed.ok())
+    return Failure{listed.failure().reason, "allocation: " + listed.failure().message};
+  if (!refused.empty()) return Failure{FailureReason::parse, "allocation: " + refused};
+  if (auto closed = etl_spill.close(); !closed.ok()) return closed.failure();
+  if (etl_spill.records() == 0) return {};  // no data for the day: nothing is written
+
+  // b. The On-Demand API's hours, checked against the ETL day before any row is written.
+  const std::string hours_path = tmp + ".hours";
+  RemoveOnExit hours_cleanup{hours_path};
+  AllocationSpillWriter hours_spill(hours_path);
+  if (!hours_spill.ok()) return Failure{FailureReason::io, "cannot write " + hours_path};
+  listed = m_api.hourly_sets(day, [&](const ParsedAllocation& a) {
+    if (!refused.empty()) return;
+    refused = misfit(a, day, true, m_settings.kubecost_cluster);
+    if (!refused.empty()) return;
+    reconciliation.add_hourly(a);
+    hours_spill.append(a);
+  });
+  if (!listed.ok())
+    return Failure{listed.failure().reason, "allocation: " + listed.failure().message};
+  if (!refused.empty()) return Failure{FailureReason::parse, "allocation: " + refused};
+  if (auto closed = hours_spill.close(); !closed.ok()) return closed.failure();
+
+  // c. Whole: the hourly rows (reconciled), plus the ETL's rows of what only the ETL has.
+  //    Not whole: the ETL's daily rows.
+  out.fallback_reason = reconciliation.incomplete_reason();
+  if (!out.fallback_reason.empty()) {
+    out.daily = true;
+    return read_allocation_spill(etl_path, write_row);
+  }
+  if (!m_settings.reconcile_hourly) return read_allocation_spill(hours_path, write_row);
+  out.hourly_only_names = reconciliation.hourly_only_names();
+  auto hourly = read_allocation_spill(hours_path, [&](const ParsedAllocation& a) {
+    ParsedAllocation reconciled = a;
+    reconciled.values = reconciliation.adjusted(a);
+    write_row(reconciled);
+  });
+  if (!hourly.ok()) return hourly;
+  return read_allocation_spill(etl_path, [&](const ParsedAllocation& a) {
+    if (reconciliation.in_hourly(a.name)) return;
+    ++out.etl_only_rows;
+    write_row(a);
+  });
 }
 
 }  // namespace kci

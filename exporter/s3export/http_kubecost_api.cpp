@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <optional>
 
@@ -71,6 +72,14 @@ class AllocationSink : public AllocationStreamSink {
 
 // The failure of query `q`, named by its path and window so that one endpoint's 404 is told
 // from another's ("GET /model/allocation/compute window=...: HTTP 404: ...").
+// A duration as Python prints AWS's setting: "10" for whole seconds, else "2.5".
+std::string python_seconds(std::chrono::milliseconds d) {
+  if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000);
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", static_cast<double>(d.count()) / 1000.0);
+  return text;
+}
+
 Failure of_query(Failure f, std::string_view path, std::string_view window) {
   f.message = "GET " + std::string(path) + " window=" + std::string(window) + ": " + f.message;
   return f;
@@ -103,6 +112,7 @@ HttpKubecostApi::HttpKubecostApi(const KubecostConnection& connection,
       m_detect_flavour(connection.flavour == Flavour::auto_detect),
       m_cluster(s3_export_kubecost_cluster(connection, query)),
       m_cluster_explicit(!connection.cluster_id.empty()),
+      m_connect_timeout(connection.connect_timeout),
       m_allocation_client(with_timeout(connection, query.allocation_read_timeout,
                                        "KUBECOST_ALLOCATION_API_READ_TIMEOUT")),
       m_assets_client(assets_endpoint(connection, query)) {
@@ -131,9 +141,11 @@ std::string HttpKubecostApi::filter_param() const {
                            : "&filter=" + url_encode("cluster:\"" + m_cluster + "\"");
 }
 
+// Both idle parameters on every request, whichever API: Kubecost reads `idle`, OpenCost's
+// handlers read only `includeIdle` (opencost pkg/costmodel/aggregation.go,
+// `qp.GetBool("includeIdle", false)`), and AWS's files always carry the `__idle__` rows.
 std::string HttpKubecostApi::idle_params() const {
-  return m_opencost ? "&includeIdle=true&idleByNode=true"
-                    : "&idle=true&splitIdle=true&idleByNode=true";
+  return "&idle=true&includeIdle=true&splitIdle=true&idleByNode=true";
 }
 
 Expected<KubecostDays> HttpKubecostApi::days_with_data(std::int64_t first, std::int64_t last) {
@@ -174,6 +186,7 @@ Expected<KubecostDays> HttpKubecostApi::days_on_current_paths(std::int64_t first
     by_cluster[std::string(cluster)].insert(
         static_cast<std::int64_t>(std::floor(a.window_start / k_day_seconds)));
   });
+  if (!parsed.ok()) log_as_aws(parsed.failure(), "Kubecost Allocation API");
   if (!parsed.ok())
     return of_query(parsed.failure(), allocation_path(false),
                     kubecost_window(first * k_day_seconds, (last + 1) * k_day_seconds));
@@ -214,33 +227,69 @@ Expected<NodeFactsMap> HttpKubecostApi::node_facts(std::int64_t day) {
           ? "/assets?window=" + url_encode(window) + "&filter=" + url_encode("assetType:\"node\"")
           : "/model/assets?window=" + url_encode(window) + "&filterTypes=Node&accumulate=true";
   auto r = m_assets_client.get(q);
+  if (!r.ok()) log_as_aws(r.failure(), "Kubecost Assets API");
   if (!r.ok()) return of_query(r.failure(), m_opencost ? "/assets" : "/model/assets", window);
   return parse_node_assets(r.value().body);
 }
 
-Expected<void> HttpKubecostApi::allocations(std::int64_t day, const AllocationVisitor& visit) {
+Expected<void> HttpKubecostApi::day_set(std::int64_t day, const AllocationVisitor& visit) {
   const std::int64_t start = day * k_day_seconds;
-  const bool hourly = m_query.granularity != "daily";
-  // Pagination applies to hourly exports only, as in AWS's exporter (`step == "1h" and paginate`).
+  return fetch_sets(false, {kubecost_window(start, start + k_day_seconds)}, visit);
+}
+
+Expected<void> HttpKubecostApi::hourly_sets(std::int64_t day, const AllocationVisitor& visit) {
+  const std::int64_t start = day * k_day_seconds;
+  // Pagination as in AWS's exporter (`step == "1h" and paginate`): 24 one-hour calls.
   std::vector<std::string> windows;
-  if (hourly && m_query.paginate) {
+  if (m_query.paginate) {
     for (std::int64_t h = 0; h < 24; ++h)
       windows.push_back(kubecost_window(start + h * 3600, start + (h + 1) * 3600));
   } else {
     windows.push_back(kubecost_window(start, start + k_day_seconds));
   }
+  return fetch_sets(true, windows, visit);
+}
+
+Expected<void> HttpKubecostApi::fetch_sets(bool on_demand, const std::vector<std::string>& windows,
+                                           const AllocationVisitor& visit) {
   const std::string step =
-      hourly ? "&step=1h&resolution=" + url_encode(m_query.resolution) : std::string("&step=1d");
+      on_demand ? "&step=1h&resolution=" + url_encode(m_query.resolution) : std::string("&step=1d");
+  const std::string aggregate = s3_export_aggregate(m_query.aggregation);
   for (const auto& w : windows) {
-    const std::string aggregate = s3_export_aggregate(m_query.aggregation);
     const std::string q =
-        allocation_path(hourly) + "?window=" + url_encode(w) +
+        allocation_path(on_demand) + "?window=" + url_encode(w) +
         (aggregate.empty() ? std::string() : "&aggregate=" + url_encode(aggregate)) + step +
         "&accumulate=false" + idle_params() + filter_param();
     auto parsed = stream_into(m_allocation_client, q, m_options, visit);
-    if (!parsed.ok()) return of_query(parsed.failure(), allocation_path(hourly), w);
+    if (!parsed.ok()) {
+      log_as_aws(parsed.failure(),
+                 on_demand ? "Kubecost Allocation On-Demand API" : "Kubecost Allocation API");
+      return of_query(parsed.failure(), allocation_path(on_demand), w);
+    }
   }
   return {};
+}
+
+// AWS's kubecost-s3-exporter's lines for a timeout, word for word, so that the troubleshooting
+// guide of awslabs/containers-cost-allocation-dashboard (README.md "Troubleshooting": "A
+// Connection Establishment Timeout", "An HTTP Server Response Timeout") still finds them; the
+// texts are those of its main.py (execute_kubecost_allocation_api,
+// execute_kubecost_assets_api: `except requests.exceptions.ConnectTimeout` / `ReadTimeout`).
+void HttpKubecostApi::log_as_aws(const Failure& failure, const char* api) const {
+  if (failure.timeout == TimeoutKind::connect) {
+    log::error("Timed out waiting for TCP connection establishment in the given time (" +
+                   python_seconds(m_connect_timeout) +
+                   "s). Consider increasing the connection timeout value.",
+               {{"api", api}, {"error", failure.message}});
+  } else if (failure.timeout == TimeoutKind::idle) {
+    const bool assets = std::string_view(api) == "Kubecost Assets API";
+    log::error(
+        "Timed out waiting for " + std::string(api) +
+            " to send an HTTP response in the given time (" +
+            python_seconds(assets ? m_query.assets_read_timeout : m_query.allocation_read_timeout) +
+            "s). Consider increasing the read timeout value.",
+        {{"api", api}, {"error", failure.message}});
+  }
 }
 
 }  // namespace kci

@@ -2,14 +2,18 @@
 // KubecostApi over HTTP (Kubecost's Allocation and Assets APIs:
 // https://docs.kubecost.com/apis/monitoring-apis/api-allocation,
 // https://docs.kubecost.com/apis/monitoring-apis/assets-api), flavour `auto` asked as Kubecost:
-//  - GRANULARITY=hourly: the Allocation On-Demand API, Kubecost `/model/allocation/compute`
-//    (OpenCost `/allocation/compute`), `step=1h&resolution=<KUBECOST_ALLOCATION_API_RESOLUTION>`,
-//    as AWS's kubecost-s3-exporter did before it moved to the ETL API (awslabs/containers-cost-
-//    allocation-dashboard main.py at c2019c7^, execute_kubecost_allocation_api): the ETL
-//    `/model/allocation` serves precomputed sets only, and keeps hourly ones only for
-//    kubecostModel.etlHourlyStoreDurationHours (49 h by default: kubecost/cost-analyzer-helm-chart
-//    cost-analyzer/values.yaml), answering older windows in whole days.
-//  - GRANULARITY=daily: Kubecost `/model/allocation` (OpenCost `/allocation`) with `step=1d`.
+//  - day_set: the ETL store, Kubecost `/model/allocation` (OpenCost `/allocation`) with
+//    `step=1d`: precomputed, reconciled daily sets for Kubecost's whole ETL retention.
+//  - hourly_sets: the Allocation On-Demand API, Kubecost `/model/allocation/compute` (OpenCost
+//    `/allocation/compute`), `step=1h&resolution=<KUBECOST_ALLOCATION_API_RESOLUTION>`, as AWS's
+//    kubecost-s3-exporter did before it moved to the ETL API (awslabs/containers-cost-
+//    allocation-dashboard main.py at c2019c7^, execute_kubecost_allocation_api): the ETL keeps
+//    hourly sets only for kubecostModel.etlHourlyStoreDurationHours (49 h by default:
+//    kubecost/cost-analyzer-helm-chart cost-analyzer/values.yaml), and On-Demand queries are
+//    computed from Prometheus, so only inside its retention, and "do not use reconciled asset
+//    costs" (the "Querying on-demand" section of the Allocation API page above).
+// Both idle parameters on every request: `idle` (Kubecost) and `includeIdle` (OpenCost).
+// A connect or read timeout is also logged with AWS's exporter's own line (log_as_aws).
 // `accumulate=false`, idle split by node, aggregated as AWS's exporter asks (no `aggregate` for
 // AGGREGATION=container, so rows keep Kubecost's own names cluster/node/namespace/pod/container;
 // else `aggregate=<AGGREGATION>`: main.py execute_kubecost_allocation_api), `filter=cluster:"<id>"`
@@ -49,7 +53,8 @@ class HttpKubecostApi : public KubecostApi {
 
   Expected<KubecostDays> days_with_data(std::int64_t first, std::int64_t last) override;
   Expected<NodeFactsMap> node_facts(std::int64_t day) override;
-  Expected<void> allocations(std::int64_t day, const AllocationVisitor& visit) override;
+  Expected<void> day_set(std::int64_t day, const AllocationVisitor& visit) override;
+  Expected<void> hourly_sets(std::int64_t day, const AllocationVisitor& visit) override;
 
   // Thread-safe: aborts the request in flight; every later call fails at once.
   void cancel();
@@ -57,6 +62,9 @@ class HttpKubecostApi : public KubecostApi {
  private:
   Expected<KubecostDays> days_on_current_paths(std::int64_t first, std::int64_t last);
   std::string allocation_path(bool on_demand) const;
+  Expected<void> fetch_sets(bool on_demand, const std::vector<std::string>& windows,
+                            const AllocationVisitor& visit);
+  void log_as_aws(const Failure& failure, const char* api) const;
   std::string idle_params() const;
   std::string filter_param() const;
 
@@ -65,6 +73,7 @@ class HttpKubecostApi : public KubecostApi {
   bool m_detect_flavour;    // kubecostFlavor=auto until the first query has decided
   std::string m_cluster;    // the filter and the cluster every row must be of
   bool m_cluster_explicit;  // KUBECOST_CLUSTER_ID set: never replaced by Kubecost's only one
+  std::chrono::milliseconds m_connect_timeout;  // CONNECTION_TIMEOUT, for AWS's log line
   ParseOptions m_options;
   HttpClient m_allocation_client;
   HttpClient m_assets_client;

@@ -34,6 +34,10 @@ std::string pushgateway_body(const RunReport& report) {
         "Cluster-days of the last run exported while the Assets API failed (node columns only "
         "from the node labels on the allocations).",
         static_cast<double>(report.assets_failures));
+  gauge(registry, "cloudtuner_kubecost_s3_export_days_daily_fallback",
+        "Cluster-days of the last run exported from Kubecost's ETL daily sets because the "
+        "On-Demand API could not answer their hours whole (GRANULARITY=hourly).",
+        static_cast<double>(report.days_daily_fallback));
   return serialize_text(registry);
 }
 

@@ -12,6 +12,9 @@ struct RunReport {
   std::uint64_t days_failed = 0;
   std::int64_t finished_at = 0;       // Unix seconds, from the run's clock
   std::uint64_t assets_failures = 0;  // days exported without node columns (Assets API failed)
+  // Hourly granularity: days exported from the ETL's daily set because the On-Demand API could
+  // not answer them whole (outside Prometheus' retention, or cut short).
+  std::uint64_t days_daily_fallback = 0;
 
   bool operator==(const RunReport&) const = default;
 };

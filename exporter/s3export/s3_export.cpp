@@ -11,6 +11,13 @@
 namespace kci {
 namespace {
 
+// AWS's kubecost-s3-exporter's words for a day without data, which its troubleshooting guide
+// tells users to look for (awslabs/containers-cost-allocation-dashboard main.py
+// execute_kubecost_allocation_api, README.md "Troubleshooting"); on one line here.
+constexpr const char* k_aws_empty_answer =
+    "API response appears to be empty. This script collects data between 72 hours ago and 48 "
+    "hours ago. Make sure that you have data at least within this timeframe.";
+
 // Every key under the window's month prefixes.
 Expected<std::vector<std::string>> keys_in_window(ObjectStore& store, const ClusterArn& cluster,
                                                   const BackfillWindow& window) {
@@ -62,6 +69,7 @@ int run_s3_export_days(const S3ExportRunSettings& settings, KubecostApi& api, Ob
   DayExportSettings day_settings = settings.day;
   day_settings.kubecost_cluster = have.value().cluster;  // the id Kubecost knows this cluster by
   DayExporter exporter(day_settings, api, store, cancel);
+  std::string fallback_days;  // logged once, at the end
   for (const PlannedDay& planned :
        plan_backfill(window, have.value().days, keys.value(), settings.cluster.name)) {
     const std::string date = format_day(planned.day);
@@ -75,7 +83,9 @@ int run_s3_export_days(const S3ExportRunSettings& settings, KubecostApi& api, Ob
       continue;
     }
     if (planned.action == DayAction::no_data) {
-      log::warn("Kubecost has no data for the day: skipped, nothing written", {{"day", date}});
+      log::warn(k_aws_empty_answer,
+                {{"day", date},
+                 {"detail", "Kubecost has no data for the day: skipped, nothing written"}});
       continue;
     }
     const std::string key = object_key(settings.cluster, planned.day, settings.day.codec);
@@ -96,9 +106,15 @@ int run_s3_export_days(const S3ExportRunSettings& settings, KubecostApi& api, Ob
       continue;
     }
     if (r.value().rows == 0) {
-      log::warn("Kubecost returned no allocations for the day: skipped, nothing written",
-                {{"day", date}});
+      log::warn(
+          k_aws_empty_answer,
+          {{"day", date},
+           {"detail", "Kubecost returned no allocations for the day: skipped, nothing written"}});
       continue;
+    }
+    if (r.value().daily) {
+      ++report.days_daily_fallback;
+      fallback_days += (fallback_days.empty() ? "" : ",") + date;
     }
     // Only days written: a day without allocations has no rows the missing node facts touch.
     if (r.value().assets_failed) ++report.assets_failures;
@@ -106,12 +122,28 @@ int run_s3_export_days(const S3ExportRunSettings& settings, KubecostApi& api, Ob
     report.rows_written += r.value().rows;
     char cost[32];
     std::snprintf(cost, sizeof cost, "%.6f", r.value().total_cost);
-    log::info("day exported", {{"day", date},
-                               {"rows", std::to_string(r.value().rows)},
-                               {"bytes", std::to_string(r.value().bytes)},
-                               {"total_cost", cost},
-                               {"object", store.uri(key)}});
+    log::info("day exported",
+              {{"day", date},
+               {"granularity", r.value().daily || !settings.day.hourly ? "daily" : "hourly"},
+               {"rows", std::to_string(r.value().rows)},
+               {"bytes", std::to_string(r.value().bytes)},
+               {"total_cost", cost},
+               {"object", store.uri(key)}});
+    if (r.value().daily)
+      log::info("day exported from the ETL's daily set: its hours were not whole",
+                {{"day", date}, {"reason", r.value().fallback_reason}});
+    if (r.value().etl_only_rows > 0 || r.value().hourly_only_names > 0)
+      log::info("day reconciled: allocations on one side only",
+                {{"day", date},
+                 {"etl_only_daily_rows", std::to_string(r.value().etl_only_rows)},
+                 {"hourly_only_allocations_reconciled_to_zero",
+                  std::to_string(r.value().hourly_only_names)}});
   }
+  if (!fallback_days.empty())
+    log::warn(
+        "days exported in daily granularity from Kubecost's ETL store: the On-Demand API "
+        "(Prometheus) could not answer their hours whole; their rows span the whole day",
+        {{"days", fallback_days}, {"count", std::to_string(report.days_daily_fallback)}});
   if (cancel.cancelled()) {
     log::error("s3-export stopped after the last day", {{"reason", cancel.reason()}});
     return finish(false);

@@ -3,6 +3,7 @@
 // problems throw (ConfigError, caught in main and mapped to exit code 2).
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -39,6 +40,14 @@ inline constexpr std::size_t k_poll_failure_reason_count =
 // The `reason` label spelling: "connect", "http_status", ...
 std::string_view to_string(FailureReason reason);
 
+// Which wait ran out, for a FailureReason::timeout from an HTTP peer.
+enum class TimeoutKind : std::uint8_t {
+  none,
+  connect,   // no connection within the connect timeout
+  idle,      // the peer sent nothing within the read (idle) timeout
+  deadline,  // no complete answer within the whole-request deadline
+};
+
 struct Failure {
   FailureReason reason;
   std::string message;  // one line, no secrets
@@ -46,6 +55,7 @@ struct Failure {
   // The consumer of the answer refused its bytes and holds the failure to report
   // (http/body_sink.hpp: sink_refused, is_sink_refused).
   bool refused_by_sink = false;
+  TimeoutKind timeout = TimeoutKind::none;
 
   bool is_server_error() const { return http_status >= 500 && http_status <= 599; }
 };

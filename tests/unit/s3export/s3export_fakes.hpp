@@ -8,6 +8,7 @@
 
 #include <cstdint>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <functional>
@@ -35,18 +36,23 @@ struct FakeAllocation {
   double window_start = NAN, window_end = NAN;
   std::size_t set_index = SIZE_MAX;              // SIZE_MAX: the hour (i % 24)
   std::vector<std::string> labels, annotations;  // one per configured key
+  std::map<AllocField, double> values;           // further fields (costs, adjustments)
+  double data_start = NAN, data_end = NAN;       // the allocation's own start/end
 };
 
 class FakeKubecost : public KubecostApi {
  public:
   std::set<std::int64_t> days;  // days_with_data answers these
   std::string cluster;  // and this cluster id (rows of another fail the day; "" = unchecked)
-  std::map<std::int64_t, std::vector<FakeAllocation>> day;  // allocations(day) hands these
+  std::map<std::int64_t, std::vector<FakeAllocation>> day;      // hourly_sets(day) hands these
+  std::map<std::int64_t, std::vector<FakeAllocation>> etl_day;  // day_set(day), when set
+  std::set<std::int64_t> hourly_missing;  // days the On-Demand API answers without allocations
   NodeFactsMap nodes;
   std::optional<Failure> days_failure;
   std::map<std::int64_t, Failure> allocation_failures, asset_failures;
   std::vector<std::pair<std::int64_t, std::int64_t>> days_asked;
-  std::vector<std::int64_t> allocations_asked;
+  std::vector<std::int64_t> allocations_asked;  // hourly_sets calls
+  std::vector<std::int64_t> etl_asked;          // day_set calls
 
   Expected<KubecostDays> days_with_data(std::int64_t first, std::int64_t last) override {
     days_asked.emplace_back(first, last);
@@ -61,33 +67,79 @@ class FakeKubecost : public KubecostApi {
     if (auto it = asset_failures.find(d); it != asset_failures.end()) return it->second;
     return nodes;
   }
-  Expected<void> allocations(std::int64_t d, const AllocationVisitor& visit) override {
+  // The On-Demand hours: `day[d]`, the i-th allocation in hour i % 24 unless its window says.
+  Expected<void> hourly_sets(std::int64_t d, const AllocationVisitor& visit) override {
     allocations_asked.push_back(d);
     if (auto it = allocation_failures.find(d); it != allocation_failures.end()) return it->second;
+    if (hourly_missing.count(d)) return {};
+    std::size_t i = 0;
+    for (const FakeAllocation& f : day[d]) visit_one(d, f, i++, visit);
+    return {};
+  }
+  // The ETL day: `etl_day[d]` when set, else `day[d]` summed per name under the day window
+  // (so that an hourly day is whole and reconciles to itself).
+  Expected<void> day_set(std::int64_t d, const AllocationVisitor& visit) override {
+    etl_asked.push_back(d);
+    if (auto it = allocation_failures.find(d); it != allocation_failures.end()) return it->second;
+    if (auto it = etl_day.find(d); it != etl_day.end()) {
+      std::size_t i = 0;
+      for (const FakeAllocation& f : it->second) visit_one(d, f, i++, visit);
+      return {};
+    }
+    std::vector<FakeAllocation> summed;
     std::size_t i = 0;
     for (const FakeAllocation& f : day[d]) {
-      const std::size_t hour = i++ % 24;
-      ParsedAllocation a;
-      a.values.fill(NAN);
-      a.name = f.name;
-      a.cluster = f.cluster;
-      a.node = f.node;
-      a.namespace_name = f.namespace_name;
-      a.pod = f.pod;
-      a.container = f.container;
-      const double hour_start =
-          static_cast<double>(d * 86400 + static_cast<std::int64_t>(hour) * 3600);
-      a.window_start = std::isnan(f.window_start) ? hour_start : f.window_start;
-      a.window_end = std::isnan(f.window_end) ? hour_start + 3600 : f.window_end;
-      a.set_index = f.set_index == SIZE_MAX ? hour : f.set_index;
-      a.values[static_cast<std::size_t>(AllocField::total_cost)] = f.total_cost;
-      std::vector<std::string_view> labels(f.labels.begin(), f.labels.end());
-      std::vector<std::string_view> annotations(f.annotations.begin(), f.annotations.end());
-      a.label_values = &labels;
-      a.annotation_values = &annotations;
-      visit(a);
+      // The hour it has in hourly_sets: the ETL row's own start/end cover it.
+      const double hour_start = static_cast<double>(d * 86400) + 3600.0 * (i++ % 24);
+      const double from = std::isnan(f.window_start) ? hour_start : f.window_start;
+      const double to = std::isnan(f.window_end) ? hour_start + 3600 : f.window_end;
+      auto same = std::find_if(summed.begin(), summed.end(),
+                               [&](const FakeAllocation& s) { return s.name == f.name; });
+      if (same != summed.end()) {
+        same->total_cost += f.total_cost;
+        same->data_start = std::min(same->data_start, from);
+        same->data_end = std::max(same->data_end, to);
+        continue;
+      }
+      FakeAllocation whole = f;
+      whole.data_start = from;
+      whole.data_end = to;
+      whole.window_start = static_cast<double>(d * 86400);
+      whole.window_end = whole.window_start + 86400;
+      whole.set_index = 0;
+      summed.push_back(whole);
     }
+    i = 0;
+    for (const FakeAllocation& f : summed) visit_one(d, f, i++, visit);
     return {};
+  }
+
+ private:
+  static void visit_one(std::int64_t d, const FakeAllocation& f, std::size_t i,
+                        const AllocationVisitor& visit) {
+    const std::size_t hour = i % 24;
+    ParsedAllocation a;
+    a.values.fill(NAN);
+    a.name = f.name;
+    a.cluster = f.cluster;
+    a.node = f.node;
+    a.namespace_name = f.namespace_name;
+    a.pod = f.pod;
+    a.container = f.container;
+    const double hour_start =
+        static_cast<double>(d * 86400 + static_cast<std::int64_t>(hour) * 3600);
+    a.window_start = std::isnan(f.window_start) ? hour_start : f.window_start;
+    a.window_end = std::isnan(f.window_end) ? hour_start + 3600 : f.window_end;
+    a.set_index = f.set_index == SIZE_MAX ? hour : f.set_index;
+    a.values[static_cast<std::size_t>(AllocField::total_cost)] = f.total_cost;
+    for (const auto& [field, value] : f.values) a.values[static_cast<std::size_t>(field)] = value;
+    a.data_start = f.data_start;
+    a.data_end = f.data_end;
+    std::vector<std::string_view> labels(f.labels.begin(), f.labels.end());
+    std::vector<std::string_view> annotations(f.annotations.begin(), f.annotations.end());
+    a.label_values = &labels;
+    a.annotation_values = &annotations;
+    visit(a);
   }
 };
 

@@ -233,10 +233,11 @@ TEST_CASE("day export: a daily export takes the one day set and refuses hourly s
   s.hourly = false;
   FakeAllocation day_set = alloc("a", 1);
   day_set.window_end = (k_day + 1) * 86400.0;
-  kubecost.day[k_day] = {day_set};
+  kubecost.etl_day[k_day] = {day_set};
   DayExporter daily(s, kubecost, store);
   REQUIRE(daily.export_day(k_day, k_key).ok());
-  kubecost.day[k_day] = {alloc("hourly", 1)};
+  CHECK(kubecost.allocations_asked.empty());  // daily: the ETL day only, never the On-Demand API
+  kubecost.etl_day[k_day] = {alloc("hourly", 1)};
   store.objects.clear();
   store.calls.clear();
   auto r = daily.export_day(k_day, k_key);

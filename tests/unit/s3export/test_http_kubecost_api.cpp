@@ -73,6 +73,7 @@ TEST_CASE("kubecost api: the days with data, from one aggregate=cluster step=1d 
   CHECK(q.get_param_value("step") == "1d");
   CHECK(q.get_param_value("accumulate") == "false");
   CHECK(q.get_param_value("idle") == "true");
+  CHECK(q.get_param_value("includeIdle") == "true");
   CHECK(q.get_param_value("splitIdle") == "true");
   CHECK(q.get_param_value("idleByNode") == "true");
 }
@@ -94,7 +95,7 @@ TEST_CASE("kubecost api: an empty answer means no days; an error answer is a fai
             0) == 0);
   query.granularity = "hourly";
   HttpKubecostApi hourly(kubecost.connection(Flavour::opencost), query);
-  auto day = hourly.allocations(k_day, [](const ParsedAllocation&) {});
+  auto day = hourly.hourly_sets(k_day, [](const ParsedAllocation&) {});
   REQUIRE_FALSE(day.ok());
   CHECK(day.failure().message.rfind(
             "GET /allocation/compute window=2024-03-16T00:00:00Z,2024-03-17T00:00:00Z: HTTP 500",
@@ -116,7 +117,7 @@ TEST_CASE(
   query.cluster_arn = "arn:aws:eks:us-east-1:111122223333:cluster/eks-test";
   HttpKubecostApi api(kubecost.connection(Flavour::kubecost), query);
   std::vector<std::string> seen;
-  auto r = api.allocations(k_day, [&](const ParsedAllocation& a) {
+  auto r = api.hourly_sets(k_day, [&](const ParsedAllocation& a) {
     REQUIRE(a.label_values);
     REQUIRE(a.annotation_values);
     seen.push_back(std::string(a.name) + " " + std::string(a.node) + " " +
@@ -141,7 +142,7 @@ TEST_CASE(
   CHECK(q.get_param_value("filter") == "cluster:\"eks-test\"");
 }
 
-TEST_CASE("kubecost api: daily asks the ETL /model/allocation with step=1d, in one query") {
+TEST_CASE("kubecost api: the ETL day is /model/allocation with step=1d, in one query") {
   RecordingKubecost kubecost;
   S3ExportQueryOptions query;
   query.granularity = "daily";
@@ -149,7 +150,7 @@ TEST_CASE("kubecost api: daily asks the ETL /model/allocation with step=1d, in o
   auto connection = kubecost.connection(Flavour::kubecost);
   connection.cluster_id = "kubecost-name-of-it";
   HttpKubecostApi api(connection, query);
-  REQUIRE(api.allocations(k_day, [](const ParsedAllocation&) {}).ok());
+  REQUIRE(api.day_set(k_day, [](const ParsedAllocation&) {}).ok());
   REQUIRE(api.days_with_data(k_day - 3, k_day).ok());
   REQUIRE(kubecost.requests.size() == 2);
   const auto& q = kubecost.requests[0];
@@ -195,7 +196,7 @@ TEST_CASE("kubecost api: which cluster: KUBECOST_CLUSTER_ID, the ARN's name, or 
     REQUIRE(days.ok());
     CHECK(days.value().cluster == "cluster-one");
     CHECK(days.value().days == std::set<std::int64_t>{k_day});
-    REQUIRE(api.allocations(k_day, [](const ParsedAllocation&) {}).ok());
+    REQUIRE(api.hourly_sets(k_day, [](const ParsedAllocation&) {}).ok());
     CHECK(kubecost.requests.back().get_param_value("filter") == "cluster:\"cluster-one\"");
   }
   SECTION("several clusters, none of them this one: a failure naming them") {
@@ -233,7 +234,7 @@ TEST_CASE("kubecost api: AGGREGATION other than container is sent as it is, as A
   S3ExportQueryOptions query;
   query.aggregation = "pod";
   HttpKubecostApi api(kubecost.connection(Flavour::kubecost), query);
-  REQUIRE(api.allocations(k_day, [](const ParsedAllocation&) {}).ok());
+  REQUIRE(api.hourly_sets(k_day, [](const ParsedAllocation&) {}).ok());
   CHECK(kubecost.requests.back().get_param_value("aggregate") == "pod");
 }
 
@@ -243,7 +244,7 @@ TEST_CASE("kubecost api: with pagination, 24 one-hour windows of the On-Demand A
   query.paginate = true;
   query.aggregation = "namespace";
   HttpKubecostApi api(kubecost.connection(Flavour::kubecost), query);
-  REQUIRE(api.allocations(k_day, [](const ParsedAllocation&) {}).ok());
+  REQUIRE(api.hourly_sets(k_day, [](const ParsedAllocation&) {}).ok());
   REQUIRE(kubecost.requests.size() == 24);
   CHECK(kubecost.requests[0].get_param_value("window") ==
         "2024-03-16T00:00:00Z,2024-03-16T01:00:00Z");
@@ -260,7 +261,7 @@ TEST_CASE("kubecost api: a failed page stops the day") {
   S3ExportQueryOptions query;
   query.paginate = true;
   HttpKubecostApi api(kubecost.connection(Flavour::kubecost), query);
-  auto r = api.allocations(k_day, [](const ParsedAllocation&) {});
+  auto r = api.hourly_sets(k_day, [](const ParsedAllocation&) {});
   REQUIRE_FALSE(r.ok());
   CHECK(r.failure().http_status == 500);
   CHECK(kubecost.requests.size() == 1);
@@ -270,13 +271,14 @@ TEST_CASE("kubecost api: OpenCost paths and idle parameters") {
   RecordingKubecost kubecost;
   S3ExportQueryOptions query;
   HttpKubecostApi api(kubecost.connection(Flavour::opencost), query);
-  REQUIRE(api.allocations(k_day, [](const ParsedAllocation&) {}).ok());
+  REQUIRE(api.hourly_sets(k_day, [](const ParsedAllocation&) {}).ok());
   REQUIRE(api.node_facts(k_day).ok());
   REQUIRE(kubecost.requests.size() == 2);
   CHECK(kubecost.requests[0].path == "/allocation/compute");
   CHECK(kubecost.requests[0].get_param_value("includeIdle") == "true");
   CHECK(kubecost.requests[0].get_param_value("idleByNode") == "true");
-  CHECK_FALSE(kubecost.requests[0].has_param("idle"));
+  // Both idle parameters, whichever API: OpenCost reads includeIdle only, Kubecost idle.
+  CHECK(kubecost.requests[0].get_param_value("idle") == "true");
   CHECK(kubecost.requests[1].path == "/assets");
   CHECK(kubecost.requests[1].get_param_value("filter") == "assetType:\"node\"");
   CHECK(kubecost.requests[1].get_param_value("window") ==
@@ -289,7 +291,7 @@ TEST_CASE("kubecost api: kubecostFlavor=auto takes OpenCost's paths when /model 
   S3ExportQueryOptions s3;
   HttpKubecostApi api(kubecost.connection(Flavour::auto_detect), s3);
   REQUIRE(api.days_with_data(k_day - 3, k_day).ok());
-  REQUIRE(api.allocations(k_day, [](const ParsedAllocation&) {}).ok());
+  REQUIRE(api.hourly_sets(k_day, [](const ParsedAllocation&) {}).ok());
   REQUIRE(api.node_facts(k_day).ok());
   REQUIRE(kubecost.requests.size() == 4);
   CHECK(kubecost.requests[0].path == "/model/allocation");
@@ -304,7 +306,7 @@ TEST_CASE("kubecost api: kubecostFlavor=auto keeps Kubecost's paths when they an
   S3ExportQueryOptions s3;
   HttpKubecostApi api(kubecost.connection(Flavour::auto_detect), s3);
   REQUIRE(api.days_with_data(k_day - 3, k_day).ok());
-  REQUIRE(api.allocations(k_day, [](const ParsedAllocation&) {}).ok());
+  REQUIRE(api.hourly_sets(k_day, [](const ParsedAllocation&) {}).ok());
   REQUIRE(kubecost.requests.size() == 2);
   CHECK(kubecost.requests[0].path == "/model/allocation");
   CHECK(kubecost.requests[1].path == "/model/allocation/compute");

@@ -28,8 +28,13 @@ TEST_CASE("pushgateway body: a successful run, exact text") {
       "# HELP cloudtuner_kubecost_s3_export_assets_failures Cluster-days of the last run exported "
       "while the Assets API failed (node columns only from the node labels on the allocations).\n"
       "# TYPE cloudtuner_kubecost_s3_export_assets_failures gauge\n"
-      "cloudtuner_kubecost_s3_export_assets_failures 1\n";
-  CHECK(pushgateway_body(RunReport{true, 3, 123456789, 0, 1710765000, 1}) == want);
+      "cloudtuner_kubecost_s3_export_assets_failures 1\n"
+      "# HELP cloudtuner_kubecost_s3_export_days_daily_fallback Cluster-days of the last run "
+      "exported from Kubecost's ETL daily sets because the On-Demand API could not answer their "
+      "hours whole (GRANULARITY=hourly).\n"
+      "# TYPE cloudtuner_kubecost_s3_export_days_daily_fallback gauge\n"
+      "cloudtuner_kubecost_s3_export_days_daily_fallback 2\n";
+  CHECK(pushgateway_body(RunReport{true, 3, 123456789, 0, 1710765000, 1, 2}) == want);
 }
 
 TEST_CASE("pushgateway body: a failed run has no last-success gauge") {
@@ -47,7 +52,12 @@ TEST_CASE("pushgateway body: a failed run has no last-success gauge") {
       "# HELP cloudtuner_kubecost_s3_export_assets_failures Cluster-days of the last run exported "
       "while the Assets API failed (node columns only from the node labels on the allocations).\n"
       "# TYPE cloudtuner_kubecost_s3_export_assets_failures gauge\n"
-      "cloudtuner_kubecost_s3_export_assets_failures 0\n";
+      "cloudtuner_kubecost_s3_export_assets_failures 0\n"
+      "# HELP cloudtuner_kubecost_s3_export_days_daily_fallback Cluster-days of the last run "
+      "exported from Kubecost's ETL daily sets because the On-Demand API could not answer their "
+      "hours whole (GRANULARITY=hourly).\n"
+      "# TYPE cloudtuner_kubecost_s3_export_days_daily_fallback gauge\n"
+      "cloudtuner_kubecost_s3_export_days_daily_fallback 0\n";
   CHECK(pushgateway_body(RunReport{false, 1, 24, 2, 1710765000}) == want);
 }
 
