@@ -314,3 +314,93 @@ TEST_CASE("day export: without an Assets match, the node's labels on the allocat
   CHECK(object.find("us-east-1b") != std::string::npos);
   CHECK(object.find("SPOT") != std::string::npos);
 }
+
+namespace {
+
+FakeAllocation hour_of(const std::string& name, int hour, double cost) {
+  FakeAllocation a = alloc(name, cost);
+  a.window_start = k_day * 86400.0 + hour * 3600.0;
+  a.window_end = a.window_start + 3600;
+  a.values = {{AllocField::cpu_cost, cost}, {AllocField::cpu_cost_adjustment, 0}};
+  return a;
+}
+
+FakeAllocation etl_of(const std::string& name, double cpu, double adjustment) {
+  FakeAllocation a = alloc(name, cpu + adjustment);
+  a.window_start = k_day * 86400.0;
+  a.window_end = a.window_start + 86400;
+  a.set_index = 0;
+  a.values = {{AllocField::cpu_cost, cpu}, {AllocField::cpu_cost_adjustment, adjustment}};
+  return a;
+}
+
+}  // namespace
+
+TEST_CASE("day export, hourly: hours the On-Demand API lacks make the day the ETL's daily rows") {
+  TempDir dir;
+  FakeKubecost kubecost;
+  MemoryStore store;
+  // The ETL has the whole day ($16.34, 2 containers); Prometheus still has only hours 20-23.
+  kubecost.etl_day[k_day] = {etl_of("a", 9.0, -0.5), etl_of("b", 8.0, -0.16)};
+  for (int h = 20; h < 24; ++h)
+    for (const char* name : {"a", "b"}) kubecost.day[k_day].push_back(hour_of(name, h, 0.3));
+  DayExporter exporter(settings(dir), kubecost, store);
+  auto r = exporter.export_day(k_day, k_key);
+  REQUIRE(r.ok());
+  CHECK(r.value().daily);
+  CHECK(r.value().fallback_reason ==
+        "the On-Demand API answered no allocation for hour(s) 00-19 UTC, which the ETL day has "
+        "data for (outside Prometheus' retention?)");
+  CHECK(r.value().rows == 2);  // the ETL's two day rows, not the 8 partial hours
+  CHECK(r.value().total_cost == Approx(16.34));
+  CHECK(store.objects.count(k_key) == 1);
+  CHECK(std::filesystem::is_empty(dir.path()));  // the spills and the file are gone
+}
+
+TEST_CASE("day export, hourly: a whole day's rows sum to the ETL's reconciled total") {
+  TempDir dir;
+  FakeKubecost kubecost;
+  MemoryStore store;
+  // "a" in both; "etl-only" only in the ETL; "hourly-only" only in the On-Demand hours.
+  // (The ETL-only row is small: a large one would leave the hours short of the ETL's total.)
+  kubecost.etl_day[k_day] = {etl_of("a", 4.8, -1.2), etl_of("etl-only", 0.04, 0.01)};
+  for (int h = 0; h < 24; ++h) {
+    kubecost.day[k_day].push_back(hour_of("a", h, 0.2));
+    kubecost.day[k_day].push_back(hour_of("hourly-only", h, 0.01));
+  }
+  auto s = settings(dir);
+  SECTION("reconciled (the default)") {
+    DayExporter exporter(s, kubecost, store);
+    auto r = exporter.export_day(k_day, k_key);
+    REQUIRE(r.ok());
+    CHECK_FALSE(r.value().daily);
+    CHECK(r.value().rows == 24 + 24 + 1);  // the hours of both, and the ETL-only day row
+    CHECK(r.value().etl_only_rows == 1);
+    CHECK(r.value().hourly_only_names == 1);
+    // 4.8 - 1.2 + 0.04 + 0.01: the ETL's reconciled total; "hourly-only" reconciles to 0.
+    CHECK(std::fabs(r.value().total_cost - 3.65) < 1e-9);
+  }
+  SECTION("RECONCILE_HOURLY=false: the hourly rows as the On-Demand API sent them") {
+    s.reconcile_hourly = false;
+    DayExporter exporter(s, kubecost, store);
+    auto r = exporter.export_day(k_day, k_key);
+    REQUIRE(r.ok());
+    CHECK(r.value().rows == 48);
+    CHECK(r.value().etl_only_rows == 0);
+    CHECK(std::fabs(r.value().total_cost - (24 * 0.2 + 24 * 0.01)) < 1e-9);
+  }
+}
+
+TEST_CASE("day export, hourly: no ETL day means no data; the On-Demand API is not asked") {
+  TempDir dir;
+  FakeKubecost kubecost;
+  MemoryStore store;
+  kubecost.etl_day[k_day] = {};
+  kubecost.day[k_day] = {hour_of("a", 0, 1)};
+  DayExporter exporter(settings(dir), kubecost, store);
+  auto r = exporter.export_day(k_day, k_key);
+  REQUIRE(r.ok());
+  CHECK(r.value().rows == 0);
+  CHECK(kubecost.allocations_asked.empty());
+  CHECK(store.calls.empty());
+}
