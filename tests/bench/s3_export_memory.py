@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Peak RSS and CPU of `allocation-exporter s3-export` for one hourly day of N containers that
-Kubecost returns in a single answer (24 sets of N allocations, gzip as Kubecost's nginx sends
-it), uploaded to the signature-checking S3 stand-in. Reports numbers; never passes or fails.
+"""Peak RSS, work-directory size and CPU of `allocation-exporter s3-export` for one hourly day of N
+containers: the ETL store's day (one set of N reconciled allocations) and the On-Demand API's
+answer in one piece (24 sets of N allocations), gzip as Kubecost's nginx sends them, reconciled
+and uploaded to the signature-checking S3 stand-in. Reports numbers; never passes or fails.
 
 Usage: /usr/bin/python3 tests/bench/s3_export_memory.py BINARY N [N ...]
 Prints one line per N: containers, answer MB (plain and gzip), peak RSS MiB, CPU s, wall s.
@@ -51,6 +52,23 @@ def allocation(c, start, end):
             f'"rawAllocationOnly":null}}')
 
 
+def etl_answer(containers, day_start):
+    """The ETL store's day (/model/allocation step=1d): one set, each container's 24 hours summed
+    (the hourly figures above times 24) and reconciled (a Savings Plan on cpu: -30 %)."""
+    s, e = iso(day_start), iso(day_start + 86400)
+    out = []
+    for c in range(containers):
+        text = allocation(c, s, e)
+        f = 1 + c % 17
+        cpu, ram = 24 * 0.0031 * f, 24 * 0.0012 * f
+        text = (text.replace(f'"cpuCost":{0.0031 * f:.6f},"cpuCostAdjustment":0',
+                             f'"cpuCost":{cpu:.6f},"cpuCostAdjustment":{-0.3 * cpu:.6f}')
+                    .replace(f'"ramCost":{0.0012 * f:.6f}', f'"ramCost":{ram:.6f}')
+                    .replace(f'"totalCost":{0.0043 * f:.6f}', f'"totalCost":{0.7 * cpu + ram:.6f}'))
+        out.append(text)
+    return ('{"code":200,"data":[{' + ",".join(out) + "}]}").encode()
+
+
 def day_answer(containers, day_start):
     parts = ['{"code":200,"data":[']
     for h in range(24):
@@ -65,7 +83,7 @@ class BenchKubecost:
     and the big day itself; assets as an empty set (node columns stay empty)."""
 
     def __init__(self, port, containers):
-        self.containers, self.cache = containers, {}
+        self.containers, self.cache, self.etl_cache = containers, {}, {}
         bench = self
 
         class H(http.server.BaseHTTPRequestHandler):
@@ -89,11 +107,16 @@ class BenchKubecost:
                                        "start": iso(d), "end": iso(d + 86400), "totalCost": 1.0}}
                             for d in range(start, end, 86400)]
                     body = gzip.compress(json.dumps({"code": 200, "data": sets}).encode())
-                else:
+                elif u.path.endswith("/compute"):
                     day = start - start % 86400
                     if day not in bench.cache:
                         bench.cache[day] = gzip.compress(day_answer(bench.containers, day), 1)
                     body = bench.cache[day]
+                else:
+                    day = start - start % 86400
+                    if day not in bench.etl_cache:
+                        bench.etl_cache[day] = gzip.compress(etl_answer(bench.containers, day), 1)
+                    body = bench.etl_cache[day]
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Encoding", "gzip")
@@ -126,16 +149,38 @@ def run(binary, containers):
         today = int(time.time()) // 86400 * 86400
         for d in (today - 3 * 86400,):  # AWS's window with 4 days: exactly today-3
             kube.cache[d] = gzip.compress(day_answer(containers, d), 1)
+            kube.etl_cache[d] = gzip.compress(etl_answer(containers, d), 1)
         plain = len(day_answer(containers, today)) / 1e6
         packed = len(next(iter(kube.cache.values()))) / 1e6
+        # The work directory's peak size (the day's spills and its Parquet file), sampled.
+        peak_disk, running = [0], [True]
+
+        def sample():
+            while running[0]:
+                size = 0
+                for name in os.listdir(work):
+                    try:
+                        size += os.path.getsize(os.path.join(work, name))
+                    except OSError:
+                        pass
+                peak_disk[0] = max(peak_disk[0], size)
+                time.sleep(0.05)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         t0 = time.time()
-        p = subprocess.run(["/usr/bin/time", "-f", "TIME %M %U %S", binary, "s3-export"], env=env,
-                           capture_output=True, text=True, timeout=1800)
+        try:
+            p = subprocess.run(["/usr/bin/time", "-f", "TIME %M %U %S", binary, "s3-export"], env=env,
+                               capture_output=True, text=True, timeout=1800)
+        finally:
+            running[0] = False
+            sampler.join()
         wall = time.time() - t0
         line = [x for x in p.stderr.splitlines() if x.startswith("TIME ")][-1].split()
         days = len([k for k in aws.objects])
         return (f"containers={containers} answer_mb={plain:.0f} gzip_mb={packed:.1f} days={days} rc={p.returncode} "
-                f"peak_rss_mib={int(line[1]) / 1024:.1f} cpu_s={float(line[2]) + float(line[3]):.1f} wall_s={wall:.1f}"
+                f"peak_rss_mib={int(line[1]) / 1024:.1f} peak_work_dir_mib={peak_disk[0] / 1048576:.0f} "
+                f"cpu_s={float(line[2]) + float(line[3]):.1f} wall_s={wall:.1f}"
                 + ("" if p.returncode == 0 else " stderr=" + p.stderr[-400:].replace("\n", " | ")))
     finally:
         aws.stop()

@@ -78,19 +78,34 @@ TEST_CASE("allocation spill: a damaged file fails with io, never reads past a re
     std::ifstream in(path, std::ios::binary);
     bytes.assign(std::istreambuf_iterator<char>(in), {});
   }
-  // Cut at every byte: whole records or io, never a partial allocation handed over.
+  // Cut at every byte: io, and at most the whole record before the cut handed over (the day
+  // that reads it then fails, so nothing of it is uploaded).
   for (std::size_t cut = 1; cut < bytes.size(); ++cut) {
     std::ofstream(path, std::ios::binary | std::ios::trunc).write(bytes.data(), cut);
     int visits = 0;
     auto r = read_allocation_spill(path, [&](const ParsedAllocation&) { ++visits; });
     REQUIRE_FALSE(r.ok());
     CHECK(r.failure().reason == FailureReason::io);
-    CHECK(visits == 0);
+    CHECK(visits <= 1);
   }
-  // A string length beyond its record.
-  std::string bad = bytes;
-  bad[bad.size() - 12] = '\x7f';
-  std::ofstream(path, std::ios::binary | std::ios::trunc).write(bad.data(), bad.size());
-  CHECK_FALSE(read_allocation_spill(path, [](const ParsedAllocation&) {}).ok());
+  // Any byte changed: the read fails (the stream's checksum, a length check), or, for a frame
+  // header byte that does not change the content (the window size), gives the same record.
+  int failed = 0;
+  for (std::size_t at = 0; at < bytes.size(); ++at) {
+    std::string bad = bytes;
+    bad[at] = static_cast<char>(bad[at] ^ 0x5a);
+    std::ofstream(path, std::ios::binary | std::ios::trunc).write(bad.data(), bad.size());
+    INFO("byte " << at << " of " << bytes.size());
+    std::vector<std::string> names;
+    auto r = read_allocation_spill(path, [&](const ParsedAllocation& a) {
+      if (a.get(AllocField::total_cost) == 1.0) names.emplace_back(a.name);
+    });
+    if (!r.ok()) {
+      ++failed;
+      continue;
+    }
+    CHECK(names == std::vector<std::string>{"a"});
+  }
+  CHECK(failed >= static_cast<int>(bytes.size()) - 2);
   CHECK_FALSE(read_allocation_spill(dir.path() + "/absent", [](const ParsedAllocation&) {}).ok());
 }

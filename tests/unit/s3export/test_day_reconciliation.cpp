@@ -60,23 +60,37 @@ TEST_CASE("reconciliation: hourly rows sum to the ETL day's reconciled figures, 
   using A = AllocField;
   // The ETL day of one container: raw costs, adjustments (an RI discount on cpu, a Spot
   // credit on ram, a network true-up), shared and external costs; totalCost as Kubecost adds it.
-  Row etl{"c/n/ns/p/app", -1,
-          {{A::cpu_cost, 2.40}, {A::cpu_cost_adjustment, -0.60}, {A::ram_cost, 1.20},
-           {A::ram_cost_adjustment, -0.30}, {A::network_cost, 0.10},
-           {A::network_cost_adjustment, 0.05}, {A::pv_cost, 0.24}, {A::gpu_cost, 0},
-           {A::load_balancer_cost, 0.48}, {A::shared_cost, 0.2}, {A::external_cost, 0.1}}};
+  Row etl{"c/n/ns/p/app",
+          -1,
+          {{A::cpu_cost, 2.40},
+           {A::cpu_cost_adjustment, -0.60},
+           {A::ram_cost, 1.20},
+           {A::ram_cost_adjustment, -0.30},
+           {A::network_cost, 0.10},
+           {A::network_cost_adjustment, 0.05},
+           {A::pv_cost, 0.24},
+           {A::gpu_cost, 0},
+           {A::load_balancer_cost, 0.48},
+           {A::shared_cost, 0.2},
+           {A::external_cost, 0.1}}};
   etl.values[A::total_cost] = 2.40 - 0.60 + 1.20 - 0.30 + 0.10 + 0.05 + 0.24 + 0.48 + 0.2 + 0.1;
   // Its 24 hours from the On-Demand API: unadjusted, a little off the ETL's raw figures, with
   // cpu cost rising through the day and no load-balancer cost at all.
   std::vector<Row> hourly;
   for (int h = 0; h < 24; ++h) {
-    Row r{"c/n/ns/p/app", static_cast<double>(h),
-          {{A::cpu_cost, 0.01 * (h + 1)}, {A::cpu_cost_adjustment, 0}, {A::ram_cost, 0.05},
-           {A::network_cost, 0.004}, {A::pv_cost, 0.01}, {A::load_balancer_cost, 0},
-           {A::shared_cost, 0.008}, {A::external_cost, 0.004}}};
+    Row r{"c/n/ns/p/app",
+          static_cast<double>(h),
+          {{A::cpu_cost, 0.01 * (h + 1)},
+           {A::cpu_cost_adjustment, 0},
+           {A::ram_cost, 0.05},
+           {A::network_cost, 0.004},
+           {A::pv_cost, 0.01},
+           {A::load_balancer_cost, 0},
+           {A::shared_cost, 0.008},
+           {A::external_cost, 0.004}}};
     double total = 0;
-    for (auto f : {A::cpu_cost, A::ram_cost, A::network_cost, A::pv_cost, A::shared_cost,
-                   A::external_cost})
+    for (auto f :
+         {A::cpu_cost, A::ram_cost, A::network_cost, A::pv_cost, A::shared_cost, A::external_cost})
       total += r.values[f];
     r.values[A::total_cost] = total;
     hourly.push_back(r);
@@ -169,37 +183,38 @@ TEST_CASE("reconciliation: a day is whole only with every hour the ETL has, and 
   }
   SECTION("a cluster installed at 13:25: the ETL's own start says which hours count") {
     DayReconciliation rec(k_day);
-    rec.add_etl(parsed({"a", -1, {{A::total_cost, 5.3}}, k_day_start + 13 * 3600 + 25 * 60,
-                        k_day_start + 86400}));
+    rec.add_etl(parsed(
+        {"a", -1, {{A::total_cost, 5.3}}, k_day_start + 13 * 3600 + 25 * 60, k_day_start + 86400}));
     for (int h = 13; h < 24; ++h)
       rec.add_hourly(parsed({"a", static_cast<double>(h), {{A::total_cost, 0.48}}}));
     CHECK(rec.incomplete_reason().empty());
     DayReconciliation gap(k_day);
-    gap.add_etl(parsed({"a", -1, {{A::total_cost, 5.3}}, k_day_start + 13 * 3600 + 25 * 60,
-                        k_day_start + 86400}));
+    gap.add_etl(parsed(
+        {"a", -1, {{A::total_cost, 5.3}}, k_day_start + 13 * 3600 + 25 * 60, k_day_start + 86400}));
     for (int h = 13; h < 24; ++h)
       if (h != 17 && h != 18)
         gap.add_hourly(parsed({"a", static_cast<double>(h), {{A::total_cost, 0.48}}}));
-    CHECK(gap.incomplete_reason().starts_with("the On-Demand API answered no allocation for "
-                                              "hour(s) 17-18 UTC"));
+    CHECK(
+        gap.incomplete_reason().starts_with("the On-Demand API answered no allocation for "
+                                            "hour(s) 17-18 UTC"));
   }
   SECTION("every hour there, but the total short of the ETL's raw total by more than 1 %") {
     DayReconciliation rec(k_day);
     // ETL: totalCost 10 of which -1 adjustment: raw 11.
-    rec.add_etl(parsed({"a", -1, {{A::cpu_cost, 11}, {A::cpu_cost_adjustment, -1},
-                                  {A::total_cost, 10}}}));
+    rec.add_etl(
+        parsed({"a", -1, {{A::cpu_cost, 11}, {A::cpu_cost_adjustment, -1}, {A::total_cost, 10}}}));
     for (int h = 0; h < 24; ++h)
-      rec.add_hourly(parsed({"a", static_cast<double>(h), {{A::cpu_cost, 10.8 / 24},
-                                                           {A::total_cost, 10.8 / 24}}}));
+      rec.add_hourly(parsed(
+          {"a", static_cast<double>(h), {{A::cpu_cost, 10.8 / 24}, {A::total_cost, 10.8 / 24}}}));
     CHECK(rec.incomplete_reason() ==
           "the On-Demand API's raw total 10.800000 is short of the ETL day's 11.000000 by more "
           "than 1%");
     DayReconciliation close(k_day);  // 10.95 of 11: within 1 %, as resolutions differ
-    close.add_etl(parsed({"a", -1, {{A::cpu_cost, 11}, {A::cpu_cost_adjustment, -1},
-                                    {A::total_cost, 10}}}));
+    close.add_etl(
+        parsed({"a", -1, {{A::cpu_cost, 11}, {A::cpu_cost_adjustment, -1}, {A::total_cost, 10}}}));
     for (int h = 0; h < 24; ++h)
-      close.add_hourly(parsed({"a", static_cast<double>(h), {{A::cpu_cost, 10.95 / 24},
-                                                             {A::total_cost, 10.95 / 24}}}));
+      close.add_hourly(parsed(
+          {"a", static_cast<double>(h), {{A::cpu_cost, 10.95 / 24}, {A::total_cost, 10.95 / 24}}}));
     CHECK(close.incomplete_reason().empty());
   }
 }
