@@ -93,8 +93,18 @@ class SnapshotBuilder {
   CostSnapshot finish() &&;
 
  private:
+  // What one set's allocations say of their span: the set window and their own start/end.
+  struct SetSpan {
+    std::size_t set_index = 0;
+    std::pair<double, double> window{NAN, NAN}, data{NAN, NAN};
+  };
+
   CostRow& namespace_row(std::string_view cluster, std::string_view ns, const ParsedAllocation& a);
   std::size_t cluster_totals(std::string_view cluster);  // its index in m_snap.clusters
+  static void add_span(SetSpan& span, const ParsedAllocation& a);
+  // The one definition of a span: the hours `sets` cover, each set by its allocations' own
+  // start/end, else its window clamped to `now`, summed; NaN when a set has neither or no set.
+  static double covered_hours(const std::vector<SetSpan>& sets, double now);
 
   const CostSeriesOptions& m_options;
   double m_now;
@@ -102,19 +112,10 @@ class SnapshotBuilder {
   std::unordered_map<std::string, std::size_t> m_ns_index;
   TopPods m_top_pods;
   std::vector<std::vector<bool>> m_label_conflict;
-  // What one set's allocations say of their span: the set window and their own start/end.
-  struct SetSpan {
-    std::size_t set_index = 0;
-    std::pair<double, double> window{NAN, NAN}, data{NAN, NAN};
-  };
   std::vector<SetSpan> m_sets;  // indexed by set index: a set without allocations is unknown
   // multiCluster: per cluster (by m_cluster_index), the sets it has allocations in, in order.
   std::vector<std::vector<SetSpan>> m_cluster_sets;
   std::unordered_map<std::string, std::size_t> m_cluster_index;
-  static void add_span(SetSpan& span, const ParsedAllocation& a);
-  // The one definition of a span: the hours `sets` cover, each set by its allocations' own
-  // start/end, else its window clamped to `now`, summed; NaN when a set has neither or no set.
-  static double covered_hours(const std::vector<SetSpan>& sets, double now);
   std::string m_key;                                     // scratch, reused
   std::size_t m_last_ns = static_cast<std::size_t>(-1);  // index of the last namespace seen
   std::size_t m_rows_with_cost = 0;
