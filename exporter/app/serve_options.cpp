@@ -45,6 +45,7 @@ PollerOptions poller_options(const Config& config) {
 SelfMetricsOptions self_metrics_options(const Config& config) {
   SelfMetricsOptions o;
   o.leader_election = config.leader_election.enabled;
+  o.multi_cluster = config.multi_cluster;
   o.kubecost_url = config.kubecost.url;
   o.aggregation_level = config.aggregation_level;
   o.window = config.window.text;

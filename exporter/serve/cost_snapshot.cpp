@@ -35,6 +35,13 @@ void widen(std::pair<double, double>& span, double start, double end) {
   if (!std::isnan(end) && (std::isnan(span.second) || end > span.second)) span.second = end;
 }
 
+// multiCluster: idle the answer did not split by cluster (see the header).
+bool is_unsplit_idle(const ParsedAllocation& a, std::string_view cluster,
+                     const CostSeriesOptions& options) {
+  return options.multi_cluster && is_idle(a.name) &&
+         (cluster.empty() || a.name.find('/') == std::string_view::npos);
+}
+
 }  // namespace
 
 void CostAccumulator::add(const ParsedAllocation& a) {
@@ -106,10 +113,16 @@ double CostAccumulator::average(Average a, double window_minutes) const {
   return unit_minutes[i] / window_minutes;
 }
 
-double rate_divisor(const CostSnapshot& snapshot, const CostSeriesOptions& options) {
-  return options.metric_mode == MetricMode::rate && snapshot.window_hours > 0
-             ? snapshot.window_hours
-             : 1.0;
+double window_hours_of(const CostSnapshot& snapshot, std::string_view cluster) {
+  const auto it =
+      std::lower_bound(snapshot.clusters.begin(), snapshot.clusters.end(), cluster,
+                       [](const ClusterTotals& c, std::string_view name) { return c.name < name; });
+  return it != snapshot.clusters.end() && it->name == cluster ? it->window_hours
+                                                              : snapshot.window_hours;
+}
+
+double rate_divisor(double window_hours, const CostSeriesOptions& options) {
+  return options.metric_mode == MetricMode::rate && window_hours > 0 ? window_hours : 1.0;
 }
 
 namespace {
@@ -129,10 +142,34 @@ SnapshotBuilder::SnapshotBuilder(const CostSeriesOptions& options, double now)
   if (!options.multi_cluster) cluster_totals(options.cluster_name);
 }
 
-ClusterTotals& SnapshotBuilder::cluster_totals(std::string_view cluster) {
+std::size_t SnapshotBuilder::cluster_totals(std::string_view cluster) {
   auto [it, ins] = m_cluster_index.try_emplace(std::string(cluster), m_snap.clusters.size());
-  if (ins) m_snap.clusters.push_back(ClusterTotals{std::string(cluster), {}, {}});
-  return m_snap.clusters[it->second];
+  if (ins) {
+    m_snap.clusters.push_back(ClusterTotals{std::string(cluster), {}, {}, 0});
+    m_cluster_sets.emplace_back();
+  }
+  return it->second;
+}
+
+void SnapshotBuilder::add_span(SetSpan& span, const ParsedAllocation& a) {
+  widen(span.window, a.window_start, a.window_end);
+  widen(span.data, a.data_start, a.data_end);
+}
+
+double SnapshotBuilder::covered_hours(const std::vector<SetSpan>& sets, double now) {
+  if (sets.empty()) return NAN;
+  double seconds = 0;
+  for (const auto& set : sets) {
+    auto [start, end] = set.window;
+    const auto [data_start, data_end] = set.data;
+    if (!std::isnan(data_start) && !std::isnan(data_end) && data_end > data_start) {
+      start = data_start;
+      end = data_end;
+    }
+    if (std::isnan(start) || std::isnan(end)) return NAN;
+    seconds += std::max(0.0, std::min(end, now) - start);
+  }
+  return seconds / 3600.0;
 }
 
 CostRow& SnapshotBuilder::namespace_row(std::string_view cluster, std::string_view ns,
@@ -182,13 +219,23 @@ ClusterKey cluster_key(const ParsedAllocation& a, const CostSeriesOptions& optio
 
 void SnapshotBuilder::add(const ParsedAllocation& a) {
   ++m_snap.allocations;
-  if (a.set_index >= m_set_windows.size()) m_set_windows.resize(a.set_index + 1, {NAN, NAN});
-  if (a.set_index >= m_set_data.size()) m_set_data.resize(a.set_index + 1, {NAN, NAN});
-  widen(m_set_windows[a.set_index], a.window_start, a.window_end);
-  widen(m_set_data[a.set_index], a.data_start, a.data_end);
+  if (a.set_index >= m_sets.size()) m_sets.resize(a.set_index + 1);
+  add_span(m_sets[a.set_index], a);
 
   const auto [cluster, key] = cluster_key(a, m_options);
-  ClusterTotals& totals = cluster_totals(cluster);
+  if (is_unsplit_idle(a, cluster, m_options)) {
+    ++m_snap.unsplit_idle_dropped;
+    m_snap.unsplit_idle_cost += or_zero(a.get(AllocField::total_cost));
+    return;
+  }
+  const std::size_t c = cluster_totals(cluster);
+  if (m_options.multi_cluster) {
+    auto& sets = m_cluster_sets[c];
+    if (sets.empty() || sets.back().set_index != a.set_index)
+      sets.push_back(SetSpan{a.set_index, {NAN, NAN}, {NAN, NAN}});
+    add_span(sets.back(), a);
+  }
+  ClusterTotals& totals = m_snap.clusters[c];
   if (is_idle(a.name)) {
     m_snap.idle.add(a);
     totals.idle.add(a);
@@ -217,23 +264,13 @@ void SnapshotBuilder::add(const ParsedAllocation& a) {
 CostSnapshot SnapshotBuilder::finish() && {
   // Window span, per set: what its allocations' own start/end cover (Kubecost's data can lag
   // the wall clock); else the set window clamped to now; else the configured window's length.
-  double seconds = 0;
-  bool complete = !m_set_windows.empty();
-  for (std::size_t i = 0; i < m_set_windows.size() && complete; ++i) {
-    auto [start, end] = m_set_windows[i];
-    const auto [data_start, data_end] = m_set_data[i];
-    if (!std::isnan(data_start) && !std::isnan(data_end) && data_end > data_start) {
-      start = data_start;
-      end = data_end;
-    }
-    if (std::isnan(start) || std::isnan(end)) {
-      complete = false;
-      break;
-    }
-    seconds += std::max(0.0, std::min(end, m_now) - start);
+  const double hours = covered_hours(m_sets, m_now);
+  m_snap.window_hours = hours > 0 ? hours : m_options.window.nominal_hours;
+  // Each cluster's the same way, over its own allocations (multiCluster).
+  for (std::size_t c = 0; c < m_snap.clusters.size(); ++c) {
+    const double own = m_options.multi_cluster ? covered_hours(m_cluster_sets[c], m_now) : NAN;
+    m_snap.clusters[c].window_hours = own > 0 ? own : m_snap.window_hours;
   }
-  m_snap.window_hours =
-      (complete && seconds > 0) ? seconds / 3600.0 : m_options.window.nominal_hours;
 
   // The pods first: their remainders are keyed by the namespaces' order of arrival.
   if (m_snap.pods_enabled) {

@@ -6,6 +6,16 @@
 // family includes its `*CostAdjustment`, so cpu+ram+gpu+pv+network+lb+shared+external == total.
 // Without multiCluster there is one cluster, named clusterName; with it, rows are keyed by
 // (cluster, namespace[, pod]) and the cluster is properties.cluster.
+//
+// Spans (what rate mode divides by, and the averages' minutes): without multiCluster one, the
+// span the whole answer covers. With it, each cluster its own: the span its own allocations
+// cover (a federated cluster whose data lags is divided by its hours, not by the others').
+// Unsplit idle (multiCluster only): an idle allocation the answer did not split by cluster,
+// named `__idle__` with no `<cluster>/` before it (a server that ignores splitIdle=true:
+// OpenCost, older Kubecost) or whose cluster is empty, belongs to no cluster: it is kept out of
+// every cluster's idle and total (no cluster is invented for it) and only counted, with its
+// window total, in unsplit_idle_dropped / unsplit_idle_cost (the poller logs and counts them).
+// Splitting it by the clusters' shares would publish a guess as Kubecost's figure.
 #include <array>
 #include <cmath>
 #include <cstddef>
@@ -25,6 +35,10 @@ struct ClusterTotals {
   std::string name;
   CostAccumulator total;  // namespaces + idle of this cluster
   CostAccumulator idle;
+  // Hours this cluster's data covers. With multiCluster, from its own allocations as
+  // CostSnapshot::window_hours is from all of them, over the sets it has allocations in (else,
+  // when they carry no span, CostSnapshot::window_hours); without it, window_hours itself.
+  double window_hours = 0;
 };
 
 struct CostSnapshot {
@@ -35,10 +49,16 @@ struct CostSnapshot {
   CostAccumulator idle;                 // every cluster's idle
   std::vector<ClusterTotals> clusters;  // sorted by name; one without multiCluster
   bool pods_enabled = false;
-  // Span the data covers: what rate mode divides by. Per set, from its allocations' own
-  // `start`/`end` (the data may lag the wall clock), else the set window clamped to now.
+  // Span the whole answer's data covers (every cluster's together): per set, from its
+  // allocations' own `start`/`end` (the data may lag the wall clock), else the set window clamped
+  // to now; the sum over sets; else the configured window's length. Rows divide by their
+  // cluster's (ClusterTotals::window_hours), which is this one without multiCluster.
   double window_hours = 0;
   std::size_t allocations = 0;
+  // multiCluster: unsplit idle allocations left out of every cluster, and their total cost
+  // (window total, the answer's currency).
+  std::size_t unsplit_idle_dropped = 0;
+  double unsplit_idle_cost = 0;
 };
 
 // An allocation's cluster and its name below the cluster. With multiCluster the name starts
@@ -51,9 +71,14 @@ struct ClusterKey {
 };
 ClusterKey cluster_key(const ParsedAllocation& a, const CostSeriesOptions& options);
 
-// What every cost is divided by: the hours the snapshot's data covers in rate mode (1 in total
-// mode, or when the span is unknown). The single definition of the rate divisor.
-double rate_divisor(const CostSnapshot& snapshot, const CostSeriesOptions& options);
+// The hours the data of `cluster` covers in a finished snapshot: its ClusterTotals::window_hours,
+// or the snapshot's window_hours for a cluster it has no totals of (a label answer's own).
+double window_hours_of(const CostSnapshot& snapshot, std::string_view cluster);
+
+// What every cost of a row is divided by, given the hours its cluster's data covers
+// (window_hours_of): those hours in rate mode; 1 in total mode, or when the span is unknown.
+// The single definition of the rate divisor.
+double rate_divisor(double window_hours, const CostSeriesOptions& options);
 
 class SnapshotBuilder {
  public:
@@ -68,8 +93,18 @@ class SnapshotBuilder {
   CostSnapshot finish() &&;
 
  private:
+  // What one set's allocations say of their span: the set window and their own start/end.
+  struct SetSpan {
+    std::size_t set_index = 0;
+    std::pair<double, double> window{NAN, NAN}, data{NAN, NAN};
+  };
+
   CostRow& namespace_row(std::string_view cluster, std::string_view ns, const ParsedAllocation& a);
-  ClusterTotals& cluster_totals(std::string_view cluster);
+  std::size_t cluster_totals(std::string_view cluster);  // its index in m_snap.clusters
+  static void add_span(SetSpan& span, const ParsedAllocation& a);
+  // The one definition of a span: the hours `sets` cover, each set by its allocations' own
+  // start/end, else its window clamped to `now`, summed; NaN when a set has neither or no set.
+  static double covered_hours(const std::vector<SetSpan>& sets, double now);
 
   const CostSeriesOptions& m_options;
   double m_now;
@@ -77,8 +112,9 @@ class SnapshotBuilder {
   std::unordered_map<std::string, std::size_t> m_ns_index;
   TopPods m_top_pods;
   std::vector<std::vector<bool>> m_label_conflict;
-  std::vector<std::pair<double, double>> m_set_windows;  // per set index
-  std::vector<std::pair<double, double>> m_set_data;     // allocations' start/end, per set
+  std::vector<SetSpan> m_sets;  // indexed by set index: a set without allocations is unknown
+  // multiCluster: per cluster (by m_cluster_index), the sets it has allocations in, in order.
+  std::vector<std::vector<SetSpan>> m_cluster_sets;
   std::unordered_map<std::string, std::size_t> m_cluster_index;
   std::string m_key;                                     // scratch, reused
   std::size_t m_last_ns = static_cast<std::size_t>(-1);  // index of the last namespace seen

@@ -159,6 +159,30 @@ RowLabels label_texts(const Common& k, const std::vector<CostRow>& rows) {
 
 namespace {
 
+// Per row, what its cluster's span makes of it: the rate divisor and the averages' minutes (one
+// look-up per cluster: the rows come sorted by cluster).
+struct RowSpans {
+  std::vector<double> divisor, minutes;
+};
+
+RowSpans row_spans(const CostSnapshot& snap, const std::vector<CostRow>& rows,
+                   const CostSeriesOptions& options) {
+  RowSpans out;
+  out.divisor.reserve(rows.size());
+  out.minutes.reserve(rows.size());
+  const std::string* cluster = nullptr;
+  double hours = 0;
+  for (const auto& row : rows) {
+    if (!cluster || *cluster != row.cluster) {
+      cluster = &row.cluster;
+      hours = window_hours_of(snap, row.cluster);
+    }
+    out.divisor.push_back(rate_divisor(hours, options));
+    out.minutes.push_back(hours * 60.0);
+  }
+  return out;
+}
+
 // The one walk over the cost families: writes them into `sink`, or, with no sink, only counts
 // the series it would write (no label text is built: count_costs is cheap on a huge snapshot).
 std::size_t emit_costs(const CostSnapshot& snap, const CostSeriesOptions& options,
@@ -181,8 +205,14 @@ std::size_t emit_costs(const CostSnapshot& snap, const CostSeriesOptions& option
     row_labels(single_without[c], k, snap.clusters[c].name, nullptr, false);
   }
   const bool rate = options.metric_mode == MetricMode::rate;
-  const double divisor = rate_divisor(snap, options);
-  const double window_minutes = snap.window_hours * 60.0;
+  // Each row and each cluster by its cluster's span (one span without multiCluster).
+  const RowSpans ns_spans = row_spans(snap, snap.namespaces, options);
+  const RowSpans pod_spans = row_spans(snap, snap.pods, options);
+  RowSpans cluster_spans;
+  for (const auto& c : snap.clusters) {
+    cluster_spans.divisor.push_back(rate_divisor(c.window_hours, options));
+    cluster_spans.minutes.push_back(c.window_hours * 60.0);
+  }
   const std::string unit =
       rate ? " per hour (window total divided by window hours, " + options.currency + "/h)."
            : " over the query window (" + options.currency + ").";
@@ -213,12 +243,14 @@ std::size_t emit_costs(const CostSnapshot& snap, const CostSeriesOptions& option
     const char* what;
     const std::vector<CostRow>* rows;
     const RowLabels* labels;
+    const RowSpans* spans;  // of the rows, else of the clusters
     CostAccumulator ClusterTotals::*single;
   };
   const std::array<ScopeDef, 3> scopes = {{
-      {"namespace_", "for namespace", &snap.namespaces, &ns_labels, nullptr},
-      {"cluster_", "for cluster, idle included", nullptr, nullptr, &ClusterTotals::total},
-      {"idle_", "of idle capacity (cluster minus namespaces)", nullptr, nullptr,
+      {"namespace_", "for namespace", &snap.namespaces, &ns_labels, &ns_spans, nullptr},
+      {"cluster_", "for cluster, idle included", nullptr, nullptr, &cluster_spans,
+       &ClusterTotals::total},
+      {"idle_", "of idle capacity (cluster minus namespaces)", nullptr, nullptr, &cluster_spans,
        &ClusterTotals::idle},
   }};
   for (const auto& s : scopes) {
@@ -229,13 +261,14 @@ std::size_t emit_costs(const CostSnapshot& snap, const CostSeriesOptions& option
           "gauge");
       if (s.rows) {
         for (std::size_t r = 0; r < s.rows->size(); ++r)
-          sample(with(s.labels, r), (*s.rows)[r].acc.cost_of(static_cast<CostFamily>(f)) / divisor);
+          sample(with(s.labels, r),
+                 (*s.rows)[r].acc.cost_of(static_cast<CostFamily>(f)) / s.spans->divisor[r]);
       } else {
         for (std::size_t c = 0; c < snap.clusters.size(); ++c) {
           double v = (snap.clusters[c].*s.single).cost_of(static_cast<CostFamily>(f));
           // Idle exists even when Kubecost sent none (shared or excluded): then it is 0.
           if (std::isnan(v) && s.single == &ClusterTotals::idle) v = 0;
-          sample(single_with[c], v / divisor);
+          sample(single_with[c], v / s.spans->divisor[c]);
         }
       }
     }
@@ -262,11 +295,12 @@ std::size_t emit_costs(const CostSnapshot& snap, const CostSeriesOptions& option
       if (s.rows) {
         for (std::size_t r = 0; r < s.rows->size(); ++r)
           sample(without(s.labels, r),
-                 (*s.rows)[r].acc.average(static_cast<Average>(a), window_minutes));
+                 (*s.rows)[r].acc.average(static_cast<Average>(a), s.spans->minutes[r]));
       } else {
         for (std::size_t c = 0; c < snap.clusters.size(); ++c)
-          sample(single_without[c],
-                 (snap.clusters[c].*s.single).average(static_cast<Average>(a), window_minutes));
+          sample(
+              single_without[c],
+              (snap.clusters[c].*s.single).average(static_cast<Average>(a), s.spans->minutes[c]));
       }
     }
   }
@@ -283,7 +317,7 @@ std::size_t emit_costs(const CostSnapshot& snap, const CostSeriesOptions& option
               std::string(k_cached),
           "gauge");
       for (std::size_t r = 0; r < snap.pods.size(); ++r)
-        sample(with(&pod_labels, r), snap.pods[r].acc.cost_of(f) / divisor);
+        sample(with(&pod_labels, r), snap.pods[r].acc.cost_of(f) / pod_spans.divisor[r]);
     }
   }
   if (sink && !out.empty()) (*sink)(out);

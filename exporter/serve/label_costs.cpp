@@ -49,7 +49,7 @@ Expected<std::vector<LabelCostRow>> LabelCostSink::finish() {
 }
 
 std::string render_label_costs(const std::vector<LabelCostRow>& rows,
-                               const CostSeriesOptions& options, double divisor,
+                               const CostSeriesOptions& options, const CostSnapshot& snapshot,
                                std::size_t& series) {
   struct Def {
     CostFamily family;
@@ -64,6 +64,13 @@ std::string render_label_costs(const std::vector<LabelCostRow>& rows,
   const bool rate = options.metric_mode == MetricMode::rate;
   std::string out;
   if (rows.empty()) return out;
+  // Per row, its cluster's divisor (rows come sorted by cluster: one look-up per cluster).
+  std::vector<double> divisor;
+  divisor.reserve(rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    divisor.push_back(i > 0 && rows[i].cluster == rows[i - 1].cluster
+                          ? divisor.back()
+                          : rate_divisor(window_hours_of(snapshot, rows[i].cluster), options));
   for (const auto& def : k_defs) {
     std::string help = def.help;
     help +=
@@ -73,7 +80,8 @@ std::string render_label_costs(const std::vector<LabelCostRow>& rows,
                  : " over the query window (" + options.currency + ").";
     help += " Cached from the last successful Kubecost poll.";
     append_family_header(out, def.name, help, "gauge");
-    for (const auto& r : rows) {
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const LabelCostRow& r = rows[i];
       const double v = r.acc.cost_of(def.family);
       if (std::isnan(v)) continue;
       out += def.name;
@@ -88,7 +96,7 @@ std::string render_label_costs(const std::vector<LabelCostRow>& rows,
       out += "\",currency=\"";
       append_label_value(out, options.currency);
       out += "\"} ";
-      append_sample_value(out, v / divisor);
+      append_sample_value(out, v / divisor[i]);
       out += '\n';
       ++series;
     }

@@ -52,10 +52,12 @@ class LabelCostSink : public AllocationStreamSink {
   std::unordered_map<std::string, std::size_t> m_index;  // (cluster, value) -> row
 };
 
-// The three label families for every row (rows of all keys), costs divided by `divisor`.
-// Adds the number of samples written to `series`.
+// The three label families for every row (rows of all keys). Each row's costs are divided as
+// the cost families of its cluster are: by rate_divisor of the span `snapshot` (the allocation
+// answer of the same poll) gives that cluster (window_hours_of). Adds the number of samples
+// written to `series`.
 std::string render_label_costs(const std::vector<LabelCostRow>& rows,
-                               const CostSeriesOptions& options, double divisor,
+                               const CostSeriesOptions& options, const CostSnapshot& snapshot,
                                std::size_t& series);
 
 }  // namespace kci

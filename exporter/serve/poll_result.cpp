@@ -93,15 +93,16 @@ Expected<CostSnapshot> build_snapshot(std::string body, const CostSeriesOptions&
 PollResult render_poll_result(const CostSnapshot& snap, const CostSeriesOptions& options,
                               const std::vector<LabelCostRow>& label_rows) {
   PollResult result;
-  const double divisor = rate_divisor(snap, options);
   DeflateWriter writer;
   result.series = render_costs(snap, options, [&](std::string_view piece) { writer.write(piece); });
   // The label families are small (one series per label value): rendered whole, then compressed.
-  writer.write(render_label_costs(label_rows, options, divisor, result.series));
+  writer.write(render_label_costs(label_rows, options, snap, result.series));
   result.costs = std::make_shared<const CostExposition>(std::move(writer).finish(), result.series);
   for (const auto& row : snap.namespaces) {
     const double v = row.acc.cost_of(CostFamily::total);
-    if (!std::isnan(v)) result.top_namespaces.emplace_back(row.namespace_name, v / divisor);
+    if (!std::isnan(v))
+      result.top_namespaces.emplace_back(
+          row.namespace_name, v / rate_divisor(window_hours_of(snap, row.cluster), options));
   }
   std::sort(result.top_namespaces.begin(), result.top_namespaces.end(),
             [](const auto& a, const auto& b) { return a.second > b.second; });
@@ -109,6 +110,8 @@ PollResult render_poll_result(const CostSnapshot& snap, const CostSeriesOptions&
   result.allocations = snap.allocations;
   result.namespaces = snap.namespaces.size();
   result.window_hours = snap.window_hours;
+  result.unsplit_idle_dropped = snap.unsplit_idle_dropped;
+  result.unsplit_idle_cost = snap.unsplit_idle_cost;
   return result;
 }
 

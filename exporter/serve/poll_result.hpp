@@ -26,7 +26,11 @@ struct PollResult {
   std::vector<std::pair<std::string, double>> top_namespaces;
   std::size_t allocations = 0;
   std::size_t namespaces = 0;
-  double window_hours = 0;  // the span the data covers
+  double window_hours = 0;  // the span the whole answer's data covers (CostSnapshot)
+  // multiCluster: idle allocations the answer did not split by cluster, left out of every
+  // cluster, and their window total (CostSnapshot::unsplit_idle_dropped, _cost).
+  std::size_t unsplit_idle_dropped = 0;
+  double unsplit_idle_cost = 0;
 };
 
 // A window of at most one hour (`1h`, `30m`): an answer of only `null` sets for it is

@@ -155,6 +155,7 @@ void Poller::poll_and_publish() {
     if (polled.ok()) {
       result = std::move(polled.value());
       m_metrics.set_window_hours(result.window_hours);
+      report_unsplit_idle(result);
       rendered = true;
     } else {
       failure = polled.failure();
@@ -203,6 +204,19 @@ void Poller::poll_and_publish() {
   expire_locked();
   publish();
   state.unlock();
+}
+
+void Poller::report_unsplit_idle(const PollResult& result) {
+  if (result.unsplit_idle_dropped == 0) return;
+  m_metrics.record_unsplit_idle_dropped(result.unsplit_idle_dropped);
+  log::warn("unsplit idle left out of every cluster: the answer did not split idle by cluster",
+            {{"allocations", std::to_string(result.unsplit_idle_dropped)},
+             {"total_cost", fixed(result.unsplit_idle_cost, 4)},
+             {"currency", m_series_options.currency},
+             {"window", m_series_options.window.text},
+             {"hint",
+              "the server ignores splitIdle=true (OpenCost, older Kubecost): idle_ and cluster_ "
+              "series leave this idle out"}});
 }
 
 double Poller::staleness_limit() const {

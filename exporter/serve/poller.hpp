@@ -15,6 +15,9 @@
 // Time comes from an Env (util/env.hpp): intervals, the staleness deadline and a series' age on
 // the monotonic clock, so a step of the system clock neither keeps stale series nor drops
 // fresh ones; the wall clock only for the timestamps published (last success, snapshot time).
+//
+// With multiCluster, idle the answer did not split by cluster (cost_snapshot.hpp) is counted in
+// _unsplit_idle_dropped_total and logged at warning once per poll that had any.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -66,6 +69,8 @@ class Poller {
  private:
   void run();
   void poll_and_publish();
+  // multiCluster: a good poll's unsplit idle, counted and logged once at warning.
+  void report_unsplit_idle(const PollResult& result);
   void publish();                  // m_state_mutex held
   void expire_locked();            // m_state_mutex held
   double staleness_limit() const;  // seconds the last good series are kept

@@ -60,6 +60,15 @@ SelfMetrics::SelfMetrics(const SelfMetricsOptions& options)
     m_leader = &gauge("leader",
                       "Whether this replica holds the leader-election Lease and so polls Kubecost "
                       "and exports the cost series (1) or follows (0).");
+  if (options.multi_cluster)
+    m_unsplit_idle = &prometheus::BuildCounter()
+                          .Name(name("unsplit_idle_dropped_total"))
+                          .Help(
+                              "Idle allocations left out of every cluster because Kubecost's "
+                              "answer did not split idle by cluster (`__idle__` with no cluster: "
+                              "the server ignores splitIdle=true).")
+                          .Register(r)
+                          .Add({});
   auto& stages = prometheus::BuildHistogram()
                      .Name(name("poll_duration_seconds"))
                      .Help(
@@ -141,6 +150,11 @@ void SelfMetrics::set_series_count(std::size_t series) {
 }
 
 void SelfMetrics::set_window_hours(double hours) { m_window_seconds->Set(hours * 3600.0); }
+
+void SelfMetrics::record_unsplit_idle_dropped(std::size_t allocations) {
+  if (m_unsplit_idle && allocations > 0)
+    m_unsplit_idle->Increment(static_cast<double>(allocations));
+}
 
 void SelfMetrics::record_http_request(std::string_view handler, int status) {
   m_requests->Add({{"handler", std::string(handler)}, {"code", std::to_string(status)}})

@@ -11,7 +11,15 @@
 //   _last_success_timestamp_seconds   gauge      Unix time of the last good poll
 //   _series_count                     gauge      cost series currently exported
 //   _data_window_seconds              gauge      span the last good poll's data covers (the
-//                                                 rate divisor in rate mode, in hours)
+//                                                 rate divisor in rate mode, in hours). With
+//                                                 multiCluster every cluster's together (from
+//                                                 the earliest start to the latest end): each
+//                                                 cluster's rows divide by its own span
+//                                                 (cost_snapshot.hpp), not shown here
+//   _unsplit_idle_dropped_total       counter    idle allocations left out of every cluster
+//                                                 because the answer did not split idle by
+//                                                 cluster (a server that ignores splitIdle);
+//                                                 only with multiCluster
 //   _poll_duration_seconds{stage}     histogram  fetch | parse | render, per poll
 //   _kubecost_retries_total           counter    extra attempts the HTTP client made
 //   _http_requests_total{handler,code} counter   requests to our own endpoints (this one not
@@ -64,6 +72,8 @@ class SelfMetrics {
   void record_retries_total(std::uint64_t total);
   void set_series_count(std::size_t series);
   void set_window_hours(double hours);  // shown as _data_window_seconds
+  // Unsplit idle allocations one poll left out (multiCluster; no-op without it).
+  void record_unsplit_idle_dropped(std::size_t allocations);
   // Leader election on: 1 when this replica leads (no-op when election is off).
   void set_leader(bool leading);
   // One request to our own HTTP server. `handler` is the route ("/metrics", ..., "other").
@@ -85,6 +95,7 @@ class SelfMetrics {
   prometheus::Gauge* m_series;
   prometheus::Gauge* m_window_seconds;
   prometheus::Gauge* m_leader = nullptr;
+  prometheus::Counter* m_unsplit_idle = nullptr;
   std::array<prometheus::Histogram*, 3> m_stages{};
   prometheus::Counter* m_retries;
   std::uint64_t m_retries_seen = 0;
