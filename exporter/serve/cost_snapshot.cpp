@@ -35,11 +35,14 @@ void widen(std::pair<double, double>& span, double start, double end) {
   if (!std::isnan(end) && (std::isnan(span.second) || end > span.second)) span.second = end;
 }
 
-// multiCluster: idle the answer did not split by cluster (see the header).
+// multiCluster: idle the answer did not split by cluster (see the header): no cluster in its
+// name nor in its properties. One merged over a single cluster keeps properties.cluster (a
+// merge intersects properties: opencost core/pkg/opencost/allocationprops.go Intersection) and
+// is that cluster's.
 bool is_unsplit_idle(const ParsedAllocation& a, std::string_view cluster,
                      const CostSeriesOptions& options) {
   return options.multi_cluster && is_idle(a.name) &&
-         (cluster.empty() || a.name.find('/') == std::string_view::npos);
+         (cluster.empty() || (a.cluster.empty() && a.name.find('/') == std::string_view::npos));
 }
 
 }  // namespace

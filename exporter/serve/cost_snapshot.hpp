@@ -11,8 +11,9 @@
 // span the whole answer covers. With it, each cluster its own: the span its own allocations
 // cover (a federated cluster whose data lags is divided by its hours, not by the others').
 // Unsplit idle (multiCluster only): an idle allocation the answer did not split by cluster,
-// named `__idle__` with no `<cluster>/` before it (a server that ignores splitIdle=true:
-// OpenCost, older Kubecost) or whose cluster is empty, belongs to no cluster: it is kept out of
+// named `__idle__` with no `<cluster>/` before it and no properties.cluster (a server that
+// ignores splitIdle=true and merged several clusters' idle: OpenCost, older Kubecost), or whose
+// cluster is empty, belongs to no cluster: it is kept out of
 // every cluster's idle and total (no cluster is invented for it) and only counted, with its
 // window total, in unsplit_idle_dropped / unsplit_idle_cost (the poller logs and counts them).
 // Splitting it by the clusters' shares would publish a guess as Kubecost's figure.

@@ -209,6 +209,20 @@ TEST_CASE("per-cluster rates: idle the server did not split by cluster is in no 
   CHECK(r.unsplit_idle_cost == unsplit);
 }
 
+TEST_CASE("per-cluster rates: unsplit idle that keeps properties.cluster is that cluster's") {
+  // One cluster behind a server that ignores splitIdle: the merged `__idle__` keeps the
+  // cluster it was merged over (a merge intersects properties), so it is not dropped.
+  const double idle = 3;
+  const std::string body = answer({alloc("a/default/p", "a", "default", "p", k_full_end, k_a_pod),
+                                   alloc("__idle__", "a", "", "", k_full_end, idle)});
+  const PollResult r = poll(body, "", federation_options());
+  const auto s = series_of(std::string(r.costs->text()));
+  CHECK(r.unsplit_idle_dropped == 0);
+  CHECK(s.at("cloudtuner_kubecost_idle_total_cost" + cluster_labels("a")) ==
+        Approx(idle / k_full_hours));
+  CHECK(s.count("cloudtuner_kubecost_idle_total_cost" + cluster_labels("__idle__")) == 0);
+}
+
 TEST_CASE("per-cluster rates: the poller counts unsplit idle in a self-metric, every poll",
           "[threads]") {
   const std::string body = answer({alloc("a/default/p", "a", "default", "p", k_full_end, k_a_pod),
