@@ -47,6 +47,13 @@ std::string misfit(const ParsedAllocation& a, std::int64_t day, bool hourly,
   return {};
 }
 
+std::string too_many_names(bool& over_bound) {
+  over_bound = true;
+  return "the day has more than " + std::to_string(k_max_day_names) +
+         " allocation names, the bound on what an hourly day reconciles (GRANULARITY=daily "
+         "exports it without)";
+}
+
 }  // namespace
 
 DayExporter::DayExporter(DayExportSettings settings, KubecostApi& api, ObjectStore& store,
@@ -140,16 +147,19 @@ Expected<void> DayExporter::write_hourly_day(std::int64_t day, const std::string
   AllocationSpillWriter etl_spill(etl_path);
   if (!etl_spill.ok()) return Failure{FailureReason::io, "cannot write " + etl_path};
   std::string refused;
+  bool over_bound = false;  // refused for k_max_day_names, not for the answer's shape
   auto listed = m_api.day_set(day, [&](const ParsedAllocation& a) {
     if (!refused.empty()) return;
     refused = misfit(a, day, false, m_settings.kubecost_cluster);
     if (!refused.empty()) return;
-    reconciliation.add_etl(a);
+    if (!reconciliation.add_etl(a)) refused = too_many_names(over_bound);
     etl_spill.append(a);
   });
   if (!listed.ok())
     return Failure{listed.failure().reason, "allocation: " + listed.failure().message};
-  if (!refused.empty()) return Failure{FailureReason::parse, "allocation: " + refused};
+  if (!refused.empty())
+    return Failure{over_bound ? FailureReason::too_large : FailureReason::parse,
+                   "allocation: " + refused};
   if (auto closed = etl_spill.close(); !closed.ok()) return closed.failure();
   if (etl_spill.records() == 0) return {};  // no data for the day: nothing is written
 
@@ -162,12 +172,14 @@ Expected<void> DayExporter::write_hourly_day(std::int64_t day, const std::string
     if (!refused.empty()) return;
     refused = misfit(a, day, true, m_settings.kubecost_cluster);
     if (!refused.empty()) return;
-    reconciliation.add_hourly(a);
+    if (!reconciliation.add_hourly(a)) refused = too_many_names(over_bound);
     hours_spill.append(a);
   });
   if (!listed.ok())
     return Failure{listed.failure().reason, "allocation: " + listed.failure().message};
-  if (!refused.empty()) return Failure{FailureReason::parse, "allocation: " + refused};
+  if (!refused.empty())
+    return Failure{over_bound ? FailureReason::too_large : FailureReason::parse,
+                   "allocation: " + refused};
   if (auto closed = hours_spill.close(); !closed.ok()) return closed.failure();
 
   // c. Whole: the hourly rows (reconciled), plus the ETL's rows of what only the ETL has.

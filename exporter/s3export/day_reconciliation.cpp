@@ -51,8 +51,16 @@ std::string hour_ranges(const std::bitset<24>& hours) {
 
 DayReconciliation::DayReconciliation(std::int64_t day) : m_day(day) {}
 
-void DayReconciliation::add_etl(const ParsedAllocation& a) {
-  Sums& sums = m_names[std::string(a.name)];
+DayReconciliation::Sums* DayReconciliation::sums_of(std::string_view name) {
+  if (auto it = m_names.find(name); it != m_names.end()) return &it->second;
+  if (m_names.size() >= k_max_day_names) return nullptr;
+  return &m_names.emplace(std::string(name), Sums{}).first->second;
+}
+
+bool DayReconciliation::add_etl(const ParsedAllocation& a) {
+  Sums* found = sums_of(a.name);
+  if (!found) return false;
+  Sums& sums = *found;
   sums.in_etl = true;
   double six = 0;
   for (std::size_t p = 0; p < k_resources.size(); ++p) {
@@ -76,10 +84,13 @@ void DayReconciliation::add_etl(const ParsedAllocation& a) {
     const double h0 = day_start + static_cast<double>(h) * 3600;
     if (s < h0 + 3600 && e > h0) m_etl_hours.set(h);
   }
+  return true;
 }
 
-void DayReconciliation::add_hourly(const ParsedAllocation& a) {
-  Sums& sums = m_names[std::string(a.name)];
+bool DayReconciliation::add_hourly(const ParsedAllocation& a) {
+  Sums* found = sums_of(a.name);
+  if (!found) return false;
+  Sums& sums = *found;
   ++sums.hourly_rows;
   double six = 0;
   for (std::size_t p = 0; p < k_resources.size(); ++p) {
@@ -96,6 +107,7 @@ void DayReconciliation::add_hourly(const ParsedAllocation& a) {
   const double offset = a.window_start - static_cast<double>(m_day * k_day_seconds);
   if (offset >= 0 && offset < k_day_seconds)
     m_hourly_hours.set(static_cast<std::size_t>(offset / 3600));
+  return true;
 }
 
 std::string DayReconciliation::incomplete_reason() const {

@@ -46,12 +46,19 @@ namespace kci {
 // rounds hourly costs to 5 decimals (opencost core/pkg/opencost/allocation_json.go).
 inline constexpr double k_hourly_shortfall = 0.01;
 
+// The most allocation names a day may have: the sums take about 300 bytes a name, so this
+// bounds them near 60 MiB (ten times a 20 000-container day), inside the CronJob's memory
+// limit whatever a Kubecost answers.
+inline constexpr std::size_t k_max_day_names = 200'000;
+
 class DayReconciliation {
  public:
   explicit DayReconciliation(std::int64_t day);
 
-  void add_etl(const ParsedAllocation& allocation);     // one row of the ETL day set
-  void add_hourly(const ParsedAllocation& allocation);  // one row of the On-Demand hours
+  // One row of the ETL day set / of the On-Demand hours. False (and nothing kept) when the row
+  // would be the name past k_max_day_names: the day then fails.
+  bool add_etl(const ParsedAllocation& allocation);
+  bool add_hourly(const ParsedAllocation& allocation);
 
   // "" when the hourly answer is whole, else why not (one line, for the log).
   std::string incomplete_reason() const;
@@ -75,6 +82,8 @@ class DayReconciliation {
     std::uint32_t hourly_rows = 0;
     bool in_etl = false;
   };
+
+  Sums* sums_of(std::string_view name);  // nullptr past k_max_day_names
 
   std::int64_t m_day;
   std::map<std::string, Sums, std::less<>> m_names;

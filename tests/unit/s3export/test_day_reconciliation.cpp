@@ -218,3 +218,19 @@ TEST_CASE("reconciliation: a day is whole only with every hour the ETL has, and 
     CHECK(close.incomplete_reason().empty());
   }
 }
+
+TEST_CASE("reconciliation: the names a day keeps are bounded") {
+  DayReconciliation rec(k_day);
+  std::string name;
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < k_max_day_names; ++i) {
+    name = "n" + std::to_string(i);
+    if (rec.add_etl(parsed({name, -1, {{AllocField::total_cost, 1}}}))) ++kept;
+  }
+  REQUIRE(kept == k_max_day_names);
+  // A known name still counts; a new one is refused, on either side.
+  CHECK(rec.add_hourly(parsed({name, 3, {{AllocField::total_cost, 1}}})));
+  CHECK_FALSE(rec.add_etl(parsed({"one-too-many", -1, {{AllocField::total_cost, 1}}})));
+  CHECK_FALSE(rec.add_hourly(parsed({"one-too-many", 3, {{AllocField::total_cost, 1}}})));
+  CHECK_FALSE(rec.in_etl("one-too-many"));
+}
