@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "exporter/s3export/allocation_spill.hpp"
+#include "exporter/s3export/day_nodes.hpp"
 #include "exporter/s3export/day_reconciliation.hpp"
 #include "exporter/s3export/utc_day.hpp"
 #include "exporter/util/logging.hpp"
@@ -90,21 +91,9 @@ Expected<DayOutcome> DayExporter::export_day(std::int64_t day, const std::string
   parquet::Writer writer(dataset_schema(m_columns), options, [&](std::string_view b) {
     return static_cast<bool>(file.write(b.data(), static_cast<std::streamsize>(b.size())));
   });
-  const NodeFacts unknown_node;
+  DayNodes nodes_of(node_map, m_settings.label_keys.size());
   const auto write_row = [&](const ParsedAllocation& a) {
-    auto it = node_map.find({std::string(a.cluster), std::string(a.node)});
-    if (it != node_map.end()) {
-      write_dataset_row(writer, m_columns, DatasetRow{a, it->second, m_settings.cluster});
-    } else {
-      // Not in the Assets answer (or it failed): the node's labels on the allocation, if
-      // Kubecost copied them there, as AWS's exporter reads them.
-      const std::size_t own = m_settings.label_keys.size();
-      const auto* labels = a.label_values;
-      const NodeFacts node = labels && labels->size() > own
-                                 ? node_facts_from_labels(std::span(*labels).subspan(own))
-                                 : unknown_node;
-      write_dataset_row(writer, m_columns, DatasetRow{a, node, m_settings.cluster});
-    }
+    write_dataset_row(writer, m_columns, DatasetRow{a, nodes_of.of(a), m_settings.cluster});
     ++out.rows;
     const double cost = a.get(AllocField::total_cost);
     if (!std::isnan(cost)) out.total_cost += cost;
