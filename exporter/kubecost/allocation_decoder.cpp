@@ -84,13 +84,6 @@ bool is_adjustment(int f) {
   }
 }
 
-double rfc3339_or_nan(dom::element v) {
-  std::string_view s;
-  if (v.get_string().get(s)) return NAN;
-  auto t = parse_rfc3339(s);
-  return t ? *t : NAN;
-}
-
 // Sets `out` when `v` is a string; anything else (null, numbers, objects) leaves it unchanged.
 void if_string(dom::element v, std::string_view& out) {
   if (v.type() == dom::element_type::STRING) out = std::string_view(v.get_string().value_unsafe());
@@ -120,9 +113,7 @@ AllocationDecoder::AllocationDecoder(const ParseOptions& options, std::size_t ma
       m_annotation_values(options.annotation_keys.size()),
       m_ns_annotation_values(options.annotation_keys.size()),
       m_field_limit(options.all_properties ? static_cast<int>(k_alloc_field_count)
-                                           : k_serve_fields),
-      m_last_start_value(NAN),
-      m_last_end_value(NAN) {}
+                                           : k_serve_fields) {}
 
 simdjson::error_code AllocationDecoder::decode(std::string_view name, std::string_view json,
                                                std::size_t set_index, ParsedAllocation& a) {
@@ -144,10 +135,11 @@ simdjson::error_code AllocationDecoder::decode(std::string_view name, std::strin
       if (auto err = read_properties(field.value, a)) return err;
     } else if (f == k_key_window) {
       read_window(field.value, a);
-    } else if (f == k_key_start) {
-      a.data_start = rfc3339_or_nan(field.value);
-    } else if (f == k_key_end) {
-      a.data_end = rfc3339_or_nan(field.value);
+    } else if (f == k_key_start || f == k_key_end) {
+      std::string_view s;
+      if (!field.value.get_string().get(s))
+        (f == k_key_start ? a.data_start : a.data_end) =
+            (f == k_key_start ? m_data_start : m_data_end).of(s);
     } else if (f >= 0 && (f < m_field_limit || is_adjustment(f))) {
       // null, "NaN" strings and other shapes stay NaN: absent, never 0.
       double d;
@@ -206,15 +198,19 @@ void AllocationDecoder::read_window(dom::element v, ParsedAllocation& a) {
     if (field.value.get_string().get(s)) continue;
     const bool start = field.key == "start";
     if (!start && field.key != "end") continue;
-    std::string& last = start ? m_last_start : m_last_end;
-    double& last_value = start ? m_last_start_value : m_last_end_value;
-    if (s != last) {
-      auto t = parse_rfc3339(s);  // an open bound is the string "null": stays NaN
-      last.assign(s);
-      last_value = t ? *t : NAN;
-    }
-    (start ? a.window_start : a.window_end) = last_value;
+    // An open bound is the string "null": stays NaN.
+    (start ? a.window_start : a.window_end) = (start ? m_window_start : m_window_end).of(s);
   }
+}
+
+double AllocationDecoder::LastTime::of(std::string_view s) {
+  if (!seen || s != text) {
+    auto t = parse_rfc3339(s);
+    text.assign(s);
+    value = t ? *t : NAN;
+    seen = true;
+  }
+  return value;
 }
 
 }  // namespace kci

@@ -5,6 +5,7 @@
 // here; nothing of the answer beyond one allocation is ever parsed at once.
 #include <simdjson.h>
 
+#include <cmath>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,9 +34,15 @@ class AllocationDecoder {
   std::vector<std::string_view> m_label_values, m_ns_label_values;
   std::vector<std::string_view> m_annotation_values, m_ns_annotation_values;
   int m_field_limit;
-  // Every allocation of a set repeats the set's window: each distinct string is parsed once.
-  std::string m_last_start, m_last_end;
-  double m_last_start_value, m_last_end_value;
+  // Every allocation of a set repeats the set's window, and most repeat its bounds as their own
+  // `start`/`end`: a time is parsed only when its text differs from the last one seen there.
+  struct LastTime {
+    std::string text;
+    double value = NAN;
+    bool seen = false;
+    double of(std::string_view s);
+  };
+  LastTime m_window_start, m_window_end, m_data_start, m_data_end;
 };
 
 }  // namespace kci

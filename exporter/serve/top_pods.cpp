@@ -55,6 +55,19 @@ void TopPods::add(std::size_t ns_index, std::string_view cluster, std::string_vi
     remainder(ns_index).add(a);
     return;
   }
+  CostAccumulator acc;
+  acc.add(a);
+  const double total = ranking_total(acc);
+  // Full (one set: each pod comes once, so nothing held can be this pod): a pod not above the
+  // lowest kept one (a later pod loses ties) goes straight into the remainder, before any key is
+  // built or hashed. Most pods of a large cluster end here.
+  if (m_heap.size() >= m_capacity) {
+    restore_heap();
+    if (!(total > m_slots[m_heap.front()].total)) {
+      remainder(ns_index).merge(acc);
+      return;
+    }
+  }
   m_key.assign(cluster).append(1, '\0').append(ns).append("/").append(pod);
   if (auto it = m_index.find(m_key); it != m_index.end()) {
     Slot& slot = m_slots[it->second];
@@ -63,20 +76,8 @@ void TopPods::add(std::size_t ns_index, std::string_view cluster, std::string_vi
     m_heap_valid = false;
     return;
   }
-  CostAccumulator acc;
-  acc.add(a);
-  const double total = ranking_total(acc);
   const std::size_t seq = m_seq++;
-  if (m_heap.size() >= m_capacity) {
-    restore_heap();
-    const Slot& worst = m_slots[m_heap.front()];
-    // Not above the lowest kept pod (a later pod loses ties): straight into the remainder.
-    if (!(total > worst.total)) {
-      remainder(ns_index).merge(acc);
-      return;
-    }
-    evict_worst();
-  }
+  if (m_heap.size() >= m_capacity) evict_worst();
   std::size_t id = 0;
   if (!m_free.empty()) {
     id = m_free.back();

@@ -4,7 +4,8 @@
 //
 // With `capacity == keep` (one set per answer, so a pod's costs arrive at once) at most `keep`
 // pods are held while the answer streams: a pod that cannot be in the top goes straight into its
-// namespace's remainder, and a pod pushed out of the top joins its remainder then. With a larger
+// namespace's remainder (compared by its total before its key is built or looked up), and a pod
+// pushed out of the top joins its remainder then. With a larger
 // capacity (answers of several sets, where a pod comes back in later sets), up to `capacity`
 // pods are merged by name and the cut happens at finish(), so the choice is exact.
 // Invariant, per cost family: sum(kept pods of ns) + __other__(ns) == sum of the pods added to ns.
