@@ -38,7 +38,9 @@ std::string misfit(const ParsedAllocation& a, std::int64_t day, bool hourly,
   const double day_end = day_start + k_day_seconds;
   const double s = a.window_start, e = a.window_end;
   const bool inside = !std::isnan(s) && !std::isnan(e) && s >= day_start && e <= day_end;
-  const bool shaped = hourly ? e - s == 3600 : (s == day_start && e == day_end);
+  // An hourly set starts on the hour: sets off the boundary would overlap or leave gaps.
+  const bool shaped = hourly ? e - s == 3600 && std::fmod(s - day_start, 3600) == 0
+                             : (s == day_start && e == day_end);
   if (!inside || !shaped)
     return "set " + std::to_string(a.set_index) + " " + describe_window(s, e) + ", want " +
            (hourly ? "1h sets inside " : "the single day set ") + format_day(day);
@@ -50,8 +52,9 @@ std::string misfit(const ParsedAllocation& a, std::int64_t day, bool hourly,
 
 std::string too_many_names(bool& over_bound) {
   over_bound = true;
-  return "the day has more than " + std::to_string(k_max_day_names) +
-         " allocation names, the bound on what an hourly day reconciles (GRANULARITY=daily "
+  return "the day has more than " + std::to_string(k_max_day_names) + " allocation names (or " +
+         std::to_string(k_max_day_name_bytes) +
+         " bytes of names), the bound on what an hourly day reconciles (GRANULARITY=daily "
          "exports it without)";
 }
 
@@ -141,7 +144,16 @@ Expected<void> DayExporter::write_hourly_day(std::int64_t day, const std::string
     if (!refused.empty()) return;
     refused = misfit(a, day, false, m_settings.kubecost_cluster);
     if (!refused.empty()) return;
-    if (!reconciliation.add_etl(a)) refused = too_many_names(over_bound);
+    switch (reconciliation.add_etl(a)) {
+      case AddResult::ok:
+        break;
+      case AddResult::too_many_names:
+        refused = too_many_names(over_bound);
+        return;
+      case AddResult::repeated:
+        refused = "allocation \"" + std::string(a.name) + "\" is in the ETL day set twice";
+        return;
+    }
     etl_spill.append(a);
   });
   if (!listed.ok())
@@ -150,6 +162,7 @@ Expected<void> DayExporter::write_hourly_day(std::int64_t day, const std::string
     return Failure{over_bound ? FailureReason::too_large : FailureReason::parse,
                    "allocation: " + refused};
   if (auto closed = etl_spill.close(); !closed.ok()) return closed.failure();
+  over_bound = false;
   if (etl_spill.records() == 0) return {};  // no data for the day: nothing is written
 
   // b. The On-Demand API's hours, checked against the ETL day before any row is written.
@@ -161,19 +174,31 @@ Expected<void> DayExporter::write_hourly_day(std::int64_t day, const std::string
     if (!refused.empty()) return;
     refused = misfit(a, day, true, m_settings.kubecost_cluster);
     if (!refused.empty()) return;
-    if (!reconciliation.add_hourly(a)) refused = too_many_names(over_bound);
+    if (reconciliation.add_hourly(a) != AddResult::ok) {
+      refused = too_many_names(over_bound);
+      return;
+    }
     hours_spill.append(a);
   });
-  if (!listed.ok())
-    return Failure{listed.failure().reason, "allocation: " + listed.failure().message};
-  if (!refused.empty())
-    return Failure{over_bound ? FailureReason::too_large : FailureReason::parse,
-                   "allocation: " + refused};
-  if (auto closed = hours_spill.close(); !closed.ok()) return closed.failure();
+  // A failed On-Demand request (a timeout, an error answer: on large clusters it can fail every
+  // time, opencost/opencost#1841) does not lose the day: the ETL's rows are on disk.
+  std::string on_demand_failed;
+  if (!listed.ok()) {
+    if (m_cancel.cancelled() || listed.failure().reason == FailureReason::cancelled)
+      return Failure{FailureReason::cancelled, m_cancel.reason()};
+    on_demand_failed = "the On-Demand API failed: " + listed.failure().message;
+  } else if (!refused.empty() && over_bound) {
+    on_demand_failed = "the On-Demand API's answer: " + refused;
+  } else if (!refused.empty()) {
+    return Failure{FailureReason::parse, "allocation: " + refused};
+  } else if (auto closed = hours_spill.close(); !closed.ok()) {
+    return closed.failure();
+  }
 
   // c. Whole: the hourly rows (reconciled), plus the ETL's rows of what only the ETL has.
   //    Not whole: the ETL's daily rows.
-  out.fallback_reason = reconciliation.incomplete_reason();
+  out.fallback_reason =
+      on_demand_failed.empty() ? reconciliation.incomplete_reason() : on_demand_failed;
   if (!out.fallback_reason.empty()) {
     out.daily = true;
     return read_allocation_spill(etl_path, write_row);

@@ -53,14 +53,17 @@ DayReconciliation::DayReconciliation(std::int64_t day) : m_day(day) {}
 
 DayReconciliation::Sums* DayReconciliation::sums_of(std::string_view name) {
   if (auto it = m_names.find(name); it != m_names.end()) return &it->second;
-  if (m_names.size() >= k_max_day_names) return nullptr;
+  if (m_names.size() >= k_max_day_names || m_name_bytes + name.size() > k_max_day_name_bytes)
+    return nullptr;
+  m_name_bytes += name.size();
   return &m_names.emplace(std::string(name), Sums{}).first->second;
 }
 
-bool DayReconciliation::add_etl(const ParsedAllocation& a) {
+AddResult DayReconciliation::add_etl(const ParsedAllocation& a) {
   Sums* found = sums_of(a.name);
-  if (!found) return false;
+  if (!found) return AddResult::too_many_names;
   Sums& sums = *found;
+  if (sums.in_etl) return AddResult::repeated;
   sums.in_etl = true;
   double six = 0;
   for (std::size_t p = 0; p < k_resources.size(); ++p) {
@@ -70,7 +73,8 @@ bool DayReconciliation::add_etl(const ParsedAllocation& a) {
     six += reconciled;
   }
   sums.target[k_parts - 1] += value_or_zero(a, AllocField::total_cost) - six;
-  m_etl_raw_total += value_or_zero(a, AllocField::total_cost) - adjustments(a);
+  sums.etl_raw = value_or_zero(a, AllocField::total_cost) - adjustments(a);
+  m_etl_raw_total += sums.etl_raw;
   ++m_etl_rows;
   // The hours the row's own data covers (its `start`..`end`, else its set window).
   const double day_start = static_cast<double>(m_day * k_day_seconds);
@@ -84,12 +88,12 @@ bool DayReconciliation::add_etl(const ParsedAllocation& a) {
     const double h0 = day_start + static_cast<double>(h) * 3600;
     if (s < h0 + 3600 && e > h0) m_etl_hours.set(h);
   }
-  return true;
+  return AddResult::ok;
 }
 
-bool DayReconciliation::add_hourly(const ParsedAllocation& a) {
+AddResult DayReconciliation::add_hourly(const ParsedAllocation& a) {
   Sums* found = sums_of(a.name);
-  if (!found) return false;
+  if (!found) return AddResult::too_many_names;
   Sums& sums = *found;
   ++sums.hourly_rows;
   double six = 0;
@@ -105,12 +109,27 @@ bool DayReconciliation::add_hourly(const ParsedAllocation& a) {
   m_hourly_raw_total += value_or_zero(a, AllocField::total_cost) - adjustments(a);
   ++m_hourly_rows;
   const double offset = a.window_start - static_cast<double>(m_day * k_day_seconds);
-  if (offset >= 0 && offset < k_day_seconds)
-    m_hourly_hours.set(static_cast<std::size_t>(offset / 3600));
-  return true;
+  if (offset >= 0 && offset < k_day_seconds) {
+    const auto hour = static_cast<std::size_t>(offset / 3600);
+    if (sums.hours.test(hour) && m_repeat.empty()) m_repeat = std::string(a.name);
+    sums.hours.set(hour);
+    m_hourly_hours.set(hour);
+  }
+  return AddResult::ok;
 }
 
 std::string DayReconciliation::incomplete_reason() const {
+  if (!m_repeat.empty())
+    return "the On-Demand API answered \"" + m_repeat + "\" twice for one hour";
+  if (!std::isfinite(m_etl_raw_total) || !std::isfinite(m_hourly_raw_total))
+    return "a cost in the answers is not finite (their raw totals: ETL " +
+           std::to_string(m_etl_raw_total) + ", On-Demand " + std::to_string(m_hourly_raw_total) +
+           ")";
+  for (const auto& [name, sums] : m_names)
+    for (std::size_t p = 0; p < k_parts; ++p)
+      if (!std::isfinite(sums.target[p]) || !std::isfinite(sums.raw[p]) ||
+          !std::isfinite(sums.weight[p]))
+        return "a cost of \"" + name + "\" is not finite";
   const std::bitset<24> missing = m_etl_hours & ~m_hourly_hours;
   if (missing.any())
     return "the On-Demand API answered no allocation for hour(s) " + hour_ranges(missing) +
@@ -121,6 +140,21 @@ std::string DayReconciliation::incomplete_reason() const {
                   "the On-Demand API's raw total %.6f is short of the ETL day's %.6f by more "
                   "than %g%%",
                   m_hourly_raw_total, m_etl_raw_total, k_hourly_shortfall * 100);
+    return text;
+  }
+  double etl_only = 0, hourly_only = 0;
+  for (const auto& [name, sums] : m_names) {
+    if (sums.in_etl && sums.hourly_rows == 0) etl_only += std::fabs(sums.etl_raw);
+    if (!sums.in_etl)
+      for (double raw : sums.raw) hourly_only += raw;
+  }
+  if (etl_only > k_one_side_share * std::fabs(m_etl_raw_total) ||
+      std::fabs(hourly_only) > k_one_side_share * std::fabs(m_hourly_raw_total)) {
+    char text[200];
+    std::snprintf(text, sizeof text,
+                  "the two answers describe different allocations: %.6f of the ETL day's raw cost "
+                  "and %.6f of the On-Demand API's is on names the other lacks",
+                  etl_only, hourly_only);
     return text;
   }
   return {};

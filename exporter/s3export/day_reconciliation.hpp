@@ -6,10 +6,13 @@
 // retention, never adjusted). s3-export reads both for an hourly day and feeds them here, one
 // allocation at a time; this keeps, per allocation name, a handful of sums (never the rows).
 //
-// Whole (complete()): the hourly answer has every hour the ETL day has data for (the hours its
-// allocations' own `start`..`end` overlap), and its raw total (totalCost less the adjustments) is
-// not short of the ETL day's raw total by more than k_hourly_shortfall. Otherwise the day is
-// exported from the ETL's daily set instead (day_export.hpp).
+// Whole (incomplete_reason() empty): the hourly answer has every hour the ETL day has data for
+// (the hours its allocations' own `start`..`end` overlap); its raw total (totalCost less the
+// adjustments) is not short of the ETL day's raw total by more than k_hourly_shortfall; no
+// allocation comes twice in one hour; every sum is finite; and the two answers describe the same
+// allocations: at most k_one_side_share of either side's raw cost is on names the other lacks
+// (naming or aggregation drift between the APIs would otherwise reconcile every hourly row to 0).
+// Otherwise the day is exported from the ETL's daily set instead (day_export.hpp).
 //
 // Reconciled (adjusted()): for each allocation name and each cost part (cpu, gpu, ram, pv,
 // network, loadBalancer, and the rest of totalCost: shared and external costs), the ETL day's
@@ -45,20 +48,29 @@ namespace kci {
 // different resolutions (KUBECOST_ALLOCATION_API_RESOLUTION against the ETL's), and Kubecost
 // rounds hourly costs to 5 decimals (opencost core/pkg/opencost/allocation_json.go).
 inline constexpr double k_hourly_shortfall = 0.01;
+inline constexpr double k_one_side_share = 0.5;
 
-// The most allocation names a day may have: the sums take about 300 bytes a name, so this
-// bounds them near 60 MiB (ten times a 20 000-container day), inside the CronJob's memory
-// limit whatever a Kubecost answers.
-inline constexpr std::size_t k_max_day_names = 200'000;
+// The most allocation names, and name bytes, a day may have: what the sums of an hourly day may
+// hold, whatever a Kubecost answers. Measured: a 20 000-container day peaks at 70 MiB RSS in all
+// (tests/bench/s3_export_memory.py); 200 000 names of 60 bytes took 256 MiB, over the CronJob's
+// 192 MiB limit, so the bound is half that, five times a 20 000-container day.
+inline constexpr std::size_t k_max_day_names = 100'000;
+inline constexpr std::size_t k_max_day_name_bytes = 8u << 20;
+
+enum class AddResult : std::uint8_t {
+  ok,
+  too_many_names,  // past k_max_day_names or k_max_day_name_bytes: the day fails (too_large)
+  repeated,        // ETL: the name is in the day set already: the day fails (parse)
+};
 
 class DayReconciliation {
  public:
   explicit DayReconciliation(std::int64_t day);
 
-  // One row of the ETL day set / of the On-Demand hours. False (and nothing kept) when the row
-  // would be the name past k_max_day_names: the day then fails.
-  bool add_etl(const ParsedAllocation& allocation);
-  bool add_hourly(const ParsedAllocation& allocation);
+  // One row of the ETL day set / of the On-Demand hours (nothing is kept unless ok). A name the
+  // On-Demand API repeats within an hour makes the day not whole (incomplete_reason).
+  AddResult add_etl(const ParsedAllocation& allocation);
+  AddResult add_hourly(const ParsedAllocation& allocation);
 
   // "" when the hourly answer is whole, else why not (one line, for the log).
   std::string incomplete_reason() const;
@@ -76,9 +88,11 @@ class DayReconciliation {
   static constexpr std::size_t k_parts = 7;  // cpu, gpu, ram, pv, network, loadBalancer, rest
   using Parts = std::array<double, k_parts>;
   struct Sums {
-    Parts target{};  // the ETL day's reconciled figures
-    Parts raw{};     // sum of the hourly raw figures
-    Parts weight{};  // sum of their absolute values
+    Parts target{};         // the ETL day's reconciled figures
+    Parts raw{};            // sum of the hourly raw figures
+    Parts weight{};         // sum of their absolute values
+    double etl_raw = 0;     // the ETL row's totalCost less its adjustments
+    std::bitset<24> hours;  // the hours the On-Demand API has it in
     std::uint32_t hourly_rows = 0;
     bool in_etl = false;
   };
@@ -89,7 +103,8 @@ class DayReconciliation {
   std::map<std::string, Sums, std::less<>> m_names;
   std::bitset<24> m_etl_hours, m_hourly_hours;
   double m_etl_raw_total = 0, m_hourly_raw_total = 0;
-  std::size_t m_etl_rows = 0, m_hourly_rows = 0;
+  std::size_t m_etl_rows = 0, m_hourly_rows = 0, m_name_bytes = 0;
+  std::string m_repeat;  // the first name the On-Demand API repeated within an hour
 };
 
 }  // namespace kci

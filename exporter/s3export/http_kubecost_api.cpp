@@ -72,11 +72,14 @@ class AllocationSink : public AllocationStreamSink {
 
 // The failure of query `q`, named by its path and window so that one endpoint's 404 is told
 // from another's ("GET /model/allocation/compute window=...: HTTP 404: ...").
-// A duration as Python prints AWS's setting: "10" for whole seconds, else "2.5".
+// A duration as AWS's exporter prints its setting, a Python float (main.py reads
+// CONNECTION_TIMEOUT and the read timeouts with float()): "10.0", "2.5".
 std::string python_seconds(std::chrono::milliseconds d) {
-  if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000);
   char text[32];
-  std::snprintf(text, sizeof text, "%g", static_cast<double>(d.count()) / 1000.0);
+  if (d.count() % 1000 == 0)
+    std::snprintf(text, sizeof text, "%lld.0", static_cast<long long>(d.count() / 1000));
+  else
+    std::snprintf(text, sizeof text, "%g", static_cast<double>(d.count()) / 1000.0);
   return text;
 }
 

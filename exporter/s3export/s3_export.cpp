@@ -12,8 +12,9 @@ namespace kci {
 namespace {
 
 // AWS's kubecost-s3-exporter's words for a day without data, which its troubleshooting guide
-// tells users to look for (awslabs/containers-cost-allocation-dashboard main.py
-// execute_kubecost_allocation_api, README.md "Troubleshooting"); on one line here.
+// tells users to look for at level ERROR (awslabs/containers-cost-allocation-dashboard main.py
+// execute_kubecost_allocation_api, README.md "Troubleshooting"); on one line here, and, as
+// there, the run still exits 0.
 constexpr const char* k_aws_empty_answer =
     "API response appears to be empty. This script collects data between 72 hours ago and 48 "
     "hours ago. Make sure that you have data at least within this timeframe.";
@@ -83,9 +84,9 @@ int run_s3_export_days(const S3ExportRunSettings& settings, KubecostApi& api, Ob
       continue;
     }
     if (planned.action == DayAction::no_data) {
-      log::warn(k_aws_empty_answer,
-                {{"day", date},
-                 {"detail", "Kubecost has no data for the day: skipped, nothing written"}});
+      log::error(k_aws_empty_answer,
+                 {{"day", date},
+                  {"detail", "Kubecost has no data for the day: skipped, nothing written"}});
       continue;
     }
     const std::string key = object_key(settings.cluster, planned.day, settings.day.codec);

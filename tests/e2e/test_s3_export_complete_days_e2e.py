@@ -234,7 +234,7 @@ def main():
                                             BACKFILL_PERIOD_DAYS="6"))
             assert rc == 0, err
             assert sorted(k for (_, k) in aws.objects) == [day_key(today - 4), day_key(today - 3)], (aws.objects.keys(), err)
-            line = [x for x in err.splitlines() if f"day={day_name(today - 5)}" in x and "level=warn" in x]
+            line = [x for x in err.splitlines() if f"day={day_name(today - 5)}" in x and "level=error" in x]
             assert line and ('msg="API response appears to be empty. This script collects data between 72 hours ago '
                              'and 48 hours ago. Make sure that you have data at least within this timeframe."') in line[0], err
         finally:

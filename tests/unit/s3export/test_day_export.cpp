@@ -404,3 +404,46 @@ TEST_CASE("day export, hourly: no ETL day means no data; the On-Demand API is no
   CHECK(kubecost.allocations_asked.empty());
   CHECK(store.calls.empty());
 }
+
+TEST_CASE("day export, hourly: a failed On-Demand request exports the ETL's daily rows") {
+  TempDir dir;
+  FakeKubecost kubecost;
+  MemoryStore store;
+  kubecost.etl_day[k_day] = {etl_of("a", 9.0, -0.5)};
+  kubecost.day[k_day] = {hour_of("a", 0, 0.3)};
+  // The ETL day answers; the On-Demand API times out (fails on large clusters every time).
+  struct OnDemandFails : FakeKubecost {
+    Expected<void> hourly_sets(std::int64_t, const AllocationVisitor&) override {
+      return Failure{.reason = FailureReason::timeout,
+                     .message = "Kubecost sent nothing for 1m",
+                     .timeout = TimeoutKind::idle};
+    }
+  } failing;
+  failing.etl_day = kubecost.etl_day;
+  DayExporter exporter(settings(dir), failing, store);
+  auto r = exporter.export_day(k_day, k_key);
+  REQUIRE(r.ok());
+  CHECK(r.value().daily);
+  CHECK(r.value().fallback_reason == "the On-Demand API failed: Kubecost sent nothing for 1m");
+  CHECK(r.value().rows == 1);
+  CHECK(r.value().total_cost == Approx(8.5));
+  CHECK(store.objects.count(k_key) == 1);
+}
+
+TEST_CASE("day export, hourly: a set off the hour is refused, naming it") {
+  TempDir dir;
+  FakeKubecost kubecost;
+  MemoryStore store;
+  FakeAllocation half = hour_of("a", 3, 1);
+  half.window_start += 1800;  // 03:30..04:30
+  half.window_end += 1800;
+  kubecost.etl_day[k_day] = {etl_of("a", 1, 0)};
+  kubecost.day[k_day] = {half};
+  DayExporter exporter(settings(dir), kubecost, store);
+  auto r = exporter.export_day(k_day, k_key);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.failure().message ==
+        "allocation: set 0 spans 2024-03-16T03:30:00Z..2024-03-16T04:30:00Z, want 1h sets inside "
+        "2024-03-16");
+  CHECK(store.calls.empty());
+}

@@ -225,12 +225,58 @@ TEST_CASE("reconciliation: the names a day keeps are bounded") {
   std::size_t kept = 0;
   for (std::size_t i = 0; i < k_max_day_names; ++i) {
     name = "n" + std::to_string(i);
-    if (rec.add_etl(parsed({name, -1, {{AllocField::total_cost, 1}}}))) ++kept;
+    if (rec.add_etl(parsed({name, -1, {{AllocField::total_cost, 1}}})) == AddResult::ok) ++kept;
   }
   REQUIRE(kept == k_max_day_names);
   // A known name still counts; a new one is refused, on either side.
-  CHECK(rec.add_hourly(parsed({name, 3, {{AllocField::total_cost, 1}}})));
-  CHECK_FALSE(rec.add_etl(parsed({"one-too-many", -1, {{AllocField::total_cost, 1}}})));
-  CHECK_FALSE(rec.add_hourly(parsed({"one-too-many", 3, {{AllocField::total_cost, 1}}})));
+  CHECK(rec.add_hourly(parsed({name, 3, {{AllocField::total_cost, 1}}})) == AddResult::ok);
+  CHECK(rec.add_etl(parsed({"one-too-many", -1, {{AllocField::total_cost, 1}}})) ==
+        AddResult::too_many_names);
+  CHECK(rec.add_hourly(parsed({"one-too-many", 3, {{AllocField::total_cost, 1}}})) ==
+        AddResult::too_many_names);
   CHECK_FALSE(rec.in_etl("one-too-many"));
+  // Long names reach the byte bound first.
+  DayReconciliation long_names(k_day);
+  const std::string pad(1 << 20, 'x');
+  std::size_t long_kept = 0;
+  for (int i = 0; i < 10; ++i)
+    if (long_names.add_etl(parsed({std::to_string(i) + pad, -1, {}})) == AddResult::ok) ++long_kept;
+  CHECK(long_kept == k_max_day_name_bytes / (pad.size() + 1));
+}
+
+TEST_CASE("reconciliation: what a Kubecost may get wrong makes the day not whole, or fails it") {
+  using A = AllocField;
+  const auto whole_day = [](DayReconciliation& rec, double cost) {
+    rec.add_etl(parsed({"a", -1, {{A::cpu_cost, 24 * cost}, {A::total_cost, 24 * cost}}}));
+    for (int h = 0; h < 24; ++h)
+      rec.add_hourly(
+          parsed({"a", static_cast<double>(h), {{A::cpu_cost, cost}, {A::total_cost, cost}}}));
+  };
+  SECTION("an hour answered twice") {
+    DayReconciliation rec(k_day);
+    whole_day(rec, 1);
+    CHECK(rec.incomplete_reason().empty());
+    rec.add_hourly(parsed({"a", 0, {{A::cpu_cost, 1}, {A::total_cost, 1}}}));
+    CHECK(rec.incomplete_reason() == "the On-Demand API answered \"a\" twice for one hour");
+  }
+  SECTION("a name twice in the ETL day set fails the day") {
+    DayReconciliation rec(k_day);
+    CHECK(rec.add_etl(parsed({"a", -1, {{A::total_cost, 1}}})) == AddResult::ok);
+    CHECK(rec.add_etl(parsed({"a", -1, {{A::total_cost, 1}}})) == AddResult::repeated);
+  }
+  SECTION("a cost that overflows the sums") {
+    DayReconciliation rec(k_day);
+    whole_day(rec, 1);
+    rec.add_hourly(parsed({"b", 1, {{A::cpu_cost, 1.7e308}, {A::total_cost, 1.7e308}}}));
+    rec.add_hourly(parsed({"b", 2, {{A::cpu_cost, 1.7e308}, {A::total_cost, 1.7e308}}}));
+    CHECK(rec.incomplete_reason().starts_with("a cost in the answers is not finite"));
+  }
+  SECTION("answers naming different allocations (naming drift between the APIs)") {
+    DayReconciliation rec(k_day);
+    rec.add_etl(parsed({"cluster-one/n/ns/p/c", -1, {{A::cpu_cost, 24}, {A::total_cost, 24}}}));
+    for (int h = 0; h < 24; ++h)
+      rec.add_hourly(
+          parsed({"ns/p/c", static_cast<double>(h), {{A::cpu_cost, 1}, {A::total_cost, 1}}}));
+    CHECK(rec.incomplete_reason().starts_with("the two answers describe different allocations"));
+  }
 }
