@@ -32,15 +32,15 @@ double adjustments(const ParsedAllocation& a) {
 // "00-19,22": the set hours as ranges.
 std::string hour_ranges(const std::bitset<24>& hours) {
   std::string out;
-  for (int h = 0; h < 24; ++h) {
-    if (!hours.test(static_cast<std::size_t>(h))) continue;
-    int last = h;
-    while (last + 1 < 24 && hours.test(static_cast<std::size_t>(last + 1))) ++last;
+  for (std::size_t h = 0; h < 24; ++h) {
+    if (!hours.test(h)) continue;
+    std::size_t last = h;
+    while (last + 1 < 24 && hours.test(last + 1)) ++last;
     char range[16];
     if (last == h)
-      std::snprintf(range, sizeof range, "%02d", h);
+      std::snprintf(range, sizeof range, "%02zu", h);
     else
-      std::snprintf(range, sizeof range, "%02d-%02d", h, last);
+      std::snprintf(range, sizeof range, "%02zu-%02zu", h, last);
     out += (out.empty() ? "" : ",") + std::string(range);
     h = last;
   }
