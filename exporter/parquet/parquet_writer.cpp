@@ -363,7 +363,13 @@ int32_t physical(ColumnType t) {
 }  // namespace
 
 bool Writer::flush_page(Column& c) {
-  if (c.def_levels.empty() || m_failed) return !m_failed;
+  if (m_failed) {  // nothing more reaches the spill; the buffers stay a page, not the day
+    c.def_levels.clear();
+    c.indices.clear();
+    c.plain.clear();
+    return false;
+  }
+  if (c.def_levels.empty()) return true;
   // Definition levels (length-prefixed RLE, bit width 1), then the values. A page without
   // dictionary indices (all NULL, numbers, or strings past the dictionary) is PLAIN.
   const bool dictionary = !c.indices.empty();

@@ -44,7 +44,9 @@ struct ColumnSpec {
 struct WriterOptions {
   Codec codec = Codec::snappy;
   std::uint64_t row_group_rows = 122'880;  // DuckDB's row group size
-  // A column's page is encoded and spilled once its buffered values take this much memory.
+  // A column's page is encoded and spilled once its buffered values take this much memory
+  // (one byte per definition level, four per dictionary index, the PLAIN values): pages much
+  // smaller lose zstd the repeats DuckDB's pages find (tests/bench/parquet_vs_duckdb.sh).
   std::size_t page_bytes = 192u << 10;
   // Memory one string column's dictionary may take in a row group (values and hash-table nodes),
   // and all of them together; past either, the column falls back to PLAIN for the row group.
