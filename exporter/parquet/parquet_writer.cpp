@@ -93,38 +93,54 @@ void rle_hybrid_encode(const std::vector<std::uint32_t>& values, int bit_width, 
 
 struct Writer::Column {
   ColumnSpec spec;
-  std::vector<std::uint32_t> def_levels;  // 1 = present, 0 = NULL
   bool set_this_row = false;
-  // string columns: dictionary + indices
-  std::unordered_map<std::string, std::uint32_t> dict_index;
-  std::vector<const std::string*> dict_values;  // insertion order, pointers into dict_index keys
-  std::size_t dict_bytes = 0;
+  // The current page: definition levels (1 = present, 0 = NULL) and the values, as dictionary
+  // indices (strings while the dictionary lasts) or PLAIN bytes (numbers, strings past it).
+  std::vector<std::uint8_t> def_levels;
   std::vector<std::uint32_t> indices;
-  // numeric columns: plain values
   std::string plain;
+  // The row group's dictionary (string columns), in insertion order.
+  std::unordered_map<std::string, std::uint32_t> dict_index;
+  std::vector<const std::string*> dict_values;  // pointers into dict_index keys
+  std::size_t dict_bytes = 0;                   // the PLAIN dictionary page's size
+  std::size_t dict_memory = 0;                  // what the dictionary takes in memory
+  bool plain_strings = false;                   // fell back to PLAIN for this row group
+  // The row group's data pages, header and compressed body each, in the spill file.
+  struct PageRef {
+    std::uint64_t offset = 0;
+    std::uint64_t size = 0;
+  };
+  std::vector<PageRef> pages;
+  std::uint64_t chunk_raw = 0, chunk_compressed = 0, chunk_values = 0;
   // statistics
   std::string min, max;
   bool has_minmax = false;
   std::uint64_t nulls = 0;
 
-  // The bytes this column holds for the row group, vector capacities and dictionary nodes
-  // included: what bounds a row group is memory, not an estimate of the values.
-  std::size_t footprint() const {
-    constexpr std::size_t k_dict_node = 64;  // hash node + std::string header, x86-64 libstdc++
-    return def_levels.capacity() * sizeof(std::uint32_t) +
-           indices.capacity() * sizeof(std::uint32_t) + plain.capacity() + dict_bytes +
-           dict_values.capacity() * sizeof(const std::string*) + dict_index.size() * k_dict_node +
-           dict_index.bucket_count() * sizeof(void*);
+  std::size_t page_memory() const {
+    return def_levels.size() + indices.size() * sizeof(std::uint32_t) + plain.size();
   }
 
-  // Hands the row group's memory back, so footprint() starts from zero again.
+  // Sizes the page's buffers once, so they never double past the page limit.
+  void reserve_page(std::size_t page_bytes, bool is_string) {
+    const std::size_t value = is_string ? sizeof(std::uint32_t) : 8;
+    def_levels.reserve(page_bytes / (1 + value) + 1);
+    if (is_string) {
+      indices.reserve(page_bytes / (1 + value) + 1);
+    } else {
+      plain.reserve(page_bytes + 8);
+    }
+  }
+
+  // Starts the next row group; the dictionary's memory is handed back.
   void reset() {
-    def_levels = {};
     dict_index = {};
     dict_values = {};
     dict_bytes = 0;
-    indices = {};
-    plain = {};
+    dict_memory = 0;
+    plain_strings = false;
+    pages.clear();
+    chunk_raw = chunk_compressed = chunk_values = 0;
     min.clear();
     max.clear();
     has_minmax = false;
@@ -132,22 +148,39 @@ struct Writer::Column {
   }
 };
 
+// A dictionary entry's memory besides its bytes: hash node and std::string header (x86-64
+// libstdc++), the insertion-order pointer and a bucket.
+constexpr std::size_t k_dict_entry = 64 + sizeof(void*) * 2 + sizeof(std::uint32_t);
+
 Writer::Writer(std::vector<ColumnSpec> schema, WriterOptions options, ByteSink sink)
     : m_schema(std::move(schema)), m_options(std::move(options)), m_sink(std::move(sink)) {
   for (const auto& spec : m_schema) {
     m_columns.push_back(std::make_unique<Column>());
     m_columns.back()->spec = spec;
   }
+  if (m_options.row_group_rows == 0) m_options.row_group_rows = 1;
+  if (m_options.page_bytes == 0) m_options.page_bytes = 1;
+  for (auto& c : m_columns)
+    c->reserve_page(m_options.page_bytes, c->spec.type == ColumnType::string);
+  if (!m_spill.open(m_options.work_dir)) {
+    fail(m_spill.error());
+    return;
+  }
   write("PAR1");
 }
 
 Writer::~Writer() = default;
 
+void Writer::fail(std::string error) {
+  if (m_failed) return;
+  m_failed = true;
+  m_error = std::move(error);
+}
+
 bool Writer::write(std::string_view bytes) {
   if (m_failed) return false;
   if (!m_sink(bytes)) {
-    m_failed = true;
-    m_error = "the output refused the bytes";
+    fail("the output refused the bytes");
     return false;
   }
   m_offset += bytes.size();
@@ -158,15 +191,34 @@ void Writer::set_string(std::size_t column, std::string_view value) {
   Column& c = *m_columns[column];
   if (c.set_this_row) return;
   c.set_this_row = true;
-  c.def_levels.push_back(1);
-  auto it = c.dict_index.find(std::string(value));
-  if (it == c.dict_index.end()) {
-    it = c.dict_index.emplace(std::string(value), static_cast<std::uint32_t>(c.dict_values.size()))
-             .first;
-    c.dict_values.push_back(&it->first);
-    c.dict_bytes += value.size() + 4;
+  if (!c.plain_strings) {
+    // Heterogeneous lookup would spare this copy; std::unordered_map<std::string> lacks it here.
+    auto it = c.dict_index.find(std::string(value));
+    if (it == c.dict_index.end()) {
+      const std::size_t cost = value.size() + k_dict_entry;
+      if (c.dict_memory + cost > m_options.dictionary_bytes ||
+          m_dictionaries + cost > m_options.dictionaries_bytes) {
+        // Full: the pages so far keep their indices, the rest of the row group is PLAIN.
+        flush_page(c);
+        c.plain_strings = true;
+        c.plain.reserve(m_options.page_bytes + value.size() + 4);
+      } else {
+        it = c.dict_index
+                 .emplace(std::string(value), static_cast<std::uint32_t>(c.dict_values.size()))
+                 .first;
+        c.dict_values.push_back(&it->first);
+        c.dict_bytes += value.size() + 4;
+        c.dict_memory += cost;
+        m_dictionaries += cost;
+      }
+    }
+    if (!c.plain_strings) c.indices.push_back(it->second);
   }
-  c.indices.push_back(it->second);
+  if (c.plain_strings) {
+    put_le(c.plain, static_cast<std::uint32_t>(value.size()));
+    c.plain.append(value);
+  }
+  c.def_levels.push_back(1);
   // Statistics compare bytes as unsigned, as the STRING logical type orders them.
   auto less = [](std::string_view a, std::string_view b) {
     return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
@@ -226,14 +278,11 @@ void Writer::end_row() {
       ++c->nulls;
     }
     c->set_this_row = false;
+    if (c->page_memory() >= m_options.page_bytes) flush_page(*c);
   }
   ++m_rows_in_group;
   ++m_total_rows;
-  // Measured every 256 rows: a row adds at most a few hundred bytes between two measurements.
-  if (m_rows_in_group % 256 != 0) return;
-  m_buffered = 0;
-  for (const auto& c : m_columns) m_buffered += c->footprint();
-  if (m_buffered >= m_options.row_group_bytes) flush_row_group();
+  if (m_rows_in_group >= m_options.row_group_rows) flush_row_group();
 }
 
 std::string Writer::compress(std::string_view raw) {
@@ -254,8 +303,7 @@ std::string Writer::compress(std::string_view raw) {
       std::size_t n =
           ZSTD_compress(out.data(), out.size(), raw.data(), raw.size(), m_options.zstd_level);
       if (ZSTD_isError(n)) {
-        m_failed = true;
-        m_error = std::string("zstd: ") + ZSTD_getErrorName(n);
+        fail(std::string("zstd: ") + ZSTD_getErrorName(n));
         n = 0;
       }
       out.resize(n);
@@ -314,23 +362,69 @@ int32_t physical(ColumnType t) {
 
 }  // namespace
 
+bool Writer::flush_page(Column& c) {
+  if (m_failed) {  // nothing more reaches the spill; the buffers stay a page, not the day
+    c.def_levels.clear();
+    c.indices.clear();
+    c.plain.clear();
+    return false;
+  }
+  if (c.def_levels.empty()) return true;
+  // Definition levels (length-prefixed RLE, bit width 1), then the values. A page without
+  // dictionary indices (all NULL, numbers, or strings past the dictionary) is PLAIN.
+  const bool dictionary = !c.indices.empty();
+  std::string page;
+  std::string levels;
+  m_levels.assign(c.def_levels.begin(), c.def_levels.end());
+  rle_hybrid_encode(m_levels, 1, levels);
+  put_le(page, static_cast<std::uint32_t>(levels.size()));
+  page += levels;
+  if (dictionary) {
+    const int width = bit_width_for(static_cast<std::uint32_t>(c.dict_values.size() - 1));
+    page.push_back(static_cast<char>(width));
+    rle_hybrid_encode(c.indices, width, page);
+  } else {
+    page += c.plain;
+  }
+  std::string body = compress(page);
+  if (m_failed) return false;
+  const std::string header =
+      page_header(k_data_page, page.size(), body.size(), static_cast<int32_t>(c.def_levels.size()),
+                  dictionary ? k_rle_dictionary : k_plain);
+  std::uint64_t at = 0, ignored = 0;
+  if (!m_spill.append(header, at) || !m_spill.append(body, ignored)) {
+    fail(m_spill.error());
+    return false;
+  }
+  c.pages.push_back({at, header.size() + body.size()});
+  c.chunk_raw += header.size() + page.size();
+  c.chunk_compressed += header.size() + body.size();
+  c.chunk_values += c.def_levels.size();
+  c.def_levels.clear();
+  c.indices.clear();
+  c.plain.clear();
+  return true;
+}
+
 bool Writer::flush_row_group() {
   if (m_rows_in_group == 0 || m_failed) return !m_failed;
+  for (auto& c : m_columns)
+    if (!flush_page(*c)) return false;
   std::string rg;
   thrift::CompactWriter w(rg);
   w.begin_struct();
   w.field_list(1, thrift::Type::struct_, m_columns.size());
   std::uint64_t group_raw = 0, group_compressed = 0;
   const std::uint64_t group_offset = m_offset;
+  const ByteSink to_output = [this](std::string_view bytes) { return write(bytes); };
   for (auto& cp : m_columns) {
     Column& c = *cp;
-    // An all-NULL string chunk has no dictionary: its (empty) values are PLAIN.
-    const bool is_string = c.spec.type == ColumnType::string && !c.dict_values.empty();
+    // A string chunk that never saw a value has no dictionary: its pages are all PLAIN.
+    const bool dictionary = !c.dict_values.empty();
     const std::uint64_t chunk_start = m_offset;
-    std::uint64_t chunk_raw = 0, chunk_compressed = 0;
     int64_t dict_offset = -1;
 
-    if (is_string) {
+    if (dictionary) {
       std::string dict;
       dict.reserve(c.dict_bytes);
       for (const std::string* v : c.dict_values) {
@@ -341,32 +435,18 @@ bool Writer::flush_row_group() {
       std::string header = page_header(k_dictionary_page, dict.size(), body.size(),
                                        static_cast<int32_t>(c.dict_values.size()), k_plain);
       dict_offset = static_cast<int64_t>(m_offset);
-      chunk_raw += header.size() + dict.size();
-      chunk_compressed += header.size() + body.size();
+      c.chunk_raw += header.size() + dict.size();
+      c.chunk_compressed += header.size() + body.size();
       if (!write(header) || !write(body)) return false;
     }
 
-    // Data page: definition levels (length-prefixed RLE, bit width 1), then the values.
-    std::string page;
-    std::string levels;
-    rle_hybrid_encode(c.def_levels, 1, levels);
-    put_le(page, static_cast<uint32_t>(levels.size()));
-    page += levels;
-    if (is_string) {
-      int width = bit_width_for(static_cast<std::uint32_t>(c.dict_values.size() - 1));
-      page.push_back(static_cast<char>(width));
-      rle_hybrid_encode(c.indices, width, page);
-    } else {
-      page += c.plain;
-    }
-    std::string body = compress(page);
-    std::string header = page_header(k_data_page, page.size(), body.size(),
-                                     static_cast<int32_t>(c.def_levels.size()),
-                                     is_string ? k_rle_dictionary : k_plain);
     const int64_t data_offset = static_cast<int64_t>(m_offset);
-    chunk_raw += header.size() + page.size();
-    chunk_compressed += header.size() + body.size();
-    if (!write(header) || !write(body)) return false;
+    for (const auto& p : c.pages) {
+      if (!m_spill.copy_out(p.offset, p.size, to_output)) {
+        if (!m_failed) fail(m_spill.error());
+        return false;
+      }
+    }
 
     // ColumnChunk
     w.begin_struct();
@@ -374,7 +454,7 @@ bool Writer::flush_row_group() {
     w.field_struct(3);
     w.begin_struct();
     w.field_i32(1, physical(c.spec.type));
-    if (is_string) {
+    if (dictionary) {
       w.field_list(2, thrift::Type::i32, 3);
       w.elem_i32(k_plain);
       w.elem_i32(k_rle);
@@ -387,17 +467,22 @@ bool Writer::flush_row_group() {
     w.field_list(3, thrift::Type::binary, 1);
     w.elem_binary(c.spec.name);
     w.field_i32(4, codec_id(m_options.codec));
-    w.field_i64(5, static_cast<int64_t>(c.def_levels.size()));
-    w.field_i64(6, static_cast<int64_t>(chunk_raw));
-    w.field_i64(7, static_cast<int64_t>(chunk_compressed));
+    w.field_i64(5, static_cast<int64_t>(c.chunk_values));
+    w.field_i64(6, static_cast<int64_t>(c.chunk_raw));
+    w.field_i64(7, static_cast<int64_t>(c.chunk_compressed));
     w.field_i64(9, data_offset);
     if (dict_offset >= 0) w.field_i64(11, dict_offset);
     write_statistics(w, 12, c.min, c.max, c.has_minmax, c.nulls);
     w.end_struct();
     w.end_struct();
-    group_raw += chunk_raw;
-    group_compressed += chunk_compressed;
+    group_raw += c.chunk_raw;
+    group_compressed += c.chunk_compressed;
     c.reset();
+  }
+  m_dictionaries = 0;
+  if (!m_spill.clear()) {
+    fail(m_spill.error());
+    return false;
   }
   w.field_i64(2, static_cast<int64_t>(group_raw));
   w.field_i64(3, static_cast<int64_t>(m_rows_in_group));
@@ -406,12 +491,12 @@ bool Writer::flush_row_group() {
   w.end_struct();
   m_row_group_meta.push_back(std::move(rg));
   m_rows_in_group = 0;
-  m_buffered = 0;
   return true;
 }
 
 Expected<FileSummary> Writer::finish() {
   flush_row_group();
+  m_spill.close();
   if (m_failed) return Failure{FailureReason::parquet, "parquet: " + m_error};
   std::string meta;
   thrift::CompactWriter w(meta);

@@ -5,8 +5,15 @@
 // `timestamp_micros` is MICROS with isAdjustedToUTC=true; `local_timestamp_micros` and
 // `local_timestamp_nanos` are MICROS / NANOS with isAdjustedToUTC=false, a naive wall-clock value
 // that readers in any time zone show unchanged); data pages v1 with RLE definition
-// levels; Snappy, zstd or no compression; min/max/null-count statistics per column chunk; row
-// groups bounded by their buffered size so memory stays flat however many rows are written.
+// levels; Snappy, zstd or no compression; min/max/null-count statistics per column chunk.
+//
+// Row groups are large (DuckDB's 122 880 rows) while memory stays flat: each column buffers one
+// page; a full page is encoded, compressed and appended to a nameless spill file in the work
+// directory (page_spill.hpp), and at the end of the row group each column chunk (its dictionary
+// page from memory, then its data pages from the spill) is copied to the sink in column order.
+// A string column's dictionary is bounded: past its limit the column's remaining pages in the row
+// group are PLAIN, as parquet-mr and Arrow fall back. Any failure (the spill's disk full, the sink
+// refusing bytes) fails finish(); the footer is then never written, so no file passes as whole.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -15,6 +22,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "exporter/parquet/page_spill.hpp"
 #include "exporter/util/result.hpp"
 
 namespace kci::parquet {
@@ -35,7 +43,17 @@ struct ColumnSpec {
 
 struct WriterOptions {
   Codec codec = Codec::snappy;
-  std::size_t row_group_bytes = 16u << 20;  // flush a row group once it holds this much memory
+  std::uint64_t row_group_rows = 122'880;  // DuckDB's row group size
+  // A column's page is encoded and spilled once its buffered values take this much memory
+  // (one byte per definition level, four per dictionary index, the PLAIN values): pages much
+  // smaller lose zstd the repeats DuckDB's pages find (tests/bench/parquet_vs_duckdb.sh).
+  std::size_t page_bytes = 192u << 10;
+  // Memory one string column's dictionary may take in a row group (values and hash-table nodes),
+  // and all of them together; past either, the column falls back to PLAIN for the row group.
+  std::size_t dictionary_bytes = 4u << 20;
+  std::size_t dictionaries_bytes = 24u << 20;
+  // Where the page spill file lives (it never has a name there; see page_spill.hpp).
+  std::string work_dir = "/tmp";
   int zstd_level = 3;
   std::string created_by = "kubecost-integration allocation-exporter";
 };
@@ -60,24 +78,29 @@ class Writer {
   void set_timestamp(std::size_t column, std::int64_t value);  // in the column's unit
   void end_row();
 
-  // Flushes the last row group and writes the footer. The writer is done afterwards.
+  // Flushes the last row group and writes the footer. The writer is done afterwards, and its
+  // spill file is gone whatever the outcome (as it is when the writer is destroyed unfinished).
   Expected<FileSummary> finish();
 
  private:
   struct Column;
+  bool flush_page(Column& c);
   bool flush_row_group();
   bool write(std::string_view bytes);
   std::string compress(std::string_view raw);
+  void fail(std::string error);
 
   std::vector<ColumnSpec> m_schema;
   WriterOptions m_options;
   ByteSink m_sink;
   std::vector<std::unique_ptr<Column>> m_columns;
+  PageSpill m_spill;
+  std::vector<std::uint32_t> m_levels;  // flush_page's scratch: a page's definition levels
+  std::size_t m_dictionaries = 0;       // memory of every column's dictionary in this row group
   std::vector<std::string> m_row_group_meta;  // serialized RowGroup structs
   std::uint64_t m_offset = 0;
   std::uint64_t m_rows_in_group = 0;
   std::uint64_t m_total_rows = 0;
-  std::size_t m_buffered = 0;
   bool m_failed = false;
   std::string m_error;
 };

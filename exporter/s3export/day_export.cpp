@@ -91,6 +91,7 @@ Expected<DayOutcome> DayExporter::export_day(std::int64_t day, const std::string
   RemoveOnExit cleanup{tmp};
   parquet::WriterOptions options;
   options.codec = m_settings.codec;
+  options.work_dir = m_settings.work_dir;
   parquet::Writer writer(dataset_schema(m_columns), options, [&](std::string_view b) {
     return static_cast<bool>(file.write(b.data(), static_cast<std::streamsize>(b.size())));
   });

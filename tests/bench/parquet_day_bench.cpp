@@ -101,7 +101,10 @@ int main(int argc, char** argv) {
     auto summary = w.finish();
     file.close();
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (!summary.ok()) return 1;
+    if (!summary.ok()) {
+      std::fprintf(stderr, "%s\n", summary.failure().message.c_str());
+      return 1;
+    }
     std::printf(
         "ours %s: rows=%llu seconds=%.3f rows_per_s=%.0f bytes=%llu bytes_per_row=%.2f "
         "peak_rss_mib=%.1f\n",

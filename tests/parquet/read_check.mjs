@@ -32,7 +32,30 @@ for (const [name, want] of Object.entries(manifest)) {
   const rows = await parquetReadObjects({ file: ab, compressors });
   assert.equal(rows.length, want.rows);
 
-  if (want.all_rows) {
+  if (want.row_group_rows) {
+    const groups = await duck(`SELECT DISTINCT row_group_id::BIGINT AS g, row_group_num_rows::BIGINT AS n
+                               FROM parquet_metadata('${file}') ORDER BY g`);
+    assert.deepEqual(groups.map((g) => Number(g.n)), want.row_group_rows, `${name}: rows per row group`);
+    assert.deepEqual(md.row_groups.map((g) => Number(g.num_rows)), want.row_group_rows, `${name}: hyparquet rows per row group`);
+  }
+
+  if (want.generated === "rowgroups") {
+    // write_fixtures.cpp's section 3, recomputed row by row.
+    const drows = await duck(`SELECT s, u, d, epoch_ns(tn)::VARCHAR AS tn FROM read_parquet('${file}')`);
+    for (let i = 0; i < want.rows; i++) {
+      const s = i % 7 === 3 ? null : `s-${i % 1000}`;
+      const u = `unique-value-${1000000000 + i}`;
+      const d = i % 5 === 0 ? null : i * 0.25;
+      const tn = 1700000000000000000n + BigInt(i) * 1001n;
+      for (const [label, got] of [["duckdb", drows[i]], ["hyparquet", rows[i]]]) {
+        if (got.s !== s || got.u !== u || (got.d ?? null) !== d) {
+          assert.fail(`${name} ${label} row ${i}: ${JSON.stringify([got.s, got.u, got.d])} vs ${JSON.stringify([s, u, d])}`);
+        }
+      }
+      if (drows[i].tn !== tn.toString()) assert.fail(`${name} duckdb row ${i} tn ${drows[i].tn} vs ${tn}`);
+      if (rows[i].tn.getTime() !== Number(tn / 1000000n)) assert.fail(`${name} hyparquet row ${i} tn`);
+    }
+  } else if (want.all_rows) {
     const desc = await duck(`DESCRIBE SELECT * FROM read_parquet('${file}')`);
     assert.deepEqual(desc.map((d) => d.column_name), want.columns, `${name}: columns`);
     assert.deepEqual(desc.map((d) => d.column_type), want.types, `${name}: types`);
