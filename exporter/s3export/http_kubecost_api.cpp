@@ -70,8 +70,6 @@ class AllocationSink : public AllocationStreamSink {
   bool m_delivered = false;
 };
 
-// The failure of query `q`, named by its path and window so that one endpoint's 404 is told
-// from another's ("GET /model/allocation/compute window=...: HTTP 404: ...").
 // A duration as AWS's exporter prints its setting, a Python float (main.py reads
 // CONNECTION_TIMEOUT and the read timeouts with float()): "10.0", "2.5".
 std::string python_seconds(std::chrono::milliseconds d) {
@@ -83,6 +81,8 @@ std::string python_seconds(std::chrono::milliseconds d) {
   return text;
 }
 
+// The failure of query `q`, named by its path and window so that one endpoint's 404 is told
+// from another's ("GET /model/allocation/compute window=...: HTTP 404: ...").
 Failure of_query(Failure f, std::string_view path, std::string_view window) {
   f.message = "GET " + std::string(path) + " window=" + std::string(window) + ": " + f.message;
   return f;
@@ -189,10 +189,11 @@ Expected<KubecostDays> HttpKubecostApi::days_on_current_paths(std::int64_t first
     by_cluster[std::string(cluster)].insert(
         static_cast<std::int64_t>(std::floor(a.window_start / k_day_seconds)));
   });
-  if (!parsed.ok()) log_as_aws(parsed.failure(), "Kubecost Allocation API");
-  if (!parsed.ok())
+  if (!parsed.ok()) {
+    log_as_aws(parsed.failure(), "Kubecost Allocation API");
     return of_query(parsed.failure(), allocation_path(false),
                     kubecost_window(first * k_day_seconds, (last + 1) * k_day_seconds));
+  }
   KubecostDays out;
   if (m_cluster.empty()) {  // no cluster to check (no ARN): every day with data
     for (const auto& [cluster, days] : by_cluster) out.days.insert(days.begin(), days.end());
@@ -230,8 +231,10 @@ Expected<NodeFactsMap> HttpKubecostApi::node_facts(std::int64_t day) {
           ? "/assets?window=" + url_encode(window) + "&filter=" + url_encode("assetType:\"node\"")
           : "/model/assets?window=" + url_encode(window) + "&filterTypes=Node&accumulate=true";
   auto r = m_assets_client.get(q);
-  if (!r.ok()) log_as_aws(r.failure(), "Kubecost Assets API");
-  if (!r.ok()) return of_query(r.failure(), m_opencost ? "/assets" : "/model/assets", window);
+  if (!r.ok()) {
+    log_as_aws(r.failure(), "Kubecost Assets API");
+    return of_query(r.failure(), m_opencost ? "/assets" : "/model/assets", window);
+  }
   return parse_node_assets(r.value().body);
 }
 

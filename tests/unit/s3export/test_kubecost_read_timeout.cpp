@@ -70,6 +70,13 @@ TEST_CASE("kubecost read timeout: a gap longer than it fails the request, naming
   CHECK(log.lines_with({"msg=\"Timed out waiting for Kubecost Allocation On-Demand API to send an "
                         "HTTP response in the given time (2.0s)."})
             .size() == 1);
+  // The Assets API, with its own setting.
+  query.assets_read_timeout = 500ms;
+  HttpKubecostApi assets(connection, query);
+  REQUIRE_FALSE(assets.node_facts(k_day).ok());
+  CHECK(log.lines_with({"msg=\"Timed out waiting for Kubecost Assets API to send an HTTP response "
+                        "in the given time (0.5s). Consider increasing the read timeout value.\""})
+            .size() == 1);
 }
 
 TEST_CASE("kubecost connect timeout: AWS's line, with CONNECTION_TIMEOUT as AWS prints it") {
