@@ -41,6 +41,30 @@ class LoopbackServer:
         self.server.server_close()
 
 
+class PushgatewayRecorder(LoopbackServer):
+    """A Pushgateway on 127.0.0.1 that answers every PUT 200 and keeps what was pushed:
+    `pushes` as (path, body text), `bodies` the texts alone."""
+
+    def __init__(self, port):
+        self.pushes, self.bodies = [], []
+        recorder = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_PUT(self):
+                body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+                recorder.pushes.append((self.path, body))
+                recorder.bodies.append(body)
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.serve(port, H)
+        self.start()
+
+
 def http_get(url, headers=None, timeout=5):
     req = urllib.request.Request(url, headers=headers or {})
     try:

@@ -17,19 +17,17 @@ line for a day Kubecost lacks; AWS's Athena view and QuickSight dataset over the
 import argparse
 import collections
 import datetime
-import http.server
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from aws_standin import AwsStandIn  # noqa: E402
-from harness import free_port  # noqa: E402
+from harness import PushgatewayRecorder, free_port  # noqa: E402
 from kubecost_sources_standin import PARTS, KubecostSourcesStandIn, is_close  # noqa: E402
 
 BUCKET = "kci-e2e-complete"
@@ -93,20 +91,8 @@ def main():
     kport, aport, pport = free_port(), free_port(), free_port()
     kube = KubecostSourcesStandIn(kport, now, installed_days_ago=20, retention_hours=97)
     aws = AwsStandIn(aport, REGION, web_token=WEB_TOKEN, require_parent=True).start()
-    pushed = []
-
-    class Push(http.server.BaseHTTPRequestHandler):
-        def log_message(self, *a):
-            pass
-
-        def do_PUT(self):
-            pushed.append(self.rfile.read(int(self.headers["Content-Length"])).decode())
-            self.send_response(200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-    push = http.server.ThreadingHTTPServer(("127.0.0.1", pport), Push)
-    threading.Thread(target=push.serve_forever, daemon=True).start()
+    push = PushgatewayRecorder(pport)
+    pushed = push.bodies
     token = os.path.join(tmp, "web-identity-token")
     with open(token, "w") as f:
         f.write(WEB_TOKEN + "\n")
@@ -243,8 +229,7 @@ def main():
     finally:
         kube.stop()
         aws.stop()
-        push.shutdown()
-        push.server_close()
+        push.stop()
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"s3-export complete days e2e: {checks} passed, 0 failed")
 

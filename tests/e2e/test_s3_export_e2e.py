@@ -18,7 +18,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import http.server
 import urllib.parse
@@ -27,7 +26,7 @@ import botocore.awsrequest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from aws_standin import AwsStandIn, sign_at  # noqa: E402
-from harness import LoopbackServer, free_port, http_get  # noqa: E402
+from harness import LoopbackServer, PushgatewayRecorder, free_port, http_get  # noqa: E402
 
 BUCKET = "kci-e2e-data"
 ACCOUNT, REGION, CLUSTER = "111122223333", "us-east-1", "eks-e2e"
@@ -369,20 +368,8 @@ def main():
         tport, pport = free_port(), free_port()
         kube_tls = KubecostS3StandIn(args.fixtures, tport, [no_data], tls=args.tls)
         kube_tls.served = kube.served
-        pushed = []
-
-        class Push(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *a):
-                pass
-
-            def do_PUT(self):
-                pushed.append((self.path, self.rfile.read(int(self.headers["Content-Length"])).decode()))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-        push = http.server.ThreadingHTTPServer(("127.0.0.1", pport), Push)
-        threading.Thread(target=push.serve_forever, daemon=True).start()
+        push = PushgatewayRecorder(pport)
+        pushed = push.pushes
         aws.secrets["kubecost-ca"] = open(os.path.join(args.tls, "ca.crt")).read()
         aws.pod_identity_token = "pod-identity-token-value"
         pod_token = os.path.join(tmp, "pod-identity-token")
@@ -416,8 +403,7 @@ def main():
         assert "cloudtuner_kubecost_s3_export_last_success_timestamp_seconds" in text, text
         assert "cloudtuner_kubecost_s3_export_days_written 1\n" in text, text
         kube_tls.stop()
-        push.shutdown()
-        push.server_close()
+        push.stop()
         checks += 1
 
         # 4. Forged and expired credentials: exit 1, one clear line with the AWS code.
@@ -539,20 +525,8 @@ def main():
         #     node labels on the allocations where Kubecost put them (instance type, not capacity),
         #     as AWS's exporter reads them; idle rows carry none.
         pport = free_port()
-        pushed = []
-
-        class Push2(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *a):
-                pass
-
-            def do_PUT(self):
-                pushed.append(self.rfile.read(int(self.headers["Content-Length"])).decode())
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-        push = http.server.ThreadingHTTPServer(("127.0.0.1", pport), Push2)
-        threading.Thread(target=push.serve_forever, daemon=True).start()
+        push = PushgatewayRecorder(pport)
+        pushed = push.bodies
         try:
             for mode in ("500", "garbage"):
                 aws.objects.clear()
@@ -572,8 +546,7 @@ def main():
                                    {"t": "", "c": "", "n": "node-b", "pod": False},
                                    {"t": "c6g.xlarge", "c": "", "n": "node-b", "pod": True}], (mode, got)
         finally:
-            push.shutdown()
-            push.server_close()
+            push.stop()
         kube.assets_mode = "ok"
         checks += 1
 
