@@ -105,9 +105,8 @@ void read_labels(dom::element v, const std::vector<std::string>& wanted,
 
 }  // namespace
 
-AllocationDecoder::AllocationDecoder(const ParseOptions& options, std::size_t max_bytes)
+AllocationDecoder::AllocationDecoder(const ParseOptions& options)
     : m_options(options),
-      m_parser(max_bytes + 64),
       m_label_values(options.label_keys.size()),
       m_ns_label_values(options.label_keys.size()),
       m_annotation_values(options.annotation_keys.size()),
@@ -115,12 +114,8 @@ AllocationDecoder::AllocationDecoder(const ParseOptions& options, std::size_t ma
       m_field_limit(options.all_properties ? static_cast<int>(k_alloc_field_count)
                                            : k_serve_fields) {}
 
-simdjson::error_code AllocationDecoder::decode(std::string_view name, std::string_view json,
-                                               std::size_t set_index, ParsedAllocation& a) {
-  dom::element root;
-  if (auto err = m_parser.parse(json.data(), json.size(), false).get(root)) return err;
-  dom::object obj;
-  if (auto err = root.get_object().get(obj)) return err;
+void AllocationDecoder::decode(std::string_view name, dom::element object, std::size_t set_index,
+                               ParsedAllocation& a) {
   a = ParsedAllocation{};
   a.name = name;
   a.values.fill(NAN);
@@ -129,10 +124,10 @@ simdjson::error_code AllocationDecoder::decode(std::string_view name, std::strin
   std::fill(m_ns_label_values.begin(), m_ns_label_values.end(), std::string_view{});
   std::fill(m_annotation_values.begin(), m_annotation_values.end(), std::string_view{});
   std::fill(m_ns_annotation_values.begin(), m_ns_annotation_values.end(), std::string_view{});
-  for (auto field : obj) {
+  for (auto field : dom::object(object)) {  // callers hand objects only
     const int f = key_table().find(field.key);
     if (f == k_key_properties) {
-      if (auto err = read_properties(field.value, a)) return err;
+      read_properties(field.value, a);
     } else if (f == k_key_window) {
       read_window(field.value, a);
     } else if (f == k_key_start || f == k_key_end) {
@@ -153,11 +148,10 @@ simdjson::error_code AllocationDecoder::decode(std::string_view name, std::strin
   for (std::size_t i = 0; i < m_annotation_values.size(); ++i)
     if (m_annotation_values[i].empty()) m_annotation_values[i] = m_ns_annotation_values[i];
   a.annotation_values = &m_annotation_values;
-  return simdjson::SUCCESS;
 }
 
-simdjson::error_code AllocationDecoder::read_properties(dom::element v, ParsedAllocation& a) {
-  if (v.type() != dom::element_type::OBJECT) return simdjson::SUCCESS;
+void AllocationDecoder::read_properties(dom::element v, ParsedAllocation& a) {
+  if (v.type() != dom::element_type::OBJECT) return;
   for (auto field : dom::object(v)) {
     const std::string_view key = field.key;
     const dom::element pv = field.value;
@@ -188,7 +182,6 @@ simdjson::error_code AllocationDecoder::read_properties(dom::element v, ParsedAl
         if_string(pv, a.provider_id);
     }
   }
-  return simdjson::SUCCESS;
 }
 
 void AllocationDecoder::read_window(dom::element v, ParsedAllocation& a) {

@@ -1,8 +1,7 @@
 #pragma once
-// Decodes ONE allocation object (the value of "<name>": {...} in an Allocation API set) into a
-// ParsedAllocation, with simdjson's DOM API, whose SIMD kernel is chosen at run time for the
-// CPU. The stream (allocation_stream.hpp) frames the answer and hands each allocation's bytes
-// here; nothing of the answer beyond one allocation is ever parsed at once.
+// Decodes ONE allocation object (the value of "<name>": {...} in an Allocation API set), already
+// parsed by simdjson into a DOM element, into a ParsedAllocation: the fields the exporter reads,
+// every other key skipped. The stream (allocation_stream.hpp) hands each allocation here.
 #include <simdjson.h>
 
 #include <cmath>
@@ -16,21 +15,18 @@ namespace kci {
 
 class AllocationDecoder {
  public:
-  // `max_bytes` is the largest allocation the DOM parser must hold.
-  AllocationDecoder(const ParseOptions& options, std::size_t max_bytes);
+  explicit AllocationDecoder(const ParseOptions& options);
 
-  // Decodes `json` (an object; `json` must have k_body_padding readable bytes after its end)
-  // into `out`, whose views stay valid until the next decode(). `set_index` and the window
-  // cache tie it to its set. Returns a JSON error code (SUCCESS when decoded).
-  simdjson::error_code decode(std::string_view name, std::string_view json, std::size_t set_index,
-                              ParsedAllocation& out);
+  // Decodes `object` (a JSON object) into `out`, whose views stay valid while the element's document does and
+  // until the next decode(). `set_index` ties it to its set.
+  void decode(std::string_view name, simdjson::dom::element object, std::size_t set_index,
+              ParsedAllocation& out);
 
  private:
-  simdjson::error_code read_properties(simdjson::dom::element v, ParsedAllocation& a);
+  void read_properties(simdjson::dom::element v, ParsedAllocation& a);
   void read_window(simdjson::dom::element v, ParsedAllocation& a);
 
   const ParseOptions& m_options;
-  simdjson::dom::parser m_parser;
   std::vector<std::string_view> m_label_values, m_ns_label_values;
   std::vector<std::string_view> m_annotation_values, m_ns_annotation_values;
   int m_field_limit;

@@ -1,11 +1,6 @@
 #include "exporter/kubecost/allocation_stream.hpp"
 
 #include <algorithm>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
-#include "exporter/util/padded_buffer.hpp"
 
 namespace kci {
 namespace {
@@ -13,34 +8,6 @@ namespace {
 constexpr std::size_t k_prefix_bytes = 4096;  // enough for an error page's <title>
 
 bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
-
-// Bit k set when p[k] is one of " \\ { } [ ] (k < n <= 64).
-std::uint64_t special_bytes(const char* p, std::size_t n) {
-  std::uint64_t mask = 0;
-#if defined(__SSE2__)
-  std::size_t k = 0;
-  for (; k + 16 <= n; k += 16) {
-    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + k));
-    const auto eq = [&](char c) { return _mm_cmpeq_epi8(b, _mm_set1_epi8(c)); };
-    const __m128i hit =
-        _mm_or_si128(_mm_or_si128(_mm_or_si128(eq('"'), eq('\\')), _mm_or_si128(eq('{'), eq('}'))),
-                     _mm_or_si128(eq('['), eq(']')));
-    mask |= static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(hit))) << k;
-  }
-  for (; k < n; ++k) {
-#else
-  for (std::size_t k = 0; k < n; ++k) {
-#endif
-    const char c = p[k];
-    if (c == '"' || c == '\\' || c == '{' || c == '}' || c == '[' || c == ']')
-      mask |= std::uint64_t{1} << k;
-  }
-  return mask;
-}
-
-bool starts_scalar(char c) {
-  return c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' || c == 'n';
-}
 
 std::string describe_non_json(std::string_view body) {
   auto first = body.find_first_not_of(" \t\r\n");
@@ -61,11 +28,11 @@ std::string describe_non_json(std::string_view body) {
 }  // namespace
 
 AllocationStream::AllocationStream(const ParseOptions& options, const AllocationVisitor& visit,
-                                   std::size_t max_allocation_bytes)
+                                   std::size_t max_allocation_bytes, std::size_t window_bytes)
     : m_visit(visit),
       m_max(max_allocation_bytes),
-      m_decoder(options, max_allocation_bytes),
-      m_scalars(max_allocation_bytes + k_body_padding) {
+      m_decoder(options),
+      m_window(max_allocation_bytes, window_bytes) {
   m_levels.reserve(4);
 }
 
@@ -74,261 +41,212 @@ Expected<void> AllocationStream::fail(FailureReason reason, std::string message)
   return *m_failure;
 }
 
-Expected<void> AllocationStream::syntax_error(const char* what) {
+Expected<void> AllocationStream::syntax_error(std::uint32_t i, const char* what) {
   return fail(FailureReason::parse,
-              "invalid JSON at byte " + std::to_string(m_offset) + ": " + what);
+              "invalid JSON at byte " +
+                  std::to_string(m_offset + m_window.offset() + m_window.position(i)) + ": " +
+                  what);
 }
 
 Expected<void> AllocationStream::feed(std::string_view chunk) {
   if (m_failure) return *m_failure;
-  const std::size_t n = chunk.size();
   std::size_t i = 0;
-  while (i < n) {
+  while (!m_in_window && i < chunk.size()) {
     if (m_not_json) {
-      const std::size_t take = std::min(n - i, k_prefix_bytes - m_prefix.size());
+      const std::size_t take = std::min(chunk.size() - i, k_prefix_bytes - m_prefix.size());
       m_prefix.append(chunk.data() + i, take);
-      m_offset += n - i;
       if (m_prefix.size() >= k_prefix_bytes)
         return fail(FailureReason::parse, describe_non_json(m_prefix));
       return {};
-    }
-    if (m_capture != Capture::none) {
-      const Capture kind = m_capture;
-      const std::size_t j = scan_capture(chunk, i);
-      m_value.append(chunk.data() + i, j - i);
-      m_offset += j - i;
-      i = j;
-      if (m_value.size() > m_max)
-        return fail(FailureReason::too_large,
-                    std::string(m_levels.back() == Level::set ? "allocation \"" + m_key + "\""
-                                                              : "value of \"" + m_key + "\"") +
-                        " is larger than " + std::to_string(m_max) + " bytes");
-      if (m_capture != Capture::none) continue;  // the chunk ended inside the value
-      if (kind == Capture::key) {
-        if (!unescape_key()) return syntax_error("invalid object key");
-        m_expect = Expect::colon;
-      } else if (auto r = end_value(); !r.ok()) {
-        return r;
-      }
-      continue;
     }
     const char c = chunk[i];
     if (is_space(c)) {
       ++i;
       ++m_offset;
-      continue;
+    } else if (c == '{') {
+      m_in_window = true;  // the window starts at the root '{'
+    } else {
+      m_not_json = true;  // the prefix takes this byte and the next ones
     }
-    Expected<void> step;
-    switch (m_expect) {
-      case Expect::document:
-        if (c != '{') {
-          m_not_json = true;
-          continue;  // the prefix takes this byte and the next ones
-        }
-        m_levels.push_back(Level::root);
-        m_expect = Expect::key_or_close;
-        break;
-      case Expect::key_or_close:
-        if (c == '}') {
-          step = close_container(c);
-          break;
-        }
-        [[fallthrough]];
-      case Expect::key:
-        if (c != '"') {
-          step = syntax_error("expected an object key");
-          break;
-        }
-        m_value.assign(1, c);
-        m_capture = Capture::key;
-        m_escape = false;
-        break;
-      case Expect::colon:
-        if (c != ':') step = syntax_error("expected ':' after an object key");
-        m_expect = Expect::value;
-        break;
-      case Expect::element_or_close:
-        if (c == ']') {
-          step = close_container(c);
-          break;
-        }
-        [[fallthrough]];
-      case Expect::value:
-      case Expect::element:
-        step = begin_value(c);
-        break;
-      case Expect::comma_or_close:
-        if (c == ',') {
-          m_expect = m_levels.back() == Level::data ? Expect::element : Expect::key;
-        } else {
-          step = close_container(c);
-        }
-        break;
-      case Expect::done:
-        step = syntax_error("trailing content after the answer");
-        break;
-    }
-    if (!step.ok()) return step;
-    ++i;
-    ++m_offset;
+  }
+  while (i < chunk.size()) {
+    i += m_window.append(chunk.substr(i));
+    if (m_window.full())
+      if (auto r = read_window(false); !r.ok()) return r;
   }
   return {};
 }
 
-// Scans a captured key or value from chunk[i]; returns where the scan stopped. The capture is
-// complete when m_capture is none again (a scalar's delimiter is left for the caller).
-std::size_t AllocationStream::scan_capture(std::string_view chunk, std::size_t i) {
-  const char* p = chunk.data();
-  const std::size_t n = chunk.size();
-  switch (m_capture) {
-    case Capture::key:
-    case Capture::string:
-      for (; i < n; ++i) {
-        const char c = p[i];
-        if (m_escape) {
-          m_escape = false;
-        } else if (c == '\\') {
-          m_escape = true;
-        } else if (c == '"') {
-          m_capture = Capture::none;
-          return i + 1;
-        }
-      }
-      return n;
-    case Capture::container:
-      return scan_container(p, i, n);
-    case Capture::scalar:
-      for (; i < n; ++i) {
-        const char c = p[i];
-        if (c == ',' || c == '}' || c == ']' || is_space(c)) {
-          m_capture = Capture::none;
-          return i;
-        }
-      }
-      return n;
-    case Capture::none:
+Expected<void> AllocationStream::read_window(bool final) {
+  auto err = m_window.index(final);
+  if (err == simdjson::EMPTY) {  // only whitespace
+    m_window.keep_from(m_window.real_end());
+    return {};
+  }
+  if (err)
+    return fail(FailureReason::parse,
+                "invalid JSON between bytes " + std::to_string(m_offset + m_window.offset()) +
+                    " and " +
+                    std::to_string(m_offset + m_window.offset() + m_window.real_end()) + ": " +
+                    simdjson::error_message(err));
+  std::uint32_t i = 0;
+  bool whole = true;
+  while (whole && m_window.real(i))
+    if (auto r = step(i, whole); !r.ok()) return r;
+  if (final && !whole)
+    return fail(FailureReason::parse, "invalid JSON: the answer ends at byte " +
+                                          std::to_string(m_offset + m_window.offset() +
+                                                         m_window.size()) +
+                                          " inside an unfinished value (truncated?)");
+  m_window.keep_from(m_window.real(i) ? m_window.position(i) : m_window.real_end());
+  if (m_window.carry() > m_max) return fail(FailureReason::too_large, too_large_message());
+  return {};
+}
+
+std::string AllocationStream::too_large_message() const {
+  const std::string limit = " is larger than " + std::to_string(m_max) + " bytes";
+  if (m_expect != Expect::value && m_expect != Expect::element)
+    return "an object key after \"" + m_key + "\"" + limit;
+  if (m_levels.back() == Level::set) return "allocation \"" + m_key + "\"" + limit;
+  if (m_levels.back() == Level::data) return "a set of \"data\"" + limit;
+  return "value of \"" + m_key + "\"" + limit;
+}
+
+Expected<void> AllocationStream::step(std::uint32_t& i, bool& whole) {
+  const char c = m_window.at(i);
+  switch (m_expect) {
+    case Expect::document:  // feed() starts the window at the root '{'
+      m_levels.push_back(Level::root);
+      m_expect = Expect::key_or_close;
       break;
+    case Expect::key_or_close:
+      if (c == '}') return close_container(i++);
+      [[fallthrough]];
+    case Expect::key:
+      if (c != '"') return syntax_error(i, "expected an object key");
+      if (auto r = read_key(i, whole); !r.ok() || !whole) return r;
+      m_expect = Expect::colon;
+      break;
+    case Expect::colon:
+      if (c != ':') return syntax_error(i, "expected ':' after an object key");
+      m_expect = Expect::value;
+      break;
+    case Expect::element_or_close:
+      if (c == ']') return close_container(i++);
+      [[fallthrough]];
+    case Expect::value:
+    case Expect::element:
+      return read_value(i, whole);
+    case Expect::comma_or_close:
+      if (c != ',') return close_container(i++);
+      m_expect = m_levels.back() == Level::data ? Expect::element : Expect::key;
+      break;
+    case Expect::done:
+      return syntax_error(i, "trailing content after the answer");
   }
-  return i;
+  ++i;
+  return {};
 }
 
-// The bulk of an answer's bytes are inside allocations: find the bytes that matter there
-// (quotes, backslashes, brackets) 64 at a time and step from one to the next.
-std::size_t AllocationStream::scan_container(const char* p, std::size_t i, std::size_t n) {
-  while (i < n) {
-    const std::size_t block = std::min<std::size_t>(64, n - i);
-    std::uint64_t mask = special_bytes(p + i, block);
-    while (mask) {
-      const std::size_t k = i + static_cast<std::size_t>(__builtin_ctzll(mask));
-      mask &= mask - 1;
-      if (m_escape) {
-        m_escape = false;
-        if (k == m_escaped_at) continue;  // the escaped byte itself
-      }
-      const char c = p[k];
-      if (m_in_string) {
-        if (c == '\\') {
-          m_escape = true;
-          m_escaped_at = k + 1;
-        } else if (c == '"') {
-          m_in_string = false;
-        }
-      } else if (c == '"') {
-        m_in_string = true;
-      } else if (c == '{' || c == '[') {
-        ++m_depth;
-      } else if ((c == '}' || c == ']') && --m_depth == 0) {
-        m_capture = Capture::none;
-        m_escape = false;
-        return k + 1;
-      }
-    }
-    i += block;
-    // An escape at the block's last byte covers the next block's first byte.
-    if (m_escape && m_escaped_at < i) m_escape = false;
+// The key at structural i: its bytes as they are, unless it holds an escape (then simdjson's
+// string parser, which also checks the escapes). Stage 1 has checked its UTF-8 and that it holds
+// no raw control character.
+Expected<void> AllocationStream::read_key(std::uint32_t i, bool& whole) {
+  if (!m_window.real(i + 1)) {  // the key may go on past the window
+    whole = false;
+    return {};
   }
-  // Positions are chunk-relative: an escape pending at the chunk's end covers the next
-  // chunk's first byte.
-  if (m_escape) m_escaped_at = 0;
-  return n;
+  const std::size_t from = m_window.position(i) + 1;
+  std::size_t to = m_window.position(i + 1);
+  while (to > from && is_space(m_window.bytes(to - 1, to)[0])) --to;
+  if (to <= from || m_window.bytes(to - 1, to)[0] != '"')
+    return syntax_error(i, "invalid object key");
+  const std::string_view raw = m_window.bytes(from, to - 1);
+  if (raw.find('\\') == std::string_view::npos) {
+    m_key.assign(raw);
+    return {};
+  }
+  std::uint32_t next = 0;
+  std::string_view key;
+  if (m_window.parse(i, next) || m_window.document().get_string().get(key))
+    return syntax_error(i, "invalid object key");
+  m_key.assign(key);
+  return {};
 }
 
-Expected<void> AllocationStream::begin_value(char c) {
+Expected<void> AllocationStream::read_value(std::uint32_t& i, bool& whole) {
+  const char c = m_window.at(i);
   const Level top = m_levels.back();
-  if (top == Level::root && m_key == "data") {
-    m_saw_data = true;
-    if (c == '[') {
+  if (top == Level::root && m_key == "data") m_saw_data = true;
+  if ((top == Level::root && m_key == "data") || top == Level::data) {
+    if (c == '[' && top == Level::root) {
       m_levels.push_back(Level::data);
       m_expect = Expect::element_or_close;
+      ++i;
       return {};
     }
-    if (c == '{') {  // a single set instead of an array of sets
+    if (c == '{') {  // a set (or a single set instead of an array of sets)
       m_levels.push_back(Level::set);
       m_expect = Expect::key_or_close;
+      ++i;
       return {};
     }
   }
-  if (top == Level::data && c == '{') {
-    m_levels.push_back(Level::set);
-    m_expect = Expect::key_or_close;
-    return {};
+  if (c == ':' || c == ',' || c == '}' || c == ']') return syntax_error(i, "expected a value");
+  std::uint32_t next = 0;
+  const auto err = m_window.parse(i, next);
+  if (err || !m_window.real(next)) {
+    if (!err || !m_window.ends_within(i)) {  // it runs on past the window
+      whole = false;
+      return {};
+    }
+    if (top == Level::set)
+      return fail(FailureReason::parse,
+                  "invalid JSON in allocation \"" + m_key + "\" (at byte " +
+                      std::to_string(m_offset + m_window.offset() + m_window.position(i)) +
+                      "): " + simdjson::error_message(err));
+    return syntax_error(i, simdjson::error_message(err));
   }
-  m_value.assign(1, c);
-  m_escape = false;
-  m_in_string = false;
-  if (c == '"') {
-    m_capture = Capture::string;
-  } else if (c == '{' || c == '[') {
-    m_capture = Capture::container;
-    m_depth = 1;
-  } else if (starts_scalar(c)) {
-    m_capture = Capture::scalar;
-  } else {
-    return syntax_error("expected a value");
-  }
-  return {};
-}
-
-Expected<void> AllocationStream::end_value() {
+  if (m_window.position(next) - m_window.position(i) > m_max)
+    return fail(FailureReason::too_large, too_large_message());
+  if (auto r = use_value(c); !r.ok()) return r;
   m_expect = Expect::comma_or_close;
-  ensure_padding(m_value);
-  const Level top = m_levels.back();
-  if (top == Level::set && m_value.front() == '{') {
-    if (auto err = m_decoder.decode(m_key, m_value, m_set_index, m_alloc))
-      return fail(FailureReason::parse, "invalid JSON in allocation \"" + m_key +
-                                            "\" (ending at byte " + std::to_string(m_offset) +
-                                            "): " + simdjson::error_message(err));
-    ++m_count;
-    m_visit(m_alloc);
-    return {};
-  }
-  if (top == Level::root) return decode_envelope_value();
-  // A `null` set (kubecost#3758), a `null` allocation or another shape: checked, then skipped.
-  simdjson::dom::element ignored;
-  if (auto err = m_scalars.parse(m_value.data(), m_value.size(), false).get(ignored))
-    return syntax_error(simdjson::error_message(err));
-  if (top == Level::data && ignored.is_null()) ++m_null_sets;
+  i = next;
   return {};
 }
 
-Expected<void> AllocationStream::decode_envelope_value() {
-  simdjson::dom::element v;
-  if (auto err = m_scalars.parse(m_value.data(), m_value.size(), false).get(v))
-    return syntax_error(simdjson::error_message(err));
-  if (m_key == "code") {
-    double d;
-    if (!v.get_double().get(d)) m_code = static_cast<std::int64_t>(d);
-  } else if (m_key == "message") {
-    std::string_view m;
-    if (!v.get_string().get(m)) m_message = std::string(m.substr(0, 200));
+Expected<void> AllocationStream::use_value(char first) {
+  const simdjson::dom::element v = m_window.document();
+  switch (m_levels.back()) {
+    case Level::set:
+      if (first == '{') {
+        m_decoder.decode(m_key, v, m_set_index, m_alloc);
+        ++m_count;
+        m_visit(m_alloc);
+      }
+      // A `null` allocation or another shape: checked, then skipped.
+      break;
+    case Level::data:
+      if (v.is_null()) ++m_null_sets;  // kubecost#3758; other shapes: checked, then skipped
+      break;
+    case Level::root:
+      if (m_key == "code") {
+        double d;
+        if (!v.get_double().get(d)) m_code = static_cast<std::int64_t>(d);
+      } else if (m_key == "message") {
+        std::string_view m;
+        if (!v.get_string().get(m)) m_message = std::string(m.substr(0, 200));
+      }
+      break;
   }
   return {};
 }
 
-Expected<void> AllocationStream::close_container(char c) {
+Expected<void> AllocationStream::close_container(std::uint32_t i) {
+  const char c = m_window.at(i);
   const Level closed = m_levels.back();
   if (c != (closed == Level::data ? ']' : '}'))
-    return syntax_error(closed == Level::data ? "expected ',' or ']'" : "expected ',' or '}'");
+    return syntax_error(i, closed == Level::data ? "expected ',' or ']'" : "expected ',' or '}'");
   m_levels.pop_back();
   if (closed == Level::set) {
     ++m_sets;
@@ -343,31 +261,15 @@ Expected<void> AllocationStream::close_container(char c) {
   return {};
 }
 
-bool AllocationStream::unescape_key() {
-  if (m_value.size() < 2) return false;
-  if (m_value.find('\\') == std::string::npos) {
-    for (std::size_t k = 1; k + 1 < m_value.size(); ++k)
-      if (static_cast<unsigned char>(m_value[k]) < 0x20) return false;  // raw control character
-    if (!simdjson::validate_utf8(m_value.data() + 1, m_value.size() - 2)) return false;
-    m_key.assign(m_value, 1, m_value.size() - 2);
-    return true;
-  }
-  ensure_padding(m_value);
-  std::string_view s;
-  simdjson::dom::element v;
-  if (m_scalars.parse(m_value.data(), m_value.size(), false).get(v) || v.get_string().get(s))
-    return false;
-  m_key.assign(s);
-  return true;
-}
-
 Expected<ParseSummary> AllocationStream::finish() {
   if (m_failure) return *m_failure;
   if (m_not_json) return Failure{FailureReason::parse, describe_non_json(m_prefix)};
-  if (m_expect == Expect::document) return Failure{FailureReason::empty, "empty response body"};
+  if (!m_in_window) return Failure{FailureReason::empty, "empty response body"};
+  if (auto r = read_window(true); !r.ok()) return r.failure();
   if (m_expect != Expect::done)
     return Failure{FailureReason::parse, "invalid JSON: the answer ends at byte " +
-                                             std::to_string(m_offset) +
+                                             std::to_string(m_offset + m_window.offset() +
+                                                            m_window.size()) +
                                              " inside an unfinished value (truncated?)"};
   if (m_code != 200)
     return Failure{FailureReason::http_status, "Kubecost answered code " + std::to_string(m_code) +

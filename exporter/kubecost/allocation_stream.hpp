@@ -1,12 +1,14 @@
 #pragma once
-// Frames an Allocation API answer as it arrives, in chunks of any size, and decodes one
-// allocation at a time: memory is one allocation (at most `max_allocation_bytes`), not the
-// answer. The envelope is {"code":…,"message":…,"data":[{"<name>":{…},…}|null,…],…} with its
-// fields in any order (an array of sets, each a map of name to allocation: OpenCost
+// Reads an Allocation API answer as it arrives, in chunks of any size, one allocation at a
+// time: memory is a bounded window of the answer (json_window.hpp), never the answer. The
+// envelope is {"code":…,"message":…,"data":[{"<name>":{…},…}|null,…],…} with its fields in any
+// order (an array of sets, each a map of name to allocation: OpenCost
 // core/pkg/opencost/allocation_json.go; the sample on
 // https://docs.kubecost.com/apis/monitoring-apis/api-allocation); `data` may also be a single
-// set object or null. Every byte is checked as JSON: the framing levels (root, data, sets) by
-// this scanner, every value below them by simdjson.
+// set object or null. One pass: simdjson's stage 1 indexes each window once; this walks the
+// framing levels (root, data, sets) over those indexes, and every value below them (each
+// allocation, each envelope value) is parsed and checked by simdjson's stage 2 from the same
+// indexes, so every byte is checked as JSON and none is scanned twice.
 //
 // Failures (final; later calls repeat them):
 //   empty      the body was only whitespace, or no set held an allocation
@@ -23,16 +25,21 @@
 
 #include "exporter/kubecost/allocation_decoder.hpp"
 #include "exporter/kubecost/allocation_parser.hpp"
+#include "exporter/kubecost/json_window.hpp"
 #include "exporter/util/result.hpp"
 
 namespace kci {
 
 inline constexpr std::size_t k_default_max_allocation_bytes = 1u << 20;
+// New bytes per window: large enough that the one allocation a window cuts (parsed again in the
+// next) is rare, small enough to stay in cache.
+inline constexpr std::size_t k_default_window_bytes = 256u << 10;
 
 class AllocationStream {
  public:
   AllocationStream(const ParseOptions& options, const AllocationVisitor& visit,
-                   std::size_t max_allocation_bytes = k_default_max_allocation_bytes);
+                   std::size_t max_allocation_bytes = k_default_max_allocation_bytes,
+                   std::size_t window_bytes = k_default_window_bytes);
 
   // The next bytes of the answer.
   Expected<void> feed(std::string_view chunk);
@@ -55,35 +62,34 @@ class AllocationStream {
     done,              // after the root's '}'
   };
   enum class Level : std::uint8_t { root, data, set };
-  enum class Capture : std::uint8_t { none, key, string, container, scalar };
 
   Expected<void> fail(FailureReason reason, std::string message);
-  Expected<void> syntax_error(const char* what);
-  Expected<void> begin_value(char c);
-  Expected<void> end_value();
-  Expected<void> close_container(char c);
-  Expected<void> decode_envelope_value();
-  bool unescape_key();
-  std::size_t scan_capture(std::string_view chunk, std::size_t i);
-  std::size_t scan_container(const char* p, std::size_t i, std::size_t n);
+  Expected<void> syntax_error(std::uint32_t i, const char* what);
+  // Walks the window's structurals; `final`: the answer ends with this window.
+  Expected<void> read_window(bool final);
+  // One step of the framing at structural i; moves `i` to the next one to read. Sets `whole` to
+  // false when the token at i runs on past the window (it is kept for the next).
+  Expected<void> step(std::uint32_t& i, bool& whole);
+  Expected<void> read_key(std::uint32_t i, bool& whole);
+  Expected<void> read_value(std::uint32_t& i, bool& whole);
+  // The value just parsed into the window's document, `first` its first byte.
+  Expected<void> use_value(char first);
+  Expected<void> close_container(std::uint32_t i);
+  std::string too_large_message() const;
 
   const AllocationVisitor& m_visit;
   std::size_t m_max;
   AllocationDecoder m_decoder;
-  simdjson::dom::parser m_scalars;  // envelope values: code, message, ignored values
+  JsonWindow m_window;
 
   Expect m_expect = Expect::document;
   std::vector<Level> m_levels;
-  Capture m_capture = Capture::none;
-  std::string m_value;  // bytes of the value (or key) being captured, padded for simdjson
-  int m_depth = 0;      // nesting inside a captured container
-  bool m_in_string = false, m_escape = false;
-  std::size_t m_escaped_at = 0;  // chunk position of the byte an escape covers
-  std::string m_key;             // the current member's key, unescaped
-  std::string m_prefix;          // the first bytes of a body that is not JSON, for the message
+  std::string m_key;     // the current member's key, unescaped
+  std::string m_prefix;  // the first bytes of a body that is not JSON, for the message
   bool m_not_json = false;
+  bool m_in_window = false;  // the root '{' has arrived: bytes go to m_window
 
-  std::uint64_t m_offset = 0;  // bytes fed so far
+  std::uint64_t m_offset = 0;  // bytes before the root '{' (whitespace)
   std::int64_t m_code = 200;
   std::string m_message;
   bool m_saw_data = false;

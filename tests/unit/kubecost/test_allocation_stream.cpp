@@ -26,7 +26,8 @@ struct Outcome {
 
 // Feeds `body` in pieces cut at `cuts` (byte offsets, ascending).
 Outcome run(const std::string& body, const std::vector<std::size_t>& cuts,
-            std::size_t max_bytes = k_default_max_allocation_bytes) {
+            std::size_t max_bytes = k_default_max_allocation_bytes,
+            std::size_t window_bytes = k_default_window_bytes) {
   Outcome out;
   ParseOptions options;
   AllocationVisitor visit = [&](const ParsedAllocation& a) {
@@ -35,7 +36,7 @@ Outcome run(const std::string& body, const std::vector<std::size_t>& cuts,
     if (a.get(AllocField::total_cost) == a.get(AllocField::total_cost))
       out.seen.total += a.get(AllocField::total_cost);
   };
-  AllocationStream stream(options, visit, max_bytes);
+  AllocationStream stream(options, visit, max_bytes, window_bytes);
   std::size_t from = 0;
   auto fail = [&](const Failure& f) {
     out.reason = f.reason;
@@ -55,8 +56,9 @@ Outcome run(const std::string& body, const std::vector<std::size_t>& cuts,
   return out;
 }
 
-Outcome whole(const std::string& body, std::size_t max_bytes = k_default_max_allocation_bytes) {
-  return run(body, {}, max_bytes);
+Outcome whole(const std::string& body, std::size_t max_bytes = k_default_max_allocation_bytes,
+              std::size_t window_bytes = k_default_window_bytes) {
+  return run(body, {}, max_bytes, window_bytes);
 }
 
 // Quotes, escapes, brackets inside strings, nested objects, a null set and a null allocation.
@@ -90,6 +92,53 @@ TEST_CASE("stream: every cut of a small answer, and byte-by-byte, means the same
   CHECK(bytes.seen.names == reference.seen.names);
 }
 
+TEST_CASE("stream: windows ending at every byte (strings, escapes, UTF-8, numbers) mean the same") {
+  // Two- to four-byte UTF-8 sequences, escapes, and numbers a window can cut.
+  const std::string body = k_small.substr(0, k_small.size() - 1) +
+                           ",\"extra\":[12345.678e-3,\"caf\u00e9 \u6e2c\u8a66 \U0001F600\"],"
+                           "\"data\":[{\"\u00e9\u6e2c\U0001F600\\\\\":{\"totalCost\":-0.125e1,"
+                           "\"properties\":{\"namespace\":\"\u6e2c\\\"\"}}}]}";
+  const Outcome reference = whole(body);
+  REQUIRE(reference.ok);
+  CHECK(reference.seen.names ==
+        std::vector<std::string>{"a\"1", "c", "\u00e9\u6e2c\U0001F600\\"});
+  CHECK(reference.seen.namespaces == std::vector<std::string>{"n{s}[1]", "ns2", "\u6e2c\""});
+  CHECK(reference.seen.total == 3.75 - 1.25);
+  for (std::size_t window = 1; window <= 70; ++window) {
+    INFO("window of " << window << " bytes");
+    const Outcome o = whole(body, k_default_max_allocation_bytes, window);
+    REQUIRE(o.ok);
+    CHECK(o.seen.names == reference.seen.names);
+    CHECK(o.seen.namespaces == reference.seen.namespaces);
+    CHECK(o.seen.total == reference.seen.total);
+    const Outcome cut = run(body, {window * 3}, k_default_max_allocation_bytes, window);
+    REQUIRE(cut.ok);
+    CHECK(cut.seen.names == reference.seen.names);
+  }
+}
+
+TEST_CASE("stream: malformed bytes are refused in whichever window they arrive") {
+  const std::string bad_utf8 = "{\"data\":[{\"a\":{\"totalCost\":1,\"x\":\"\xff\"}}]}";
+  const std::string bad_number = R"({"data":[{"a":{"totalCost":1.2.3}}]})";
+  const std::string bad_escape = R"({"data":[{"a\q":{"totalCost":1}}]})";
+  for (std::size_t window : {std::size_t{1}, std::size_t{5}, std::size_t{16}, k_default_window_bytes}) {
+    INFO("window of " << window << " bytes");
+    for (const std::string* body : {&bad_utf8, &bad_number, &bad_escape}) {
+      const Outcome o = whole(*body, k_default_max_allocation_bytes, window);
+      CHECK_FALSE(o.ok);
+      CHECK(o.reason == FailureReason::parse);
+    }
+  }
+  // Cut inside an allocation, whatever the window: truncated, after the whole ones.
+  const std::string cut = R"({"code":200,"data":[{"a":{"totalCost":1},"b":{"totalCost":2,"pro)";
+  for (std::size_t window = 1; window <= cut.size() + 1; ++window) {
+    const Outcome o = whole(cut, k_default_max_allocation_bytes, window);
+    REQUIRE_FALSE(o.ok);
+    CHECK(o.message.find("truncated") != std::string::npos);
+    CHECK(o.seen.names == std::vector<std::string>{"a"});
+  }
+}
+
 TEST_CASE("stream: envelope fields after data are honoured") {
   const Outcome ok = whole(R"({"data":[{"a":{"totalCost":1}}],"code":200,"message":"fine"})");
   CHECK(ok.ok);
@@ -119,6 +168,13 @@ TEST_CASE("stream: one allocation over the bound is too_large and names it") {
   CHECK(o.reason == FailureReason::too_large);
   CHECK(o.message == "allocation \"huge\" is larger than 4096 bytes");
   CHECK(whole(big, 8192).ok);
+  // Arriving over many windows, it is refused once the kept part passes the bound.
+  const Outcome windows = whole(big, 4096, 100);
+  REQUIRE_FALSE(windows.ok);
+  CHECK(windows.reason == FailureReason::too_large);
+  CHECK(windows.message == "allocation \"huge\" is larger than 4096 bytes");
+  CHECK(windows.seen.names == std::vector<std::string>{"small"});
+  CHECK(whole(big, 8192, 100).ok);
 }
 
 TEST_CASE("stream: malformed framing is refused where it happens") {

@@ -16,9 +16,10 @@ TEST_CASE("allocation stream sink: chunks reach the visitor; a failure refuses t
   REQUIRE(sink.finish().ok());
   CHECK(names == std::vector<std::string>{"a"});
 
-  sink.begin();                                         // a retry starts over
-  CHECK_FALSE(sink.write(R"({"code":200,"data":]})"));  // malformed as it arrives
-  CHECK_FALSE(sink.write(body));                        // refused: the first failure stands
+  sink.begin();  // a retry starts over
+  // Malformed: refused by the write that completes a window, before the rest is read.
+  CHECK_FALSE(sink.write(R"({"code":200,"data":]})" + std::string(k_default_window_bytes, ' ')));
+  CHECK_FALSE(sink.write(body));  // refused: the first failure stands
   auto failed = sink.finish();
   REQUIRE_FALSE(failed.ok());
   CHECK(failed.failure().reason == FailureReason::parse);

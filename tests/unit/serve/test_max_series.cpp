@@ -124,25 +124,36 @@ TEST_CASE(
 TEST_CASE("max series: namespaces with a cost over maxSeries stop the answer as it arrives") {
   CostSeriesOptions options;
   options.max_series = 1;
-  // Cut after the second namespace: the rest of the answer is never fed.
+  // A window of whitespace after the second namespace: the stream reads the answer a window at
+  // a time, and the window that shows the second namespace with a cost stops it there.
   const std::string answer = k_three;
-  const std::string cut = answer.substr(0, answer.find("\"c\":"));
+  const std::size_t c = answer.find("\"c\":");
+  const std::string padded =
+      answer.substr(0, c) + std::string(k_default_window_bytes, ' ') + answer.substr(c);
+  const std::string cut = padded.substr(0, c + k_default_window_bytes);
   SnapshotSink sink(options, 2e9);
   sink.begin();
   bool accepted = true;
-  for (char c : cut) accepted = accepted && sink.write(std::string_view(&c, 1));
+  for (std::size_t at = 0; at < cut.size(); at += 4096)
+    accepted = accepted && sink.write(std::string_view(cut).substr(at, 4096));
   CHECK_FALSE(accepted);  // refused once the second namespace with a cost was read
-  CHECK_FALSE(sink.write("}]}"));
+  CHECK_FALSE(sink.write(padded.substr(cut.size())));
   auto snap = sink.finish();
   REQUIRE_FALSE(snap.ok());
   CHECK(snap.failure().reason == FailureReason::too_many_series);
   CHECK(snap.failure().message ==
         "the answer would publish at least 2 series, more than maxSeries=1: nothing of this "
         "poll is published; the last good series stay until maxStaleness");
-  // The whole poll reports the same (the answer fed a byte at a time, as it may arrive).
-  AnswerSource source(k_three, 1);
+  // The whole poll reports the same (the answer fed in pieces, as it may arrive).
+  AnswerSource source(padded, 4096);
   PollStages stages;
   auto r = run_poll(source, options, 2e9, stages);
   REQUIRE_FALSE(r.ok());
   CHECK(r.failure().message.starts_with("the answer would publish at least 2 series"));
+  // An answer smaller than a window is read whole first: refused with the exact count.
+  AnswerSource small(k_three, 1);
+  auto exact = run_poll(small, options, 2e9, stages);
+  REQUIRE_FALSE(exact.ok());
+  CHECK(exact.failure().reason == FailureReason::too_many_series);
+  CHECK(exact.failure().message.starts_with("the answer would publish 16 series"));
 }
