@@ -1,5 +1,7 @@
 // allocation-exporter: serve (default), check-config, doctor, s3-export. Thin: it parses the
 // command line and configuration and dispatches to the modes in exporter/app (kci_app).
+#include <malloc.h>
+
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -17,6 +19,13 @@ int main(int argc, char** argv) {
   // A peer that closes its socket mid-write (a scraper, S3, the Pushgateway) must fail that one
   // write with EPIPE, never kill the process: in every mode, before any thread or socket.
   std::signal(SIGPIPE, SIG_IGN);
+  // Every poll (and every s3-export day) allocates its large buffers anew: the answer's JSON
+  // window and simdjson's indexes, the exposition. glibc's default raises the mmap threshold to
+  // the largest block freed (up to 32 MiB), after which such buffers come from the heap and the
+  // pages they touched stay resident between polls. A fixed threshold (mallopt(3): setting it
+  // turns the adjustment off) keeps blocks of 128 KiB and more in their own mappings, given back
+  // when freed.
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
   try {
     CommandLine cli = parse_command_line(argc, argv);
     if (cli.show_version) {

@@ -78,12 +78,7 @@ Expected<void> AllocationStream::feed(std::string_view chunk) {
 }
 
 Expected<void> AllocationStream::read_window(bool final) {
-  auto err = m_window.index(final);
-  if (err == simdjson::EMPTY) {  // only whitespace
-    m_window.keep_from(m_window.real_end());
-    return {};
-  }
-  if (err)
+  if (auto err = m_window.index(final))
     return fail(FailureReason::parse,
                 "invalid JSON between bytes " + std::to_string(m_offset + m_window.offset()) +
                     " and " +

@@ -35,8 +35,7 @@ class JsonWindow {
   std::size_t size() const { return m_len; }
 
   // Indexes the window's structural characters. `final`: the text ends with this window (an
-  // incomplete UTF-8 sequence at its end is an error, not the next window's). EMPTY when there
-  // is nothing but whitespace.
+  // incomplete UTF-8 sequence at its end is an error, not the next window's).
   simdjson::error_code index(bool final);
   // Structural indexes found by index(); those at or past real_end() are the appended text's.
   std::uint32_t count() const { return m_count; }
