@@ -20,6 +20,11 @@ namespace {
 
 // The part of an error answer kept for its message; the rest is read and dropped.
 constexpr std::size_t k_error_body_kept = 64 * 1024;
+// Compressed bytes handed to the inflater at once, at least (but the last). The body arrives as
+// the socket had it: a peer that compresses as it sends (Kubecost's nginx gzips into 4 KiB
+// buffers) delivers a few KiB per read. Each inflate call costs ISA-L ~64 KiB of copying
+// (util/deflate_stream.hpp); 128 KiB of a Kubecost answer (~9:1) fills most of its 1 MiB output.
+constexpr std::size_t k_inflate_input = 128 * 1024;
 
 bool retryable(const Failure& f) {
   return f.reason == FailureReason::timeout || f.reason == FailureReason::connect ||
@@ -112,11 +117,23 @@ class ClientReader final : public ResponseReader {
     return true;
   }
 
+  // gzip: the compressed pieces are gathered to k_inflate_input before they are inflated.
   bool on_body(std::string_view piece) override {
     if (!inflater) return deliver(piece);
-    if (inflater->write(piece, [this](std::string_view out) { return deliver(out); })) return true;
-    if (!inflater->error().empty()) bad_gzip = inflater->error();
-    return false;
+    if (m_gathered.empty() && piece.size() >= k_inflate_input) return inflate(piece);
+    m_gathered.append(piece);
+    if (m_gathered.size() < k_inflate_input) return true;
+    const bool ok = inflate(m_gathered);
+    m_gathered.clear();
+    return ok;
+  }
+
+  // The exchange ended with the whole body: inflates what is still gathered. False as on_body.
+  bool end_body() {
+    if (!inflater || m_gathered.empty()) return true;
+    const bool ok = inflate(m_gathered);
+    m_gathered.clear();
+    return ok;
   }
 
   std::optional<GzipInflater> inflater;  // Content-Encoding: gzip
@@ -127,6 +144,13 @@ class ClientReader final : public ResponseReader {
 
  private:
   bool is_2xx() const { return m_response.status >= 200 && m_response.status < 300; }
+
+  bool inflate(std::string_view compressed) {
+    if (inflater->write(compressed, [this](std::string_view out) { return deliver(out); }))
+      return true;
+    if (!inflater->error().empty()) bad_gzip = inflater->error();
+    return false;
+  }
 
   // The decoded body, piece by piece: into the sink (2xx) or into response.body.
   bool deliver(std::string_view piece) {
@@ -153,6 +177,7 @@ class ClientReader final : public ResponseReader {
   std::uint64_t m_cap;
   HttpResponse& m_response;
   std::uint64_t m_received = 0;  // decoded body bytes
+  std::string m_gathered;        // compressed bytes not inflated yet (< k_inflate_input)
 };
 
 // A headers-file value, and the parts a page may reflect alone (a cookie's value, a token after
@@ -236,7 +261,9 @@ Expected<HttpResponse> HttpClient::attempt(const std::string& path_and_query, Bo
   ClientReader reader(sink, cap, response);
   const std::function<bool()> cancelled = [this] { return m_cancelled.load(); };
   const ExchangeOutcome outcome = exchange(*peer, request, bounds, reader, cancelled, m_env);
-  if (outcome.ok() && reader.inflater && !reader.inflater->complete())
+  // A refusal here (sink, cap, bad gzip) is recorded in the reader, read below as any other.
+  if (outcome.ok()) (void)reader.end_body();
+  if (outcome.ok() && reader.inflater && reader.bad_gzip.empty() && !reader.inflater->complete())
     reader.bad_gzip = "gzip body cut short (the stream did not end)";
 
   const std::string where = " (" + redact_url(m_conn.url) + ")";

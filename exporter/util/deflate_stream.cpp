@@ -98,8 +98,9 @@ std::string gzip_tail(const DeflatedText& body, std::string_view tail) {
 
 struct GzipInflater::State {
   inflate_state st{};
-  bool in_member = false;                                // a member started and has not ended
-  std::vector<char> out = std::vector<char>(64 * 1024);  // the pieces handed on
+  bool in_member = false;  // a member started and has not ended
+  // The pieces handed on (k_inflate_output bytes, not zeroed: ISA-L writes before we read).
+  std::unique_ptr<char[]> out;
 };
 
 GzipInflater::GzipInflater() : m_state(std::make_unique<State>()) {}
@@ -110,6 +111,7 @@ bool GzipInflater::complete() const { return !m_state->in_member && m_error.empt
 bool GzipInflater::write(std::string_view in, const Output& out) {
   if (!m_error.empty()) return false;
   State& s = *m_state;
+  if (!s.out) s.out.reset(new char[k_inflate_output]);
   auto* next = reinterpret_cast<std::uint8_t*>(const_cast<char*>(in.data()));
   std::size_t left = in.size();
   while (left > 0 || s.in_member) {
@@ -121,18 +123,18 @@ bool GzipInflater::write(std::string_view in, const Output& out) {
     const auto step = static_cast<std::uint32_t>(std::min<std::size_t>(left, 1u << 30));
     s.st.next_in = next;
     s.st.avail_in = step;
-    s.st.next_out = reinterpret_cast<std::uint8_t*>(s.out.data());
-    s.st.avail_out = static_cast<std::uint32_t>(s.out.size());
+    s.st.next_out = reinterpret_cast<std::uint8_t*>(s.out.get());
+    s.st.avail_out = static_cast<std::uint32_t>(k_inflate_output);
     const int rc = isal_inflate(&s.st);
     const std::size_t used = step - s.st.avail_in;
     next += used;
     left -= used;
-    const std::size_t produced = s.out.size() - s.st.avail_out;
+    const std::size_t produced = k_inflate_output - s.st.avail_out;
     if (rc != ISAL_DECOMP_OK) {
       m_error = "malformed gzip body (ISA-L inflate error " + std::to_string(rc) + ")";
       return false;
     }
-    if (produced > 0 && !out(std::string_view(s.out.data(), produced))) return false;
+    if (produced > 0 && !out(std::string_view(s.out.get(), produced))) return false;
     if (used == 0 && produced == 0 && s.st.block_state != ISAL_BLOCK_FINISH) {
       if (left == 0) break;
       m_error = "malformed gzip body (inflate made no progress)";
@@ -142,7 +144,7 @@ bool GzipInflater::write(std::string_view in, const Output& out) {
       s.in_member = false;  // the next bytes, if any, start another member
       continue;
     }
-    if (left == 0 && produced < s.out.size()) break;  // needs more input
+    if (left == 0 && produced < k_inflate_output) break;  // needs more input
   }
   return true;
 }

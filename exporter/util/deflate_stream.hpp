@@ -7,6 +7,7 @@
 // both (the way pigz joins blocks). Neither the bulk's text nor a recompression of it is ever
 // needed. Compressor: ISA-L igzip level 1 (docs/performance.md, codec for /metrics: chosen by
 // measurement over zlib and libdeflate).
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -47,6 +48,14 @@ std::string gzip_tail(const DeflatedText& body, std::string_view tail);
 
 // Inflates a gzip stream (RFC 1952; one member after another, as gunzip reads them) as it
 // arrives, with ISA-L's igzip inflate (docs/performance.md: ~2x zlib's speed on Kubecost answers).
+// Every isal_inflate call first decodes up to 32 KiB into ISA-L's own window buffer and copies it
+// out, and at its end copies the last 32 KiB it wrote back into that window (intel/isa-l
+// igzip/igzip_inflate.c, isal_inflate): about 64 KiB of memcpy per call, whatever the call's size.
+// So the text is inflated into one buffer of k_inflate_output (1 MiB, allocated on the first write,
+// held as long as the inflater) and handed on in pieces of up to that size; callers feed compressed
+// input in pieces of 64 KiB or more where they can (http_client.cpp gathers the socket's).
+inline constexpr std::size_t k_inflate_output = std::size_t{1} << 20;
+
 class GzipInflater {
  public:
   using Output = std::function<bool(std::string_view)>;
@@ -55,8 +64,9 @@ class GzipInflater {
   GzipInflater(const GzipInflater&) = delete;
   GzipInflater& operator=(const GzipInflater&) = delete;
 
-  // Inflates `in`, handing the text to `out` piece by piece. False on a malformed stream (see
-  // error()) or when `out` returned false.
+  // Inflates `in`, handing the text to `out` in pieces of 1 .. k_inflate_output bytes (as much
+  // as one isal_inflate call made). False on a malformed stream (see error()) or when `out`
+  // returned false.
   bool write(std::string_view in, const Output& out);
   // True when what was written ends at the end of a member (a whole stream, not a cut one).
   bool complete() const;

@@ -2,6 +2,7 @@
 #include <httplib.h>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -15,6 +16,7 @@
 #include "exporter/http/http_client.hpp"
 #include "fake_env.hpp"
 #include "local_http_server.hpp"
+#include "raw_peer.hpp"
 #include "support/gzip_compress.hpp"
 
 using namespace kci;
@@ -392,10 +394,51 @@ TEST_CASE("http streaming: a gzip body split at every byte boundary arrives whol
   }
 }
 
+TEST_CASE("http streaming: a gzip body that trickles in 4 KiB chunks is inflated in large pieces",
+          "[threads]") {
+  // A peer that compresses as it sends (Kubecost's nginx gzips into 4 KiB buffers) delivers a few
+  // KiB per socket read. The client gathers 128 KiB of compressed bytes before each inflate call,
+  // and the inflater hands on up to 1 MiB per call (util/deflate_stream.hpp: each call costs
+  // ISA-L ~64 KiB of copying). So the sink sees at most one piece per 128 KiB gathered (and the
+  // rest) plus one per MiB of text: not one per read, nor one per 64 KiB of text.
+  std::string text;
+  for (int i = 0; text.size() < 4u << 20; ++i)
+    text += R"({"pod-)" + std::to_string(i * 7919 % 100003) + R"(":{"totalCost":)" +
+            std::to_string(i % 977) + "." + std::to_string(i % 89) + "},";
+  const std::string gz = kci::test::gzip_compress(text);
+  kci::test::RawPeer peer([&gz](kci::test::RawConnection& c) {
+    if (!c.send("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+                "Transfer-Encoding: chunked\r\n\r\n"))
+      return;
+    constexpr std::size_t k_chunk = 4096;
+    for (std::size_t at = 0; at < gz.size(); at += k_chunk) {
+      const std::size_t n = std::min(k_chunk, gz.size() - at);
+      char size_line[32];
+      std::snprintf(size_line, sizeof size_line, "%zx\r\n", n);
+      if (!c.send(size_line + gz.substr(at, n) + "\r\n")) return;
+      std::this_thread::sleep_for(200us);  // the next buffer is being compressed
+    }
+    c.send("0\r\n\r\n");
+  });
+  HttpEndpoint endpoint;
+  endpoint.url = peer.url();
+  endpoint.retries = 0;
+  HttpClient client(endpoint);
+  kci::test::CollectingSink sink;
+  REQUIRE(client.get("/model/allocation", sink).ok());
+  CHECK(sink.body == text);
+  INFO(sink.chunks << " pieces for " << gz.size() << " compressed bytes, " << text.size()
+                   << " of text");
+  CHECK(static_cast<std::size_t>(sink.chunks) <=
+        gz.size() / (128 * 1024) + 1 + text.size() / (1 << 20) + 1);
+}
+
 TEST_CASE("http streaming: the cap counts decompressed bytes; a refusing sink stops the read",
           "[threads]") {
-  const std::string json(200 * 1024, ' ');                // whitespace compresses ~1000:1
-  const std::string gz = kci::test::gzip_compress(json);  // a small body that inflates past the cap
+  // Whitespace compresses ~1000:1: a small body that inflates past the cap, in more than one
+  // inflated piece (up to 1 MiB each), so a refusing sink is seen before the body's end.
+  const std::string json(3 << 20, ' ');
+  const std::string gz = kci::test::gzip_compress(json);
   LocalServer s;
   s.server.Get("/bomb", [&](const httplib::Request&, httplib::Response& res) {
     res.set_header("Content-Encoding", "gzip");
@@ -415,7 +458,7 @@ TEST_CASE("http streaming: the cap counts decompressed bytes; a refusing sink st
   CHECK(bomb.failure().reason == FailureReason::too_large);
   CHECK(sink.body.size() <= c.max_response_bytes);
 
-  c.max_response_bytes = 1 << 20;
+  c.max_response_bytes = 8 << 20;
   HttpClient roomy(c);
   kci::test::CollectingSink refusing;
   refusing.refuse_after = 1000;

@@ -4,9 +4,11 @@
 #include <catch2/catch.hpp>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "exporter/util/deflate_stream.hpp"
 #include "gunzip.hpp"
+#include "support/gzip_compress.hpp"
 
 namespace {
 
@@ -116,4 +118,24 @@ TEST_CASE("gzip inflater: any split of the stream, several members; cut or garbl
     return true;
   }));
   CHECK_FALSE(inflater.error().empty());
+}
+
+TEST_CASE("gzip inflater: the text is handed on in pieces of up to 1 MiB, not 64 KiB") {
+  // Each isal_inflate call costs ISA-L ~64 KiB of copying (deflate_stream.hpp): a stream given at
+  // once is inflated in a few calls of up to k_inflate_output, each handed on as one piece.
+  const std::string text = sample_text(3 * kci::k_inflate_output + 12345, 7);
+  const std::string gz = kci::test::gzip_compress(text);
+  kci::GzipInflater inflater;
+  std::vector<std::size_t> pieces;
+  std::string out;
+  REQUIRE(inflater.write(gz, [&](std::string_view piece) {
+    pieces.push_back(piece.size());
+    out += piece;
+    return true;
+  }));
+  CHECK(inflater.complete());
+  CHECK(out == text);
+  CHECK(pieces.size() <= 5);
+  for (const std::size_t n : pieces) CHECK(n <= kci::k_inflate_output);
+  CHECK(pieces.front() > kci::k_inflate_output / 2);
 }
