@@ -17,8 +17,8 @@ class AllocationDecoder {
  public:
   explicit AllocationDecoder(const ParseOptions& options);
 
-  // Decodes `object` (a JSON object) into `out`, whose views stay valid while the element's document does and
-  // until the next decode(). `set_index` ties it to its set.
+  // Decodes `object` (a JSON object) into `out`, whose views stay valid while the element's
+  // document does and until the next decode(). `set_index` ties it to its set.
   void decode(std::string_view name, simdjson::dom::element object, std::size_t set_index,
               ParsedAllocation& out);
 

@@ -81,18 +81,17 @@ Expected<void> AllocationStream::read_window(bool final) {
   if (auto err = m_window.index(final))
     return fail(FailureReason::parse,
                 "invalid JSON between bytes " + std::to_string(m_offset + m_window.offset()) +
-                    " and " +
-                    std::to_string(m_offset + m_window.offset() + m_window.real_end()) + ": " +
-                    simdjson::error_message(err));
+                    " and " + std::to_string(m_offset + m_window.offset() + m_window.real_end()) +
+                    ": " + simdjson::error_message(err));
   std::uint32_t i = 0;
   bool whole = true;
   while (whole && m_window.real(i))
     if (auto r = step(i, whole); !r.ok()) return r;
   if (final && !whole)
-    return fail(FailureReason::parse, "invalid JSON: the answer ends at byte " +
-                                          std::to_string(m_offset + m_window.offset() +
-                                                         m_window.size()) +
-                                          " inside an unfinished value (truncated?)");
+    return fail(FailureReason::parse,
+                "invalid JSON: the answer ends at byte " +
+                    std::to_string(m_offset + m_window.offset() + m_window.size()) +
+                    " inside an unfinished value (truncated?)");
   m_window.keep_from(m_window.real(i) ? m_window.position(i) : m_window.real_end());
   if (m_window.carry() > m_max) return fail(FailureReason::too_large, too_large_message());
   return {};
@@ -262,10 +261,10 @@ Expected<ParseSummary> AllocationStream::finish() {
   if (!m_in_window) return Failure{FailureReason::empty, "empty response body"};
   if (auto r = read_window(true); !r.ok()) return r.failure();
   if (m_expect != Expect::done)
-    return Failure{FailureReason::parse, "invalid JSON: the answer ends at byte " +
-                                             std::to_string(m_offset + m_window.offset() +
-                                                            m_window.size()) +
-                                             " inside an unfinished value (truncated?)"};
+    return Failure{FailureReason::parse,
+                   "invalid JSON: the answer ends at byte " +
+                       std::to_string(m_offset + m_window.offset() + m_window.size()) +
+                       " inside an unfinished value (truncated?)"};
   if (m_code != 200)
     return Failure{FailureReason::http_status, "Kubecost answered code " + std::to_string(m_code) +
                                                    (m_message.empty() ? "" : ": " + m_message)};

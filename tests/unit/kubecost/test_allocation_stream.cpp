@@ -100,8 +100,7 @@ TEST_CASE("stream: windows ending at every byte (strings, escapes, UTF-8, number
                            "\"properties\":{\"namespace\":\"\u6e2c\\\"\"}}}]}";
   const Outcome reference = whole(body);
   REQUIRE(reference.ok);
-  CHECK(reference.seen.names ==
-        std::vector<std::string>{"a\"1", "c", "\u00e9\u6e2c\U0001F600\\"});
+  CHECK(reference.seen.names == std::vector<std::string>{"a\"1", "c", "\u00e9\u6e2c\U0001F600\\"});
   CHECK(reference.seen.namespaces == std::vector<std::string>{"n{s}[1]", "ns2", "\u6e2c\""});
   CHECK(reference.seen.total == 3.75 - 1.25);
   for (std::size_t window = 1; window <= 70; ++window) {
@@ -121,7 +120,8 @@ TEST_CASE("stream: malformed bytes are refused in whichever window they arrive")
   const std::string bad_utf8 = "{\"data\":[{\"a\":{\"totalCost\":1,\"x\":\"\xff\"}}]}";
   const std::string bad_number = R"({"data":[{"a":{"totalCost":1.2.3}}]})";
   const std::string bad_escape = R"({"data":[{"a\q":{"totalCost":1}}]})";
-  for (std::size_t window : {std::size_t{1}, std::size_t{5}, std::size_t{16}, k_default_window_bytes}) {
+  for (std::size_t window :
+       {std::size_t{1}, std::size_t{5}, std::size_t{16}, k_default_window_bytes}) {
     INFO("window of " << window << " bytes");
     for (const std::string* body : {&bad_utf8, &bad_number, &bad_escape}) {
       const Outcome o = whole(*body, k_default_max_allocation_bytes, window);
