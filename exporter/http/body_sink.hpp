@@ -1,4 +1,5 @@
 #pragma once
+#include <span>
 #include <string_view>
 
 #include "exporter/util/result.hpp"
@@ -13,6 +14,10 @@ class BodySink {
   virtual ~BodySink() = default;
   virtual void begin() = 0;
   virtual bool write(std::string_view chunk) = 0;
+  // Where the next bytes may be written in place (a decoder such as the gzip inflater writes
+  // there, then calls write() with a view of what it wrote, which the sink takes without a copy);
+  // empty when the sink offers no such buffer. Valid until the next call on the sink.
+  virtual std::span<char> room() { return {}; }
   // False once the sink has acted on bytes it cannot take back (rows written to a file): the
   // client then reports the failure instead of retrying.
   virtual bool can_restart() const { return true; }

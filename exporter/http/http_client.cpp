@@ -146,8 +146,10 @@ class ClientReader final : public ResponseReader {
   bool is_2xx() const { return m_response.status >= 200 && m_response.status < 300; }
 
   bool inflate(std::string_view compressed) {
-    if (inflater->write(compressed, [this](std::string_view out) { return deliver(out); }))
-      return true;
+    const auto deliver_piece = [this](std::string_view out) { return deliver(out); };
+    // A 2xx body goes to the sink: inflated straight into its buffer when it offers one.
+    const auto room = [this] { return m_sink && is_2xx() ? m_sink->room() : std::span<char>(); };
+    if (inflater->write(compressed, deliver_piece, room)) return true;
     if (!inflater->error().empty()) bad_gzip = inflater->error();
     return false;
   }

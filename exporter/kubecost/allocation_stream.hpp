@@ -19,6 +19,7 @@
 // keep what they built only when finish() succeeds.
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,9 @@ class AllocationStream {
 
   // The next bytes of the answer.
   Expected<void> feed(std::string_view chunk);
+  // Where the next bytes may be written before feed() of them, which then takes them without a
+  // copy (the inflater writes there): the free part of the window. Valid until the next call.
+  std::span<char> room() { return m_failure ? std::span<char>() : m_window.room(); }
   // The answer is complete: checks that it ended where JSON may end, honours `code`.
   Expected<ParseSummary> finish();
   // Sets seen so far: `null` ones (kubecost#3758) and objects.

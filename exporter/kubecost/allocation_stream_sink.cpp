@@ -22,6 +22,10 @@ bool AllocationStreamSink::write(std::string_view chunk) {
   return fed.ok();
 }
 
+std::span<char> AllocationStreamSink::room() {
+  return m_failure ? std::span<char>() : m_stream->room();
+}
+
 Expected<ParseSummary> AllocationStreamSink::finish() {
   if (m_failure) return *m_failure;
   return m_stream->finish();

@@ -18,6 +18,7 @@ class AllocationStreamSink : public BodySink {
   AllocationStreamSink(ParseOptions options, AllocationVisitor visit);
   void begin() override;
   bool write(std::string_view chunk) override;
+  std::span<char> room() override;  // the stream's window (AllocationStream::room)
   Expected<ParseSummary> finish();
 
  protected:

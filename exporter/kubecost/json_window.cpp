@@ -39,7 +39,9 @@ JsonWindow::JsonWindow(std::size_t max_carry, std::size_t window_bytes)
 std::size_t JsonWindow::append(std::string_view bytes) {
   const std::size_t room = m_carry + m_window_bytes > m_len ? m_carry + m_window_bytes - m_len : 0;
   const std::size_t take = bytes.size() < room ? bytes.size() : room;
-  std::memcpy(m_buffer.get() + m_len, bytes.data(), take);
+  // Bytes written into room() are in place; those after a prefix the stream skipped overlap it.
+  if (bytes.data() != m_buffer.get() + m_len)
+    std::memmove(m_buffer.get() + m_len, bytes.data(), take);
   m_len += take;
   return take;
 }

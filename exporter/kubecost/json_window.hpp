@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string_view>
 
 namespace kci {
@@ -29,7 +30,13 @@ class JsonWindow {
   JsonWindow(std::size_t max_carry, std::size_t window_bytes);
 
   // Takes as many of `bytes` as fit (up to the carry plus window_bytes); returns how many.
+  // Bytes already in place (written into room()) are taken without a copy.
   std::size_t append(std::string_view bytes);
+  // The free part of the buffer, where the next bytes may be written before append() of them.
+  std::span<char> room() {
+    return {m_buffer.get() + m_len,
+            m_carry + m_window_bytes > m_len ? m_carry + m_window_bytes - m_len : 0};
+  }
   // Enough new bytes since the last window to index another.
   bool full() const { return m_len >= m_carry + m_window_bytes; }
   std::size_t size() const { return m_len; }

@@ -108,10 +108,9 @@ GzipInflater::~GzipInflater() = default;
 
 bool GzipInflater::complete() const { return !m_state->in_member && m_error.empty(); }
 
-bool GzipInflater::write(std::string_view in, const Output& out) {
+bool GzipInflater::write(std::string_view in, const Output& out, const Room& room) {
   if (!m_error.empty()) return false;
   State& s = *m_state;
-  if (!s.out) s.out.reset(new char[k_inflate_output]);
   auto* next = reinterpret_cast<std::uint8_t*>(const_cast<char*>(in.data()));
   std::size_t left = in.size();
   while (left > 0 || s.in_member) {
@@ -123,18 +122,24 @@ bool GzipInflater::write(std::string_view in, const Output& out) {
     const auto step = static_cast<std::uint32_t>(std::min<std::size_t>(left, 1u << 30));
     s.st.next_in = next;
     s.st.avail_in = step;
-    s.st.next_out = reinterpret_cast<std::uint8_t*>(s.out.get());
-    s.st.avail_out = static_cast<std::uint32_t>(k_inflate_output);
+    std::span<char> target = room ? room() : std::span<char>();
+    if (target.empty()) {
+      if (!s.out) s.out.reset(new char[k_inflate_output]);
+      target = {s.out.get(), k_inflate_output};
+    }
+    target = target.first(std::min<std::size_t>(target.size(), k_inflate_output));
+    s.st.next_out = reinterpret_cast<std::uint8_t*>(target.data());
+    s.st.avail_out = static_cast<std::uint32_t>(target.size());
     const int rc = isal_inflate(&s.st);
     const std::size_t used = step - s.st.avail_in;
     next += used;
     left -= used;
-    const std::size_t produced = k_inflate_output - s.st.avail_out;
+    const std::size_t produced = target.size() - s.st.avail_out;
     if (rc != ISAL_DECOMP_OK) {
       m_error = "malformed gzip body (ISA-L inflate error " + std::to_string(rc) + ")";
       return false;
     }
-    if (produced > 0 && !out(std::string_view(s.out.get(), produced))) return false;
+    if (produced > 0 && !out(std::string_view(target.data(), produced))) return false;
     if (used == 0 && produced == 0 && s.st.block_state != ISAL_BLOCK_FINISH) {
       if (left == 0) break;
       m_error = "malformed gzip body (inflate made no progress)";
@@ -144,7 +149,7 @@ bool GzipInflater::write(std::string_view in, const Output& out) {
       s.in_member = false;  // the next bytes, if any, start another member
       continue;
     }
-    if (left == 0 && produced < k_inflate_output) break;  // needs more input
+    if (left == 0 && produced < target.size()) break;  // needs more input
   }
   return true;
 }

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -51,23 +52,28 @@ std::string gzip_tail(const DeflatedText& body, std::string_view tail);
 // Every isal_inflate call first decodes up to 32 KiB into ISA-L's own window buffer and copies it
 // out, and at its end copies the last 32 KiB it wrote back into that window (intel/isa-l
 // igzip/igzip_inflate.c, isal_inflate): about 64 KiB of memcpy per call, whatever the call's size.
-// So the text is inflated into one buffer of k_inflate_output (1 MiB, allocated on the first write,
-// held as long as the inflater) and handed on in pieces of up to that size; callers feed compressed
-// input in pieces of 64 KiB or more where they can (http_client.cpp gathers the socket's).
+// So the text is inflated in large pieces: straight into the consumer's own buffer when it offers
+// one (`room`: the Allocation stream's JSON window, no copy at all), else into one buffer of
+// k_inflate_output (1 MiB, allocated on the first write that needs it, held as long as the
+// inflater) handed on in pieces of up to that size. Callers feed compressed input in pieces of
+// 64 KiB or more where they can (http_client.cpp gathers the socket's).
 inline constexpr std::size_t k_inflate_output = std::size_t{1} << 20;
 
 class GzipInflater {
  public:
   using Output = std::function<bool(std::string_view)>;
+  // Where the consumer would take the next bytes without a copy (empty: nowhere).
+  using Room = std::function<std::span<char>()>;
   GzipInflater();
   ~GzipInflater();
   GzipInflater(const GzipInflater&) = delete;
   GzipInflater& operator=(const GzipInflater&) = delete;
 
   // Inflates `in`, handing the text to `out` in pieces of 1 .. k_inflate_output bytes (as much
-  // as one isal_inflate call made). False on a malformed stream (see error()) or when `out`
-  // returned false.
-  bool write(std::string_view in, const Output& out);
+  // as one isal_inflate call made): each written into `room()` when that is not empty, else into
+  // the inflater's own buffer. False on a malformed stream (see error()) or when `out` returned
+  // false.
+  bool write(std::string_view in, const Output& out, const Room& room = {});
   // True when what was written ends at the end of a member (a whole stream, not a cut one).
   bool complete() const;
   const std::string& error() const { return m_error; }

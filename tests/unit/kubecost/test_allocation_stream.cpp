@@ -2,6 +2,8 @@
 // failures that arrive late, and the per-allocation bound.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -113,6 +115,27 @@ TEST_CASE("stream: windows ending at every byte (strings, escapes, UTF-8, number
     const Outcome cut = run(body, {window * 3}, k_default_max_allocation_bytes, window);
     REQUIRE(cut.ok);
     CHECK(cut.seen.names == reference.seen.names);
+  }
+}
+
+TEST_CASE("stream: bytes written into its room are taken in place and mean the same") {
+  for (std::size_t window : {std::size_t{7}, std::size_t{64}, k_default_window_bytes}) {
+    INFO("window of " << window << " bytes");
+    Seen seen;
+    AllocationVisitor visit = [&](const ParsedAllocation& a) { seen.names.emplace_back(a.name); };
+    AllocationStream stream(ParseOptions{}, visit, k_default_max_allocation_bytes, window);
+    // Leading whitespace: the stream skips it, then moves the rest within its own buffer.
+    const std::string body = "  \n" + k_small;
+    for (std::size_t at = 0; at < body.size();) {
+      const std::span<char> room = stream.room();
+      REQUIRE_FALSE(room.empty());
+      const std::size_t n = std::min(room.size(), body.size() - at);
+      std::copy_n(body.data() + at, n, room.data());
+      REQUIRE(stream.feed(std::string_view(room.data(), n)).ok());
+      at += n;
+    }
+    REQUIRE(stream.finish().ok());
+    CHECK(seen.names == std::vector<std::string>{"a\"1", "c"});
   }
 }
 

@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -138,4 +139,46 @@ TEST_CASE("gzip inflater: the text is handed on in pieces of up to 1 MiB, not 64
   CHECK(pieces.size() <= 5);
   for (const std::size_t n : pieces) CHECK(n <= kci::k_inflate_output);
   CHECK(pieces.front() > kci::k_inflate_output / 2);
+}
+
+TEST_CASE("gzip inflater: the text is written straight into the room the consumer offers") {
+  // The consumer's buffer (the Allocation stream's window): each piece is inflated into the
+  // room it offers at that moment, and handed on as a view of it, so nothing is copied.
+  const std::string text = sample_text(700 * 1024 + 77, 11);
+  const std::string gz = kci::test::gzip_compress(text);
+  std::vector<char> buffer(100 * 1024 + 3);
+  std::size_t used = 0;  // the consumer takes each piece, then offers the rest of its buffer
+  std::string out;
+  std::size_t pieces = 0, in_place = 0;
+  kci::GzipInflater inflater;
+  const auto room = [&] {
+    if (used == buffer.size()) used = 0;  // full: the consumer has read it, offers it all again
+    return std::span<char>(buffer.data() + used, buffer.size() - used);
+  };
+  for (std::size_t at = 0; at < gz.size(); at += 4096)
+    REQUIRE(inflater.write(
+        std::string_view(gz).substr(at, 4096),
+        [&](std::string_view piece) {
+          ++pieces;
+          if (piece.data() == buffer.data() + used) ++in_place;
+          out += piece;
+          used += piece.size();
+          return true;
+        },
+        room));
+  CHECK(inflater.complete());
+  CHECK(out == text);
+  CHECK(in_place == pieces);
+  // No room offered: the inflater's own buffer, as before.
+  std::string own;
+  kci::GzipInflater plain;
+  REQUIRE(plain.write(
+      gz,
+      [&](std::string_view piece) {
+        CHECK((piece.data() < buffer.data() || piece.data() >= buffer.data() + buffer.size()));
+        own += piece;
+        return true;
+      },
+      [] { return std::span<char>(); }));
+  CHECK(own == text);
 }
