@@ -9,8 +9,8 @@ pods), gzip level 6 as serve_curve.py serves it; every figure below is taken on 
 - ours, in-process: `poll-limit-bench poll` (inflate in 128 KiB pieces as the HTTP client does,
   stream into the snapshot, render; pod metrics on, top 50), fastest of --runs.
 - ours, real binary: serve_curve.serve_run (the allocation-exporter polling a loopback stand-in
-  that serves the gzip file): on-CPU time of the process for one poll, fastest of --serve-runs,
-  and its peak RSS.
+  that serves the gzip file): on-CPU time of the process per poll, fastest of --polls polls in
+  each of --serve-runs starts, and its peak RSS; its instructions per poll under callgrind.
 - the limit: `poll-limit-bench limit`: one ISA-L inflate of the whole body + one simdjson DOM
   parse of the text (Debian's libisal and libsimdjson, as the exporter links them), each the
   fastest of --runs; and simdjson On-Demand reading only the fields the exporter uses, compiled
@@ -22,7 +22,7 @@ pods), gzip level 6 as serve_curve.py serves it; every figure below is taken on 
   ... TO on the same rows; needs node and tests/parquet/node_modules from .ci/setup).
 
 Usage: /usr/bin/python3 tests/bench/poll_limit.py [--build DIR] [--runs N] [--serve-runs N]
-                                                  [--pods 12000,48000] [--no-write]
+                                                  [--polls N] [--pods 12000,48000] [--no-write]
   after `bash .ci/setup --with-test-tools` (valgrind, node) and a Release build, e.g.
   cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release && cmake --build build-release --target \
     allocation-exporter allocation-exporter-bench poll-limit-bench poll-limit-ondemand \
@@ -71,6 +71,19 @@ def callgrind(binary, toggle, args, tmp):
     return int(m.group(1)), fields(p.stdout).get("dom_kernel", "")
 
 
+def real_binary_callgrind(gz, tmp):
+    """Instructions of one poll of the real binary (kci::run_poll and what it calls: the HTTP
+    exchange, inflate, parse, render): callgrind's totals after two polls less those after one."""
+    totals = []
+    for count in (0, 1):
+        out = os.path.join(tmp, "callgrind.real")
+        serve_curve.serve_run(gz, count, "10s", ("valgrind", "--tool=callgrind", "--toggle-collect=kci::run_poll*",
+                                                 f"--callgrind-out-file={out}"))
+        totals.append(int(re.search(r"^totals:\s*(\d+)", open(out).read(), re.M).group(1)))
+        os.remove(out)
+    return totals[1] - totals[0]
+
+
 def parquet(build):
     """Our bytes per row and DuckDB's at 10 000 containers, per codec; None when DuckDB's node
     module is missing."""
@@ -94,7 +107,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--runs", type=int, default=10)
-    ap.add_argument("--serve-runs", type=int, default=3)
+    ap.add_argument("--serve-runs", type=int, default=2, help="starts of the real binary")
+    ap.add_argument("--polls", type=int, default=3, help="polls measured per start (10 s apart)")
     ap.add_argument("--pods", default="12000,48000")
     ap.add_argument("--no-write", action="store_true", help="print only; leave LIMIT.md alone")
     opts = ap.parse_args()
@@ -125,7 +139,7 @@ def main():
             print(f"{n} pods: the real binary ...", file=sys.stderr, flush=True)
             cpu, hwm = [], []
             for _ in range(opts.serve_runs):
-                h, c = serve_curve.serve_run(gz)
+                h, c = serve_curve.serve_run(gz, opts.polls, "10s")
                 cpu.append(c * 1000)
                 hwm.append(h)
             r["real_ms"], r["real_cpus"], r["rss"] = min(cpu), cpu, max(hwm)
@@ -133,6 +147,7 @@ def main():
             r["ours_ir"], _ = callgrind(bench, "kci_bench_poll_once", ["poll", path + ".gz", "1"], tmp)
             r["limit_ir"], r["cg_kernel"] = callgrind(bench, "kci_bench_limit_once",
                                                       ["limit", path + ".gz", "1"], tmp)
+            r["real_ir"] = real_binary_callgrind(gz, tmp)
             rows[n] = r
             os.remove(path)
             os.remove(path + ".gz")
@@ -152,7 +167,8 @@ def main():
     out = [f"Machine: {cpu_model()}, {os.cpu_count()} cores; {datetime.date.today().isoformat()}; "
            f"commit {head}{dirty}; build {os.path.relpath(build, ROOT)} ({build_type or 'no CMAKE_BUILD_TYPE'}); "
            f"command: `{cmd.strip()}`.\n",
-           f"Times are the fastest of {opts.runs} runs (real binary: of {opts.serve_runs}); the machine "
+           f"Times are the fastest of {opts.runs} runs (real binary: of {opts.polls} polls in each of "
+           f"{opts.serve_runs} starts, the fastest per start in brackets); the machine "
            "may be shared, so compare instruction counts across runs and times within one run.\n",
            "#### The limit on the same bytes: ISA-L inflate + one simdjson pass\n",
            "| pods | answer MB (gzip MB) | ISA-L inflate ms | simdjson DOM ms (kernel) | **limit** ms (inflate + DOM) "
@@ -183,13 +199,15 @@ def main():
         out.append(f"| {n:,} | {limit:.1f} | {r['ours_ms']:.1f} | {ratio(r['ours_ms'], limit)} | "
                    f"{r['real_ms']:.1f} ({', '.join(f'{c:.0f}' for c in r['real_cpus'])}) | "
                    f"{ratio(r['real_ms'], limit)} | {r['rss']:.1f} |")
-    out += ["\n#### Instructions (valgrind --tool=callgrind; one poll, one inflate + DOM parse)\n",
-            "| pods | ours in-process M instructions | limit M instructions (simdjson kernel under valgrind) "
-            "| ours / limit |",
-            "|---:|---:|---:|---:|"]
+    out += ["\n#### Instructions (valgrind --tool=callgrind: one inflate + DOM parse; one poll)\n",
+            "| pods | limit M instructions (simdjson kernel under valgrind) | ours in-process M instructions "
+            "| in-process / limit | real binary M instructions per poll | real / limit |",
+            "|---:|---:|---:|---:|---:|---:|"]
     for n, r in rows.items():
-        out.append(f"| {n:,} | {r['ours_ir'] / 1e6:.0f} | {r['limit_ir'] / 1e6:.0f} ({r['cg_kernel']}) | "
-                   f"{ratio(r['ours_ir'], r['limit_ir'])} |")
+        out.append(f"| {n:,} | {r['limit_ir'] / 1e6:.0f} ({r['cg_kernel']}) | {r['ours_ir'] / 1e6:.0f} | "
+                   f"{ratio(r['ours_ir'], r['limit_ir'])} | {r['real_ir'] / 1e6:.0f} | {ratio(r['real_ir'], r['limit_ir'])} |")
+    out.append("\nThe real binary's count is kci::run_poll and what it calls (the HTTP exchange, inflate, "
+               "parse, render) in its second poll: callgrind's totals after two polls less those after one.")
     out += ["\n#### s3-export: Parquet bytes per row against DuckDB's `COPY … TO` of the same rows "
             "(10 000 containers, tests/bench/parquet_vs_duckdb.sh)\n"]
     if pq is None:
