@@ -43,7 +43,7 @@ double ms_since(Clock::time_point t0) {
 }
 
 // The gzip answer, inflated as the HTTP client inflates a body: 128 KiB of compressed bytes per
-// GzipInflater::write (http_client.cpp k_inflate_input), its pieces into the sink.
+// GzipInflater::write (http_client.cpp k_inflate_input), straight into the sink's room.
 class GzipAnswerSource : public AllocationSource {
  public:
   explicit GzipAnswerSource(std::string_view gz) : m_gz(gz) {}
@@ -51,9 +51,10 @@ class GzipAnswerSource : public AllocationSource {
     sink.begin();
     GzipInflater inflater;
     const auto deliver = [&sink](std::string_view piece) { return sink.write(piece); };
+    const auto room = [&sink] { return sink.room(); };
     constexpr std::size_t k_piece = 128 * 1024;
     for (std::size_t at = 0; at < m_gz.size(); at += k_piece)
-      if (!inflater.write(m_gz.substr(at, k_piece), deliver))
+      if (!inflater.write(m_gz.substr(at, k_piece), deliver, room))
         return inflater.error().empty() ? sink_refused()
                                         : Failure{FailureReason::parse, inflater.error()};
     if (!inflater.complete()) return Failure{FailureReason::parse, "gzip answer cut short"};
