@@ -32,7 +32,15 @@ AllocationStream::AllocationStream(const ParseOptions& options, const Allocation
     : m_visit(visit),
       m_max(max_allocation_bytes),
       m_decoder(options),
-      m_window(max_allocation_bytes, window_bytes) {
+      m_own_window(std::make_unique<JsonWindow>(max_allocation_bytes, window_bytes)),
+      m_window(*m_own_window) {
+  m_levels.reserve(4);
+}
+
+AllocationStream::AllocationStream(const ParseOptions& options, const AllocationVisitor& visit,
+                                   JsonWindow& window)
+    : m_visit(visit), m_max(window.max_carry()), m_decoder(options), m_window(window) {
+  m_window.clear();
   m_levels.reserve(4);
 }
 

@@ -19,6 +19,7 @@
 // keep what they built only when finish() succeeds.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -41,6 +42,10 @@ class AllocationStream {
   AllocationStream(const ParseOptions& options, const AllocationVisitor& visit,
                    std::size_t max_allocation_bytes = k_default_max_allocation_bytes,
                    std::size_t window_bytes = k_default_window_bytes);
+  // Reads through `window` (emptied first; it must outlive the stream), whose max_carry() is the
+  // bound on one allocation: a sink that reads one answer after another keeps one window, its
+  // buffers mapped and touched once instead of at every poll.
+  AllocationStream(const ParseOptions& options, const AllocationVisitor& visit, JsonWindow& window);
 
   // The next bytes of the answer.
   Expected<void> feed(std::string_view chunk);
@@ -84,7 +89,8 @@ class AllocationStream {
   const AllocationVisitor& m_visit;
   std::size_t m_max;
   AllocationDecoder m_decoder;
-  JsonWindow m_window;
+  std::unique_ptr<JsonWindow> m_own_window;  // when none is lent
+  JsonWindow& m_window;
 
   Expect m_expect = Expect::document;
   std::vector<Level> m_levels;

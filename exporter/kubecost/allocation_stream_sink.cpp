@@ -5,13 +5,15 @@
 namespace kci {
 
 AllocationStreamSink::AllocationStreamSink(ParseOptions options, AllocationVisitor visit)
-    : m_options(std::move(options)), m_visit(std::move(visit)) {
+    : m_options(std::move(options)),
+      m_visit(std::move(visit)),
+      m_window(k_default_max_allocation_bytes, k_default_window_bytes) {
   AllocationStreamSink::begin();
 }
 
 void AllocationStreamSink::begin() {
   m_stream.reset();
-  m_stream.emplace(m_options, m_visit);
+  m_stream.emplace(m_options, m_visit, m_window);
   m_failure.reset();
 }
 

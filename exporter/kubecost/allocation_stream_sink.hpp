@@ -28,6 +28,7 @@ class AllocationStreamSink : public BodySink {
  private:
   ParseOptions m_options;
   AllocationVisitor m_visit;  // the stream keeps a reference: the sink is never moved
+  JsonWindow m_window;        // one for every answer the sink reads (a poll after another)
   std::optional<AllocationStream> m_stream;
   std::optional<Failure> m_failure;
 };

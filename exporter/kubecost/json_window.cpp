@@ -9,6 +9,7 @@ namespace {
 // Appended after a window's real bytes so that stage 1 in streaming mode keeps every structural
 // index: see the header.
 constexpr std::string_view k_tail = "\" 0 {} \" 0 {}";
+static_assert(k_tail.size() == JsonWindow::k_tail_bytes);
 // simdjson's default nesting limit: deeper values fail to parse, they never recurse.
 constexpr std::size_t k_max_depth = 1024;
 
@@ -81,6 +82,12 @@ bool JsonWindow::ends_within(std::uint32_t i) const {
     }
   }
   return false;
+}
+
+void JsonWindow::clear() {
+  m_len = m_carry = m_real_end = m_held = 0;
+  m_offset = 0;
+  m_count = 0;
 }
 
 void JsonWindow::keep_from(std::size_t byte) {

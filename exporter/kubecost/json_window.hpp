@@ -27,6 +27,7 @@ namespace kci {
 
 class JsonWindow {
  public:
+  static constexpr std::size_t k_tail_bytes = 13;  // the text appended after the real bytes
   JsonWindow(std::size_t max_carry, std::size_t window_bytes);
 
   // Takes as many of `bytes` as fit (up to the carry plus window_bytes); returns how many.
@@ -40,6 +41,9 @@ class JsonWindow {
   // Enough new bytes since the last window to index another.
   bool full() const { return m_len >= m_carry + m_window_bytes; }
   std::size_t size() const { return m_len; }
+  std::size_t max_carry() const { return m_capacity - m_window_bytes - k_tail_bytes; }
+  // Empties the window for another text; its buffers stay (mapped and touched).
+  void clear();
 
   // Indexes the window's structural characters. `final`: the text ends with this window (an
   // incomplete UTF-8 sequence at its end is an error, not the next window's).
