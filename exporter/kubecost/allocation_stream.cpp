@@ -1,6 +1,9 @@
 #include "exporter/kubecost/allocation_stream.hpp"
 
 #include <algorithm>
+#include <cstdio>
+
+#include "exporter/util/text_util.hpp"
 
 namespace kci {
 namespace {
@@ -9,6 +12,16 @@ constexpr std::size_t k_prefix_bytes = 4096;  // enough for an error page's <tit
 
 bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
+// The envelope's `code` as the answer wrote it (a number: 500, 200.5, 1e300).
+std::string code_text(double code) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.15g", code);
+  return text;
+}
+
+// A name from the answer, quoted for a one-line message (the peer chose its bytes).
+std::string quoted_name(std::string_view name) { return "\"" + one_line(name, 100) + "\""; }
+
 std::string describe_non_json(std::string_view body) {
   auto first = body.find_first_not_of(" \t\r\n");
   std::string_view rest = first == std::string_view::npos ? body : body.substr(first);
@@ -16,13 +29,10 @@ std::string describe_non_json(std::string_view body) {
     auto t = rest.find("<title>");
     auto e = rest.find("</title>");
     if (t != std::string_view::npos && e != std::string_view::npos && e > t)
-      return "HTML page instead of JSON: " +
-             std::string(rest.substr(t + 7, std::min<std::size_t>(e - t - 7, 100)));
+      return "HTML page instead of JSON: " + one_line(rest.substr(t + 7, e - t - 7), 100);
     return "HTML page instead of JSON";
   }
-  std::string snippet;
-  for (char c : rest.substr(0, 100)) snippet += (c == '\n' || c == '\r') ? ' ' : c;
-  return "not JSON: \"" + snippet + "\"";
+  return "not JSON: " + quoted_name(rest.substr(0, 100));
 }
 
 }  // namespace
@@ -108,10 +118,10 @@ Expected<void> AllocationStream::read_window(bool final) {
 std::string AllocationStream::too_large_message() const {
   const std::string limit = " is larger than " + std::to_string(m_max) + " bytes";
   if (m_expect != Expect::value && m_expect != Expect::element)
-    return "an object key after \"" + m_key + "\"" + limit;
-  if (m_levels.back() == Level::set) return "allocation \"" + m_key + "\"" + limit;
-  if (m_levels.back() == Level::data) return "a set of \"data\"" + limit;
-  return "value of \"" + m_key + "\"" + limit;
+    return "an object key" + (m_key.empty() ? "" : " after " + quoted_name(m_key)) + limit;
+  if (m_levels.back() == Level::set) return "allocation " + quoted_name(m_key) + limit;
+  if (m_levels.back() == Level::data || m_key == "data") return "a set of \"data\"" + limit;
+  return "value of " + quoted_name(m_key) + limit;
 }
 
 Expected<void> AllocationStream::step(std::uint32_t& i, bool& whole) {
@@ -160,6 +170,7 @@ Expected<void> AllocationStream::read_key(std::uint32_t i, bool& whole) {
   }
   const std::size_t from = m_window.position(i) + 1;
   std::size_t to = m_window.position(i + 1);
+  if (to - from > m_max) return fail(FailureReason::too_large, too_large_message());
   while (to > from && is_space(m_window.bytes(to - 1, to)[0])) --to;
   if (to <= from || m_window.bytes(to - 1, to)[0] != '"')
     return syntax_error(i, "invalid object key");
@@ -198,13 +209,17 @@ Expected<void> AllocationStream::read_value(std::uint32_t& i, bool& whole) {
   std::uint32_t next = 0;
   const auto err = m_window.parse(i, next);
   if (err || !m_window.real(next)) {
-    if (!err || !m_window.ends_within(i)) {  // it runs on past the window
+    const auto end = m_window.end_within(i);
+    if (!err || !end) {  // it runs on past the window
       whole = false;
       return {};
     }
+    // Malformed and over the bound: too large, as when it arrives over several windows.
+    if (*end - m_window.position(i) > m_max)
+      return fail(FailureReason::too_large, too_large_message());
     if (top == Level::set)
       return fail(FailureReason::parse,
-                  "invalid JSON in allocation \"" + m_key + "\" (at byte " +
+                  "invalid JSON in allocation " + quoted_name(m_key) + " (at byte " +
                       std::to_string(m_offset + m_window.offset() + m_window.position(i)) +
                       "): " + simdjson::error_message(err));
     return syntax_error(i, simdjson::error_message(err));
@@ -234,10 +249,10 @@ Expected<void> AllocationStream::use_value(char first) {
     case Level::root:
       if (m_key == "code") {
         double d;
-        if (!v.get_double().get(d)) m_code = static_cast<std::int64_t>(d);
+        if (!v.get_double().get(d)) m_code = d;
       } else if (m_key == "message") {
         std::string_view m;
-        if (!v.get_string().get(m)) m_message = std::string(m.substr(0, 200));
+        if (!v.get_string().get(m)) m_message = one_line(m, 200);
       }
       break;
   }
@@ -274,7 +289,7 @@ Expected<ParseSummary> AllocationStream::finish() {
                        std::to_string(m_offset + m_window.offset() + m_window.size()) +
                        " inside an unfinished value (truncated?)"};
   if (m_code != 200)
-    return Failure{FailureReason::http_status, "Kubecost answered code " + std::to_string(m_code) +
+    return Failure{FailureReason::http_status, "Kubecost answered code " + code_text(m_code) +
                                                    (m_message.empty() ? "" : ": " + m_message)};
   if (!m_saw_data) return Failure{FailureReason::parse, "response has no \"data\" field"};
   if (m_count == 0)

@@ -100,7 +100,7 @@ class AllocationStream {
   bool m_in_window = false;  // the root '{' has arrived: bytes go to m_window
 
   std::uint64_t m_offset = 0;  // bytes before the root '{' (whitespace)
-  std::int64_t m_code = 200;
+  double m_code = 200;         // the envelope's `code`: anything but 200 fails the answer
   std::string m_message;
   bool m_saw_data = false;
   std::size_t m_set_index = 0, m_sets = 0, m_count = 0, m_null_sets = 0;

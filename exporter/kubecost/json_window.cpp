@@ -63,25 +63,43 @@ simdjson::error_code JsonWindow::index(bool final) {
 }
 
 simdjson::error_code JsonWindow::parse(std::uint32_t i, std::uint32_t& next) {
+  const char c = at(i);
+  if (c == '-' || (c >= '0' && c <= '9')) {
+    // simdjson 3.0.1's stage 2 copies everything after a number that is a document's root
+    // (tape_builder::visit_root_number): the rest of the window, for every such number. The
+    // number's own bytes (up to the next index, always there: the appended text has some) are
+    // parsed alone instead.
+    next = i + 1;
+    const std::size_t from = position(i);
+    const std::size_t to = position(i + 1);
+    m_number.assign(m_buffer.get() + from, to - from);
+    m_number.reserve(m_number.size() + simdjson::SIMDJSON_PADDING);
+    auto err = m_numbers.parse(m_number.data(), m_number.size(), false).get(m_value);
+    return err;
+  }
   m_impl->next_structural_index = i;
   auto err = m_impl->stage2_next(m_document);
   next = m_impl->next_structural_index;
+  m_value = m_document.root();
   return err;
 }
 
-bool JsonWindow::ends_within(std::uint32_t i) const {
+std::optional<std::size_t> JsonWindow::end_within(std::uint32_t i) const {
   const char c = at(i);
-  if (c != '{' && c != '[') return real(i + 1);
+  if (c != '{' && c != '[') {
+    if (real(i + 1)) return position(i + 1);
+    return std::nullopt;
+  }
   std::int64_t depth = 0;
   for (std::uint32_t k = i; real(k); ++k) {
     const char d = at(k);
     if (d == '{' || d == '[') {
       ++depth;
     } else if ((d == '}' || d == ']') && --depth == 0) {
-      return true;
+      return position(k) + 1;
     }
   }
-  return false;
+  return std::nullopt;
 }
 
 void JsonWindow::clear() {

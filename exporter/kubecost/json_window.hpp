@@ -20,7 +20,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace kci {
@@ -62,10 +64,11 @@ class JsonWindow {
   // Parses the one value that starts at structural i into document(); `next` is the structural
   // after it. Not SUCCESS when the value is malformed, too deep, or runs past the real bytes.
   simdjson::error_code parse(std::uint32_t i, std::uint32_t& next);
-  simdjson::dom::element document() { return m_document.root(); }
-  // Whether the container or token that starts at structural i ends within the real bytes (a
-  // parse failure on such a value is the text's, not the window's end).
-  bool ends_within(std::uint32_t i) const;
+  simdjson::dom::element document() const { return m_value; }
+  // Where the container or token that starts at structural i ends (one past its last byte), when
+  // that is within the real bytes: a parse failure on such a value is the text's, not the
+  // window's end.
+  std::optional<std::size_t> end_within(std::uint32_t i) const;
 
   // Keeps the bytes from `byte` on as the start of the next window (the carry), and counts the
   // others as done. Absolute offsets (for messages) go on from there.
@@ -86,6 +89,9 @@ class JsonWindow {
   std::size_t m_held = 0;
   std::unique_ptr<simdjson::internal::dom_parser_implementation> m_impl;
   simdjson::dom::document m_document;
+  simdjson::dom::parser m_numbers;  // a number parsed alone (see parse())
+  std::string m_number;
+  simdjson::dom::element m_value;  // the last value parse() read
 };
 
 }  // namespace kci

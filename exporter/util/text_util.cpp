@@ -27,7 +27,8 @@ std::string percent_encode(std::string_view s, bool keep_slash) {
 
 std::string one_line(std::string_view s, std::size_t max) {
   std::string out;
-  for (char c : s.substr(0, max)) out += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
+  for (char c : s.substr(0, max))
+    out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? ' ' : c;  // any control byte
   if (s.size() > max) out += "...";
   return out;
 }

@@ -18,7 +18,8 @@ bool is_http_token(std::string_view s);
 // Equal but for ASCII case (HTTP field names, content codings).
 bool iequals_ascii(std::string_view a, std::string_view b);
 
-// At most `max` characters on one line (newlines and tabs become spaces), "..." when cut.
+// At most `max` characters on one line (newlines, tabs and every other control byte become
+// spaces), "..." when cut.
 std::string one_line(std::string_view s, std::size_t max = 200);
 
 // Unix seconds as UTC text with a strftime format ("%Y-%m-%dT%H:%M:%SZ" by default).

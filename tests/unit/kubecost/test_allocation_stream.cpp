@@ -200,6 +200,67 @@ TEST_CASE("stream: one allocation over the bound is too_large and names it") {
   CHECK(whole(big, 8192, 100).ok);
 }
 
+TEST_CASE("stream: names from the answer are quoted on one line in messages") {
+  std::string big = R"({"data":[{"a\nb\u001b[31m":{"properties":{"x":")";
+  big += std::string(5000, 'x');
+  big += R"("}}}]})";
+  const Outcome o = whole(big, 4096);
+  REQUIRE_FALSE(o.ok);
+  CHECK(o.message == "allocation \"a b [31m\" is larger than 4096 bytes");
+  const Outcome bad = whole("{\"data\":[{\"x\\r\\n\":{\"totalCost\":1.2.3}}]}");
+  REQUIRE_FALSE(bad.ok);
+  CHECK(bad.message.starts_with("invalid JSON in allocation \"x  \" (at byte "));
+  CHECK(whole("\x01\x02 not json\n").message == "not JSON: \"   not json \"");
+}
+
+TEST_CASE("stream: one verdict for a key or a value over the bound, whatever the windows") {
+  const std::string long_key =
+      R"({"code":200,"data":[{"a":{}}],")" + std::string(400, 'k') + R"(":1})";
+  const std::string bad_value =
+      R"({"code":200,"data":[{"a":{"x":")" + std::string(400, 'v') + R"(" "y"}}]})";
+  for (const std::string* body : {&long_key, &bad_value}) {
+    const Outcome reference = whole(*body, 100);
+    REQUIRE_FALSE(reference.ok);
+    CHECK(reference.reason == FailureReason::too_large);
+    for (std::size_t window : {std::size_t{3}, std::size_t{17}, std::size_t{64}}) {
+      INFO("window of " << window << " bytes");
+      const Outcome o = run(*body, {7, 50, 150}, 100, window);
+      CHECK(o.reason == reference.reason);
+      CHECK(o.message == reference.message);
+    }
+  }
+  CHECK(whole(long_key, 100).message == "an object key is larger than 100 bytes");
+}
+
+TEST_CASE("stream: numbers outside allocations are read alone, and checked") {
+  // Numbers as sets, as allocations and as envelope values: skipped when valid, refused when not.
+  std::string body = R"({"code":200,"n":-1.5e3,"data":[1,{"a":{"totalCost":2},"b":7},)";
+  for (int k = 0; k < 2000; ++k) body += "12345,";
+  body += "0]}";
+  for (std::size_t window : {std::size_t{9}, std::size_t{1000}, k_default_window_bytes}) {
+    const Outcome o = whole(body, k_default_max_allocation_bytes, window);
+    REQUIRE(o.ok);
+    CHECK(o.seen.names == std::vector<std::string>{"a"});
+  }
+  for (const char* bad : {"01", "1.", "-", "1e", "+1", "0x1", "1 2"}) {
+    INFO(bad);
+    CHECK(whole(std::string(R"({"data":[{"a":{}},)") + bad + "]}").reason == FailureReason::parse);
+    CHECK(whole(std::string(R"({"code":)") + bad + R"(,"data":[{"a":{}}]})").reason ==
+          FailureReason::parse);
+  }
+}
+
+TEST_CASE("stream: code must be 200 exactly; message is one line") {
+  const Outcome huge = whole(R"({"code":1e300,"data":[{"a":{}}]})");
+  CHECK(huge.reason == FailureReason::http_status);
+  CHECK(huge.message == "Kubecost answered code 1e+300");
+  CHECK(whole(R"({"code":200.5,"data":[{"a":{}}]})").message == "Kubecost answered code 200.5");
+  CHECK(whole(R"({"code":200.0,"data":[{"a":{}}]})").ok);
+  const Outcome lines =
+      whole(R"({"code":500,"message":"line1\nline2\u001b[31mRED\r","data":null})");
+  CHECK(lines.message == "Kubecost answered code 500: line1 line2 [31mRED ");
+}
+
 TEST_CASE("stream: malformed framing is refused where it happens") {
   CHECK(whole(R"({"code":200,"data":[{"a":{"totalCost":1}} {"b":{}}]})").reason ==
         FailureReason::parse);  // missing comma between sets
