@@ -123,7 +123,8 @@ TEST_CASE("stream: bytes written into its room are taken in place and mean the s
     INFO("window of " << window << " bytes");
     Seen seen;
     AllocationVisitor visit = [&](const ParsedAllocation& a) { seen.names.emplace_back(a.name); };
-    AllocationStream stream(ParseOptions{}, visit, k_default_max_allocation_bytes, window);
+    const ParseOptions options;  // the stream keeps a reference: it must outlive it
+    AllocationStream stream(options, visit, k_default_max_allocation_bytes, window);
     // Leading whitespace: the stream skips it, then moves the rest within its own buffer.
     const std::string body = "  \n" + k_small;
     for (std::size_t at = 0; at < body.size();) {
