@@ -9,10 +9,9 @@
 namespace kci {
 namespace {
 
-namespace dom = simdjson::dom;
-
-// Key -> field index by open addressing on a cheap hash, so each key costs one memcmp.
-// Special keys get negative indices.
+// Key -> field index by open addressing on a cheap hash; a key is compared as up to four 8-byte
+// words (JsonCursor's strings are followed by 32 readable bytes). Special keys get negative
+// indices.
 constexpr int k_key_properties = -2;
 constexpr int k_key_window = -3;
 constexpr int k_key_unknown = -1;
@@ -30,19 +29,20 @@ class KeyTable {
     insert("end", k_key_end);
   }
   int find(std::string_view key) const {
-    if (key.empty()) return k_key_unknown;
+    if (key.empty() || key.size() > k_max_key) return k_key_unknown;
     for (std::size_t h = hash(key);; h = (h + 1) & (k_size - 1)) {
       const Slot& s = m_slots[h];
-      if (s.key.empty()) return k_key_unknown;
-      if (s.key.size() == key.size() && std::memcmp(s.key.data(), key.data(), key.size()) == 0)
-        return s.index;
+      if (s.size == 0) return k_key_unknown;
+      if (s.size == key.size() && same(s, key.data())) return s.index;
     }
   }
 
  private:
-  static constexpr std::size_t k_size = 512;
+  static constexpr std::size_t k_size = 128;  // 6 KiB: stays in L1
+  static constexpr std::size_t k_max_key = 32;
   struct Slot {
-    std::string_view key;
+    std::array<std::uint64_t, k_max_key / 8> words{};  // the key, zero-padded
+    std::size_t size = 0;
     int index = k_key_unknown;
   };
   static std::size_t hash(std::string_view k) {
@@ -53,10 +53,24 @@ class KeyTable {
             c(k.size() * 3 / 4)) &
            (k_size - 1);
   }
+  static bool same(const Slot& s, const char* p) {
+    std::uint64_t diff = 0;
+    for (std::size_t w = 0; w < s.size; w += 8) {
+      std::uint64_t word;
+      std::memcpy(&word, p + w, 8);
+      word ^= s.words[w / 8];
+      if (s.size - w < 8) word &= (std::uint64_t{1} << (8 * (s.size - w))) - 1;
+      diff |= word;
+    }
+    return diff == 0;
+  }
   void insert(std::string_view key, int index) {
     std::size_t h = hash(key);
-    while (!m_slots[h].key.empty()) h = (h + 1) & (k_size - 1);
-    m_slots[h] = {key, index};
+    while (m_slots[h].size != 0) h = (h + 1) & (k_size - 1);
+    Slot& s = m_slots[h];
+    std::memcpy(s.words.data(), key.data(), key.size());  // every key is <= k_max_key
+    s.size = key.size();
+    s.index = index;
   }
   std::array<Slot, k_size> m_slots{};
 };
@@ -70,6 +84,8 @@ const KeyTable& key_table() {
 constexpr int k_serve_fields = static_cast<int>(AllocField::ram_byte_usage_average) + 1;
 
 // Serve mode also reads the cost adjustments: each resource series includes its own.
+bool is_number(char c) { return c == '-' || (c >= '0' && c <= '9'); }
+
 bool is_adjustment(int f) {
   switch (static_cast<AllocField>(f)) {
     case AllocField::cpu_cost_adjustment:
@@ -84,25 +100,6 @@ bool is_adjustment(int f) {
   }
 }
 
-// Sets `out` when `v` is a string; anything else (null, numbers, objects) leaves it unchanged.
-void if_string(dom::element v, std::string_view& out) {
-  if (v.type() == dom::element_type::STRING) out = std::string_view(v.get_string().value_unsafe());
-}
-
-// Picks the wanted keys of a labels/annotations object; both the current spelling and the
-// pre-2023 raw `label_<key>` / `annotation_<key>` are accepted.
-void read_labels(dom::element v, const std::vector<std::string>& wanted,
-                 std::vector<std::string_view>& out) {
-  if (v.type() != dom::element_type::OBJECT) return;
-  for (auto field : dom::object(v)) {
-    std::string_view key = field.key;
-    if (key.starts_with("label_")) key.remove_prefix(6);
-    if (key.starts_with("annotation_")) key.remove_prefix(11);
-    for (std::size_t i = 0; i < wanted.size(); ++i)  // a key may be wanted twice
-      if (wanted[i] == key) if_string(field.value, out[i]);
-  }
-}
-
 }  // namespace
 
 AllocationDecoder::AllocationDecoder(const ParseOptions& options)
@@ -114,8 +111,9 @@ AllocationDecoder::AllocationDecoder(const ParseOptions& options)
       m_field_limit(options.all_properties ? static_cast<int>(k_alloc_field_count)
                                            : k_serve_fields) {}
 
-void AllocationDecoder::decode(std::string_view name, dom::element object, std::size_t set_index,
-                               ParsedAllocation& a) {
+simdjson::error_code AllocationDecoder::decode(std::string_view name, const JsonWindow& window,
+                                               std::uint32_t& i, std::size_t set_index,
+                                               ParsedAllocation& a) {
   a = ParsedAllocation{};
   a.name = name;
   a.values.fill(NAN);
@@ -124,76 +122,99 @@ void AllocationDecoder::decode(std::string_view name, dom::element object, std::
   std::fill(m_ns_label_values.begin(), m_ns_label_values.end(), std::string_view{});
   std::fill(m_annotation_values.begin(), m_annotation_values.end(), std::string_view{});
   std::fill(m_ns_annotation_values.begin(), m_ns_annotation_values.end(), std::string_view{});
-  for (auto field : dom::object(object)) {  // callers hand objects only
-    const int f = key_table().find(field.key);
-    if (f == k_key_properties) {
-      read_properties(field.value, a);
-    } else if (f == k_key_window) {
-      read_window(field.value, a);
-    } else if (f == k_key_start || f == k_key_end) {
-      std::string_view s;
-      if (!field.value.get_string().get(s))
-        (f == k_key_start ? a.data_start : a.data_end) =
-            (f == k_key_start ? m_data_start : m_data_end).of(s);
-    } else if (f >= 0 && (f < m_field_limit || is_adjustment(f))) {
-      // null, "NaN" strings and other shapes stay NaN: absent, never 0.
-      double d;
-      if (!field.value.get_double().get(d)) a.values[static_cast<std::size_t>(f)] = d;
-    }
-  }
-  for (std::size_t i = 0; i < m_label_values.size(); ++i)
-    if (m_label_values[i].empty()) m_label_values[i] = m_ns_label_values[i];
+  m_cursor.reset(window);
+  JsonCursor& c = m_cursor;
+  auto err = c.object(i, 0, [&](std::string_view key, std::uint32_t& v) {
+    const int f = key_table().find(key);
+    if (f == k_key_properties) return read_properties(v, a);
+    if (f == k_key_window) return read_window(v, a);
+    if (f == k_key_start) return read_time(v, m_data_start, a.data_start);
+    if (f == k_key_end) return read_time(v, m_data_end, a.data_end);
+    // null, "NaN" strings and other shapes stay NaN: absent, never 0.
+    if (f >= 0 && (f < m_field_limit || is_adjustment(f)) && is_number(c.at(v)))
+      return c.number(v, a.values[static_cast<std::size_t>(f)]);
+    return c.skip(v, 1);
+  });
+  if (err) return err;
+  for (std::size_t k = 0; k < m_label_values.size(); ++k)
+    if (m_label_values[k].empty()) m_label_values[k] = m_ns_label_values[k];
   a.label_values = &m_label_values;
   a.namespace_label_values = &m_ns_label_values;
-  for (std::size_t i = 0; i < m_annotation_values.size(); ++i)
-    if (m_annotation_values[i].empty()) m_annotation_values[i] = m_ns_annotation_values[i];
+  for (std::size_t k = 0; k < m_annotation_values.size(); ++k)
+    if (m_annotation_values[k].empty()) m_annotation_values[k] = m_ns_annotation_values[k];
   a.annotation_values = &m_annotation_values;
+  return simdjson::SUCCESS;
 }
 
-void AllocationDecoder::read_properties(dom::element v, ParsedAllocation& a) {
-  if (v.type() != dom::element_type::OBJECT) return;
-  for (auto field : dom::object(v)) {
-    const std::string_view key = field.key;
-    const dom::element pv = field.value;
-    if (key == "namespace") {
-      if_string(pv, a.namespace_name);
-    } else if (key == "pod") {
-      if_string(pv, a.pod);
-    } else if (key == "cluster") {
-      if_string(pv, a.cluster);
-    } else if (!m_options.label_keys.empty() && key == "labels") {
-      read_labels(pv, m_options.label_keys, m_label_values);
-    } else if (!m_options.label_keys.empty() && key == "namespaceLabels") {
-      read_labels(pv, m_options.label_keys, m_ns_label_values);
-    } else if (!m_options.annotation_keys.empty() && key == "annotations") {
-      read_labels(pv, m_options.annotation_keys, m_annotation_values);
-    } else if (!m_options.annotation_keys.empty() && key == "namespaceAnnotations") {
-      read_labels(pv, m_options.annotation_keys, m_ns_annotation_values);
-    } else if (m_options.all_properties) {
-      if (key == "node")
-        if_string(pv, a.node);
-      else if (key == "container")
-        if_string(pv, a.container);
-      else if (key == "controller")
-        if_string(pv, a.controller);
-      else if (key == "controllerKind")
-        if_string(pv, a.controller_kind);
-      else if (key == "providerID")
-        if_string(pv, a.provider_id);
+// Sets `out` when the value is a string; anything else (null, numbers, objects) is skipped.
+simdjson::error_code AllocationDecoder::read_string(std::uint32_t& i, std::size_t depth,
+                                                    std::string_view& out) {
+  if (m_cursor.at(i) == '"') return m_cursor.string(i, out);
+  return m_cursor.skip(i, depth);
+}
+
+simdjson::error_code AllocationDecoder::read_properties(std::uint32_t& i, ParsedAllocation& a) {
+  if (m_cursor.at(i) != '{') return m_cursor.skip(i, 1);
+  return m_cursor.object(i, 1, [&](std::string_view key, std::uint32_t& v) {
+    if (key == "namespace") return read_string(v, 2, a.namespace_name);
+    if (key == "pod") return read_string(v, 2, a.pod);
+    if (key == "cluster") return read_string(v, 2, a.cluster);
+    if (!m_options.label_keys.empty()) {
+      if (key == "labels") return read_labels(v, m_options.label_keys, m_label_values);
+      if (key == "namespaceLabels") return read_labels(v, m_options.label_keys, m_ns_label_values);
     }
-  }
+    if (!m_options.annotation_keys.empty()) {
+      if (key == "annotations")
+        return read_labels(v, m_options.annotation_keys, m_annotation_values);
+      if (key == "namespaceAnnotations")
+        return read_labels(v, m_options.annotation_keys, m_ns_annotation_values);
+    }
+    if (m_options.all_properties) {
+      if (key == "node") return read_string(v, 2, a.node);
+      if (key == "container") return read_string(v, 2, a.container);
+      if (key == "controller") return read_string(v, 2, a.controller);
+      if (key == "controllerKind") return read_string(v, 2, a.controller_kind);
+      if (key == "providerID") return read_string(v, 2, a.provider_id);
+    }
+    return m_cursor.skip(v, 2);
+  });
 }
 
-void AllocationDecoder::read_window(dom::element v, ParsedAllocation& a) {
-  if (v.type() != dom::element_type::OBJECT) return;
-  for (auto field : dom::object(v)) {
-    std::string_view s;
-    if (field.value.get_string().get(s)) continue;
-    const bool start = field.key == "start";
-    if (!start && field.key != "end") continue;
+// Picks the wanted keys of a labels/annotations object; both the current spelling and the
+// pre-2023 raw `label_<key>` / `annotation_<key>` are accepted.
+simdjson::error_code AllocationDecoder::read_labels(std::uint32_t& i,
+                                                    const std::vector<std::string>& wanted,
+                                                    std::vector<std::string_view>& out) {
+  if (m_cursor.at(i) != '{') return m_cursor.skip(i, 2);
+  return m_cursor.object(i, 2, [&](std::string_view key, std::uint32_t& v) {
+    if (key.starts_with("label_")) key.remove_prefix(6);
+    if (key.starts_with("annotation_")) key.remove_prefix(11);
+    if (m_cursor.at(v) != '"') return m_cursor.skip(v, 3);
+    std::string_view value;
+    if (auto err = m_cursor.string(v, value)) return err;
+    for (std::size_t k = 0; k < wanted.size(); ++k)  // a key may be wanted twice
+      if (wanted[k] == key) out[k] = value;
+    return simdjson::SUCCESS;
+  });
+}
+
+simdjson::error_code AllocationDecoder::read_window(std::uint32_t& i, ParsedAllocation& a) {
+  if (m_cursor.at(i) != '{') return m_cursor.skip(i, 1);
+  return m_cursor.object(i, 1, [&](std::string_view key, std::uint32_t& v) {
     // An open bound is the string "null": stays NaN.
-    (start ? a.window_start : a.window_end) = (start ? m_window_start : m_window_end).of(s);
-  }
+    if (key == "start") return read_time(v, m_window_start, a.window_start);
+    if (key == "end") return read_time(v, m_window_end, a.window_end);
+    return m_cursor.skip(v, 2);
+  });
+}
+
+// An RFC 3339 time when the value is a string; other shapes are skipped and leave `out` NaN.
+simdjson::error_code AllocationDecoder::read_time(std::uint32_t& i, LastTime& last, double& out) {
+  if (m_cursor.at(i) != '"') return m_cursor.skip(i, 2);
+  std::string_view s;
+  if (auto err = m_cursor.string(i, s)) return err;
+  out = last.of(s);
+  return simdjson::SUCCESS;
 }
 
 double AllocationDecoder::LastTime::of(std::string_view s) {

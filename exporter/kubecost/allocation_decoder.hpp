@@ -1,7 +1,8 @@
 #pragma once
-// Decodes ONE allocation object (the value of "<name>": {...} in an Allocation API set), already
-// parsed by simdjson into a DOM element, into a ParsedAllocation: the fields the exporter reads,
-// every other key skipped. The stream (allocation_stream.hpp) hands each allocation here.
+// Decodes ONE allocation object (the value of "<name>": {...} in an Allocation API set) straight
+// from a JsonWindow's structural indexes into a ParsedAllocation: the fields the exporter reads
+// are converted, every other value is checked as JSON and skipped (json_cursor.hpp), and no DOM
+// is built. The stream (allocation_stream.hpp) hands each allocation here.
 #include <simdjson.h>
 
 #include <cmath>
@@ -10,6 +11,8 @@
 #include <vector>
 
 #include "exporter/kubecost/allocation_parser.hpp"
+#include "exporter/kubecost/json_cursor.hpp"
+#include "exporter/kubecost/json_window.hpp"
 
 namespace kci {
 
@@ -17,19 +20,14 @@ class AllocationDecoder {
  public:
   explicit AllocationDecoder(const ParseOptions& options);
 
-  // Decodes `object` (a JSON object) into `out`, whose views stay valid while the element's
-  // document does and until the next decode(). `set_index` ties it to its set.
-  void decode(std::string_view name, simdjson::dom::element object, std::size_t set_index,
-              ParsedAllocation& out);
+  // Decodes the object at structural `i` of `window` into `out` and moves `i` past it; any
+  // malformed byte in it is an error (simdjson's code). `out`'s views stay valid until the window
+  // moves on and until the next decode(). `set_index` ties it to its set. A value that runs past
+  // the window's real bytes may decode or fail: the caller checks where `i` ended.
+  simdjson::error_code decode(std::string_view name, const JsonWindow& window, std::uint32_t& i,
+                              std::size_t set_index, ParsedAllocation& out);
 
  private:
-  void read_properties(simdjson::dom::element v, ParsedAllocation& a);
-  void read_window(simdjson::dom::element v, ParsedAllocation& a);
-
-  const ParseOptions& m_options;
-  std::vector<std::string_view> m_label_values, m_ns_label_values;
-  std::vector<std::string_view> m_annotation_values, m_ns_annotation_values;
-  int m_field_limit;
   // Every allocation of a set repeats the set's window, and most repeat its bounds as their own
   // `start`/`end`: a time is parsed only when its text differs from the last one seen there.
   struct LastTime {
@@ -38,6 +36,18 @@ class AllocationDecoder {
     bool seen = false;
     double of(std::string_view s);
   };
+  simdjson::error_code read_properties(std::uint32_t& i, ParsedAllocation& a);
+  simdjson::error_code read_window(std::uint32_t& i, ParsedAllocation& a);
+  simdjson::error_code read_labels(std::uint32_t& i, const std::vector<std::string>& wanted,
+                                   std::vector<std::string_view>& out);
+  simdjson::error_code read_string(std::uint32_t& i, std::size_t depth, std::string_view& out);
+  simdjson::error_code read_time(std::uint32_t& i, LastTime& last, double& out);
+
+  const ParseOptions& m_options;
+  JsonCursor m_cursor;
+  std::vector<std::string_view> m_label_values, m_ns_label_values;
+  std::vector<std::string_view> m_annotation_values, m_ns_annotation_values;
+  int m_field_limit;
   LastTime m_window_start, m_window_end, m_data_start, m_data_end;
 };
 

@@ -206,8 +206,11 @@ Expected<void> AllocationStream::read_value(std::uint32_t& i, bool& whole) {
     }
   }
   if (c == ':' || c == ',' || c == '}' || c == ']') return syntax_error(i, "expected a value");
-  std::uint32_t next = 0;
-  const auto err = m_window.parse(i, next);
+  // An allocation is decoded straight from the indexes; other values are parsed by stage 2.
+  const bool allocation = top == Level::set && c == '{';
+  std::uint32_t next = i;
+  const auto err = allocation ? m_decoder.decode(m_key, m_window, next, m_set_index, m_alloc)
+                              : m_window.parse(i, next);
   if (err || !m_window.real(next)) {
     const auto end = m_window.end_within(i);
     if (!err || !end) {  // it runs on past the window
@@ -226,22 +229,21 @@ Expected<void> AllocationStream::read_value(std::uint32_t& i, bool& whole) {
   }
   if (m_window.position(next) - m_window.position(i) > m_max)
     return fail(FailureReason::too_large, too_large_message());
-  if (auto r = use_value(c); !r.ok()) return r;
+  if (allocation) {
+    ++m_count;
+    m_visit(m_alloc);
+  } else if (auto r = use_value(); !r.ok()) {
+    return r;
+  }
   m_expect = Expect::comma_or_close;
   i = next;
   return {};
 }
 
-Expected<void> AllocationStream::use_value(char first) {
+Expected<void> AllocationStream::use_value() {
   const simdjson::dom::element v = m_window.document();
   switch (m_levels.back()) {
-    case Level::set:
-      if (first == '{') {
-        m_decoder.decode(m_key, v, m_set_index, m_alloc);
-        ++m_count;
-        m_visit(m_alloc);
-      }
-      // A `null` allocation or another shape: checked, then skipped.
+    case Level::set:  // a `null` allocation or another shape: checked, then skipped
       break;
     case Level::data:
       if (v.is_null()) ++m_null_sets;  // kubecost#3758; other shapes: checked, then skipped

@@ -6,9 +6,10 @@
 // core/pkg/opencost/allocation_json.go; the sample on
 // https://docs.kubecost.com/apis/monitoring-apis/api-allocation); `data` may also be a single
 // set object or null. One pass: simdjson's stage 1 indexes each window once; this walks the
-// framing levels (root, data, sets) over those indexes, and every value below them (each
-// allocation, each envelope value) is parsed and checked by simdjson's stage 2 from the same
-// indexes, so every byte is checked as JSON and none is scanned twice.
+// framing levels (root, data, sets) over those indexes. Each allocation is decoded from the same
+// indexes by AllocationDecoder (which checks every value as JSON and converts only the fields
+// read, json_cursor.hpp); each envelope value is parsed by simdjson's stage 2 from them. Every
+// byte is checked as JSON and none is scanned twice.
 //
 // Failures (final; later calls repeat them):
 //   empty      the body was only whitespace, or no set held an allocation
@@ -81,8 +82,8 @@ class AllocationStream {
   Expected<void> step(std::uint32_t& i, bool& whole);
   Expected<void> read_key(std::uint32_t i, bool& whole);
   Expected<void> read_value(std::uint32_t& i, bool& whole);
-  // The value just parsed into the window's document, `first` its first byte.
-  Expected<void> use_value(char first);
+  // The value (not an allocation) just parsed into the window's document.
+  Expected<void> use_value();
   Expected<void> close_container(std::uint32_t i);
   std::string too_large_message() const;
 

@@ -58,7 +58,11 @@ simdjson::error_code JsonWindow::index(bool final) {
   m_count = 0;
   const auto* text = reinterpret_cast<const std::uint8_t*>(m_buffer.get());
   auto err = m_impl->stage1(text, indexed, simdjson::stage1_mode::streaming_final);
-  if (!err) m_count = m_impl->n_structural_indexes;
+  if (err) return err;
+  m_count = m_impl->n_structural_indexes;
+  // One more index, at the first byte of padding ('\0'): readers stop there (json_cursor.hpp).
+  // The array has room for it: simdjson sizes it past the text's length.
+  m_impl->structural_indexes[m_count] = static_cast<std::uint32_t>(indexed);
   return err;
 }
 

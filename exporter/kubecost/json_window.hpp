@@ -51,12 +51,16 @@ class JsonWindow {
   // incomplete UTF-8 sequence at its end is an error, not the next window's).
   simdjson::error_code index(bool final);
   // Structural indexes found by index(); those at or past real_end() are the appended text's.
+  // indexes()[count()] is one more, at a '\0' after the text.
   std::uint32_t count() const { return m_count; }
   std::uint32_t position(std::uint32_t i) const { return m_impl->structural_indexes[i]; }
   char at(std::uint32_t i) const { return m_buffer[position(i)]; }
   // Whether structural i is one of the real bytes.
   bool real(std::uint32_t i) const { return i < m_count && position(i) < m_real_end; }
   std::size_t real_end() const { return m_real_end; }
+  // The window's text (padded) and its structural indexes, for JsonCursor.
+  const char* text() const { return m_buffer.get(); }
+  const std::uint32_t* indexes() const { return m_impl->structural_indexes.get(); }
   std::string_view bytes(std::size_t from, std::size_t to) const {
     return {m_buffer.get() + from, to - from};
   }

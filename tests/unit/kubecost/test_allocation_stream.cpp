@@ -273,3 +273,27 @@ TEST_CASE("stream: malformed framing is refused where it happens") {
   REQUIRE(single.ok);
   CHECK(single.seen.total == 4);
 }
+
+TEST_CASE("stream: fields read are checked in full, fields skipped for their structure") {
+  for (std::size_t window : {std::size_t{3}, std::size_t{17}, k_default_window_bytes}) {
+    INFO("window of " << window << " bytes");
+    // A skipped number's spelling is not read (as simdjson On-Demand skips it).
+    const Outcome skipped = whole(R"({"data":[{"a":{"totalCost":1.5,"cpuCores":1.2.3}}]})",
+                                  k_default_max_allocation_bytes, window);
+    CHECK(skipped.ok);
+    CHECK(skipped.seen.total == 1.5);
+    for (const char* bad : {
+             R"({"data":[{"a":{"totalCost":1e400}}]})",                  // read: overflows
+             R"({"data":[{"a":{"totalCost":1,"x":[1,}}]})",              // skipped: its structure
+             R"({"data":[{"a":{"totalCost":1,"x":nul}}]})",              // skipped: an atom
+             R"({"data":[{"a":{"properties":{"namespace":"a\qb"}}}]})",  // read: its escape
+             R"({"data":[{"a":{"totalCost":1 "x":2}}]})",
+         }) {
+      INFO(bad);
+      const Outcome o = whole(bad, k_default_max_allocation_bytes, window);
+      CHECK_FALSE(o.ok);
+      CHECK(o.reason == FailureReason::parse);
+      CHECK(o.message.starts_with("invalid JSON in allocation \"a\""));
+    }
+  }
+}
