@@ -3,8 +3,8 @@
 #include <simdjson.h>
 #include <catch2/catch.hpp>
 
+#include <bit>
 #include <cstdint>
-#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -51,7 +51,9 @@ void same_as_simdjson(const std::string& token) {
   const auto our_error = cursor_number(token, ours);
   const auto their_error = dom_number(token, theirs);
   CHECK((our_error == simdjson::SUCCESS) == (their_error == simdjson::SUCCESS));
-  if (!our_error && !their_error) CHECK(std::memcmp(&ours, &theirs, sizeof ours) == 0);
+  // Bit for bit (-0 against 0 included).
+  if (!our_error && !their_error)
+    CHECK(std::bit_cast<std::uint64_t>(ours) == std::bit_cast<std::uint64_t>(theirs));
 }
 
 }  // namespace
