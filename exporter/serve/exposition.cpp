@@ -59,8 +59,9 @@ Common make_common(const CostSeriesOptions& c) {
   return k;
 }
 
-void row_labels(std::string& out, const Common& k, std::string_view cluster, const CostRow* row,
-                bool with_currency) {
+// A row's labels up to the tenant's: `{cluster="…",namespace="…",pod="…",tenant_id="…"`.
+void row_labels_head(std::string& out, const Common& k, std::string_view cluster,
+                     const CostRow* row) {
   out += "{cluster=\"";
   append_label_value(out, row ? std::string_view(row->cluster) : cluster);
   out += '"';
@@ -75,7 +76,10 @@ void row_labels(std::string& out, const Common& k, std::string_view cluster, con
     }
   }
   out += k.tenant;
-  if (with_currency) out += k.currency;
+}
+
+// The rest, after the currency's place: `,label_team="…"}`.
+void row_labels_tail(std::string& out, const Common& k, const CostRow* row) {
   if (row) {
     for (std::size_t i = 0; i < k.label_names.size() && i < row->labels.size(); ++i) {
       out += ',';
@@ -86,6 +90,13 @@ void row_labels(std::string& out, const Common& k, std::string_view cluster, con
     }
   }
   out += '}';
+}
+
+void row_labels(std::string& out, const Common& k, std::string_view cluster, const CostRow* row,
+                bool with_currency) {
+  row_labels_head(out, k, cluster, row);
+  if (with_currency) out += k.currency;
+  row_labels_tail(out, k, row);
 }
 
 }  // namespace
@@ -128,31 +139,47 @@ void append_sample_value(std::string& out, double v) {
   }
 }
 
+// A series' label text, in up to three pieces: the currency label goes between head and tail.
+struct LabelText {
+  LabelText(std::string_view whole) : head(whole) {}  // NOLINT(google-explicit-constructor)
+  LabelText(std::string_view h, const std::string* c, std::string_view t)
+      : head(h), currency(c), tail(t) {}
+  std::string_view head;
+  const std::string* currency = nullptr;
+  std::string_view tail;
+};
+
 // The `{...}` label text of each row, escaped once per poll into one buffer and reused by
-// every family (no allocation per row).
+// every family (no allocation per row). One text per row serves with and without the currency
+// label: it is inserted where the text splits.
 struct RowLabels {
   std::string text;
-  std::vector<std::pair<std::size_t, std::size_t>> with_currency, without_currency;
-  std::string_view with(std::size_t r) const {
-    return std::string_view(text).substr(with_currency[r].first, with_currency[r].second);
+  struct Row {
+    std::size_t start, split, end;
+  };
+  std::vector<Row> rows;
+  const std::string* currency = nullptr;
+  LabelText with(std::size_t r) const {
+    const Row& w = rows[r];
+    return {std::string_view(text).substr(w.start, w.split - w.start), currency,
+            std::string_view(text).substr(w.split, w.end - w.split)};
   }
-  std::string_view without(std::size_t r) const {
-    return std::string_view(text).substr(without_currency[r].first, without_currency[r].second);
+  LabelText without(std::size_t r) const {
+    const Row& w = rows[r];
+    return LabelText(std::string_view(text).substr(w.start, w.end - w.start));
   }
 };
 
 RowLabels label_texts(const Common& k, const std::vector<CostRow>& rows) {
   RowLabels out;
-  out.text.reserve(rows.size() * 320);
-  out.with_currency.reserve(rows.size());
-  out.without_currency.reserve(rows.size());
+  out.currency = &k.currency;
+  out.rows.reserve(rows.size());
   for (const auto& row : rows) {
-    std::size_t start = out.text.size();
-    row_labels(out.text, k, {}, &row, true);
-    out.with_currency.emplace_back(start, out.text.size() - start);
-    start = out.text.size();
-    row_labels(out.text, k, {}, &row, false);
-    out.without_currency.emplace_back(start, out.text.size() - start);
+    const std::size_t start = out.text.size();
+    row_labels_head(out.text, k, {}, &row);
+    const std::size_t split = out.text.size();
+    row_labels_tail(out.text, k, &row);
+    out.rows.push_back({start, split, out.text.size()});
   }
   return out;
 }
@@ -193,10 +220,10 @@ std::size_t emit_costs(const CostSnapshot& snap, const CostSeriesOptions& option
   const RowLabels pod_labels = sink ? label_texts(k, snap.pods) : RowLabels{};
   // A row's label text; nothing when only counting.
   auto with = [&](const RowLabels* labels, std::size_t r) {
-    return sink ? labels->with(r) : std::string_view{};
+    return sink ? labels->with(r) : LabelText(std::string_view{});
   };
   auto without = [&](const RowLabels* labels, std::size_t r) {
-    return sink ? labels->without(r) : std::string_view{};
+    return sink ? labels->without(r) : LabelText(std::string_view{});
   };
   // One label text per cluster for the cluster_ and idle_ families.
   std::vector<std::string> single_with(snap.clusters.size()), single_without(snap.clusters.size());
@@ -220,14 +247,18 @@ std::size_t emit_costs(const CostSnapshot& snap, const CostSeriesOptions& option
   out.reserve(k_exposition_piece + 4096);
   std::string name;
 
-  auto sample = [&](std::string_view labels, double v) {
+  auto sample = [&](const LabelText& labels, double v) {
     if (std::isnan(v)) return;  // absent: no series rather than a fake 0
     if (!sink) {
       ++series;
       return;
     }
     out += name;
-    out += labels;
+    out += labels.head;
+    if (labels.currency) {
+      out += *labels.currency;
+      out += labels.tail;
+    }
     out += ' ';
     append_sample_value(out, v);
     out += '\n';
@@ -268,7 +299,7 @@ std::size_t emit_costs(const CostSnapshot& snap, const CostSeriesOptions& option
           double v = (snap.clusters[c].*s.single).cost_of(static_cast<CostFamily>(f));
           // Idle exists even when Kubecost sent none (shared or excluded): then it is 0.
           if (std::isnan(v) && s.single == &ClusterTotals::idle) v = 0;
-          sample(single_with[c], v / s.spans->divisor[c]);
+          sample(LabelText(single_with[c]), v / s.spans->divisor[c]);
         }
       }
     }
@@ -283,7 +314,7 @@ std::size_t emit_costs(const CostSnapshot& snap, const CostSeriesOptions& option
           sample(without(s.labels, r), (*s.rows)[r].acc.efficiency(static_cast<Efficiency>(e)));
       } else {
         for (std::size_t c = 0; c < snap.clusters.size(); ++c)
-          sample(single_without[c],
+          sample(LabelText(single_without[c]),
                  (snap.clusters[c].*s.single).efficiency(static_cast<Efficiency>(e)));
       }
     }
@@ -299,7 +330,7 @@ std::size_t emit_costs(const CostSnapshot& snap, const CostSeriesOptions& option
       } else {
         for (std::size_t c = 0; c < snap.clusters.size(); ++c)
           sample(
-              single_without[c],
+              LabelText(single_without[c]),
               (snap.clusters[c].*s.single).average(static_cast<Average>(a), s.spans->minutes[c]));
       }
     }
