@@ -18,6 +18,8 @@ pods), gzip level 6 as serve_curve.py serves it; every figure below is taken on 
   (its haswell kernel), timed separately (not part of the limit's sum).
 - instructions: valgrind --tool=callgrind, counting one poll / one inflate + DOM parse after a
   warm-up (--toggle-collect); repeatable under load, where times are not.
+- the numbers alone: `poll-limit-bench numbers`: the values of the keys serve mode converts, as
+  one JSON array, converted by simdjson's DOM and by our JsonCursor (ns per number).
 - Parquet: tests/bench/parquet_vs_duckdb.sh at 10 000 containers (our writer vs DuckDB's COPY
   ... TO on the same rows; needs node and tests/parquet/node_modules from .ci/setup).
 
@@ -136,6 +138,7 @@ def main():
                 exe = os.path.join(build, "poll-limit-ondemand" + variant)
                 if os.path.exists(exe):
                     r["ondemand" + variant] = fields(sh([exe, path + ".gz", str(opts.runs), keys]))
+            r["numbers"] = fields(sh([bench, "numbers", path + ".gz", str(opts.runs)]))
             print(f"{n} pods: the real binary ...", file=sys.stderr, flush=True)
             cpu, hwm = [], []
             for _ in range(opts.serve_runs):
@@ -199,6 +202,15 @@ def main():
         out.append(f"| {n:,} | {limit:.1f} | {r['ours_ms']:.1f} | {ratio(r['ours_ms'], limit)} | "
                    f"{r['real_ms']:.1f} ({', '.join(f'{c:.0f}' for c in r['real_cpus'])}) | "
                    f"{ratio(r['real_ms'], limit)} | {r['rss']:.1f} |")
+    out += ["\n#### The numbers the poll converts, alone (`poll-limit-bench numbers`)\n",
+            "Every value of the 23 keys serve mode reads as a number, as one JSON array; stage 1 "
+            "and a sum included.\n",
+            "| pods | numbers | simdjson DOM ns/number | our JsonCursor ns/number |",
+            "|---:|---:|---:|---:|"]
+    for n, r in rows.items():
+        m = r["numbers"]
+        out.append(f"| {n:,} | {int(m['numbers']):,} | {float(m['dom_ns_per_number']):.1f} | "
+                   f"{float(m['ours_ns_per_number']):.1f} |")
     out += ["\n#### Instructions (valgrind --tool=callgrind: one inflate + DOM parse; one poll)\n",
             "| pods | limit M instructions (simdjson kernel under valgrind) | ours in-process M instructions "
             "| in-process / limit | real binary M instructions per poll | real / limit |",

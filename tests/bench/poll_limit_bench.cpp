@@ -9,6 +9,10 @@
 //   poll-limit-bench limit FILE.gz RUNS   the limit: ISA-L inflate of the whole body into one
 //                                         buffer + one simdjson DOM parse, each the fastest of
 //                                         RUNS (simdjson On-Demand: poll_limit_ondemand.cpp).
+//   poll-limit-bench numbers FILE.gz RUNS the numbers the serve path reads (every value of the
+//                                         keys below), alone as one JSON array: converted by
+//                                         simdjson's DOM and by our JsonCursor, each with its
+//                                         stage 1, ns per number (fastest of RUNS).
 //   poll-limit-bench keys                 the allocation fields the serve path reads as numbers
 //                                         (AllocationDecoder: the first k_serve_fields keys and
 //                                         the adjustments), comma-separated, for On-Demand.
@@ -29,6 +33,8 @@
 #include "bench/gzip_answer_file.hpp"
 #include "exporter/kubecost/allocation_parser.hpp"
 #include "exporter/kubecost/allocation_source.hpp"
+#include "exporter/kubecost/json_cursor.hpp"
+#include "exporter/kubecost/json_window.hpp"
 #include "exporter/serve/poll.hpp"
 #include "exporter/util/deflate_stream.hpp"
 
@@ -100,6 +106,77 @@ struct Limit {
   simdjson::dom::parser parser;
 };
 
+bool is_serve_number(std::size_t field) {
+  return field <= static_cast<std::size_t>(AllocField::ram_byte_usage_average) ||
+         alloc_field_keys()[field].ends_with("CostAdjustment");
+}
+
+// Every value of a key the serve path reads as a number, as one JSON array ("[v1,v2,...]").
+std::string serve_numbers(std::string_view text, std::size_t& count) {
+  std::string out = "[";
+  count = 0;
+  for (std::size_t f = 0; f < k_alloc_field_count; ++f) {
+    if (!is_serve_number(f)) continue;
+    const std::string key = "\"" + std::string(alloc_field_keys()[f]) + "\":";
+    for (auto at = text.find(key); at != std::string_view::npos; at = text.find(key, at + 1)) {
+      const std::size_t from = at + key.size();
+      const std::size_t to = text.find_first_of(",}", from);
+      const std::string_view value = text.substr(from, to - from);
+      if (value.empty() || (value[0] != '-' && (value[0] < '0' || value[0] > '9'))) continue;
+      if (count++) out += ',';
+      out += value;
+    }
+  }
+  return out + "]";
+}
+
+int numbers(std::string_view gz, int runs) {
+  Limit limit(gz);
+  if (limit.size == 0 || !limit.inflate()) return 1;
+  std::size_t count = 0;
+  const std::string array = serve_numbers(std::string_view(limit.text.get(), limit.size), count);
+  const simdjson::padded_string padded(array);
+  const double inf = std::numeric_limits<double>::infinity();
+  double dom_ms = inf, ours_ms = inf, dom_sum = 0, our_sum = 0;
+  simdjson::dom::parser parser;
+  JsonWindow window(0, array.size());
+  JsonCursor cursor;
+  for (int run = 0; run < runs; ++run) {
+    auto t0 = Clock::now();
+    simdjson::dom::array values;
+    if (parser.parse(padded).get_array().get(values)) return 1;
+    double sum = 0;
+    for (auto value : values) {
+      double v = 0;
+      if (value.get_double().get(v)) return 1;
+      sum += v;
+    }
+    dom_ms = std::min(dom_ms, ms_since(t0));
+    dom_sum = sum;
+
+    window.clear();
+    t0 = Clock::now();
+    if (window.append(array) != array.size() || window.index(true)) return 1;
+    cursor.reset(window);
+    sum = 0;
+    for (std::uint32_t i = 1; cursor.at(i - 1) != ']'; ++i) {  // after '[': a number, ',' or ']'
+      double v = 0;
+      if (cursor.number(i, v)) return 1;
+      sum += v;
+    }
+    ours_ms = std::min(ours_ms, ms_since(t0));
+    our_sum = sum;
+  }
+  if (dom_sum != our_sum) {
+    std::fprintf(stderr, "the sums differ: %.17g (simdjson) against %.17g\n", dom_sum, our_sum);
+    return 1;
+  }
+  std::printf("numbers=%zu dom_ns_per_number=%.2f ours_ns_per_number=%.2f runs=%d\n", count,
+              dom_ms * 1e6 / static_cast<double>(count), ours_ms * 1e6 / static_cast<double>(count),
+              runs);
+  return 0;
+}
+
 }  // namespace
 
 // The functions callgrind's --toggle-collect names: what they run is what is counted.
@@ -115,8 +192,7 @@ int main(int argc, char** argv) {
     const char* sep = "";
     for (std::size_t i = 0; i < k_alloc_field_count; ++i) {
       const std::string_view key = alloc_field_keys()[i];
-      if (i <= static_cast<std::size_t>(AllocField::ram_byte_usage_average) ||
-          key.ends_with("CostAdjustment")) {
+      if (is_serve_number(i)) {
         std::printf("%s%.*s", sep, static_cast<int>(key.size()), key.data());
         sep = ",";
       }
@@ -124,8 +200,9 @@ int main(int argc, char** argv) {
     std::printf("\n");
     return 0;
   }
-  if (argc != 4 || (std::strcmp(argv[1], "poll") != 0 && std::strcmp(argv[1], "limit") != 0)) {
-    std::fprintf(stderr, "usage: poll-limit-bench poll|limit FILE.gz RUNS | keys\n");
+  if (argc != 4 || (std::strcmp(argv[1], "poll") != 0 && std::strcmp(argv[1], "limit") != 0 &&
+                    std::strcmp(argv[1], "numbers") != 0)) {
+    std::fprintf(stderr, "usage: poll-limit-bench poll|limit|numbers FILE.gz RUNS | keys\n");
     return 2;
   }
   const std::string gz = bench::read_file(argv[2]);
@@ -135,6 +212,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const double inf = std::numeric_limits<double>::infinity();
+  if (std::strcmp(argv[1], "numbers") == 0) return numbers(gz, runs);
 
   if (std::strcmp(argv[1], "poll") == 0) {
     if (!poll(gz)) return 1;  // warm-up
