@@ -83,9 +83,9 @@ const KeyTable& key_table() {
 // Fields serve mode needs; the rest are read only with ParseOptions::all_properties.
 constexpr int k_serve_fields = static_cast<int>(AllocField::ram_byte_usage_average) + 1;
 
-// Serve mode also reads the cost adjustments: each resource series includes its own.
 bool is_number(char c) { return c == '-' || (c >= '0' && c <= '9'); }
 
+// Serve mode also reads the cost adjustments: each resource series includes its own.
 bool is_adjustment(int f) {
   switch (static_cast<AllocField>(f)) {
     case AllocField::cpu_cost_adjustment:

@@ -61,7 +61,9 @@ simdjson::error_code JsonWindow::index(bool final) {
   if (err) return err;
   m_count = m_impl->n_structural_indexes;
   // One more index, at the first byte of padding ('\0'): readers stop there (json_cursor.hpp).
-  // The array has room for it: simdjson sizes it past the text's length.
+  // The array has room for it: simdjson sizes it for the capacity rounded up to 64, plus 9
+  // (simdjson src/generic/stage1/allocate.h, set_capacity), and there are at most as many
+  // indexes as bytes indexed.
   m_impl->structural_indexes[m_count] = static_cast<std::uint32_t>(indexed);
   return err;
 }
