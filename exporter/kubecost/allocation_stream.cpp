@@ -101,6 +101,7 @@ Expected<void> AllocationStream::read_window(bool final) {
                 "invalid JSON between bytes " + std::to_string(m_offset + m_window.offset()) +
                     " and " + std::to_string(m_offset + m_window.offset() + m_window.real_end()) +
                     ": " + simdjson::error_message(err));
+  m_keys.reset(m_window);
   std::uint32_t i = 0;
   bool whole = true;
   while (whole && m_window.real(i))
@@ -160,29 +161,18 @@ Expected<void> AllocationStream::step(std::uint32_t& i, bool& whole) {
   return {};
 }
 
-// The key at structural i: its bytes as they are, unless it holds an escape (then simdjson's
-// string parser, which also checks the escapes). Stage 1 has checked its UTF-8 and that it holds
-// no raw control character.
+// The key at structural i, read by JsonCursor::string: its bytes as they are, unless it holds an
+// escape (then simdjson's string parser, which also checks the escapes). Stage 1 has checked its
+// UTF-8 and that it holds no raw control character.
 Expected<void> AllocationStream::read_key(std::uint32_t i, bool& whole) {
   if (!m_window.real(i + 1)) {  // the key may go on past the window
     whole = false;
     return {};
   }
-  const std::size_t from = m_window.position(i) + 1;
-  std::size_t to = m_window.position(i + 1);
-  if (to - from > m_max) return fail(FailureReason::too_large, too_large_message());
-  while (to > from && is_space(m_window.bytes(to - 1, to)[0])) --to;
-  if (to <= from || m_window.bytes(to - 1, to)[0] != '"')
-    return syntax_error(i, "invalid object key");
-  const std::string_view raw = m_window.bytes(from, to - 1);
-  if (raw.find('\\') == std::string_view::npos) {
-    m_key.assign(raw);
-    return {};
-  }
-  std::uint32_t next = 0;
+  if (m_window.position(i + 1) - m_window.position(i) - 1 > m_max)
+    return fail(FailureReason::too_large, too_large_message());
   std::string_view key;
-  if (m_window.parse(i, next) || m_window.document().get_string().get(key))
-    return syntax_error(i, "invalid object key");
+  if (m_keys.string(i, key)) return syntax_error(i, "invalid object key");
   m_key.assign(key);
   return {};
 }

@@ -28,6 +28,7 @@
 
 #include "exporter/kubecost/allocation_decoder.hpp"
 #include "exporter/kubecost/allocation_parser.hpp"
+#include "exporter/kubecost/json_cursor.hpp"
 #include "exporter/kubecost/json_window.hpp"
 #include "exporter/util/result.hpp"
 
@@ -90,6 +91,7 @@ class AllocationStream {
   const AllocationVisitor& m_visit;
   std::size_t m_max;
   AllocationDecoder m_decoder;
+  JsonCursor m_keys;                         // the framing's keys, read from the window's indexes
   std::unique_ptr<JsonWindow> m_own_window;  // when none is lent
   JsonWindow& m_window;
 

@@ -61,9 +61,6 @@ class JsonWindow {
   // The window's text (padded) and its structural indexes, for JsonCursor.
   const char* text() const { return m_buffer.get(); }
   const std::uint32_t* indexes() const { return m_impl->structural_indexes.get(); }
-  std::string_view bytes(std::size_t from, std::size_t to) const {
-    return {m_buffer.get() + from, to - from};
-  }
 
   // Parses the one value that starts at structural i into document(); `next` is the structural
   // after it. Not SUCCESS when the value is malformed, too deep, or runs past the real bytes.

@@ -141,7 +141,7 @@ void append_sample_value(std::string& out, double v) {
 
 // A series' label text, in up to three pieces: the currency label goes between head and tail.
 struct LabelText {
-  LabelText(std::string_view whole) : head(whole) {}  // NOLINT(google-explicit-constructor)
+  explicit LabelText(std::string_view whole) : head(whole) {}
   LabelText(std::string_view h, const std::string* c, std::string_view t)
       : head(h), currency(c), tail(t) {}
   std::string_view head;
