@@ -7,6 +7,13 @@
 #include "exporter/util/durations.hpp"
 
 namespace kci {
+
+struct DecoderKeySlot {
+  std::array<std::uint64_t, 4> words{};  // the key, zero-padded
+  std::size_t size = 0;
+  int index = -1;  // AllocField, or one of the special keys below
+};
+
 namespace {
 
 // Key -> field index by open addressing on a cheap hash; a key is compared as up to four 8-byte
@@ -27,24 +34,26 @@ class KeyTable {
     insert("window", k_key_window);
     insert("start", k_key_start);
     insert("end", k_key_end);
+    while (m_slots[m_empty].size != 0) ++m_empty;
   }
-  int find(std::string_view key) const {
-    if (key.empty() || key.size() > k_max_key) return k_key_unknown;
+  static constexpr std::size_t k_max_key = 32;
+  using Slot = DecoderKeySlot;
+  // The slot of `key`, or the empty slot that ends its probe (index k_key_unknown).
+  const Slot& find(std::string_view key) const {
+    if (key.empty() || key.size() > k_max_key) return m_slots[m_empty];
     for (std::size_t h = hash(key);; h = (h + 1) & (k_size - 1)) {
       const Slot& s = m_slots[h];
-      if (s.size == 0) return k_key_unknown;
-      if (s.size == key.size() && same(s, key.data())) return s.index;
+      if (s.size == 0) return s;
+      if (is(s, key)) return s;
     }
+  }
+  // Whether `key` (readable k_max_key bytes from its start) is the key of slot s.
+  static bool is(const Slot& s, std::string_view key) {
+    return s.size == key.size() && same(s, key.data());
   }
 
  private:
   static constexpr std::size_t k_size = 128;  // 6 KiB: stays in L1
-  static constexpr std::size_t k_max_key = 32;
-  struct Slot {
-    std::array<std::uint64_t, k_max_key / 8> words{};  // the key, zero-padded
-    std::size_t size = 0;
-    int index = k_key_unknown;
-  };
   static std::size_t hash(std::string_view k) {
     const auto c = [&](std::size_t i) {
       return static_cast<std::size_t>(static_cast<unsigned char>(k[i]));
@@ -73,6 +82,7 @@ class KeyTable {
     s.index = index;
   }
   std::array<Slot, k_size> m_slots{};
+  std::size_t m_empty = 0;  // an empty slot
 };
 
 const KeyTable& key_table() {
@@ -124,8 +134,18 @@ simdjson::error_code AllocationDecoder::decode(std::string_view name, const Json
   std::fill(m_ns_annotation_values.begin(), m_ns_annotation_values.end(), std::string_view{});
   m_cursor.reset(window);
   JsonCursor& c = m_cursor;
+  const KeyTable& table = key_table();
+  std::size_t position = 0;
   auto err = c.object(i, 0, [&](std::string_view key, std::uint32_t& v) {
-    const int f = key_table().find(key);
+    // Kubecost writes every allocation's keys in one order: the key at this position in the last
+    // allocation is tried first, and the table searched only when it differs.
+    const DecoderKeySlot* slot = position < m_key_order.size() ? m_key_order[position] : nullptr;
+    if (slot == nullptr || !KeyTable::is(*slot, key)) {
+      slot = &table.find(key);
+      if (position < m_key_order.size()) m_key_order[position] = slot;
+    }
+    ++position;
+    const int f = slot->index;
     if (f == k_key_properties) return read_properties(v, a);
     if (f == k_key_window) return read_window(v, a);
     if (f == k_key_start) return read_time(v, m_data_start, a.data_start);

@@ -5,6 +5,7 @@
 // is built. The stream (allocation_stream.hpp) hands each allocation here.
 #include <simdjson.h>
 
+#include <array>
 #include <cmath>
 #include <string>
 #include <string_view>
@@ -15,6 +16,8 @@
 #include "exporter/kubecost/json_window.hpp"
 
 namespace kci {
+
+struct DecoderKeySlot;  // allocation_decoder.cpp: a known key, as its table holds it
 
 class AllocationDecoder {
  public:
@@ -48,6 +51,8 @@ class AllocationDecoder {
   std::vector<std::string_view> m_label_values, m_ns_label_values;
   std::vector<std::string_view> m_annotation_values, m_ns_annotation_values;
   int m_field_limit;
+  // The key table's slot of each key of the last allocation, by position (the first 64 keys).
+  std::array<const DecoderKeySlot*, 64> m_key_order{};
   LastTime m_window_start, m_window_end, m_data_start, m_data_end;
 };
 

@@ -17,6 +17,7 @@ struct Seen {
   std::vector<std::string> names;
   std::vector<std::string> namespaces;
   double total = 0;
+  double cpu = 0;
 };
 
 struct Outcome {
@@ -37,6 +38,8 @@ Outcome run(const std::string& body, const std::vector<std::size_t>& cuts,
     out.seen.namespaces.emplace_back(a.namespace_name);
     if (a.get(AllocField::total_cost) == a.get(AllocField::total_cost))
       out.seen.total += a.get(AllocField::total_cost);
+    if (a.get(AllocField::cpu_cost) == a.get(AllocField::cpu_cost))
+      out.seen.cpu += a.get(AllocField::cpu_cost);
   };
   AllocationStream stream(options, visit, max_bytes, window_bytes);
   std::size_t from = 0;
@@ -295,5 +298,26 @@ TEST_CASE("stream: fields read are checked in full, fields skipped for their str
       CHECK(o.reason == FailureReason::parse);
       CHECK(o.message.starts_with("invalid JSON in allocation \"a\""));
     }
+  }
+}
+
+TEST_CASE("stream: each allocation's keys are read by name, in whatever order it writes them") {
+  // The decoder tries the keys of the last allocation's order first: keys of one length at one
+  // position, unknown keys, a key left out and a repeated key (the last value counts) must still
+  // land in their own fields.
+  const std::string body =
+      R"({"data":[{"a":{"properties":{"namespace":"n1"},"cpuCost":1,"totalCost":2},)"
+      R"("b":{"properties":{"namespace":"n2"},"gpuCost":4,"totalCost":8},)"
+      R"("c":{"minutes":60,"x":{"cpuCost":32},"totalCost":64,"properties":{"namespace":"n3"}},)"
+      R"("d":{"properties":{"namespace":"n4"},"cpuCost":128,"cpuCost":256,"totalCost":512},)"
+      R"("e":{"properties":{"namespace":"n5"},"ramCost":1024,"cpuCost":2048,"totalCost":4096}}]})";
+  for (std::size_t window : {std::size_t{5}, k_default_window_bytes}) {
+    INFO("window of " << window << " bytes");
+    const Outcome o = whole(body, k_default_max_allocation_bytes, window);
+    REQUIRE(o.ok);
+    CHECK(o.seen.names == std::vector<std::string>{"a", "b", "c", "d", "e"});
+    CHECK(o.seen.namespaces == std::vector<std::string>{"n1", "n2", "n3", "n4", "n5"});
+    CHECK(o.seen.total == 2 + 8 + 64 + 512 + 4096);
+    CHECK(o.seen.cpu == 1 + 256 + 2048);
   }
 }
