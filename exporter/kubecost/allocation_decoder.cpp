@@ -11,7 +11,7 @@ namespace kci {
 struct DecoderKeySlot {
   std::array<std::uint64_t, 4> words{};  // the key, zero-padded
   std::size_t size = 0;
-  int index = -1;  // AllocField, or one of the special keys below
+  int index = -1;  // AllocField, one of the special keys below, or -1: not a key we read
 };
 
 namespace {
@@ -21,7 +21,6 @@ namespace {
 // indices.
 constexpr int k_key_properties = -2;
 constexpr int k_key_window = -3;
-constexpr int k_key_unknown = -1;
 constexpr int k_key_start = -4;
 constexpr int k_key_end = -5;
 
@@ -38,7 +37,8 @@ class KeyTable {
   }
   static constexpr std::size_t k_max_key = 32;
   using Slot = DecoderKeySlot;
-  // The slot of `key`, or the empty slot that ends its probe (index k_key_unknown).
+  static_assert(sizeof(Slot::words) == k_max_key);
+  // The slot of `key`, or an empty slot (index -1) when it is not a key we read.
   const Slot& find(std::string_view key) const {
     if (key.empty() || key.size() > k_max_key) return m_slots[m_empty];
     for (std::size_t h = hash(key);; h = (h + 1) & (k_size - 1)) {
