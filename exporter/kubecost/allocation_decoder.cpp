@@ -110,6 +110,16 @@ bool is_adjustment(int f) {
   }
 }
 
+// An allocation with no field read: every value NaN (absent, never 0).
+const ParsedAllocation& empty_allocation() {
+  static const ParsedAllocation empty = [] {
+    ParsedAllocation a{};
+    a.values.fill(NAN);
+    return a;
+  }();
+  return empty;
+}
+
 }  // namespace
 
 AllocationDecoder::AllocationDecoder(const ParseOptions& options)
@@ -124,9 +134,8 @@ AllocationDecoder::AllocationDecoder(const ParseOptions& options)
 simdjson::error_code AllocationDecoder::decode(std::string_view name, const JsonWindow& window,
                                                std::uint32_t& i, std::size_t set_index,
                                                ParsedAllocation& a) {
-  a = ParsedAllocation{};
+  a = empty_allocation();  // one copy: no zeroing, then NaN-filling, of every field
   a.name = name;
-  a.values.fill(NAN);
   a.set_index = set_index;
   std::fill(m_label_values.begin(), m_label_values.end(), std::string_view{});
   std::fill(m_ns_label_values.begin(), m_ns_label_values.end(), std::string_view{});
