@@ -4,6 +4,9 @@
 #include <charconv>
 #include <cstring>
 #include <limits>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace kci {
 namespace {
@@ -71,6 +74,88 @@ const char* read_digits(const char* p, const char* end, std::uint64_t& mantissa,
   return p;
 }
 
+#if defined(__SSE2__)
+// 16 bytes as two words, the first byte lowest.
+struct Bytes16 {
+  std::uint64_t lo, hi;
+  Bytes16 operator&(Bytes16 o) const { return {lo & o.lo, hi & o.hi}; }
+  Bytes16 operator|(Bytes16 o) const { return {lo | o.lo, hi | o.hi}; }
+  Bytes16 operator~() const { return {~lo, ~hi}; }
+};
+
+// k_prefix[k]: the first k bytes set.
+constexpr std::array<Bytes16, 17> k_prefix = [] {
+  std::array<Bytes16, 17> masks{};
+  for (std::size_t k = 0; k <= 16; ++k) {
+    masks[k].lo = k >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * k)) - 1;
+    masks[k].hi = k <= 8    ? 0
+                  : k == 16 ? ~std::uint64_t{0}
+                            : (std::uint64_t{1} << (8 * (k - 8))) - 1;
+  }
+  return masks;
+}();
+
+// k_inverse_pow5[k]: the inverse of 5^k modulo 2^64 (5 is odd). A multiple of 10^k divided by it
+// exactly: shifted right by k, then multiplied by this.
+constexpr std::array<std::uint64_t, 17> k_inverse_pow5 = [] {
+  std::array<std::uint64_t, 17> inverses{};
+  std::uint64_t pow5 = 1;
+  for (std::size_t k = 0; k <= 16; ++k) {
+    std::uint64_t x = pow5;  // Newton's iteration: each step doubles the correct low bits
+    for (int step = 0; step < 6; ++step) x *= 2 - pow5 * x;
+    inverses[k] = x;
+    pow5 *= 5;
+  }
+  return inverses;
+}();
+
+// Nearly every number Kubecost writes: a sign maybe, then at most 16 bytes of digits with at most
+// one '.' between two of them ("0.21819", "3981361875.00000"). Converted without a loop or a
+// branch on its digits: the dot is taken out of the 16 bytes, the bytes after the digits become
+// '0's, and the 16-digit value, exactly divided by the power of ten those '0's added, is the
+// mantissa (< 10^16; < 10^15 with a dot, so exact as a double). false: another shape (an
+// exponent, more bytes, a leading zero, an error), for scan_number's full path.
+bool convert_plain(const char* p, std::size_t size, double& out) {
+  const bool negative = *p == '-';
+  const char* const d = p + (negative ? 1 : 0);
+  const std::size_t n = size - (negative ? 1 : 0);
+  if (n == 0 || n > 16) return false;
+  // The text is readable 64 bytes past any token (JsonWindow's padding).
+  const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d));
+  const __m128i t = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+  const auto digits = static_cast<unsigned>(
+      _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(9)), t)));
+  const unsigned token = (1u << n) - 1;
+  const unsigned dot =
+      static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('.')))) & token;
+  // Every byte a digit or the one dot, which is neither first nor last; no leading zero.
+  if (((digits | dot) & token) != token || (dot & (dot - 1)) != 0 ||
+      (dot & (1u | (token ^ (token >> 1)))) != 0)
+    return false;
+  const std::size_t at =
+      dot != 0 ? static_cast<std::size_t>(__builtin_ctz(dot)) : n;  // the dot, or the end
+  if (d[0] == '0' && at > 1) return false;
+  Bytes16 bytes;
+  std::memcpy(&bytes.lo, d, 8);
+  std::memcpy(&bytes.hi, d + 8, 8);
+  // The bytes after the dot moved down one, over it.
+  const Bytes16 after = {(bytes.lo >> 8) | (bytes.hi << 56), bytes.hi >> 8};
+  bytes = (bytes & k_prefix[at]) | (after & ~k_prefix[at]);
+  const std::size_t count = dot != 0 ? n - 1 : n;  // digits
+  const Bytes16 zeros = {0x3030303030303030, 0x3030303030303030};
+  bytes = (bytes & k_prefix[count]) | (zeros & ~k_prefix[count]);
+  const std::uint64_t sixteen =
+      eight_digits_value(bytes.lo) * 100000000 + eight_digits_value(bytes.hi);
+  const std::size_t padded = 16 - count;  // the '0's after the digits
+  const std::uint64_t mantissa = (sixteen >> padded) * k_inverse_pow5[padded];
+  double v = static_cast<double>(static_cast<std::int64_t>(mantissa));
+  if (dot != 0) v /= k_exact_pow10[count - at];
+  // -0 as an integer is 0 (simdjson's int64), not the double -0.
+  out = negative && (dot != 0 || mantissa != 0) ? -v : v;
+  return true;
+}
+#endif
+
 // Converts a checked number the slow way (std::from_chars), as simdjson would read it: overflow
 // to infinity is an error, underflow is 0. `integer_digits`: 0 when the integer part is 0.
 error_code convert_slowly(std::string_view t, bool negative, int integer_digits,
@@ -96,6 +181,9 @@ error_code convert_slowly(std::string_view t, bool negative, int integer_digits,
 // digits fit 2^53 and the power of ten is exact (Clinger's fast path: nearly every number Kubecost
 // writes), else by std::from_chars.
 error_code scan_number(std::string_view t, double& out) {
+#if defined(__SSE2__)
+  if (convert_plain(t.data(), t.size(), out)) return simdjson::SUCCESS;
+#endif
   const char* p = t.data();
   const char* const end = p + t.size();
   const bool negative = *p == '-';  // a token is never empty
