@@ -1,6 +1,7 @@
 #include "exporter/serve/cost_snapshot.hpp"
 
 #include <algorithm>
+#include <numeric>
 
 namespace kci {
 namespace {
@@ -264,6 +265,34 @@ void SnapshotBuilder::add(const ParsedAllocation& a) {
   if (m_snap.pods_enabled) m_top_pods.add(m_last_ns, cluster, ns, pod, a);
 }
 
+namespace {
+
+// Sorts rows by `less` through their indices, then moves each row once into its place (a cycle
+// at a time, in place): the rows are large, the comparisons many.
+template <class Less>
+void sort_rows(std::vector<CostRow>& rows, Less less) {
+  std::vector<std::size_t> order(rows.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return less(rows[a], rows[b]); });
+  // order[i]: the row that belongs at i. Each cycle i <- order[i] <- ... is rotated once.
+  for (std::size_t start = 0; start < rows.size(); ++start) {
+    if (order[start] == start) continue;
+    CostRow held = std::move(rows[start]);
+    std::size_t at = start;
+    while (order[at] != start) {
+      const std::size_t from = order[at];
+      rows[at] = std::move(rows[from]);
+      order[at] = at;
+      at = from;
+    }
+    rows[at] = std::move(held);
+    order[at] = at;
+  }
+}
+
+}  // namespace
+
 CostSnapshot SnapshotBuilder::finish() && {
   // Window span, per set: what its allocations' own start/end cover (Kubecost's data can lag
   // the wall clock); else the set window clamped to now; else the configured window's length.
@@ -275,20 +304,21 @@ CostSnapshot SnapshotBuilder::finish() && {
     m_snap.clusters[c].window_hours = own > 0 ? own : m_snap.window_hours;
   }
 
+  // Rows of one cluster (every row without multiCluster) are ordered by their names alone.
+  const bool one_cluster = m_snap.clusters.size() <= 1;
   // The pods first: their remainders are keyed by the namespaces' order of arrival.
   if (m_snap.pods_enabled) {
     m_snap.pods = std::move(m_top_pods).finish(m_snap.namespaces);
-    std::sort(m_snap.pods.begin(), m_snap.pods.end(), [](const CostRow& a, const CostRow& b) {
-      if (a.cluster != b.cluster) return a.cluster < b.cluster;
+    sort_rows(m_snap.pods, [one_cluster](const CostRow& a, const CostRow& b) {
+      if (!one_cluster && a.cluster != b.cluster) return a.cluster < b.cluster;
       if (a.namespace_name != b.namespace_name) return a.namespace_name < b.namespace_name;
       return a.pod < b.pod;
     });
   }
-  const auto by_cluster_ns = [](const CostRow& a, const CostRow& b) {
-    if (a.cluster != b.cluster) return a.cluster < b.cluster;
+  sort_rows(m_snap.namespaces, [one_cluster](const CostRow& a, const CostRow& b) {
+    if (!one_cluster && a.cluster != b.cluster) return a.cluster < b.cluster;
     return a.namespace_name < b.namespace_name;
-  };
-  std::sort(m_snap.namespaces.begin(), m_snap.namespaces.end(), by_cluster_ns);
+  });
   for (const auto& row : m_snap.namespaces) {
     m_snap.cluster.merge(row.acc);
     m_snap.clusters[m_cluster_index.at(row.cluster)].total.merge(row.acc);

@@ -98,15 +98,23 @@ PollResult render_poll_result(const CostSnapshot& snap, const CostSeriesOptions&
   // The label families are small (one series per label value): rendered whole, then compressed.
   writer.write(render_label_costs(label_rows, options, snap, result.series));
   result.costs = std::make_shared<const CostExposition>(std::move(writer).finish(), result.series);
-  for (const auto& row : snap.namespaces) {
+  // The 10 namespaces that cost most: only they are named (and copied).
+  std::vector<std::pair<std::size_t, double>> totals;
+  totals.reserve(snap.namespaces.size());
+  for (std::size_t r = 0; r < snap.namespaces.size(); ++r) {
+    const CostRow& row = snap.namespaces[r];
     const double v = row.acc.cost_of(CostFamily::total);
     if (!std::isnan(v))
-      result.top_namespaces.emplace_back(
-          row.namespace_name, v / rate_divisor(window_hours_of(snap, row.cluster), options));
+      totals.emplace_back(r, v / rate_divisor(window_hours_of(snap, row.cluster), options));
   }
-  std::sort(result.top_namespaces.begin(), result.top_namespaces.end(),
-            [](const auto& a, const auto& b) { return a.second > b.second; });
-  if (result.top_namespaces.size() > 10) result.top_namespaces.resize(10);
+  const std::size_t shown = std::min<std::size_t>(totals.size(), 10);
+  std::partial_sort(totals.begin(), totals.begin() + static_cast<std::ptrdiff_t>(shown),
+                    totals.end(), [](const auto& a, const auto& b) {
+                      return a.second > b.second || (a.second == b.second && a.first < b.first);
+                    });
+  for (std::size_t k = 0; k < shown; ++k)
+    result.top_namespaces.emplace_back(snap.namespaces[totals[k].first].namespace_name,
+                                       totals[k].second);
   result.allocations = snap.allocations;
   result.namespaces = snap.namespaces.size();
   result.window_hours = snap.window_hours;

@@ -256,3 +256,34 @@ TEST_CASE("snapshot: multiCluster keeps same-named namespaces apart and reconcil
     CHECK(sum == row.acc.cost_of(CostFamily::total));
   }
 }
+
+TEST_CASE("snapshot: rows are ordered by cluster, namespace and pod, whatever order they came in") {
+  // Arrival order is the reverse of every key; with multiCluster the cluster comes first even
+  // where the namespace names sort the other way.
+  const std::string body = R"({"data":[{
+    "c2/a/p":{"properties":{"cluster":"c2","namespace":"a","pod":"p"},"totalCost":1},
+    "c1/z/q":{"properties":{"cluster":"c1","namespace":"z","pod":"q"},"totalCost":2},
+    "c1/z/b":{"properties":{"cluster":"c1","namespace":"z","pod":"b"},"totalCost":3},
+    "c1/m/x":{"properties":{"cluster":"c1","namespace":"m","pod":"x"},"totalCost":4}}]})";
+  const auto names = [](const std::vector<CostRow>& rows) {
+    std::vector<std::string> out;
+    for (const auto& r : rows) out.push_back(r.cluster + "/" + r.namespace_name + "/" + r.pod);
+    return out;
+  };
+  CostSeriesOptions options;
+  options.pod_metrics = true;
+  options.top_n_pods = 10;
+  options.multi_cluster = true;
+  const CostSnapshot multi = snapshot_of(body, options);
+  CHECK(names(multi.namespaces) == std::vector<std::string>{"c1/m/", "c1/z/", "c2/a/"});
+  std::vector<std::string> pods;
+  for (const auto& p : names(multi.pods))
+    if (!p.ends_with("__other__")) pods.push_back(p);
+  CHECK(pods == std::vector<std::string>{"c1/m/x", "c1/z/b", "c1/z/q", "c2/a/p"});
+  options.multi_cluster = false;  // one cluster: the namespaces' names alone
+  const CostSnapshot single = snapshot_of(body, options);
+  REQUIRE(single.namespaces.size() == 3);
+  CHECK(single.namespaces[0].namespace_name == "a");
+  CHECK(single.namespaces[1].namespace_name == "m");
+  CHECK(single.namespaces[2].namespace_name == "z");
+}
