@@ -51,8 +51,12 @@ int leading_digits(std::uint64_t v) {
   return non_digits == 0 ? 8 : __builtin_ctzll(non_digits) / 8;
 }
 
-constexpr std::array<std::uint64_t, 9> k_pow10_integers = {
-    1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+constexpr std::array<std::uint64_t, 17> k_pow10_integers = [] {
+  std::array<std::uint64_t, 17> powers{};
+  powers[0] = 1;
+  for (std::size_t k = 1; k < powers.size(); ++k) powers[k] = powers[k - 1] * 10;
+  return powers;
+}();
 
 // Reads the digits from p on into `mantissa` while it can hold them (19), eight bytes at a time;
 // `digits` counts them all. The text is readable past `end` (JsonWindow's padding).
@@ -75,46 +79,25 @@ const char* read_digits(const char* p, const char* end, std::uint64_t& mantissa,
 }
 
 #if defined(__SSE2__)
-// 16 bytes as two words, the first byte lowest.
-struct Bytes16 {
-  std::uint64_t lo, hi;
-  Bytes16 operator&(Bytes16 o) const { return {lo & o.lo, hi & o.hi}; }
-  Bytes16 operator|(Bytes16 o) const { return {lo | o.lo, hi | o.hi}; }
-  Bytes16 operator~() const { return {~lo, ~hi}; }
-};
-
-// k_prefix[k]: the first k bytes set.
-constexpr std::array<Bytes16, 17> k_prefix = [] {
-  std::array<Bytes16, 17> masks{};
-  for (std::size_t k = 0; k <= 16; ++k) {
-    masks[k].lo = k >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * k)) - 1;
-    masks[k].hi = k <= 8    ? 0
-                  : k == 16 ? ~std::uint64_t{0}
-                            : (std::uint64_t{1} << (8 * (k - 8))) - 1;
-  }
-  return masks;
+// k_zeros_below[k]: '0' in the low 8 - k bytes of a word (k <= 8).
+constexpr std::array<std::uint64_t, 9> k_zeros_below = [] {
+  std::array<std::uint64_t, 9> words{};
+  for (std::size_t k = 0; k < 8; ++k) words[k] = 0x3030303030303030 >> (8 * k);
+  return words;
 }();
 
-// k_inverse_pow5[k]: the inverse of 5^k modulo 2^64 (5 is odd). A multiple of 10^k divided by it
-// exactly: shifted right by k, then multiplied by this.
-constexpr std::array<std::uint64_t, 17> k_inverse_pow5 = [] {
-  std::array<std::uint64_t, 17> inverses{};
-  std::uint64_t pow5 = 1;
-  for (std::size_t k = 0; k <= 16; ++k) {
-    std::uint64_t x = pow5;  // Newton's iteration: each step doubles the correct low bits
-    for (int step = 0; step < 6; ++step) x *= 2 - pow5 * x;
-    inverses[k] = x;
-    pow5 *= 5;
-  }
-  return inverses;
-}();
+// The value of the `count` digits from p on (1 <= count <= 8; p readable 8 bytes on): the word
+// moved to the top, '0's below it.
+std::uint64_t word_value(const char* p, std::size_t count) {
+  return eight_digits_value((load64(p) << (8 * (8 - count))) | k_zeros_below[count]);
+}
 
 // Nearly every number Kubecost writes: a sign maybe, then at most 16 bytes of digits with at most
-// one '.' between two of them ("0.21819", "3981361875.00000"). Converted without a loop or a
-// branch on its digits: the dot is taken out of the 16 bytes, the bytes after the digits become
-// '0's, and the 16-digit value, exactly divided by the power of ten those '0's added, is the
-// mantissa (< 10^16; < 10^15 with a dot, so exact as a double). false: another shape (an
-// exponent, more bytes, a leading zero, an error), for scan_number's full path.
+// one '.' between two of them ("0.21819", "3981361875.00000"). Converted without a loop: SSE2
+// checks the 16 bytes at once; the integer part and the fraction are read in parallel, each in one
+// or two words (the shortest dependency chain); their digits, at most 15 with a dot, make an exact
+// mantissa, divided by the power of ten. false: another shape (an exponent, more bytes, a leading
+// zero, an error), for scan_number's full path.
 bool convert_plain(const char* p, std::size_t size, double& out) {
   const bool negative = *p == '-';
   const char* const d = p + (negative ? 1 : 0);
@@ -135,23 +118,28 @@ bool convert_plain(const char* p, std::size_t size, double& out) {
   const std::size_t at =
       dot != 0 ? static_cast<std::size_t>(__builtin_ctz(dot)) : n;  // the dot, or the end
   if (d[0] == '0' && at > 1) return false;
-  Bytes16 bytes;
-  std::memcpy(&bytes.lo, d, 8);
-  std::memcpy(&bytes.hi, d + 8, 8);
-  // The bytes after the dot moved down one, over it.
-  const Bytes16 after = {(bytes.lo >> 8) | (bytes.hi << 56), bytes.hi >> 8};
-  bytes = (bytes & k_prefix[at]) | (after & ~k_prefix[at]);
-  const std::size_t count = dot != 0 ? n - 1 : n;  // digits
-  const Bytes16 zeros = {0x3030303030303030, 0x3030303030303030};
-  bytes = (bytes & k_prefix[count]) | (zeros & ~k_prefix[count]);
-  const std::uint64_t sixteen =
-      eight_digits_value(bytes.lo) * 100000000 + eight_digits_value(bytes.hi);
-  const std::size_t padded = 16 - count;  // the '0's after the digits
-  const std::uint64_t mantissa = (sixteen >> padded) * k_inverse_pow5[padded];
-  double v = static_cast<double>(static_cast<std::int64_t>(mantissa));
-  if (dot != 0) v /= k_exact_pow10[count - at];
-  // -0 as an integer is 0 (simdjson's int64), not the double -0.
-  out = negative && (dot != 0 || mantissa != 0) ? -v : v;
+  // Each part in one word, or in two (its digits before its last eight, and those eight); the
+  // parts read in parallel, for the shortest dependency chain.
+  const std::size_t fraction = dot != 0 ? n - 1 - at : 0;
+  std::uint64_t whole = 0;
+  std::uint64_t part = 0;
+  if (fraction <= 8) {  // nearly always
+    whole = at <= 8 ? word_value(d, at)
+                    : word_value(d, at - 8) * 100000000 + eight_digits_value(load64(d + at - 8));
+    if (dot == 0) {  // at most 16 digits: exact in 64 bits; -0 is the integer 0, as simdjson's
+      const double v = static_cast<double>(static_cast<std::int64_t>(whole));
+      out = negative && whole != 0 ? -v : v;
+      return true;
+    }
+    part = word_value(d + at + 1, fraction);
+  } else {  // then the integer part has at most 6 digits
+    whole = word_value(d, at);
+    part = word_value(d + at + 1, fraction - 8) * 100000000 + eight_digits_value(load64(d + n - 8));
+  }
+  const std::uint64_t mantissa = whole * k_pow10_integers[fraction] + part;  // < 10^15
+  const double v =
+      static_cast<double>(static_cast<std::int64_t>(mantissa)) / k_exact_pow10[fraction];
+  out = negative ? -v : v;
   return true;
 }
 #endif

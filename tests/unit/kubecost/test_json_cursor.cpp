@@ -99,7 +99,8 @@ TEST_CASE("cursor: 20 000 random numbers of every shape read as simdjson reads t
       const auto sign = random() % 3;
       if (sign == 1) token += '-';
       if (sign == 2) token += '+';
-      token += std::to_string(random() % (random() % 2 ? 30 : 400));
+      const auto cap = random() % 2 ? 30 : 400;  // drawn first: the same tokens on any compiler
+      token += std::to_string(random() % cap);
     }
     same_as_simdjson(token);
   }
