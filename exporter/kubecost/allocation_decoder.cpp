@@ -128,8 +128,14 @@ AllocationDecoder::AllocationDecoder(const ParseOptions& options)
       m_ns_label_values(options.label_keys.size()),
       m_annotation_values(options.annotation_keys.size()),
       m_ns_annotation_values(options.annotation_keys.size()),
-      m_field_limit(options.all_properties ? static_cast<int>(k_alloc_field_count)
-                                           : k_serve_fields) {}
+      m_read_number([&] {
+        std::array<bool, k_alloc_field_count> read{};
+        for (std::size_t f = 0; f < read.size(); ++f) {
+          const int field = static_cast<int>(f);
+          read[f] = options.all_properties || field < k_serve_fields || is_adjustment(field);
+        }
+        return read;
+      }()) {}
 
 simdjson::error_code AllocationDecoder::decode(std::string_view name, const JsonWindow& window,
                                                std::uint32_t& i, std::size_t set_index,
@@ -155,14 +161,24 @@ simdjson::error_code AllocationDecoder::decode(std::string_view name, const Json
     }
     ++position;
     const int f = slot->index;
-    if (f == k_key_properties) return read_properties(v, a);
-    if (f == k_key_window) return read_window(v, a);
-    if (f == k_key_start) return read_time(v, m_data_start, a.data_start);
-    if (f == k_key_end) return read_time(v, m_data_end, a.data_end);
-    // null, "NaN" strings and other shapes stay NaN: absent, never 0.
-    if (f >= 0 && (f < m_field_limit || is_adjustment(f)) && is_number(c.at(v)))
-      return c.number(v, a.values[static_cast<std::size_t>(f)]);
-    return c.skip(v, 1);
+    if (f >= 0) {  // a field: nearly every key
+      const auto field = static_cast<std::size_t>(f);
+      // null, "NaN" strings and other shapes stay NaN: absent, never 0.
+      if (m_read_number[field] && is_number(c.at(v))) return c.number(v, a.values[field]);
+      return c.skip(v, 1);
+    }
+    switch (f) {
+      case k_key_properties:
+        return read_properties(v, a);
+      case k_key_window:
+        return read_window(v, a);
+      case k_key_start:
+        return read_time(v, m_data_start, a.data_start);
+      case k_key_end:
+        return read_time(v, m_data_end, a.data_end);
+      default:  // a key we do not read
+        return c.skip(v, 1);
+    }
   });
   if (err) return err;
   for (std::size_t k = 0; k < m_label_values.size(); ++k)

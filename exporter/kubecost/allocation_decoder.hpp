@@ -50,7 +50,9 @@ class AllocationDecoder {
   JsonCursor m_cursor;
   std::vector<std::string_view> m_label_values, m_ns_label_values;
   std::vector<std::string_view> m_annotation_values, m_ns_annotation_values;
-  int m_field_limit;
+  // Per AllocField: read as a number (serve mode's fields and the adjustments; every field with
+  // all_properties), else skipped.
+  std::array<bool, k_alloc_field_count> m_read_number;
   // The key table's slot of each key of the last allocation, by position (the first 64 keys).
   std::array<const DecoderKeySlot*, 64> m_key_order{};
   LastTime m_window_start, m_window_end, m_data_start, m_data_end;

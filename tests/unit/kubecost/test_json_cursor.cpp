@@ -154,12 +154,16 @@ TEST_CASE("cursor: skipped values are checked for structure, atoms and string en
     return err;
   };
   for (const char* good : {R"({"a":[1,{"b":null},[],{}],"c":"}","d":true,"e":false})", "[]", "{}",
-                           R"([[[["x"]]]])", "[null]", R"(["s"])", "[-1]"})
+                           R"([[[["x"]]]])", "[null]", R"(["s"])", "[-1]", " null "}) {
+    INFO(good);
     CHECK(skip(good) == simdjson::SUCCESS);
+  }
   for (const char* bad :
        {R"({"a":[1,2}})", R"({"a" 1})", R"({"a":1,})", R"([1 2])", R"([1,])", R"({1:2})",
         R"({"a":tru})", R"({"a":nul})", R"({"a":falsy})", R"([true false])", R"({"a":})",
-        R"({"a":1]})", R"([{]})", "[", R"({"a":)", R"({"a":[)"}) {
+        R"({"a":1]})", R"([{]})", "[", R"({"a":)", R"({"a":[)",
+        // Atoms inside a value, where each ends at the next structural.
+        "[nul]", "[nulll]", "[nuLL]", "[nulx]", R"({"a":nuLL,"b":1})"}) {
     INFO(bad);
     CHECK(skip(bad) != simdjson::SUCCESS);
   }
