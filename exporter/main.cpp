@@ -25,9 +25,9 @@ int main(int argc, char** argv) {
   // pages they touched stay resident between polls. A fixed threshold (mallopt(3): setting it
   // turns the adjustment off) keeps blocks of 1 MiB and more in their own mappings, given back
   // when freed. Smaller blocks (the rows and texts a poll grows by doubling) are reused from the
-  // heap: at 128 KiB each poll mapped, faulted in and unmapped them all again, 1.7 ms of kernel
-  // time at 12 000 pods (22.4 ms of CPU per poll against 25.1) for 0.8 MiB less peak RSS at
-  // 48 000 pods (19.1 MiB against 18.3; tests/bench/poll_limit.py).
+  // heap: at 128 KiB each poll mapped, faulted in and unmapped them all again, 2.7 ms of CPU per
+  // poll at 12 000 pods (22.4 ms against 25.1), for 0.8 MiB more peak RSS at 48 000 pods (19.1
+  // MiB against 18.3; the real binary as tests/bench/serve_curve.py runs it).
   mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
   try {
     CommandLine cli = parse_command_line(argc, argv);
